@@ -1,0 +1,148 @@
+"""Self-attention, step by step: scores -> softmax -> weighted sum.
+
+Shapes: `E`, `q`, `k`, `v` are (..., n, d); scores and weights are (..., n, n), where row i says
+how much token i attends to every token j.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import torch
+
+from core.tensors import ArrayLike, as_tensor
+
+
+class AttentionResult(NamedTuple):
+    scores: torch.Tensor   # (..., n, n) before softmax (after scaling and masking)
+    weights: torch.Tensor  # (..., n, n) each row sums to 1
+    output: torch.Tensor   # (..., n, d_v)
+
+
+class MultiHeadResult(NamedTuple):
+    scores: torch.Tensor   # (..., heads, n, n)
+    weights: torch.Tensor  # (..., heads, n, n) one attention map per head
+    output: torch.Tensor   # (..., n, d_model) after the output projection W_o
+    concat: torch.Tensor   # (..., n, d_model) the heads' outputs side by side, before W_o
+
+
+def softmax(x: ArrayLike, dim: int = -1, temperature: float = 1.0) -> torch.Tensor:
+    """softmax(x / T): exp of each entry divided by the sum of exps along `dim`.
+
+    Subtracting the row maximum first leaves the result unchanged but keeps exp() from
+    overflowing for huge logits. A row that is entirely -inf (fully masked) becomes all zeros.
+    """
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0, got {temperature!r}")
+    x = as_tensor(x) / temperature
+    row_max = x.amax(dim, keepdim=True).clamp_min(torch.finfo(x.dtype).min)
+    exps = (x - row_max).exp()
+    return exps / exps.sum(dim, keepdim=True).clamp_min(torch.finfo(x.dtype).tiny)
+
+
+def weighted_sum(weights: ArrayLike, values: ArrayLike) -> torch.Tensor:
+    """y_i = sum_j w_ij v_j for every i at once: (..., n, n) @ (..., n, d) -> (..., n, d)."""
+    values = as_tensor(values)
+    return as_tensor(weights, like=values) @ values
+
+
+def normalise_rows(weights: ArrayLike) -> torch.Tensor:
+    """Rescale non-negative rows so each sums to 1 (an all-zero row becomes uniform)."""
+    w = as_tensor(weights).clamp_min(0)
+    sums = w.sum(-1, keepdim=True)
+    uniform = torch.full_like(w, 1.0 / w.shape[-1])
+    return torch.where(sums > 0, w / sums.clamp_min(torch.finfo(w.dtype).tiny), uniform)
+
+
+def first_principles_attention(E: ArrayLike, temperature: float = 1.0) -> AttentionResult:
+    """Attention with no parameters at all: every word is scored against every word by the
+    dot product of their static embeddings.
+
+    E: (..., n, d) -> scores (..., n, n), weights (..., n, n), output (..., n, d)
+    """
+    E = as_tensor(E)
+    scores = E @ E.transpose(-2, -1)
+    weights = softmax(scores, temperature=temperature)
+    return AttentionResult(scores, weights, weighted_sum(weights, E))
+
+
+def causal_mask(n: int, device: torch.device | str | None = None) -> torch.Tensor:
+    """(n, n) bool, True where token i may attend to token j, i.e. j <= i (no peeking ahead)."""
+    return torch.ones(n, n, dtype=torch.bool, device=device).tril()
+
+
+def scaled_dot_product_attention(
+    q: ArrayLike,
+    k: ArrayLike,
+    v: ArrayLike,
+    mask: ArrayLike | None = None,
+    scale: bool = True,
+    temperature: float = 1.0,
+) -> AttentionResult:
+    """softmax(q kᵀ / √d_k) v.
+
+    q: (..., n_q, d_k), k: (..., n_k, d_k), v: (..., n_k, d_v);
+    mask: bool, broadcastable to (..., n_q, n_k), True where attention is allowed.
+    """
+    q = as_tensor(q)
+    k, v = as_tensor(k, like=q), as_tensor(v, like=q)
+    scores = q @ k.transpose(-2, -1)
+    if scale:
+        scores = scores / math.sqrt(q.shape[-1])
+    if mask is not None:
+        allowed = torch.as_tensor(mask, dtype=torch.bool, device=q.device)
+        scores = scores.masked_fill(~allowed, float("-inf"))
+    weights = softmax(scores, temperature=temperature)
+    return AttentionResult(scores, weights, weights @ v)
+
+
+def split_heads(x: torch.Tensor, n_heads: int) -> torch.Tensor:
+    """(..., n, d_model) -> (..., heads, n, d_model / heads): each head gets its own column block."""
+    *batch, n, d_model = x.shape
+    if d_model % n_heads:
+        raise ValueError(f"d_model={d_model} is not divisible by heads={n_heads}")
+    return x.reshape(*batch, n, n_heads, d_model // n_heads).transpose(-3, -2)
+
+
+def merge_heads(x: torch.Tensor) -> torch.Tensor:
+    """(..., heads, n, d_head) -> (..., n, heads * d_head): the heads' outputs side by side."""
+    *batch, n_heads, n, d_head = x.shape
+    return x.transpose(-3, -2).reshape(*batch, n, n_heads * d_head)
+
+
+def multi_head_attention(
+    x: ArrayLike,
+    w_q: ArrayLike,
+    w_k: ArrayLike,
+    w_v: ArrayLike,
+    w_o: ArrayLike,
+    n_heads: int,
+    mask: ArrayLike | None = None,
+    b_q: ArrayLike | None = None,
+    b_k: ArrayLike | None = None,
+    b_v: ArrayLike | None = None,
+    b_o: ArrayLike | None = None,
+) -> MultiHeadResult:
+    """Self-attention with several heads: project, split, attend per head, concat, project.
+
+    x: (..., n, d_model); w_q, w_k, w_v, w_o: (d_model, d_model), applied as x @ W (+ b).
+    """
+    x = as_tensor(x)
+
+    def project(w: ArrayLike, b: ArrayLike | None) -> torch.Tensor:
+        y = x @ as_tensor(w, like=x)
+        return y if b is None else y + as_tensor(b, like=x)
+
+    q, k, v = (split_heads(project(w, b), n_heads) for w, b in ((w_q, b_q), (w_k, b_k), (w_v, b_v)))
+    per_head = scaled_dot_product_attention(q, k, v, mask=mask)
+    concat = merge_heads(per_head.output)
+    output = concat @ as_tensor(w_o, like=x)
+    if b_o is not None:
+        output = output + as_tensor(b_o, like=x)
+    return MultiHeadResult(per_head.scores, per_head.weights, output, concat)
+
+
+def row_entropy(weights: ArrayLike) -> torch.Tensor:
+    """Shannon entropy (nats) of each attention row: log(n) when uniform, 0 when one-hot."""
+    w = as_tensor(weights)
+    return -(w * w.clamp_min(torch.finfo(w.dtype).tiny).log()).sum(-1)

@@ -1,0 +1,196 @@
+"""Static embeddings: one fixed vector per word, whatever the sentence.
+
+The toy vocabulary is hand-made so that every dimension has a name a student can read
+("royalty", "finance", ...); the same functions work on any (V, d) table, MiniLM's included.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import torch
+
+from core.tensors import ArrayLike, as_tensor
+
+TOY_DIMENSIONS = (
+    "royalty", "gender", "person", "animal", "finance", "water",
+    "motion", "feeling", "technology", "food", "function",
+)
+
+# Each word lists only its non-zero features; gender is +1 masculine, -1 feminine.
+_TOY_FEATURES: dict[str, dict[str, float]] = {
+    # people and royalty
+    "king": {"royalty": 1.0, "gender": 0.9, "person": 0.8},
+    "queen": {"royalty": 1.0, "gender": -0.9, "person": 0.8},
+    "prince": {"royalty": 0.8, "gender": 0.8, "person": 0.7},
+    "princess": {"royalty": 0.8, "gender": -0.8, "person": 0.7},
+    "man": {"royalty": 0.1, "gender": 0.9, "person": 0.9},
+    "woman": {"royalty": 0.1, "gender": -0.9, "person": 0.9},
+    "boy": {"gender": 0.8, "person": 0.8},
+    "girl": {"gender": -0.8, "person": 0.8},
+    "humans": {"person": 1.0, "feeling": 0.2},
+    "student": {"person": 0.9, "technology": 0.2},
+    "he": {"gender": 0.6, "person": 0.5, "function": 0.5},
+    "she": {"gender": -0.6, "person": 0.5, "function": 0.5},
+    "i": {"person": 0.6, "function": 0.5},
+    "we": {"person": 0.6, "function": 0.5},
+    "you": {"person": 0.6, "function": 0.5},
+    "it": {"animal": 0.2, "function": 0.7},
+    # animals and things
+    "dog": {"animal": 1.0, "person": 0.1, "feeling": 0.2, "motion": 0.2},
+    "cat": {"animal": 1.0, "feeling": 0.2, "motion": 0.1},
+    "animal": {"animal": 1.0, "motion": 0.2},
+    "table": {"technology": 0.3, "food": 0.3},
+    "chair": {"technology": 0.3},
+    "mat": {"technology": 0.1, "animal": 0.1},
+    "door": {"technology": 0.3},
+    "key": {"technology": 0.4},
+    "road": {"motion": 0.6, "technology": 0.2},
+    "leg": {"person": 0.4, "animal": 0.4, "motion": 0.5},
+    # money and rivers
+    "bank": {"finance": 0.8, "water": 0.6},
+    "money": {"finance": 1.0},
+    "cash": {"finance": 0.9},
+    "loan": {"finance": 0.8, "feeling": -0.2},
+    "deposit": {"finance": 0.8, "motion": 0.3},
+    "deposited": {"finance": 0.8, "motion": 0.3},
+    "company": {"finance": 0.7, "technology": 0.4},
+    "river": {"water": 1.0, "motion": 0.4},
+    "stream": {"water": 0.9, "motion": 0.6},
+    "water": {"water": 1.0},
+    "flows": {"water": 0.6, "motion": 0.9},
+    "grows": {"finance": 0.4, "motion": 0.3, "food": 0.3},
+    # technology and food
+    "smartphones": {"technology": 1.0, "finance": 0.2},
+    "phone": {"technology": 1.0},
+    "apple": {"technology": 0.6, "food": 0.7, "finance": 0.3},
+    "launched": {"technology": 0.5, "finance": 0.3, "motion": 0.5},
+    "new": {"technology": 0.3},
+    "artificial": {"technology": 0.7},
+    "intelligence": {"technology": 0.9, "person": 0.3},
+    "fruit": {"food": 1.0},
+    "eating": {"food": 0.9, "motion": 0.2},
+    "ate": {"food": 0.9, "motion": 0.2},
+    "fresh": {"food": 0.6},
+    "morning": {"food": 0.1, "feeling": 0.2},
+    # actions and feelings
+    "love": {"feeling": 1.0, "person": 0.3},
+    "tired": {"feeling": -0.6, "person": 0.3, "animal": 0.2, "motion": -0.4},
+    "cross": {"motion": 0.8},
+    "went": {"motion": 0.8},
+    "sat": {"motion": 0.3},
+    "locked": {"motion": 0.3, "technology": 0.2},
+    "break": {"motion": 0.5, "feeling": -0.3},
+    "said": {"person": 0.3, "function": 0.3},
+    "good": {"feeling": 0.7},
+    "luck": {"feeling": 0.6},
+    # function words: little meaning of their own
+    "the": {"function": 1.0},
+    "a": {"function": 1.0},
+    "an": {"function": 1.0},
+    "on": {"function": 0.8},
+    "in": {"function": 0.8},
+    "of": {"function": 0.8},
+    "to": {"function": 0.8},
+    "with": {"function": 0.8},
+    "because": {"function": 0.7},
+    "was": {"function": 0.7},
+    "is": {"function": 0.7},
+    "didn't": {"function": 0.6, "feeling": -0.3},
+}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A static embedding table: row i of `vectors` (V, d) is the vector of words[i]."""
+
+    words: tuple[str, ...]
+    dimensions: tuple[str, ...]
+    vectors: torch.Tensor
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.words
+
+    def vector(self, word: str) -> torch.Tensor:
+        """(d,) the word's row; unknown words get `unknown_vector`."""
+        if word in self.words:
+            return self.vectors[self.words.index(word)]
+        return unknown_vector(word, len(self.dimensions)).to(self.vectors)
+
+
+class Embedded(NamedTuple):
+    vectors: torch.Tensor  # (n, d)
+    unknown: list[bool]    # True where the word is not in the vocabulary
+
+
+def toy_vocabulary() -> Vocabulary:
+    """The hand-made vocabulary: every word of the lessons' example sentences, named dimensions."""
+    words = tuple(_TOY_FEATURES)
+    rows = [[_TOY_FEATURES[w].get(dim, 0.0) for dim in TOY_DIMENSIONS] for w in words]
+    return Vocabulary(words, TOY_DIMENSIONS, torch.tensor(rows, dtype=torch.float32))
+
+
+def unknown_vector(word: str, d: int) -> torch.Tensor:
+    """A small deterministic vector for a word the vocabulary lacks: same word, same vector."""
+    seed = int.from_bytes(hashlib.sha256(word.encode("utf-8", "surrogatepass")).digest()[:8], "little")
+    generator = torch.Generator().manual_seed(seed % 2**63)
+    return torch.randn(d, generator=generator) * 0.3
+
+
+def embed(words: list[str], vocabulary: Vocabulary) -> Embedded:
+    """Look each word up: (n, d) vectors and which words were unknown."""
+    vectors = torch.stack([vocabulary.vector(w) for w in words])
+    return Embedded(vectors, [w not in vocabulary for w in words])
+
+
+def resize_dimensions(E: torch.Tensor, d: int, seed: int = 0) -> torch.Tensor:
+    """Keep the first d columns of E (..., n, d0); if d > d0, append seeded unnamed features."""
+    d0 = E.shape[-1]
+    if d <= d0:
+        return E[..., :d]
+    generator = torch.Generator().manual_seed(seed)
+    extra = torch.randn(*E.shape[:-1], d - d0, generator=generator) * 0.3
+    return torch.cat([E, extra.to(E)], dim=-1)
+
+
+def one_hot(indices: list[int], size: int) -> torch.Tensor:
+    """(n, size): row i is all zeros except a 1 at column indices[i]."""
+    return torch.eye(size)[indices]
+
+
+def dot_similarity(A: ArrayLike, B: ArrayLike | None = None) -> torch.Tensor:
+    """(..., n, d), (..., m, d) -> (..., n, m): a_i · b_j, large for long vectors pointing alike."""
+    A = as_tensor(A)
+    B = A if B is None else as_tensor(B, like=A)
+    return A @ B.transpose(-2, -1)
+
+
+def cosine_similarity(A: ArrayLike, B: ArrayLike | None = None) -> torch.Tensor:
+    """(..., n, d), (..., m, d) -> (..., n, m): cos of the angle, in [-1, 1], length ignored."""
+    A = as_tensor(A)
+    B = A if B is None else as_tensor(B, like=A)
+
+    def unit(x: torch.Tensor) -> torch.Tensor:
+        return x / x.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+
+    return unit(A) @ unit(B).transpose(-2, -1)
+
+
+def nearest_neighbours(
+    query: ArrayLike, table: ArrayLike, words: list[str] | tuple[str, ...], k: int = 5,
+    exclude: tuple[str, ...] = (), metric: str = "cosine",
+) -> list[tuple[str, float]]:
+    """The k rows of `table` (V, d) most similar to `query` (d,), as (word, similarity)."""
+    similarity = cosine_similarity if metric == "cosine" else dot_similarity
+    table = as_tensor(table)
+    scores = similarity(as_tensor(query, like=table)[None], table)[0]
+    order = scores.argsort(descending=True).tolist()
+    ranked = [(words[i], float(scores[i])) for i in order if words[i] not in exclude]
+    return ranked[:k]
+
+
+def analogy(a: str, b: str, c: str, vocabulary: Vocabulary, k: int = 5) -> tuple[torch.Tensor, list[tuple[str, float]]]:
+    """a − b + c (king − man + woman) and the words nearest to it, the three inputs excluded."""
+    target = vocabulary.vector(a) - vocabulary.vector(b) + vocabulary.vector(c)
+    return target, nearest_neighbours(target, vocabulary.vectors, vocabulary.words, k, exclude=(a, b, c))

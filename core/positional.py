@@ -1,0 +1,52 @@
+"""Giving attention a sense of order: positional encodings added to the embeddings."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def sinusoidal_encoding(
+    n_positions: int, d_model: int, base: float = 10000.0, device: torch.device | str | None = None
+) -> torch.Tensor:
+    """PE[pos, 2i] = sin(pos / base^(2i/d_model)),  PE[pos, 2i+1] = cos(pos / base^(2i/d_model)).
+
+    -> (n_positions, d_model). An odd d_model ends on a sine column.
+    """
+    if n_positions < 0 or d_model < 1 or base <= 0:
+        raise ValueError("need n_positions >= 0, d_model >= 1 and base > 0")
+    pos = torch.arange(n_positions, dtype=torch.float64, device=device)[:, None]
+    two_i = torch.arange(0, d_model, 2, dtype=torch.float64, device=device)
+    angle = pos / base ** (two_i / d_model)  # (n_positions, ceil(d_model / 2))
+    pe = torch.zeros(n_positions, d_model, dtype=torch.float64, device=device)
+    pe[:, 0::2] = torch.sin(angle)
+    pe[:, 1::2] = torch.cos(angle[:, : d_model // 2])
+    return pe.float()
+
+
+def add_positions(E: torch.Tensor, strength: float = 1.0, base: float = 10000.0) -> torch.Tensor:
+    """E + strength · PE for (..., n, d) embeddings: the same word at another position changes."""
+    n, d = E.shape[-2:]
+    return E + strength * sinusoidal_encoding(n, d, base, device=E.device).to(E.dtype)
+
+
+class LearnedPositionalEmbedding(nn.Module):
+    """The alternative used by BERT and GPT-2: one trainable vector per position, a lookup table.
+
+    It can only encode positions it has a row for: max_positions is a hard limit.
+    """
+
+    def __init__(self, max_positions: int, d_model: int, seed: int = 0):
+        super().__init__()
+        self.table = nn.Embedding(max_positions, d_model)
+        with torch.no_grad():
+            generator = torch.Generator().manual_seed(seed)
+            self.table.weight.copy_(torch.randn(max_positions, d_model, generator=generator) * 0.02)
+
+    def forward(self, n_positions: int) -> torch.Tensor:
+        """-> (n_positions, d_model)"""
+        if n_positions > self.table.num_embeddings:
+            raise ValueError(
+                f"a learned table has {self.table.num_embeddings} positions; "
+                f"it has no vector for position {n_positions - 1}"
+            )
+        return self.table(torch.arange(n_positions, device=self.table.weight.device))

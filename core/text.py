@@ -1,0 +1,43 @@
+"""Splitting a sentence into words for the concept pages."""
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from typing import NamedTuple
+
+MAX_TOKENS = 24
+# A word is a run of letters/digits, optionally joined by apostrophes (didn't, king's).
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+class Tokens(NamedTuple):
+    words: list[str]
+    truncated: bool  # the input had more than max_tokens words; only the first were kept
+
+
+def tokenize(text: str, max_tokens: int = MAX_TOKENS, lowercase: bool = True) -> Tokens:
+    """Words of `text` (punctuation, symbols and control characters dropped), at most max_tokens.
+
+    Raises ValueError with a plain message when no word is left.
+    """
+    if not isinstance(text, str):
+        raise ValueError("the input must be text")
+    text = unicodedata.normalize("NFKC", text)
+    matches = itertools.islice(WORD.finditer(text), max_tokens + 1)
+    words = [m.group().replace("’", "'") for m in matches]
+    if lowercase:
+        words = [w.lower() for w in words]
+    if not words:
+        raise ValueError("There are no words in this input: type a sentence with at least one word.")
+    return Tokens(words[:max_tokens], len(words) > max_tokens)
+
+
+def unique_labels(words: list[str]) -> list[str]:
+    """Chart labels that stay distinct when a word repeats: the, cat, sat, on, the (2), mat."""
+    seen: dict[str, int] = {}
+    labels = []
+    for w in words:
+        seen[w] = seen.get(w, 0) + 1
+        labels.append(w if seen[w] == 1 else f"{w} ({seen[w]})")
+    return labels

@@ -1,0 +1,28 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    """The real bundled MiniLM, loaded once for the whole run."""
+    from core.model import load_encoder
+
+    return load_encoder(device="cpu")
+
+
+def app_test(page: str | None = None, timeout: float = 60):
+    """AppTest of app.py, already run once (and switched to `page` when given)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=timeout).run()
+    if page is not None:
+        at.switch_page(page).run()
+    return at

@@ -1,0 +1,1 @@
+"""Shared Streamlit and Altair pieces: charts, inputs, the code panel, caches."""

@@ -1,0 +1,32 @@
+"""The real model, loaded once per server process and shared by every session."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core.model import Encoder, EncoderRun, ModelLoadError, load_encoder
+from ui import state
+
+
+@st.cache_resource(show_spinner="Loading all-MiniLM-L6-v2 (once per server, a few seconds)…", max_entries=2)
+def _cached_encoder(name_or_path: str | None, device: str) -> Encoder:
+    return load_encoder(name_or_path, device)
+
+
+def encoder() -> Encoder | None:
+    """The sidebar's model on the sidebar's device, or None after explaining what went wrong."""
+    try:
+        return _cached_encoder(state.model_name(), str(state.device()))
+    except ModelLoadError as error:
+        st.error(f"{error}\n\nThe other pages work without it. Clear *Model settings* in the sidebar "
+                 "to go back to the bundled MiniLM.", icon=":material/error:")
+        return None
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cached_run(text: str, name_or_path: str | None, device: str) -> EncoderRun:
+    return _cached_encoder(name_or_path, device).run(text)
+
+
+def run(model: Encoder, text: str) -> EncoderRun:
+    """The model's numbers for one text, cached per (text, model, device)."""
+    return _cached_run(text, state.model_name(), str(model.device))

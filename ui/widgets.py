@@ -1,0 +1,47 @@
+"""Inputs and panels every page uses: the sentence box, the code panel, the question box."""
+from __future__ import annotations
+
+import inspect
+from typing import Callable
+
+import streamlit as st
+
+from core.text import MAX_TOKENS, Tokens, tokenize
+from ui.state import PAGE_SENTENCE_SUFFIX, shared_sentence
+
+
+def page_header(title: str, lead: str) -> None:
+    st.title(title)
+    st.markdown(lead)
+
+
+def sentence_input(page: str, *, label: str = "Sentence", max_tokens: int = MAX_TOKENS,
+                   default: str | None = None) -> Tokens | None:
+    """The page's sentence (starting from the sidebar's), split into words.
+
+    Shows a warning when words were cut off and a friendly note (returning None) when no
+    word is left, so pages never see bad input.
+    """
+    key = f"{page}{PAGE_SENTENCE_SUFFIX}"
+    st.session_state.setdefault(key, default if default is not None else shared_sentence())
+    text = st.text_input(label, key=key, max_chars=2000)
+    try:
+        tokens = tokenize(text, max_tokens=max_tokens)
+    except ValueError as reason:
+        st.info(f"{reason} For example: *money bank grows*.")
+        return None
+    if tokens.truncated:
+        st.warning(f"This page uses the first {max_tokens} words only; the rest were left out.")
+    return tokens
+
+
+def show_code(*functions: Callable, title: str = "Show the code this page runs") -> None:
+    """The real source of the core/ functions behind the numbers on screen."""
+    with st.expander(title, icon=":material/code:"):
+        for function in functions:
+            st.code(inspect.getsource(function), language="python")
+
+
+def explain(text: str, *, title: str = "In plain words") -> None:
+    with st.expander(title, expanded=True, icon=":material/lightbulb:"):
+        st.markdown(text)
