@@ -75,6 +75,13 @@ class Encoder:
         """The WordPiece token of every row of static_table."""
         return self.tokenizer.convert_ids_to_tokens(list(range(self.static_table.shape[0])))
 
+    def whole_word_rows(self) -> tuple[list[str], torch.Tensor]:
+        """The rows of static_table that are whole words (no ##pieces, [special] or symbols):
+        (words, (V', d)) — what a neighbour search should rank."""
+        vocabulary = self.vocabulary()
+        keep = [i for i, token in enumerate(vocabulary) if token.isalpha()]
+        return [vocabulary[i] for i in keep], self.static_table[keep]
+
     def word_pieces(self, word: str) -> list[str]:
         """How the tokenizer splits one word (bank -> [bank], smartphones -> [smart, ##phones])."""
         return self.tokenizer.tokenize(word[:100])

@@ -33,6 +33,14 @@ def tokenize(text: str, max_tokens: int = MAX_TOKENS, lowercase: bool = True) ->
     return Tokens(words[:max_tokens], len(words) > max_tokens)
 
 
+def words_or_nothing(text: str, max_tokens: int = MAX_TOKENS) -> list[str]:
+    """The words of `text`, or [] where it has none (for optional inputs)."""
+    try:
+        return tokenize(text, max_tokens).words
+    except ValueError:
+        return []
+
+
 def unique_labels(words: list[str]) -> list[str]:
     """Chart labels that stay distinct when a word repeats: the, cat, sat, on, the (2), mat."""
     seen: dict[str, int] = {}

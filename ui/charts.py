@@ -48,8 +48,8 @@ def heatmap(
     cell = int(np.clip(max_size / max(len(rows), len(cols), 1), 14, 48))
     scale = alt.Scale(scheme=palette(), domain=list(domain) if domain else alt.Undefined)
     base = alt.Chart(grid).encode(
-        x=alt.X("col:N", sort=cols, title=col_title, axis=alt.Axis(labelAngle=-45, labelLimit=120)),
-        y=alt.Y("row:N", sort=rows, title=row_title, axis=alt.Axis(labelLimit=120)),
+        x=alt.X("col:N", sort=cols, title=col_title, axis=alt.Axis(labelAngle=-45, labelLimit=120, labelOverlap=False)),
+        y=alt.Y("row:N", sort=rows, title=row_title, axis=alt.Axis(labelLimit=120, labelOverlap=False)),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=0.5).encode(
         color=alt.Color("value:Q", scale=scale, title=value_title),
@@ -132,3 +132,34 @@ def lines(frame: pd.DataFrame, x: str, y: str, *, color: str | None = None, titl
     if color:
         encoding["color"] = alt.Color(f"{color}:N", scale=alt.Scale(scheme=CATEGORY_SCHEME), title=None)
     return alt.Chart(frame, title=title).mark_line(point=points).encode(**encoding).properties(height=320)
+
+
+def attention_grid(attentions: torch.Tensor, *, cell: int = 4) -> alt.Chart:
+    """Every head of every layer as a small map: (layers, heads, n, n) -> a layers × heads grid."""
+    layers, heads, n, _ = attentions.shape
+    values = to_numpy(attentions)
+    idx = np.indices(values.shape).reshape(4, -1)
+    frame = pd.DataFrame({"layer": idx[0], "head": idx[1], "i": idx[2], "j": idx[3], "weight": values.ravel()})
+    size = max(36, min(72, cell * n))
+    return alt.Chart(frame).mark_rect().encode(
+        x=alt.X("j:O", axis=None), y=alt.Y("i:O", axis=None),
+        color=alt.Color("weight:Q", scale=alt.Scale(scheme=palette(), domain=[0, 1]), legend=None),
+        tooltip=["layer", "head", "i", "j", alt.Tooltip("weight:Q", format=".3f")],
+    ).properties(width=size, height=size).facet(
+        row=alt.Row("layer:O", title="layer", header=alt.Header(labelFontSize=11)),
+        column=alt.Column("head:O", title="head", header=alt.Header(labelFontSize=11)),
+        spacing=3,
+    )
+
+
+def bars(frame: pd.DataFrame, category: str, value: str, *, title: str = "", sort: list[str] | None = None,
+         value_title: str | None = None, highlight: str | None = None) -> alt.Chart:
+    """One horizontal bar per category (optionally one highlighted)."""
+    colour = alt.value("#2a6f97") if highlight is None else alt.condition(
+        alt.datum[category] == highlight, alt.value("#e4572e"), alt.value("#2a6f97"))
+    return alt.Chart(frame, title=title).mark_bar().encode(
+        y=alt.Y(f"{category}:N", sort=sort or "-x", title=None, axis=alt.Axis(labelOverlap=False)),
+        x=alt.X(f"{value}:Q", title=value_title or value),
+        color=colour,
+        tooltip=[category, alt.Tooltip(f"{value}:Q", format=".3f")],
+    ).properties(height=alt.Step(18))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import streamlit as st
+import torch
 
 from core.model import Encoder, EncoderRun, ModelLoadError, load_encoder
 from ui import state
@@ -22,6 +23,16 @@ def encoder() -> Encoder | None:
         return None
 
 
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _cached_whole_words(name_or_path: str | None, device: str) -> tuple[list[str], torch.Tensor]:
+    return _cached_encoder(name_or_path, device).whole_word_rows()
+
+
+def whole_words(model: Encoder) -> tuple[list[str], torch.Tensor]:
+    """The model's whole-word static rows, computed once per server."""
+    return _cached_whole_words(state.model_name(), str(model.device))
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def _cached_run(text: str, name_or_path: str | None, device: str) -> EncoderRun:
     return _cached_encoder(name_or_path, device).run(text)
@@ -30,3 +41,13 @@ def _cached_run(text: str, name_or_path: str | None, device: str) -> EncoderRun:
 def run(model: Encoder, text: str) -> EncoderRun:
     """The model's numbers for one text, cached per (text, model, device)."""
     return _cached_run(text, state.model_name(), str(model.device))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cached_rebuild(text: str, layer: int, head: int, name_or_path: str | None, device: str):
+    return _cached_encoder(name_or_path, device).rebuild_head(text, layer, head)
+
+
+def rebuild_head(model: Encoder, text: str, layer: int, head: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(ours, theirs) for one head, cached per (text, layer, head)."""
+    return _cached_rebuild(text, layer, head, state.model_name(), str(model.device))

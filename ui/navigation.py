@@ -11,4 +11,16 @@ class PageInfo(NamedTuple):
 
 HOME = PageInfo("pages/home.py", "Home", ":material/home:", "What this lab teaches and where to start.")
 
-LESSONS: list[PageInfo] = []
+LESSONS = [
+    PageInfo("pages/static_embeddings.py", "Static embeddings", ":material/scatter_plot:",
+             "Words as vectors: one-hot vs dense, similarity, king − man + woman, and why "
+             "'bank' has one vector whatever the sentence."),
+    PageInfo("pages/first_principles.py", "First-principles attention", ":material/hub:",
+             "Attention with no parameters at all: scores = E·Eᵀ, softmax by row, outputs = "
+             "weights·E — every number on screen, editable."),
+    PageInfo("pages/positional_encoding.py", "Positional encoding", ":material/format_list_numbered:",
+             "Attention ignores order until we add sinusoidal positions: the cat/mat permutation test."),
+    PageInfo("pages/real_model.py", "Inside a real model", ":material/psychology:",
+             "All-MiniLM-L6-v2: 6 layers × 12 heads of real attention, 'it' → 'animal', static vs "
+             "contextual 'bank', and one head rebuilt from its weights."),
+]

@@ -15,16 +15,26 @@ def page_header(title: str, lead: str) -> None:
     st.markdown(lead)
 
 
+def _set_value(key: str, value) -> None:
+    st.session_state[key] = value
+
+
 def sentence_input(page: str, *, label: str = "Sentence", max_tokens: int = MAX_TOKENS,
-                   default: str | None = None) -> Tokens | None:
-    """The page's sentence (starting from the sidebar's), split into words.
+                   examples: tuple[str, ...] = ()) -> Tokens | None:
+    """The page's sentence (starting from the sidebar's), split into words, with buttons that
+    load example sentences.
 
     Shows a warning when words were cut off and a friendly note (returning None) when no
     word is left, so pages never see bad input.
     """
     key = f"{page}{PAGE_SENTENCE_SUFFIX}"
-    st.session_state.setdefault(key, default if default is not None else shared_sentence())
+    st.session_state.setdefault(key, shared_sentence())
     text = st.text_input(label, key=key, max_chars=2000)
+    if examples:
+        columns = st.columns(len(examples))
+        for i, (column, example) in enumerate(zip(columns, examples)):
+            column.button(example, key=f"{page}_example_{i}", on_click=_set_value, args=(key, example),
+                          width="stretch", help="Use this example sentence")
     try:
         tokens = tokenize(text, max_tokens=max_tokens)
     except ValueError as reason:

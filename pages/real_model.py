@@ -1,0 +1,153 @@
+import pandas as pd
+import streamlit as st
+import torch
+
+from core.attention import scaled_dot_product_attention
+from core.embeddings import cosine_similarity
+from core.model import MAX_MODEL_TOKENS, Encoder
+from core.projection import pca_2d
+from core.text import unique_labels
+from ui import model
+from ui.charts import attention_grid, bars, lines, scatter, show_matrix
+from ui.widgets import explain, page_header, sentence_input, show_code
+
+PAGE = "real"
+
+page_header(
+    "Inside a real model",
+    "**all-MiniLM-L6-v2** is a small pretrained transformer encoder (6 layers × 12 heads, 384 "
+    "numbers per token), bundled with this app and run offline. Every map below is the model's own "
+    "softmax weights for your sentence — the same computation as the earlier pages, with learned "
+    "W_q, W_k, W_v.",
+)
+encoder = model.encoder()
+if encoder is None:
+    st.stop()
+
+tokens = sentence_input(PAGE, max_tokens=MAX_MODEL_TOKENS, examples=(
+    "The animal didn't cross the road because it was tired", "The student said he was tired",
+    "Apple launched a new phone"))
+if tokens is None:
+    st.stop()
+text = st.session_state[f"{PAGE}_sentence"]
+run = model.run(encoder, text)
+if run.truncated:
+    st.warning(f"The model reads at most {MAX_MODEL_TOKENS} WordPiece tokens; the rest of the text was left out.")
+labels = unique_labels(run.tokens)
+st.caption(f"WordPiece tokens ({len(run.tokens)}): " + " · ".join(run.tokens))
+
+# --- 1. every head ------------------------------------------------------------------------------
+st.header(f"1 · All {encoder.n_layers * encoder.n_heads} heads")
+st.altair_chart(attention_grid(run.attentions), key=f"{PAGE}_grid")
+st.caption("Each small square is one head: row = token asking, column = token attended to, brighter = more "
+           "weight. Many heads look at [CLS]/[SEP] or the next/previous token; a few track meaning.")
+controls = st.columns(2)
+layer = controls[0].slider("Layer", 0, encoder.n_layers - 1, 4, key=f"{PAGE}_layer")
+head = controls[1].slider("Head", 0, encoder.n_heads - 1, 0, key=f"{PAGE}_head")
+left, right = st.columns([3, 2])
+with left:
+    show_matrix(run.attentions[layer, head], labels, labels, key=f"{PAGE}_head_map",
+                title=f"layer {layer}, head {head}", row_title="token asking", col_title="attends to",
+                value_title="weight", domain=(0, 1))
+with right:
+    default_source = next((labels.index(w) for w in ("it", "he", "she", "apple") if w in labels), 0)
+    source = st.selectbox("What does this token attend to?", range(len(labels)), index=default_source,
+                          format_func=lambda i: labels[i], key=f"{PAGE}_source")
+    row = pd.DataFrame({"token": labels, "weight": run.attentions[layer, head, source].tolist()})
+    st.altair_chart(bars(row, "token", "weight", sort=labels, title=f"“{labels[source]}” in layer {layer}, head {head}"),
+                    key=f"{PAGE}_source_bars")
+    by_layer = run.attentions[:, :, source].mean(1)
+    show_matrix(by_layer, [f"layer {i}" for i in range(encoder.n_layers)], labels, key=f"{PAGE}_by_layer",
+                title=f"“{labels[source]}”, mean over heads", value_title="weight", overlay=False, max_size=320)
+
+# --- 2. head finder ------------------------------------------------------------------------------
+st.header("2 · Which heads link two words?")
+cols = st.columns(2)
+src = cols[0].selectbox("From", range(len(labels)), index=default_source, format_func=lambda i: labels[i],
+                        key=f"{PAGE}_finder_from")
+default_target = next((labels.index(w) for w in ("animal", "student", "phone") if w in labels), 0)
+tgt = cols[1].selectbox("To", range(len(labels)), index=default_target, format_func=lambda i: labels[i],
+                        key=f"{PAGE}_finder_to")
+link = run.attentions[:, :, src, tgt]
+ranking = pd.DataFrame([(f"layer {l}, head {h}", float(link[l, h])) for l in range(encoder.n_layers)
+                        for h in range(encoder.n_heads)], columns=["head", "weight"]).sort_values("weight", ascending=False)
+best_l, best_h = divmod(int(link.argmax()), encoder.n_heads)
+st.markdown(f"Strongest: **layer {best_l}, head {best_h}** puts **{float(link.max()):.2f}** of "
+            f"“{labels[src]}”’s attention on “{labels[tgt]}” (uniform would be {1 / len(labels):.2f}).")
+st.altair_chart(bars(ranking.head(10), "head", "weight", title=f"Top 10 of 72 heads: “{labels[src]}” → “{labels[tgt]}”",
+                     value_title="attention weight"), key=f"{PAGE}_finder_bars")
+
+# --- 3. static vs contextual ----------------------------------------------------------------------
+st.header("3 · Static vs contextual: is “bank” the same vector?")
+pair = st.segmented_control("Example", ["bank", "apple"], default="bank", key=f"{PAGE}_pair_example")
+defaults = {"bank": ("I went to the bank to deposit money", "We sat on the bank of the river"),
+            "apple": ("Apple launched a new phone", "I ate an apple")}[pair or "bank"]
+cols = st.columns(2)
+first = cols[0].text_input("Sentence 1", defaults[0], key=f"{PAGE}_pair_1_{pair}", max_chars=500)
+second = cols[1].text_input("Sentence 2", defaults[1], key=f"{PAGE}_pair_2_{pair}", max_chars=500)
+try:
+    run_1, run_2 = model.run(encoder, first), model.run(encoder, second)
+except ValueError as reason:
+    st.info(str(reason))
+    run_1 = run_2 = None
+shared = [t for t in dict.fromkeys(run_1.tokens) if t in run_2.tokens and not t.startswith("[")] if run_1 else []
+if run_1 and not shared:
+    st.info("The two sentences need a token in common.")
+elif run_1:
+    word = st.selectbox("Shared token", shared, index=shared.index(pair) if pair in shared else 0, key=f"{PAGE}_pair_word")
+    i, j = run_1.tokens.index(word), run_2.tokens.index(word)
+    static_cos = float(cosine_similarity(run_1.static[i][None], run_2.static[j][None]))
+    per_layer = [float(cosine_similarity(run_1.hidden_states[l, i][None], run_2.hidden_states[l, j][None]))
+                 for l in range(encoder.n_layers + 1)]
+    metrics = st.columns(2)
+    metrics[0].metric("Static (input table row): cosine", f"{static_cos:.4f}")
+    metrics[1].metric(f"Contextual, last layer: cosine", f"{per_layer[-1]:.4f}", delta=f"{per_layer[-1] - static_cos:.4f}")
+    left, right = st.columns(2)
+    with left:
+        frame = pd.DataFrame({"layer": range(encoder.n_layers + 1), "cosine": per_layer})
+        st.altair_chart(lines(frame, "layer", "cosine", title=f"cosine of “{word}” in 1 vs 2, by layer",
+                              x_title="layer (0 = embeddings + position)"), key=f"{PAGE}_pair_lines")
+    with right:
+        path = torch.cat([run_1.hidden_states[:, i], run_2.hidden_states[:, j]])
+        names = [f"L{l}" for l in range(encoder.n_layers + 1)] * 2
+        groups = ["sentence 1"] * (encoder.n_layers + 1) + ["sentence 2"] * (encoder.n_layers + 1)
+        st.altair_chart(scatter(pca_2d(path), names, groups=groups, connect=True,
+                                title=f"“{word}” through the layers (PCA)"), key=f"{PAGE}_pair_map")
+    st.caption("Layer 0 already differs slightly (position and segment embeddings are added); each attention "
+               "layer mixes in more of the sentence, and the two meanings drift apart.")
+
+# --- 4. rebuild one head ---------------------------------------------------------------------------
+st.header("4 · One head rebuilt from its weights")
+st.markdown(
+    f"Take the layer's input (the hidden states entering layer {layer}), multiply by the model's own "
+    f"W_q, W_k and biases for head {head}, and run this app's `scaled_dot_product_attention`. "
+    "If the lab's attention is the real computation, the two maps must agree."
+)
+ours, theirs = model.rebuild_head(encoder, text, layer, head)
+difference = float((ours - theirs).abs().max())
+left, right = st.columns(2)
+with left:
+    show_matrix(ours, labels, labels, key=f"{PAGE}_ours", title="rebuilt with core/", value_title="weight",
+                domain=(0, 1), overlay=False, max_size=380)
+with right:
+    show_matrix(theirs, labels, labels, key=f"{PAGE}_theirs", title="reported by the model", value_title="weight",
+                domain=(0, 1), overlay=False, max_size=380)
+st.metric(f"max |ours − model's| (layer {layer}, head {head}, {encoder.device.type})", f"{difference:.1e}")
+if difference <= 1e-5:
+    st.success("Match to within float32 rounding.")
+else:
+    st.error("The rebuilt head differs from the model's by more than 1e-5.")
+
+st.info(
+    "**Honest notes.** Attention weights show where a head looks, not why the model decides what it "
+    "does: other parts (value vectors, feed-forward layers, residual paths) matter as much. MiniLM is "
+    "a small encoder distilled for sentence similarity, not a chatbot; its heads are less tidy than "
+    "those of large models.",
+    icon=":material/info:",
+)
+explain(
+    "- Each layer has 12 heads, each with its own W_q, W_k, W_v of size 384 × 32.\n"
+    "- A head's weights are softmax(q·k / √32) over the tokens, exactly as on the Q, K, V page.\n"
+    "- The input table gives *bank* one vector; after a few attention layers, the two *bank*s differ."
+)
+show_code(Encoder.rebuild_head, scaled_dot_product_attention, Encoder.run)

@@ -1,0 +1,152 @@
+"""Every concept page through AppTest: it runs, and moving its controls changes the right numbers."""
+import pytest
+import torch
+
+from conftest import app_test
+from core.attention import normalise_rows, weighted_sum
+from core.embeddings import cosine_similarity, embed, toy_vocabulary
+from ui.navigation import LESSONS
+
+
+def metric(at, label_start: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label_start))
+
+
+def no_exception(at):
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.mark.parametrize("page", [p.path for p in LESSONS])
+def test_every_page_renders(page):
+    at = app_test(page)
+    no_exception(at)
+    assert at.title and at.expander  # a heading and at least the explanation / code panels
+    code = [c.value for c in at.code]
+    assert any("def " in c for c in code), "each page shows the core/ source it runs"
+
+
+def test_sidebar_seed_reseeds_the_extra_features():
+    at = app_test("pages/first_principles.py")
+    at.slider(key="fp_d").set_value(16).run()
+    at.toggle(key="fp_E_numbers").set_value(True).run()
+    before = at.dataframe[0].value.copy()
+    at.session_state["seed"] = 42
+    at.run()
+    no_exception(at)
+    after = at.dataframe[0].value
+    named = list(toy_vocabulary().dimensions)
+    assert before[named].equals(after[named])  # named features do not depend on the seed
+    assert not before.equals(after)  # the 5 unnamed extra features do
+
+
+# --- static embeddings ---------------------------------------------------------------------------
+def test_static_embeddings_controls_recompute():
+    at = app_test("pages/static_embeddings.py")
+    assert "king − man + woman ≈ queen" in " ".join(m.value for m in at.markdown)
+    at.selectbox(key="static_c").set_value("girl").run()
+    no_exception(at)
+    assert "king − man + girl ≈" in " ".join(m.value for m in at.markdown)
+    at.radio(key="static_metric").set_value("dot").run()
+    no_exception(at)
+    assert metric(at, "Toy vectors: cosine of 'bank'") == "1.0000"
+    assert metric(at, "MiniLM input rows: cosine of 'bank'") == "1.0000"
+
+
+# --- first principles ------------------------------------------------------------------------------
+SEED_MONEY = [[0.7, 0.2, 0.1], [0.25, 0.7, 0.05], [0.1, 0.2, 0.7]]
+SEED_RIVER = [[0.8, 0.15, 0.05], [0.2, 0.78, 0.02], [0.4, 0.01, 0.59]]
+
+
+def bank_cosine(money_table, river_table):
+    toy = toy_vocabulary()
+    y_money = weighted_sum(normalise_rows(torch.tensor(money_table)), embed(["money", "bank", "grows"], toy).vectors)[1]
+    y_river = weighted_sum(normalise_rows(torch.tensor(river_table)), embed(["river", "bank", "flows"], toy).vectors)[1]
+    return float(cosine_similarity(y_money[None], y_river[None]))
+
+
+def test_first_principles_presets_reproduce_the_seed_tables():
+    at = app_test("pages/first_principles.py")
+    at.button(key="fp_preset_uniform").click().run()
+    at.button(key="fp_preset_seed").click().run()
+    no_exception(at)
+    for prefix, table in (("money", SEED_MONEY), ("river", SEED_RIVER)):
+        for i in range(3):
+            for j in range(3):
+                assert at.slider(key=f"fp_w_{prefix}_{i}_{j}").value == pytest.approx(table[i][j])
+    shown = float(metric(at, "cosine(y_bank money"))
+    assert shown == pytest.approx(bank_cosine(SEED_MONEY, SEED_RIVER), abs=1e-4)
+    assert shown < 0.95  # the two banks have moved apart from the static 1.0
+
+
+def test_first_principles_editing_a_weight_moves_the_banks():
+    at = app_test("pages/first_principles.py")
+    before = float(metric(at, "cosine(y_bank money"))
+    at.slider(key="fp_w_money_1_0").set_value(1.0).run()  # bank attends much more to money
+    no_exception(at)
+    edited = [row[:] for row in SEED_MONEY]
+    edited[1][0] = 1.0
+    after = float(metric(at, "cosine(y_bank money"))
+    assert after == pytest.approx(bank_cosine(edited, SEED_RIVER), abs=1e-4)
+    assert after < before
+
+
+def test_first_principles_sliders_and_sentence():
+    at = app_test("pages/first_principles.py")
+    at.button(key="fp_example_1").click().run()  # money bank grows
+    assert at.text_input(key="fp_sentence").value == "money bank grows"
+    latex_before = [l.value for l in at.latex]
+    at.slider(key="fp_temperature").set_value(0.2).run()
+    no_exception(at)
+    assert [l.value for l in at.latex] != latex_before
+    at.slider(key="fp_d").set_value(3).run()
+    at.slider(key="fp_d").set_value(32).run()
+    no_exception(at)
+    at.text_input(key="fp_sentence").set_value("").run()
+    no_exception(at)
+    assert any("no words" in i.value for i in at.info)
+    at.text_input(key="fp_sentence").set_value("word " * 100).run()
+    assert any("first 24 words" in w.value for w in at.warning)
+
+
+# --- positional encoding ----------------------------------------------------------------------------
+def test_positional_permutation_test():
+    at = app_test("pages/positional_encoding.py")
+    assert float(metric(at, "Largest difference")) < 1e-5
+    at.toggle(key="pe_use_pe").set_value(True).run()
+    no_exception(at)
+    assert float(metric(at, "Largest difference")) > 1e-2
+    at.slider(key="pe_strength").set_value(0.0).run()
+    assert float(metric(at, "Largest difference")) < 1e-5
+    at.text_input(key="pe_second").set_value("completely different words").run()
+    assert any("same words" in i.value for i in at.info)
+
+
+def test_positional_sliders_move():
+    at = app_test("pages/positional_encoding.py")
+    for key, value in (("pe_positions", 128), ("pe_d_model", 3), ("pe_positions", 2), ("pe_d_model", 128)):
+        at.slider(key=key).set_value(value).run()
+        no_exception(at)
+    at.select_slider(key="pe_base").set_value(100.0).run()
+    at.slider(key="pe_probe").set_value(10).run()
+    no_exception(at)
+    assert any("can encode 10 positions" in s.value for s in at.success)
+
+
+# --- real model ---------------------------------------------------------------------------------
+def test_real_model_page_finds_heads_and_rebuilds():
+    at = app_test("pages/real_model.py", timeout=120)
+    no_exception(at)
+    assert float(metric(at, "max |ours − model's|")) <= 1e-5
+    assert float(metric(at, "Static (input table row)")) == pytest.approx(1.0, abs=1e-4)
+    assert float(metric(at, "Contextual, last layer")) < 0.8
+    finder = next(m.value for m in at.markdown if m.value.startswith("Strongest"))
+    assert "“it”" in finder and "“animal”" in finder
+    at.slider(key="real_layer").set_value(5).run()
+    at.slider(key="real_head").set_value(11).run()
+    no_exception(at)
+    assert "layer 5, head 11" in " ".join(m.label for m in at.metric)
+    assert float(metric(at, "max |ours − model's|")) <= 1e-5
+    at.button(key="real_example_1").click().run()  # The student said he was tired
+    no_exception(at)
+    finder = next(m.value for m in at.markdown if m.value.startswith("Strongest"))
+    assert "“he”" in finder and "“student”" in finder
