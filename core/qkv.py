@@ -9,6 +9,15 @@ from torch import nn
 from core.attention import AttentionResult, MultiHeadResult, multi_head_attention, scaled_dot_product_attention
 
 
+def layer_norm(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """(x − mean) / std over the last dimension, as transformers do before attention:
+    every word vector gets mean 0 and variance 1, whatever its original scale."""
+    x = torch.as_tensor(x, dtype=torch.float32) if not isinstance(x, torch.Tensor) else x
+    mean = x.mean(-1, keepdim=True)
+    variance = x.var(-1, unbiased=False, keepdim=True)
+    return (x - mean) / torch.sqrt(variance + eps)
+
+
 def init_projection(d_in: int, d_out: int, seed: int, device: torch.device | str | None = None) -> torch.Tensor:
     """A seeded (d_in, d_out) matrix with entries ~ N(0, 1/d_in), so x @ W keeps unit variance."""
     generator = torch.Generator().manual_seed(seed)
@@ -49,3 +58,13 @@ class MultiHeadSelfAttention(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> MultiHeadResult:
         return multi_head_attention(x, self.w_q, self.w_k, self.w_v, self.w_o, self.n_heads, mask=mask)
+
+
+def to_torch_multihead(module: MultiHeadSelfAttention) -> nn.MultiheadAttention:
+    """The same weights inside torch.nn.MultiheadAttention (which computes x Wᵀ, hence the .T)."""
+    d_model = module.w_q.shape[0]
+    reference = nn.MultiheadAttention(d_model, module.n_heads, bias=False, batch_first=True)
+    with torch.no_grad():
+        reference.in_proj_weight.copy_(torch.cat([module.w_q.T, module.w_k.T, module.w_v.T]))
+        reference.out_proj.weight.copy_(module.w_o.T)
+    return reference.to(module.w_q.device)

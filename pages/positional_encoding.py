@@ -6,7 +6,7 @@ from core.attention import first_principles_attention
 from core.embeddings import embed, toy_vocabulary
 from core.positional import LearnedPositionalEmbedding, add_positions, sinusoidal_encoding
 from core.text import words_or_nothing
-from ui.charts import heatmap, lines, show_matrix
+from ui.charts import lines, show_matrix
 from ui.widgets import explain, page_header, show_code
 
 PAGE = "pe"
@@ -69,9 +69,8 @@ base = controls[2].select_slider("Base", [10.0, 100.0, 1000.0, 10000.0, 100000.0
                                  format_func=lambda b: f"{b:,.0f}")
 pe = sinusoidal_encoding(n_positions, d_model, base)
 positions = [str(p) for p in range(n_positions)]
-st.altair_chart(heatmap(pe, positions, [str(i) for i in range(d_model)], title="PE: one row per position",
-                        row_title="position", col_title="dimension", value_title="PE", domain=(-1, 1), max_size=640),
-                key=f"{PAGE}_pe_heatmap")
+show_matrix(pe, positions, [str(i) for i in range(d_model)], key=f"{PAGE}_pe", numbers=False, title="PE: one row per position",
+                        row_title="position", col_title="dimension", value_title="PE", domain=(-1, 1), max_size=640)
 st.caption("Left columns oscillate fast, right columns slowly: like the hands of a clock, together they "
            "give every position a unique pattern.")
 
@@ -88,7 +87,7 @@ similarity = pe @ pe.T
 left, right = st.columns(2)
 with left:
     show_matrix(similarity, positions, positions, key=f"{PAGE}_similarity", title="PE_i · PE_j",
-                row_title="position i", col_title="position j", value_title="dot", max_size=440)
+                row_title="position i", col_title="position j", value_title="dot", max_size=360)
 with right:
     by_distance = [(k, float(similarity.diagonal(k).mean())) for k in range(n_positions)]
     frame = pd.DataFrame(by_distance, columns=["|i − j|", "mean PE_i · PE_j"])

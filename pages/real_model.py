@@ -58,7 +58,7 @@ with right:
                     key=f"{PAGE}_source_bars")
     by_layer = run.attentions[:, :, source].mean(1)
     show_matrix(by_layer, [f"layer {i}" for i in range(encoder.n_layers)], labels, key=f"{PAGE}_by_layer",
-                title=f"“{labels[source]}”, mean over heads", value_title="weight", overlay=False, max_size=320)
+                title=f"“{labels[source]}”, mean over heads", value_title="weight", overlay=False, max_size=260)
 
 # --- 2. head finder ------------------------------------------------------------------------------
 st.header("2 · Which heads link two words?")
@@ -128,10 +128,10 @@ difference = float((ours - theirs).abs().max())
 left, right = st.columns(2)
 with left:
     show_matrix(ours, labels, labels, key=f"{PAGE}_ours", title="rebuilt with core/", value_title="weight",
-                domain=(0, 1), overlay=False, max_size=380)
+                domain=(0, 1), overlay=False, max_size=320)
 with right:
     show_matrix(theirs, labels, labels, key=f"{PAGE}_theirs", title="reported by the model", value_title="weight",
-                domain=(0, 1), overlay=False, max_size=380)
+                domain=(0, 1), overlay=False, max_size=320)
 st.metric(f"max |ours − model's| (layer {layer}, head {head}, {encoder.device.type})", f"{difference:.1e}")
 if difference <= 1e-5:
     st.success("Match to within float32 rounding.")

@@ -150,3 +150,76 @@ def test_real_model_page_finds_heads_and_rebuilds():
     no_exception(at)
     finder = next(m.value for m in at.markdown if m.value.startswith("Strongest"))
     assert "“he”" in finder and "“student”" in finder
+
+
+# --- Q, K, V -------------------------------------------------------------------------------------
+def test_qkv_page_pipeline_matches_core():
+    from core.attention import scaled_dot_product_attention
+    from core.embeddings import resize_dimensions
+    from core.qkv import QKVProjection, layer_norm
+
+    at = app_test("pages/qkv.py")
+    at.button(key="qkv_example_1").click().run()  # money bank grows
+    at.toggle(key="qkv_weights_numbers").set_value(True).run()
+    no_exception(at)
+    shown = torch.tensor(at.dataframe[-1].value.to_numpy(), dtype=torch.float32)
+    X = layer_norm(resize_dimensions(embed(["money", "bank", "grows"], toy_vocabulary()).vectors, 11, seed=0))
+    q, k, v = QKVProjection(11, 4, seed=0).project(X)
+    torch.testing.assert_close(shown, scaled_dot_product_attention(q, k, v).weights.detach(), atol=1e-4, rtol=0)
+    at.toggle(key="qkv_causal").set_value(True).run()
+    shown = torch.tensor(at.dataframe[-1].value.to_numpy(), dtype=torch.float32)
+    assert torch.all(shown.triu(1) == 0) and shown[0, 0] == pytest.approx(1.0)
+
+
+def test_qkv_controls():
+    at = app_test("pages/qkv.py")
+    for key, value in (("qkv_d_k", 1), ("qkv_d_k", 64), ("qkv_d_model", 2), ("qkv_temperature", 0.1)):
+        at.slider(key=key).set_value(value).run()
+        no_exception(at)
+    at.toggle(key="qkv_scale").set_value(False).run()
+    at.select_slider(key="qkv_step").set_value("Q, K, V").run()
+    no_exception(at)
+    assert "Step 1" in at.latex[-1].value
+    at.slider(key="qkv_d_k").set_value(4).run()
+    at.toggle(key="qkv_edit").set_value(True).run()
+    no_exception(at)
+    at.radio(key="qkv_predict").set_value("sharper (one key takes all)").run()
+    assert any(s.value.startswith("Right") for s in at.success)
+    at.radio(key="qkv_source").set_value("MiniLM input table (384-d)").run()
+    no_exception(at)
+    assert any(m.label == "d_model" and m.value == "384" for m in at.metric)
+
+
+# --- multi-head -------------------------------------------------------------------------------------
+def test_multi_head_matches_torch_on_the_page():
+    at = app_test("pages/multi_head.py")
+    assert float(metric(at, "max |ours − torch.nn.MultiheadAttention|")) < 1e-5
+    at.select_slider(key="mha_d_model").set_value(24).run()
+    at.select_slider(key="mha_heads_24").set_value(6).run()
+    no_exception(at)
+    assert at.subheader and any("6 heads of width 4" in h.value for h in at.header)
+    at.slider(key="mha_layers").set_value(3).run()
+    at.slider(key="mha_shown_3").set_value(2).run()
+    no_exception(at)
+    assert float(metric(at, "max |ours − torch.nn.MultiheadAttention|")) < 1e-5
+    at.select_slider(key="mha_heads_24").set_value(24).run()  # heads = d_model: width-1 heads
+    no_exception(at)
+
+
+# --- training --------------------------------------------------------------------------------------
+def test_train_page_trains_and_replays():
+    at = app_test("pages/train_attention.py")
+    assert any("Press **Train**" in i.value for i in at.info)
+    at.slider(key="train_steps").set_value(100).run()
+    at.button(key="train_train").click().run()
+    no_exception(at)
+    assert float(metric(at, "Held-out accuracy").rstrip("%")) >= 90
+    loss = float(metric(at, "Loss: first step"))
+    assert loss < 0.1
+    at.slider(key="train_replay").set_value(0).run()  # unrelated widget: must not retrain
+    no_exception(at)
+    assert float(metric(at, "Loss: first step")) == loss
+    at.text_input(key="train_test").set_value("the aunt asked the king that she was late").run()
+    assert any("“she” → “aunt”" in m.value for m in at.markdown)
+    at.text_input(key="train_test").set_value("no pronoun here").run()
+    assert any("he* or *she" in i.value for i in at.info)

@@ -39,20 +39,22 @@ def heatmap(
     matrix: torch.Tensor | np.ndarray, rows: list[str], cols: list[str], *, title: str = "",
     row_title: str = "", col_title: str = "", value_title: str = "value", fmt: str = ".2f",
     overlay: bool = True, highlight_row: str | None = None, domain: tuple[float, float] | None = None,
-    max_size: int = 520,
+    max_size: int = 270,
 ) -> alt.Chart:
     """An n×m matrix as coloured cells with token labels on both axes, the value on hover and,
     when the cells are big enough, written in each cell."""
     values = to_numpy(matrix) if isinstance(matrix, torch.Tensor) else np.asarray(matrix, dtype=float)
     grid = _long_form(values, rows, cols, fmt)
-    cell = int(np.clip(max_size / max(len(rows), len(cols), 1), 14, 48))
+    cell = int(np.clip(max_size / max(len(rows), len(cols), 1), 6, 44))
     scale = alt.Scale(scheme=palette(), domain=list(domain) if domain else alt.Undefined)
+    overlap = "greedy" if cell < 12 else False  # tiny cells: let Vega thin out the labels
     base = alt.Chart(grid).encode(
-        x=alt.X("col:N", sort=cols, title=col_title, axis=alt.Axis(labelAngle=-45, labelLimit=120, labelOverlap=False)),
-        y=alt.Y("row:N", sort=rows, title=row_title, axis=alt.Axis(labelLimit=120, labelOverlap=False)),
+        x=alt.X("col:N", sort=cols, title=col_title, axis=alt.Axis(labelAngle=-45, labelLimit=120, labelOverlap=overlap)),
+        y=alt.Y("row:N", sort=rows, title=row_title, axis=alt.Axis(labelLimit=120, labelOverlap=overlap)),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=0.5).encode(
-        color=alt.Color("value:Q", scale=scale, title=value_title),
+        color=alt.Color("value:Q", scale=scale, title=value_title,
+                        legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=160)),
         tooltip=[alt.Tooltip("row:N", title=row_title or "row"), alt.Tooltip("col:N", title=col_title or "column"),
                  alt.Tooltip("text:N", title=value_title)],
     )
@@ -60,7 +62,7 @@ def heatmap(
     if overlay and cell >= 26:
         mid = np.nanmean([np.nanmin(values[np.isfinite(values)], initial=0), np.nanmax(values[np.isfinite(values)], initial=0)]) \
             if domain is None else sum(domain) / 2
-        layers.append(base.mark_text(fontSize=min(12, cell // 3 + 2)).encode(
+        layers.append(base.mark_text(fontSize=10 if cell < 34 else 12).encode(
             text="text:N",
             color=alt.condition(alt.datum.value > mid, alt.value("black"), alt.value("white")),
         ))
@@ -71,13 +73,13 @@ def heatmap(
 
 
 def show_matrix(matrix: torch.Tensor | np.ndarray, rows: list[str], cols: list[str], *, key: str,
-                caption: str | None = None, **heatmap_options) -> pd.DataFrame:
-    """Draw a heatmap with a "show numbers" switch that swaps in the exact table below it."""
-    st.altair_chart(heatmap(matrix, rows, cols, **heatmap_options), key=f"{key}_chart")
+                caption: str | None = None, numbers: bool = True, **heatmap_options) -> pd.DataFrame:
+    """Draw a heatmap at its natural size, with a "show numbers" switch that adds the exact table."""
+    st.altair_chart(heatmap(matrix, rows, cols, **heatmap_options), key=f"{key}_chart", width="content")
     if caption:
         st.caption(caption)
     frame = matrix_frame(matrix, rows, cols)
-    if st.toggle("Show numbers", key=f"{key}_numbers"):
+    if numbers and st.toggle("Show numbers", key=f"{key}_numbers"):
         st.dataframe(frame.style.format("{:.4f}"), key=f"{key}_table")
     return frame
 

@@ -20,6 +20,12 @@ LESSONS = [
              "weights·E — every number on screen, editable."),
     PageInfo("pages/positional_encoding.py", "Positional encoding", ":material/format_list_numbered:",
              "Attention ignores order until we add sinusoidal positions: the cat/mat permutation test."),
+    PageInfo("pages/qkv.py", "Queries, keys, values", ":material/key:",
+             "Learned W_q, W_k, W_v, every intermediate matrix, the causal mask, and the √d_k experiment."),
+    PageInfo("pages/multi_head.py", "Multi-head attention", ":material/view_column:",
+             "Several heads side by side, concatenated and projected; stacked layers; checked against PyTorch."),
+    PageInfo("pages/train_attention.py", "Train attention live", ":material/model_training:",
+             "A one-head model learns, in seconds, to point a pronoun at the right noun — replay every step."),
     PageInfo("pages/real_model.py", "Inside a real model", ":material/psychology:",
              "All-MiniLM-L6-v2: 6 layers × 12 heads of real attention, 'it' → 'animal', static vs "
              "contextual 'bank', and one head rebuilt from its weights."),

@@ -1,0 +1,105 @@
+import altair as alt
+import pandas as pd
+import streamlit as st
+import torch
+
+from core.attention import merge_heads, multi_head_attention, split_heads
+from core.embeddings import embed, resize_dimensions, toy_vocabulary
+from core.positional import add_positions
+from core.qkv import MultiHeadSelfAttention, layer_norm, to_torch_multihead
+from core.text import unique_labels
+from ui import state
+from ui.charts import CATEGORY_SCHEME, show_matrix
+from ui.widgets import explain, page_header, sentence_input, show_code
+
+PAGE = "mha"
+TOY = toy_vocabulary()
+D_MODELS = [8, 12, 16, 24, 32, 48, 64]
+
+page_header(
+    "Multi-head attention",
+    "One head gives each word one way of looking at the sentence. **Multi-head** attention splits "
+    "d_model into several narrower heads, each with its own W_q, W_k, W_v, so one head can follow "
+    "grammar while another follows meaning. Their outputs are put side by side (concatenated) and "
+    "mixed by one more matrix, W_o.",
+)
+st.latex(r"\operatorname{MultiHead}(X) = \operatorname{Concat}(\text{head}_1,\dots,\text{head}_h)\,W_o,\quad "
+         r"\text{head}_i = \operatorname{softmax}\!\left(\frac{Q_iK_i^\top}{\sqrt{d_{model}/h}}\right)V_i")
+
+tokens = sentence_input(PAGE, examples=("The animal didn't cross the road because it was tired", "The cat sat on the mat"))
+if tokens is None:
+    st.stop()
+labels = unique_labels(tokens.words)
+
+controls = st.columns(3)
+d_model = controls[0].select_slider("d_model", D_MODELS, value=16, key=f"{PAGE}_d_model")
+divisors = [h for h in range(1, d_model + 1) if d_model % h == 0]
+heads = controls[1].select_slider("Heads", divisors, value=4 if 4 in divisors else divisors[0], key=f"{PAGE}_heads_{d_model}",
+                                  help="Only divisors of d_model: each head gets d_model / heads columns.")
+n_layers = controls[2].slider("Layers stacked", 1, 6, 1, key=f"{PAGE}_layers")
+use_pe = st.toggle("Add positional encoding to the input", value=True, key=f"{PAGE}_pe")
+
+X = layer_norm(resize_dimensions(embed(tokens.words, TOY).vectors, d_model, seed=state.seed()))
+if use_pe:
+    X = add_positions(X)
+layers = [MultiHeadSelfAttention(d_model, heads, seed=state.seed() + 10 * i) for i in range(n_layers)]
+inputs, results = [X], []
+with torch.no_grad():
+    for layer in layers:
+        result = layer(inputs[-1])
+        results.append(result)
+        inputs.append(inputs[-1] + result.output)  # residual: each layer adds to what it was given
+
+shown = st.slider("Layer to inspect", 1, n_layers, n_layers, key=f"{PAGE}_shown_{n_layers}") - 1 if n_layers > 1 else 0
+layer, result, x_in = layers[shown], results[shown], inputs[shown]
+d_head = d_model // heads
+
+st.header(f"Layer {shown + 1}: {heads} heads of width {d_head}")
+q_full = (x_in @ layer.w_q).detach()
+blocks = pd.DataFrame({"column": range(d_model), "head": [f"head {c // d_head + 1}" for c in range(d_model)]})
+st.altair_chart(alt.Chart(blocks, title="Which columns of Q, K, V each head owns").mark_rect().encode(
+    x=alt.X("column:O", title="column of Q = X·W_q"), color=alt.Color("head:N", scale=alt.Scale(scheme=CATEGORY_SCHEME), sort=None),
+    tooltip=["column", "head"]).properties(height=40, width=alt.Step(max(8, 480 // d_model))), key=f"{PAGE}_blocks")
+show_matrix(q_full, labels, [str(c) for c in range(d_model)], key=f"{PAGE}_q", numbers=False, title="Q for all heads (columns split as above)",
+                        col_title="column", value_title="q", overlay=False, max_size=520)
+
+st.subheader("One attention map per head")
+per_row = 4
+for start in range(0, heads, per_row):
+    columns = st.columns(per_row)
+    for offset, column in enumerate(columns):
+        h = start + offset
+        if h < heads:
+            with column:
+                show_matrix(result.weights[h], labels, labels, key=f"{PAGE}_head_{h}", numbers=False, title=f"head {h + 1}", overlay=False,
+                                        domain=(0, 1), value_title="weight", max_size=220)
+
+left, right = st.columns(2)
+with left:
+    show_matrix(result.concat, labels, [str(c) for c in range(d_model)], key=f"{PAGE}_concat",
+                title="Concat(head outputs)", col_title="column", value_title="value", overlay=False)
+with right:
+    show_matrix(result.output, labels, [str(c) for c in range(d_model)], key=f"{PAGE}_output",
+                title="× W_o = layer output", col_title="column", value_title="value", overlay=False)
+
+reference = to_torch_multihead(layer)
+with torch.no_grad():
+    theirs, their_weights = reference(x_in[None], x_in[None], x_in[None], average_attn_weights=False)
+difference = max(float((theirs[0] - result.output).abs().max()), float((their_weights[0] - result.weights).abs().max()))
+st.metric("max |ours − torch.nn.MultiheadAttention| (same weights)", f"{difference:.1e}")
+
+if n_layers > 1:
+    st.subheader("Stacking layers")
+    drift = [float((inputs[i + 1] - inputs[0]).norm(dim=-1).mean()) for i in range(n_layers)]
+    st.markdown("Each layer adds its output to its input (a residual connection), so each word's vector "
+                "gathers more context layer by layer. Mean distance from the original embeddings: "
+                + ", ".join(f"layer {i + 1}: **{d:.2f}**" for i, d in enumerate(drift)) + ".")
+
+explain(
+    f"- d_model = {d_model} is split into {heads} heads of {d_head} columns: the total work is the same as "
+    "one wide head, but each head has its own softmax, so it can focus on something different.\n"
+    "- **Concat** puts the heads' outputs side by side (back to d_model columns); **W_o** mixes them.\n"
+    "- Real models stack layers (MiniLM: 6 layers × 12 heads) with residual connections, layer "
+    "normalisation and a feed-forward block in each; this page keeps only the attention."
+)
+show_code(multi_head_attention, split_heads, merge_heads, MultiHeadSelfAttention, to_torch_multihead)
