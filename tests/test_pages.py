@@ -223,3 +223,33 @@ def test_train_page_trains_and_replays():
     assert any("“she” → “aunt”" in m.value for m in at.markdown)
     at.text_input(key="train_test").set_value("no pronoun here").run()
     assert any("he* or *she" in i.value for i in at.info)
+
+
+# --- why attention and cost ------------------------------------------------------------------------
+def test_why_attention_page():
+    at = app_test("pages/why_attention.py")
+    at.slider(key="why_step").set_value(1).run()
+    no_exception(at)
+    assert any("Read 1 of 10 words" in m.value for m in at.markdown)
+    at.radio(key="why_kind").set_value("LSTM").run()
+    at.slider(key="why_max_n").set_value(8).run()
+    no_exception(at)
+    caption = next(c.value for c in at.caption if c.value.startswith("At n = 8"))
+    assert "RNN" in caption and "LSTM" in caption
+    at.button(key="why_play").click().run()
+    no_exception(at)
+
+
+def test_cost_page_measures_small_n():
+    at = app_test("pages/cost.py")
+    at.slider(key="cost_d").set_value(128).run()
+    assert any("shorter than **128 tokens**" in m.value for m in at.markdown)
+    at.select_slider(key="cost_max_n").set_value(256).run()
+    at.slider(key="cost_repeats").set_value(1).run()
+    at.radio(key="cost_predict").set_value("attention").run()
+    at.button(key="cost_run").click().run()
+    no_exception(at)
+    assert metric(at, "Fitted exponent, attention").startswith("n^")
+    assert any("was faster" in m.value for m in [*at.success, *at.info])
+    at.slider(key="cost_n_steps").set_value(4096).run()
+    no_exception(at)

@@ -12,6 +12,9 @@ class PageInfo(NamedTuple):
 HOME = PageInfo("pages/home.py", "Home", ":material/home:", "What this lab teaches and where to start.")
 
 LESSONS = [
+    PageInfo("pages/why_attention.py", "Why attention", ":material/help:",
+             "What RNNs and LSTMs could not do: one word per step, one small memory, early words fading "
+             "— measured with autograd."),
     PageInfo("pages/static_embeddings.py", "Static embeddings", ":material/scatter_plot:",
              "Words as vectors: one-hot vs dense, similarity, king − man + woman, and why "
              "'bank' has one vector whatever the sentence."),
@@ -29,4 +32,7 @@ LESSONS = [
     PageInfo("pages/real_model.py", "Inside a real model", ":material/psychology:",
              "All-MiniLM-L6-v2: 6 layers × 12 heads of real attention, 'it' → 'animal', static vs "
              "contextual 'bank', and one head rebuilt from its weights."),
+    PageInfo("pages/cost.py", "Cost of attention", ":material/speed:",
+             "Time and memory of RNN vs attention as n grows, measured here, with fitted exponents and "
+             "the paper's complexity table."),
 ]

@@ -1,0 +1,79 @@
+"""What attention costs: measured time and memory, fitted exponents, the paper's table."""
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from typing import Callable, NamedTuple
+
+import torch
+
+from core.attention import scaled_dot_product_attention
+
+
+class Timing(NamedTuple):
+    n: int
+    seconds: float        # median over repeats
+    matrix_bytes: int     # size of the n×n score matrix (attention) or 0 (RNN keeps no such matrix)
+    peak_bytes: int | None  # measured peak allocation on CUDA, None elsewhere
+
+
+def _synchronise(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def median_seconds(run: Callable[[], object], device: torch.device, repeats: int = 5) -> float:
+    """Median wall time of run() after one warm-up call, waiting for the device each time."""
+    run()
+    _synchronise(device)
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        _synchronise(device)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def time_attention(n: int, d: int, device: torch.device, repeats: int = 5, seed: int = 0) -> Timing:
+    """One self-attention pass over n tokens of width d (q = k = v = x)."""
+    x = torch.randn(n, d, generator=torch.Generator().manual_seed(seed)).to(device)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    with torch.no_grad():
+        seconds = median_seconds(lambda: scaled_dot_product_attention(x, x, x), device, repeats)
+    peak = torch.cuda.max_memory_allocated(device) if device.type == "cuda" else None
+    return Timing(n, seconds, n * n * x.element_size(), peak)
+
+
+def time_recurrent(n: int, d: int, device: torch.device, repeats: int = 5, seed: int = 0) -> Timing:
+    """One tanh-RNN pass: n dependent steps h_t = tanh(W x_t + U h_{t−1}), written as a loop."""
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, d, generator=generator).to(device)
+    W, U = (torch.randn(d, d, generator=generator).to(device) / math.sqrt(d) for _ in range(2))
+
+    def run() -> torch.Tensor:
+        h = torch.zeros(d, device=device)
+        for t in range(n):
+            h = torch.tanh(x[t] @ W + h @ U)
+        return h
+
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    with torch.no_grad():
+        seconds = median_seconds(run, device, repeats)
+    peak = torch.cuda.max_memory_allocated(device) if device.type == "cuda" else None
+    return Timing(n, seconds, 0, peak)
+
+
+def loglog_slope(xs: list[float], ys: list[float]) -> float:
+    """Least-squares slope of log y against log x: y ∝ x^slope."""
+    lx, ly = [math.log(x) for x in xs], [math.log(y) for y in ys]
+    mx, my = statistics.fmean(lx), statistics.fmean(ly)
+    return sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sum((a - mx) ** 2 for a in lx)
+
+
+def operations_per_layer(n: int, d: int) -> dict[str, int]:
+    """Table 1 of Attention Is All You Need: multiply-adds per layer, up to constants."""
+    return {"self-attention": n * n * d, "recurrent": n * d * d}
