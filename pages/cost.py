@@ -3,7 +3,7 @@ import streamlit as st
 
 from core.complexity import loglog_slope, operations_per_layer, time_attention, time_recurrent
 from ui import state
-from ui.charts import lines
+from ui.charts import lines, render
 from ui.widgets import explain, page_header, show_code
 
 PAGE = "cost"
@@ -29,7 +29,7 @@ st.markdown(
 sizes = sorted({2 ** k for k in range(3, 16)} | {d_user})
 ops = pd.concat([pd.DataFrame({"n": sizes, "multiply-adds": [operations_per_layer(n, d_user)[layer] for n in sizes],
                                "layer": layer}) for layer in ("self-attention", "recurrent")])
-st.altair_chart(lines(ops, "n", "multiply-adds", color="layer", log_x=True, log_y=True,
+render(lines(ops, "n", "multiply-adds", color="layer", log_x=True, log_y=True,
                       title=f"work per layer, d = {d_user} (crossover at n = d)"), key=f"{PAGE}_ops")
 
 st.header("2 · Measured on this machine")
@@ -58,7 +58,7 @@ if st.button("Run the measurement", type="primary", key=f"{PAGE}_run", icon=":ma
 
 if f"{PAGE}_results" in st.session_state:
     measured_on, measured_d, results = st.session_state[f"{PAGE}_results"]
-    st.altair_chart(lines(results, "n", "milliseconds", color="model", log_x=True, log_y=True,
+    render(lines(results, "n", "milliseconds", color="model", log_x=True, log_y=True,
                           title=f"one pass, d = {measured_d}, on {measured_on}"), key=f"{PAGE}_timings")
     slopes = {}
     for model, group in results.groupby("model"):

@@ -5,7 +5,7 @@ import torch
 from core.attention import first_principles_attention, normalise_rows, softmax, weighted_sum
 from core.embeddings import cosine_similarity, embed, nearest_neighbours, resize_dimensions, toy_vocabulary
 from core.text import unique_labels
-from ui.charts import show_matrix, vector_bars
+from ui.charts import render, show_matrix, vector_bars
 from ui.state import seed
 from ui.widgets import explain, page_header, sentence_input, show_code
 
@@ -80,7 +80,7 @@ st.latex(
     rf"\begin{{aligned}} y_{{\text{{{labels[focus]}}}}} &= \operatorname{{softmax}}\!\left(\tfrac{{1}}{{{temperature:g}}}"
     rf"\,[{shown_scores}]\right) \cdot E \\ &= {terms} \end{{aligned}}"
 )
-st.altair_chart(vector_bars({f"e ({labels[focus]}, static)": E[focus], f"y ({labels[focus]}, in context)": result.output[focus]},
+render(vector_bars({f"e ({labels[focus]}, static)": E[focus], f"y ({labels[focus]}, in context)": result.output[focus]},
                             dims, title="Before and after attention"), key=f"{PAGE}_focus_bars")
 
 # --- editable weights -------------------------------------------------------------------------
@@ -136,7 +136,7 @@ bank_cosine = float(cosine_similarity(money_bank[None], river_bank[None]))
 metrics = st.columns(2)
 metrics[0].metric("cosine(static bank, static bank)", "1.0000")
 metrics[1].metric("cosine(y_bank money, y_bank river)", f"{bank_cosine:.4f}", delta=f"{bank_cosine - 1:.4f}")
-st.altair_chart(vector_bars({"static e_bank": static_bank, "y_bank in “money bank grows”": money_bank,
+render(vector_bars({"static e_bank": static_bank, "y_bank in “money bank grows”": money_bank,
                              "y_bank in “river bank flows”": river_bank}, list(TOY.dimensions),
                             title="bank, before and after attention"), key=f"{PAGE}_bank_bars")
 st.caption("Give *bank* more weight on *money* and it leans to finance; more on *river* and it leans to water.")

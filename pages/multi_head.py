@@ -1,5 +1,3 @@
-import altair as alt
-import pandas as pd
 import streamlit as st
 import torch
 
@@ -9,7 +7,7 @@ from core.positional import add_positions
 from core.qkv import MultiHeadSelfAttention, layer_norm, to_torch_multihead
 from core.text import unique_labels
 from ui import state
-from ui.charts import CATEGORY_SCHEME, show_matrix
+from ui.charts import column_blocks, render, show_matrix
 from ui.widgets import explain, page_header, sentence_input, show_code
 
 PAGE = "mha"
@@ -56,10 +54,8 @@ d_head = d_model // heads
 
 st.header(f"Layer {shown + 1}: {heads} heads of width {d_head}")
 q_full = (x_in @ layer.w_q).detach()
-blocks = pd.DataFrame({"column": range(d_model), "head": [f"head {c // d_head + 1}" for c in range(d_model)]})
-st.altair_chart(alt.Chart(blocks, title="Which columns of Q, K, V each head owns").mark_rect().encode(
-    x=alt.X("column:O", title="column of Q = X·W_q"), color=alt.Color("head:N", scale=alt.Scale(scheme=CATEGORY_SCHEME), sort=None),
-    tooltip=["column", "head"]).properties(height=40, width=alt.Step(max(8, 480 // d_model))), key=f"{PAGE}_blocks")
+render(column_blocks(d_model, [f"head {c // d_head + 1}" for c in range(d_model)], x_title="column of Q = X·W_q",
+                    title="Which columns of Q, K, V each head owns"), key=f"{PAGE}_blocks", width="content")
 show_matrix(q_full, labels, [str(c) for c in range(d_model)], key=f"{PAGE}_q", numbers=False, title="Q for all heads (columns split as above)",
                         col_title="column", value_title="q", overlay=False, max_size=520)
 

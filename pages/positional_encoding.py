@@ -6,7 +6,7 @@ from core.attention import first_principles_attention
 from core.embeddings import embed, toy_vocabulary
 from core.positional import LearnedPositionalEmbedding, add_positions, sinusoidal_encoding
 from core.text import words_or_nothing
-from ui.charts import lines, show_matrix
+from ui.charts import lines, render, show_matrix
 from ui.widgets import explain, page_header, show_code
 
 PAGE = "pe"
@@ -79,7 +79,7 @@ chosen = st.multiselect("Dimensions to plot", list(range(d_model)), default=[i f
 if chosen:
     frame = pd.DataFrame([(p, f"dim {i}", float(pe[p, i])) for i in chosen for p in range(n_positions)],
                          columns=["position", "dimension", "PE"])
-    st.altair_chart(lines(frame, "position", "PE", color="dimension", title="Each dimension is a wave", points=False),
+    render(lines(frame, "position", "PE", color="dimension", title="Each dimension is a wave", points=False),
                     key=f"{PAGE}_waves")
 
 st.subheader("Nearby positions look alike")
@@ -91,7 +91,7 @@ with left:
 with right:
     by_distance = [(k, float(similarity.diagonal(k).mean())) for k in range(n_positions)]
     frame = pd.DataFrame(by_distance, columns=["|i − j|", "mean PE_i · PE_j"])
-    st.altair_chart(lines(frame, "|i − j|", "mean PE_i · PE_j", title="Similarity falls with distance", points=False),
+    render(lines(frame, "|i − j|", "mean PE_i · PE_j", title="Similarity falls with distance", points=False),
                     key=f"{PAGE}_distance")
     st.caption("The dot product depends only on the distance |i − j|, not on where the pair sits: "
                "relative positions are easy to read off.")

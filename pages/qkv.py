@@ -10,7 +10,7 @@ from core.qkv import QKVProjection, init_projection, layer_norm
 from core.scaling import dot_product_scaling
 from core.text import unique_labels
 from ui import model, state
-from ui.charts import lines, show_matrix
+from ui.charts import lines, render, show_matrix
 from ui.widgets import explain, page_header, sentence_input, show_code
 
 PAGE = "qkv"
@@ -154,10 +154,10 @@ saturation = pd.concat([
     pd.DataFrame({"d_k": frame.d_k, "mean largest weight": frame.max_weight_scaled, "series": "with √d_k scaling"}),
 ])
 left, right = st.columns(2)
-left.altair_chart(lines(spread, "d_k", "std of scores", color="series", log_x=True, log_y=True,
-                        title="Spread of the scores"), key=f"{PAGE}_spread")
-right.altair_chart(lines(saturation, "d_k", "mean largest weight", color="series", log_x=True,
-                         title="Saturation of the softmax (16 keys)"), key=f"{PAGE}_saturation")
+render(lines(spread, "d_k", "std of scores", color="series", log_x=True, log_y=True, title="Spread of the scores"),
+       key=f"{PAGE}_spread", target=left)
+render(lines(saturation, "d_k", "mean largest weight", color="series", log_x=True,
+             title="Saturation of the softmax (16 keys)"), key=f"{PAGE}_saturation", target=right)
 st.caption(f"Computed live on {device.type}: at d_k = 1024 the raw scores spread {frame.std_raw.iloc[-1]:.1f} "
            f"(theory {1024 ** 0.5:.0f}), scaled {frame.std_scaled.iloc[-1]:.2f} (theory 1). Mean entropy without "
            f"scaling {frame.entropy_raw.iloc[-1]:.2f} nats vs {frame.entropy_scaled.iloc[-1]:.2f} with "

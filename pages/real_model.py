@@ -8,7 +8,7 @@ from core.model import MAX_MODEL_TOKENS, Encoder
 from core.projection import pca_2d
 from core.text import unique_labels
 from ui import model
-from ui.charts import attention_grid, bars, lines, scatter, show_matrix
+from ui.charts import attention_grid, bars, lines, palette, render, scatter, show_matrix
 from ui.widgets import explain, page_header, sentence_input, show_code
 
 PAGE = "real"
@@ -38,7 +38,19 @@ st.caption(f"WordPiece tokens ({len(run.tokens)}): " + " · ".join(run.tokens))
 
 # --- 1. every head ------------------------------------------------------------------------------
 st.header(f"1 · All {encoder.n_layers * encoder.n_heads} heads")
-st.altair_chart(attention_grid(run.attentions), key=f"{PAGE}_grid")
+GRID_TOKENS = 48
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def grid_spec(text: str, model_name: str, device: str, colours: str) -> dict:
+    """The 72-map overview (tens of thousands of cells) is rebuilt only when the sentence changes."""
+    return attention_grid(model.run(encoder, text).attentions)
+
+
+if len(labels) <= GRID_TOKENS:
+    render(grid_spec(text, encoder.name, str(encoder.device), palette()), key=f"{PAGE}_grid")
+else:
+    st.info(f"The overview grid is drawn for up to {GRID_TOKENS} tokens; pick a layer and head below.")
 st.caption("Each small square is one head: row = token asking, column = token attended to, brighter = more "
            "weight. Many heads look at [CLS]/[SEP] or the next/previous token; a few track meaning.")
 controls = st.columns(2)
@@ -54,7 +66,7 @@ with right:
     source = st.selectbox("What does this token attend to?", range(len(labels)), index=default_source,
                           format_func=lambda i: labels[i], key=f"{PAGE}_source")
     row = pd.DataFrame({"token": labels, "weight": run.attentions[layer, head, source].tolist()})
-    st.altair_chart(bars(row, "token", "weight", sort=labels, title=f"“{labels[source]}” in layer {layer}, head {head}"),
+    render(bars(row, "token", "weight", sort=labels, title=f"“{labels[source]}” in layer {layer}, head {head}"),
                     key=f"{PAGE}_source_bars")
     by_layer = run.attentions[:, :, source].mean(1)
     show_matrix(by_layer, [f"layer {i}" for i in range(encoder.n_layers)], labels, key=f"{PAGE}_by_layer",
@@ -74,7 +86,7 @@ ranking = pd.DataFrame([(f"layer {l}, head {h}", float(link[l, h])) for l in ran
 best_l, best_h = divmod(int(link.argmax()), encoder.n_heads)
 st.markdown(f"Strongest: **layer {best_l}, head {best_h}** puts **{float(link.max()):.2f}** of "
             f"“{labels[src]}”’s attention on “{labels[tgt]}” (uniform would be {1 / len(labels):.2f}).")
-st.altair_chart(bars(ranking.head(10), "head", "weight", title=f"Top 10 of 72 heads: “{labels[src]}” → “{labels[tgt]}”",
+render(bars(ranking.head(10), "head", "weight", title=f"Top 10 of 72 heads: “{labels[src]}” → “{labels[tgt]}”",
                      value_title="attention weight"), key=f"{PAGE}_finder_bars")
 
 # --- 3. static vs contextual ----------------------------------------------------------------------
@@ -101,20 +113,22 @@ elif run_1:
                  for l in range(encoder.n_layers + 1)]
     metrics = st.columns(2)
     metrics[0].metric("Static (input table row): cosine", f"{static_cos:.4f}")
-    metrics[1].metric(f"Contextual, last layer: cosine", f"{per_layer[-1]:.4f}", delta=f"{per_layer[-1] - static_cos:.4f}")
+    metrics[1].metric("Contextual, last layer: cosine", f"{per_layer[-1]:.4f}", delta=f"{per_layer[-1] - static_cos:.4f}")
     left, right = st.columns(2)
     with left:
         frame = pd.DataFrame({"layer": range(encoder.n_layers + 1), "cosine": per_layer})
-        st.altair_chart(lines(frame, "layer", "cosine", title=f"cosine of “{word}” in 1 vs 2, by layer",
+        render(lines(frame, "layer", "cosine", title=f"cosine of “{word}” in 1 vs 2, by layer",
                               x_title="layer (0 = embeddings + position)"), key=f"{PAGE}_pair_lines")
     with right:
         path = torch.cat([run_1.hidden_states[:, i], run_2.hidden_states[:, j]])
         names = [f"L{l}" for l in range(encoder.n_layers + 1)] * 2
         groups = ["sentence 1"] * (encoder.n_layers + 1) + ["sentence 2"] * (encoder.n_layers + 1)
-        st.altair_chart(scatter(pca_2d(path), names, groups=groups, connect=True,
+        render(scatter(pca_2d(path), names, groups=groups, connect=True,
                                 title=f"“{word}” through the layers (PCA)"), key=f"{PAGE}_pair_map")
-    st.caption("Layer 0 already differs slightly (position and segment embeddings are added); each attention "
-               "layer mixes in more of the sentence, and the two meanings drift apart.")
+    same_start = per_layer[0] > 0.9999
+    st.caption(("At layer 0 (input row + position) the two are identical: same token at the same position. "
+                if same_start else "Layer 0 already differs a little: the position embedding is added. ")
+               + "Each attention layer then mixes in more of its sentence, and the two meanings drift apart.")
 
 # --- 4. rebuild one head ---------------------------------------------------------------------------
 st.header("4 · One head rebuilt from its weights")

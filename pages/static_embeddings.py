@@ -9,7 +9,7 @@ from core.embeddings import (
 from core.projection import pca_2d
 from core.text import tokenize, words_or_nothing
 from ui import model
-from ui.charts import scatter, show_matrix, vector_bars
+from ui.charts import render, scatter, show_matrix, vector_bars
 from ui.widgets import explain, page_header, show_code
 
 PAGE = "static"
@@ -70,7 +70,7 @@ if len(chosen) >= 2:
         show_matrix(similarity(E), chosen, chosen, key=f"{PAGE}_similarity", title=f"{metric} similarity",
                     value_title=metric)
     with right:
-        st.altair_chart(scatter(pca_2d(E), chosen, title="2-D map (PCA of the chosen words)"),
+        render(scatter(pca_2d(E), chosen, title="2-D map (PCA of the chosen words)"),
                         key=f"{PAGE}_map")
         st.caption("PCA keeps the two directions along which these words differ most; "
                    "nearby points have similar vectors.")
@@ -99,7 +99,7 @@ terms = [
 ]
 if terms:
     st.latex(r"\\ ".join(terms[:6]).join([r"\begin{array}{l}", r"\end{array}"]))
-st.altair_chart(vector_bars({f"{a} − {b} + {c}": target, best: vocab.vector(best)}, list(vocab.dimensions),
+render(vector_bars({f"{a} − {b} + {c}": target, best: vocab.vector(best)}, list(vocab.dimensions),
                             title="The arithmetic, feature by feature"), key=f"{PAGE}_analogy_bars")
 
 # --- 3. the real table ----------------------------------------------------------------------
@@ -127,8 +127,8 @@ if encoder is not None:
                 st.caption("Split into several WordPiece tokens (their rows averaged): " + ", ".join(split))
         with right:
             probe = st.selectbox("Nearest neighbours of", real_words, key=f"{PAGE}_real_probe")
-            vocabulary, whole_rows = model.whole_words(encoder)
-            ranked = nearest_neighbours(encoder.static_vector(probe), whole_rows, vocabulary, k=8, exclude=(probe,))
+            ranked = model.static_neighbours(encoder, probe, k=8)
+            vocabulary, _ = model.whole_words(encoder)
             st.dataframe(pd.DataFrame(ranked, columns=[f"nearest of {len(vocabulary):,} whole words", "cosine"])
                          .style.format({"cosine": "{:.3f}"}), hide_index=True, key=f"{PAGE}_real_neighbours")
 

@@ -8,7 +8,7 @@ from core.training import (
     evaluate, make_batch, train,
 )
 from ui import state
-from ui.charts import lines, show_matrix
+from ui.charts import lines, render, show_matrix
 from ui.widgets import explain, page_header, show_code
 
 PAGE = "train"
@@ -46,8 +46,8 @@ if st.button("Train", type="primary", key=f"{PAGE}_train", icon=":material/play_
         history.append((step, loss))
         if step % max(1, steps // 20) == 0 or step == steps:
             progress.progress(step / steps, text=f"step {step}/{steps} · loss {loss:.3f} · accuracy {accuracy:.0%}")
-            curve.altair_chart(lines(pd.DataFrame(history, columns=["step", "loss"]), "step", "loss", points=False,
-                                     title="loss so far"))
+            render(lines(pd.DataFrame(history, columns=["step", "loss"]), "step", "loss", points=False,
+                         title="loss so far"), target=curve)
 
     run = train(config, device=state.device(), on_step=on_step)
     st.session_state[f"{PAGE}_run"] = (config, run, evaluate(run.model))
@@ -69,7 +69,7 @@ def show_results(trained_config: TrainConfig, run: TrainingRun, held_out: Evalua
         pd.DataFrame({"step": range(1, len(run.losses) + 1), "value": run.losses, "curve": "loss"}),
         pd.DataFrame({"step": range(1, len(run.losses) + 1), "value": run.accuracies, "curve": "accuracy (batch)"}),
     ])
-    st.altair_chart(lines(history, "step", "value", color="curve", points=False, title="Training curves"), key=f"{PAGE}_curves")
+    render(lines(history, "step", "value", color="curve", points=False, title="Training curves"), key=f"{PAGE}_curves")
 
     st.subheader("Replay: the attention map while it learned")
     index = st.slider("Snapshot", 0, len(run.snapshot_steps) - 1, len(run.snapshot_steps) - 1, key=f"{PAGE}_replay",

@@ -2,14 +2,13 @@ import time
 
 import pandas as pd
 import streamlit as st
-import torch
 
 from core.attention import first_principles_attention
 from core.embeddings import embed, toy_vocabulary
 from core.recurrent import first_token_influence, hidden_states, influence_by_distance, make_recurrent
 from core.text import unique_labels
 from ui import state
-from ui.charts import bars, lines, show_matrix, vector_bars
+from ui.charts import bars, lines, render, show_matrix, vector_bars
 from ui.widgets import explain, page_header, sentence_input, show_code
 
 PAGE = "why"
@@ -53,8 +52,8 @@ def draw(step: int) -> None:
     # words are letters, digits and apostrophes only (core.text), so they are safe inside :gray[...]
     read_slot.markdown(" ".join(f"**{w}**" if i < step else f":gray[{w}]" for i, w in enumerate(labels))
                        + f"  \nRead {step} of {len(labels)} words: {step} dependent steps so far.")
-    state_slot.altair_chart(vector_bars({f"h after “{labels[step - 1]}”": states[step - 1]},
-                                        [f"h{i}" for i in range(D_HIDDEN)], title=f"the whole memory: {D_HIDDEN} numbers"))
+    render(vector_bars({f"h after “{labels[step - 1]}”": states[step - 1]}, [f"h{i}" for i in range(D_HIDDEN)],
+                       title=f"the whole memory: {D_HIDDEN} numbers"), target=state_slot)
 
 
 if animate:
@@ -76,13 +75,21 @@ st.markdown(
     "the last word's attention with the other n − 1 words)."
 )
 max_n = st.slider("Longest sequence", 8, 128, 64, 8, key=f"{PAGE}_max_n")
-lengths = sorted({2, 4, 8, 16, 32, 64, 128, max_n} & set(range(2, max_n + 1)))
-rows = []
-for model in ("rnn", "lstm", "attention"):
-    for n, value in zip(lengths, influence_by_distance(model, lengths, d_in=16, d_hidden=16, seed=state.seed())):
-        rows.append({"distance n": n, "influence": max(value, 1e-12), "model": model.upper() if model != "attention" else "attention"})
-frame = pd.DataFrame(rows)
-st.altair_chart(lines(frame, "distance n", "influence", color="model", log_x=True, log_y=True,
+
+
+@st.cache_data(max_entries=32, show_spinner="Differentiating through every step…")
+def influence_table(max_n: int, seed: int) -> pd.DataFrame:
+    lengths = sorted({2, 4, 8, 16, 32, 64, 128, max_n} & set(range(2, max_n + 1)))
+    rows = []
+    for model, name in (("rnn", "RNN"), ("lstm", "LSTM"), ("attention", "attention")):
+        for n, value in zip(lengths, influence_by_distance(model, lengths, d_in=16, d_hidden=16, seed=seed)):
+            rows.append({"distance n": n, "influence": max(value, 1e-12), "model": name})
+    return pd.DataFrame(rows)
+
+
+frame = influence_table(max_n, state.seed())
+lengths = sorted(frame["distance n"].unique())
+render(lines(frame, "distance n", "influence", color="model", log_x=True, log_y=True,
                       title="‖∂ last output / ∂ first input‖ (random inputs, untrained models)"), key=f"{PAGE}_influence")
 last = frame[frame["distance n"] == lengths[-1]].set_index("model")["influence"]
 st.caption(f"At n = {lengths[-1]}: RNN {last['RNN']:.1e}, LSTM {last['LSTM']:.1e}, attention {last['attention']:.1e}. "
@@ -100,10 +107,10 @@ with left:
         "RNN has already built its state for *Apple* before it reads *phone*. With attention, *Apple* "
         "looks at the whole sentence: its vector mixes in *phone* and moves toward technology."
     )
-    st.altair_chart(bars(pd.DataFrame({"word": apple_words, "weight": apple.weights[0].tolist()}), "word", "weight",
+    render(bars(pd.DataFrame({"word": apple_words, "weight": apple.weights[0].tolist()}), "word", "weight",
                          sort=apple_words, title="what “apple” attends to", highlight="phone"), key=f"{PAGE}_apple")
 with right:
-    st.altair_chart(vector_bars({"apple (static)": embed(["apple"], TOY).vectors[0], "apple (after attention)": apple.output[0]},
+    render(vector_bars({"apple (static)": embed(["apple"], TOY).vectors[0], "apple (after attention)": apple.output[0]},
                                 list(TOY.dimensions), title="apple, before and after"), key=f"{PAGE}_apple_bars")
 st.page_link("pages/static_embeddings.py", label="Next: how words become vectors", icon=":material/arrow_forward:")
 

@@ -1,5 +1,4 @@
 """RNN influence, timing helpers and fitted exponents."""
-import math
 
 import pytest
 import torch

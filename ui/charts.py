@@ -1,7 +1,12 @@
-"""One heatmap, one bar chart, one scatter and one line chart, reused by every page."""
+"""One heatmap, one bar chart, one scatter and one line chart, reused by every page.
+
+Charts are Vega-Lite specs: the grammar Altair writes, built here as plain dicts because building
+and validating Altair objects took most of a rerun's time, and every slider move redraws them.
+"""
 from __future__ import annotations
 
-import altair as alt
+import math
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -11,6 +16,19 @@ from core.tensors import to_numpy
 
 SEQUENTIAL_PALETTES = ("viridis", "cividis", "magma", "greys")
 CATEGORY_SCHEME = "tableau10"
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+
+
+def render(spec: dict, *, key: str | None = None, width: str = "stretch", target=st) -> None:
+    """Draw a chart spec into `target` (the page, a column or an st.empty slot)."""
+    target.vega_lite_chart(spec=spec, key=key, width=width)
+
+
+def chart_spec(data: pd.DataFrame | list[dict], title: str = "", **body) -> dict:
+    """A top-level Vega-Lite spec with the data inlined (NaN written as null)."""
+    records = data if isinstance(data, list) else data.astype(object).where(data.notna(), None).to_dict("records")
+    return {"$schema": SCHEMA, "title": title, "data": {"values": records}, **body}
 
 
 def palette() -> str:
@@ -24,15 +42,13 @@ def matrix_frame(matrix: torch.Tensor | np.ndarray, rows: list[str], cols: list[
     return pd.DataFrame(values, index=rows, columns=cols)
 
 
-def _long_form(values: np.ndarray, rows: list[str], cols: list[str], fmt: str) -> pd.DataFrame:
-    grid = pd.DataFrame(
-        [(r, c, values[i, j]) for i, r in enumerate(rows) for j, c in enumerate(cols)],
-        columns=["row", "col", "value"],
-    )
-    finite = np.isfinite(grid["value"])
-    grid["text"] = [format(v, fmt) if ok else ("−∞" if v < 0 else "∞") for v, ok in zip(grid["value"], finite)]
-    grid.loc[~finite, "value"] = np.nan  # masked cells: no colour, labelled −∞
-    return grid
+def _cells(values: np.ndarray, rows: list[str], cols: list[str], fmt: str) -> list[dict]:
+    """One record per cell; masked (−∞) cells get no colour and the label −∞."""
+    return [
+        {"row": r, "col": c, "value": v, "text": format(v, fmt)} if math.isfinite(v)
+        else {"row": r, "col": c, "value": None, "text": "−∞" if v < 0 else "∞"}
+        for r, row_values in zip(rows, values.tolist()) for c, v in zip(cols, row_values)
+    ]
 
 
 def heatmap(
@@ -40,42 +56,51 @@ def heatmap(
     row_title: str = "", col_title: str = "", value_title: str = "value", fmt: str = ".2f",
     overlay: bool = True, highlight_row: str | None = None, domain: tuple[float, float] | None = None,
     max_size: int = 270,
-) -> alt.Chart:
+) -> dict:
     """An n×m matrix as coloured cells with token labels on both axes, the value on hover and,
-    when the cells are big enough, written in each cell."""
+    when the cells are big enough, written in each cell.
+
+    Returned as a Vega-Lite spec (what Altair would emit): heatmaps are on every page and every
+    rerun, and building them as Altair objects cost most of a rerun's time.
+    """
     values = to_numpy(matrix) if isinstance(matrix, torch.Tensor) else np.asarray(matrix, dtype=float)
-    grid = _long_form(values, rows, cols, fmt)
+    grid = _cells(values, rows, cols, fmt)
     cell = int(np.clip(max_size / max(len(rows), len(cols), 1), 6, 44))
-    scale = alt.Scale(scheme=palette(), domain=list(domain) if domain else alt.Undefined)
     overlap = "greedy" if cell < 12 else False  # tiny cells: let Vega thin out the labels
-    base = alt.Chart(grid).encode(
-        x=alt.X("col:N", sort=cols, title=col_title, axis=alt.Axis(labelAngle=-45, labelLimit=120, labelOverlap=overlap)),
-        y=alt.Y("row:N", sort=rows, title=row_title, axis=alt.Axis(labelLimit=120, labelOverlap=overlap)),
-    )
-    cells = base.mark_rect(stroke="white", strokeWidth=0.5).encode(
-        color=alt.Color("value:Q", scale=scale, title=value_title,
-                        legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=160)),
-        tooltip=[alt.Tooltip("row:N", title=row_title or "row"), alt.Tooltip("col:N", title=col_title or "column"),
-                 alt.Tooltip("text:N", title=value_title)],
-    )
-    layers = [cells]
+    encoding = {
+        "x": {"field": "col", "type": "nominal", "sort": cols, "title": col_title,
+              "axis": {"labelAngle": -45, "labelLimit": 120, "labelOverlap": overlap}},
+        "y": {"field": "row", "type": "nominal", "sort": rows, "title": row_title,
+              "axis": {"labelLimit": 120, "labelOverlap": overlap}},
+    }
+    scale = {"scheme": palette(), **({"domain": list(domain)} if domain else {})}
+    layers = [{
+        "mark": {"type": "rect", "stroke": "white", "strokeWidth": 0.5},
+        "encoding": {**encoding,
+                     "color": {"field": "value", "type": "quantitative", "scale": scale, "title": value_title,
+                               "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 160}},
+                     "tooltip": [{"field": "row", "title": row_title or "row"}, {"field": "col", "title": col_title or "column"},
+                                 {"field": "text", "title": value_title}]},
+    }]
+    finite = values[np.isfinite(values)]
     if overlay and cell >= 26:
-        mid = np.nanmean([np.nanmin(values[np.isfinite(values)], initial=0), np.nanmax(values[np.isfinite(values)], initial=0)]) \
-            if domain is None else sum(domain) / 2
-        layers.append(base.mark_text(fontSize=10 if cell < 34 else 12).encode(
-            text="text:N",
-            color=alt.condition(alt.datum.value > mid, alt.value("black"), alt.value("white")),
-        ))
+        mid = sum(domain) / 2 if domain else (float(finite.min()) + float(finite.max())) / 2 if finite.size else 0.0
+        layers.append({
+            "mark": {"type": "text", "fontSize": 10 if cell < 34 else 12},
+            "encoding": {**encoding, "text": {"field": "text"},
+                         "color": {"condition": {"test": f"datum.value > {mid!r}", "value": "black"}, "value": "white"}},
+        })
     if highlight_row is not None:
-        layers.append(base.transform_filter(alt.datum.row == highlight_row)
-                      .mark_rect(fill=None, stroke="#e4572e", strokeWidth=2.5))
-    return alt.layer(*layers).properties(title=title, width=alt.Step(cell), height=alt.Step(cell))
+        layers.append({"transform": [{"filter": {"field": "row", "equal": highlight_row}}],
+                       "mark": {"type": "rect", "fill": None, "stroke": "#e4572e", "strokeWidth": 2.5},
+                       "encoding": encoding})
+    return chart_spec(grid, title, width={"step": cell}, height={"step": cell}, layer=layers)
 
 
 def show_matrix(matrix: torch.Tensor | np.ndarray, rows: list[str], cols: list[str], *, key: str,
                 caption: str | None = None, numbers: bool = True, **heatmap_options) -> pd.DataFrame:
     """Draw a heatmap at its natural size, with a "show numbers" switch that adds the exact table."""
-    st.altair_chart(heatmap(matrix, rows, cols, **heatmap_options), key=f"{key}_chart", width="content")
+    render(heatmap(matrix, rows, cols, **heatmap_options), key=f"{key}_chart", width="content")
     if caption:
         st.caption(caption)
     frame = matrix_frame(matrix, rows, cols)
@@ -84,84 +109,105 @@ def show_matrix(matrix: torch.Tensor | np.ndarray, rows: list[str], cols: list[s
     return frame
 
 
+def _category_colour(field: str, sort: list[str] | None = None, legend: bool = True) -> dict:
+    return {"field": field, "type": "nominal", "scale": {"scheme": CATEGORY_SCHEME}, "title": None,
+            **({"sort": sort} if sort else {}), **({} if legend else {"legend": None})}
+
+
 def vector_bars(vectors: dict[str, torch.Tensor], dimensions: list[str], *, title: str = "",
-                value_title: str = "value") -> alt.Chart:
+                value_title: str = "value") -> dict:
     """Vectors side by side, one bar per named dimension, one colour per vector."""
     frame = pd.DataFrame(
         [(name, dim, float(v)) for name, vec in vectors.items() for dim, v in zip(dimensions, to_numpy(vec))],
         columns=["vector", "dimension", "value"],
     )
-    return alt.Chart(frame, title=title).mark_bar().encode(
-        y=alt.Y("dimension:N", sort=list(dimensions), title=None),
-        x=alt.X("value:Q", title=value_title),
-        yOffset=alt.YOffset("vector:N", sort=list(vectors)),
-        color=alt.Color("vector:N", sort=list(vectors), scale=alt.Scale(scheme=CATEGORY_SCHEME), title=None),
-        tooltip=["vector", "dimension", alt.Tooltip("value:Q", format=".3f")],
-    ).properties(height=alt.Step(max(6, 28 // max(len(vectors), 1))))
+    return chart_spec(frame, title, mark="bar", height={"step": max(6, 28 // max(len(vectors), 1))}, encoding={
+        "y": {"field": "dimension", "type": "nominal", "sort": list(dimensions), "title": None},
+        "x": {"field": "value", "type": "quantitative", "title": value_title},
+        "yOffset": {"field": "vector", "type": "nominal", "sort": list(vectors)},
+        "color": _category_colour("vector", sort=list(vectors)),
+        "tooltip": [{"field": "vector"}, {"field": "dimension"}, {"field": "value", "type": "quantitative", "format": ".3f"}],
+    })
 
 
 def scatter(coords: torch.Tensor | np.ndarray, labels: list[str], *, groups: list[str] | None = None,
             title: str = "", x_title: str = "component 1", y_title: str = "component 2",
-            connect: bool = False) -> alt.Chart:
+            connect: bool = False) -> dict:
     """Labelled points in 2-D (optionally joined in order within each group)."""
     xy = to_numpy(coords) if isinstance(coords, torch.Tensor) else np.asarray(coords)
     frame = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "label": labels,
                           "group": groups if groups is not None else ["words"] * len(labels),
                           "order": range(len(labels))})
-    base = alt.Chart(frame, title=title).encode(
-        x=alt.X("x:Q", title=x_title, scale=alt.Scale(zero=False)),
-        y=alt.Y("y:Q", title=y_title, scale=alt.Scale(zero=False)),
-        color=alt.Color("group:N", scale=alt.Scale(scheme=CATEGORY_SCHEME), title=None,
-                        legend=None if groups is None else alt.Legend()),
-    )
-    layers = [base.mark_circle(size=90).encode(tooltip=["label", "group",
-                                                        alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("y:Q", format=".3f")]),
-              base.mark_text(align="left", dx=7, dy=-7, fontSize=12).encode(text="label:N")]
+    encoding = {
+        "x": {"field": "x", "type": "quantitative", "title": x_title, "scale": {"zero": False}},
+        "y": {"field": "y", "type": "quantitative", "title": y_title, "scale": {"zero": False}},
+        "color": _category_colour("group", legend=groups is not None),
+    }
+    layers = [
+        {"mark": {"type": "circle", "size": 90}, "encoding": {**encoding, "tooltip": [
+            {"field": "label"}, {"field": "group"}, {"field": "x", "type": "quantitative", "format": ".3f"},
+            {"field": "y", "type": "quantitative", "format": ".3f"}]}},
+        {"mark": {"type": "text", "align": "left", "dx": 7, "dy": -7, "fontSize": 12},
+         "encoding": {**encoding, "text": {"field": "label"}}},
+    ]
     if connect:
-        layers.insert(0, base.mark_line(opacity=0.5).encode(order="order:Q", detail="group:N"))
-    return alt.layer(*layers).properties(height=380)
+        layers.insert(0, {"mark": {"type": "line", "opacity": 0.5}, "encoding": {
+            **encoding, "order": {"field": "order", "type": "quantitative"}, "detail": {"field": "group"}}})
+    return chart_spec(frame, title, height=380, layer=layers)
 
 
 def lines(frame: pd.DataFrame, x: str, y: str, *, color: str | None = None, title: str = "",
           x_title: str | None = None, y_title: str | None = None, log_x: bool = False,
-          log_y: bool = False, points: bool = True) -> alt.Chart:
+          log_y: bool = False, points: bool = True) -> dict:
     """y against x, one line per `color` group, optional log axes."""
     encoding = {
-        "x": alt.X(f"{x}:Q", title=x_title or x, scale=alt.Scale(type="log" if log_x else "linear")),
-        "y": alt.Y(f"{y}:Q", title=y_title or y, scale=alt.Scale(type="log" if log_y else "linear", zero=False)),
-        "tooltip": [c for c in frame.columns],
+        "x": {"field": x, "type": "quantitative", "title": x_title or x, "scale": {"type": "log" if log_x else "linear"}},
+        "y": {"field": y, "type": "quantitative", "title": y_title or y,
+              "scale": {"type": "log" if log_y else "linear", "zero": False}},
+        "tooltip": [{"field": c} for c in frame.columns],
     }
     if color:
-        encoding["color"] = alt.Color(f"{color}:N", scale=alt.Scale(scheme=CATEGORY_SCHEME), title=None)
-    return alt.Chart(frame, title=title).mark_line(point=points).encode(**encoding).properties(height=320)
+        encoding["color"] = _category_colour(color)
+    return chart_spec(frame, title, height=320, mark={"type": "line", "point": points}, encoding=encoding)
 
 
-def attention_grid(attentions: torch.Tensor, *, cell: int = 4) -> alt.Chart:
+def attention_grid(attentions: torch.Tensor, *, cell: int = 4) -> dict:
     """Every head of every layer as a small map: (layers, heads, n, n) -> a layers × heads grid."""
-    layers, heads, n, _ = attentions.shape
     values = to_numpy(attentions)
+    n = values.shape[-1]
     idx = np.indices(values.shape).reshape(4, -1)
-    frame = pd.DataFrame({"layer": idx[0], "head": idx[1], "i": idx[2], "j": idx[3], "weight": values.ravel()})
+    frame = pd.DataFrame({"layer": idx[0], "head": idx[1], "i": idx[2], "j": idx[3], "weight": values.ravel().round(3)})
     size = max(36, min(72, cell * n))
-    return alt.Chart(frame).mark_rect().encode(
-        x=alt.X("j:O", axis=None), y=alt.Y("i:O", axis=None),
-        color=alt.Color("weight:Q", scale=alt.Scale(scheme=palette(), domain=[0, 1]), legend=None),
-        tooltip=["layer", "head", "i", "j", alt.Tooltip("weight:Q", format=".3f")],
-    ).properties(width=size, height=size).facet(
-        row=alt.Row("layer:O", title="layer", header=alt.Header(labelFontSize=11)),
-        column=alt.Column("head:O", title="head", header=alt.Header(labelFontSize=11)),
-        spacing=3,
-    )
+    return chart_spec(frame, spacing=3, facet={
+        "row": {"field": "layer", "type": "ordinal", "title": "layer", "header": {"labelFontSize": 11}},
+        "column": {"field": "head", "type": "ordinal", "title": "head", "header": {"labelFontSize": 11}},
+    }, spec={"width": size, "height": size, "mark": "rect", "encoding": {
+        "x": {"field": "j", "type": "ordinal", "axis": None},
+        "y": {"field": "i", "type": "ordinal", "axis": None},
+        "color": {"field": "weight", "type": "quantitative", "scale": {"scheme": palette(), "domain": [0, 1]}, "legend": None},
+        "tooltip": [{"field": "layer"}, {"field": "head"}, {"field": "i"}, {"field": "j"},
+                    {"field": "weight", "type": "quantitative", "format": ".3f"}],
+    }})
 
 
 def bars(frame: pd.DataFrame, category: str, value: str, *, title: str = "", sort: list[str] | None = None,
-         value_title: str | None = None, highlight: str | None = None) -> alt.Chart:
+         value_title: str | None = None, highlight: str | None = None) -> dict:
     """One horizontal bar per category (optionally one highlighted)."""
-    colour = alt.value("#2a6f97") if highlight is None else alt.condition(
-        alt.datum[category] == highlight, alt.value("#e4572e"), alt.value("#2a6f97"))
-    return alt.Chart(frame, title=title).mark_bar().encode(
-        y=alt.Y(f"{category}:N", sort=sort or "-x", title=None, axis=alt.Axis(labelOverlap=False)),
-        x=alt.X(f"{value}:Q", title=value_title or value),
-        color=colour,
-        tooltip=[category, alt.Tooltip(f"{value}:Q", format=".3f")],
-    ).properties(height=alt.Step(18))
+    colour = {"value": "#2a6f97"} if highlight is None else {
+        "condition": {"test": {"field": category, "equal": highlight}, "value": "#e4572e"}, "value": "#2a6f97"}
+    return chart_spec(frame, title, mark="bar", height={"step": 18}, padding={"left": 12, "right": 5}, encoding={
+        "y": {"field": category, "type": "nominal", "sort": sort or "-x", "title": None, "axis": {"labelOverlap": False}},
+        "x": {"field": value, "type": "quantitative", "title": value_title or value},
+        "color": colour,
+        "tooltip": [{"field": category}, {"field": value, "type": "quantitative", "format": ".3f"}],
+    })
+
+
+def column_blocks(n_columns: int, group_of: list[str], *, title: str = "", x_title: str = "column") -> dict:
+    """One coloured cell per column, coloured by the group (head) that owns it."""
+    frame = pd.DataFrame({"column": range(n_columns), "head": group_of})
+    return chart_spec(frame, title, mark="rect", height=40, width={"step": max(8, 480 // n_columns)}, encoding={
+        "x": {"field": "column", "type": "ordinal", "title": x_title},
+        "color": _category_colour("head", sort=list(dict.fromkeys(group_of))),
+        "tooltip": [{"field": "column"}, {"field": "head"}],
+    })

@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 import torch
 
+from core.embeddings import nearest_neighbours
 from core.model import Encoder, EncoderRun, ModelLoadError, load_encoder
 from ui import state
 
@@ -31,6 +32,18 @@ def _cached_whole_words(name_or_path: str | None, device: str) -> tuple[list[str
 def whole_words(model: Encoder) -> tuple[list[str], torch.Tensor]:
     """The model's whole-word static rows, computed once per server."""
     return _cached_whole_words(state.model_name(), str(model.device))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _cached_static_neighbours(word: str, k: int, name_or_path: str | None, device: str) -> list[tuple[str, float]]:
+    encoder = _cached_encoder(name_or_path, device)
+    words, rows = _cached_whole_words(name_or_path, device)
+    return nearest_neighbours(encoder.static_vector(word), rows, words, k=k, exclude=(word,))
+
+
+def static_neighbours(model: Encoder, word: str, k: int = 8) -> list[tuple[str, float]]:
+    """The k whole words whose input-table rows are closest (cosine) to `word`'s."""
+    return _cached_static_neighbours(word, k, state.model_name(), str(model.device))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

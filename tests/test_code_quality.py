@@ -1,0 +1,35 @@
+"""House rules that keep the project honest."""
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_core_never_imports_streamlit():
+    for path in (ROOT / "core").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        assert "streamlit" not in imported, path
+
+
+def test_no_unused_imports_or_undefined_names():
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--select", "F,E9", "--output-format", "concise", "."],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_widget_has_a_key():
+    widgets = {"slider", "select_slider", "selectbox", "multiselect", "radio", "toggle", "checkbox", "button",
+               "text_input", "text_area", "number_input", "data_editor", "segmented_control"}
+    for path in [*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in widgets:
+                assert any(k.arg == "key" for k in node.keywords), f"{path.name}:{node.lineno} {node.func.attr} has no key"
+
+
+def test_no_raw_html():
+    for path in [*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py"), ROOT / "app.py"]:
+        assert "unsafe_allow_html" not in path.read_text(), path
