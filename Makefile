@@ -6,13 +6,22 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test bench clean
+.PHONY: run test bench screenshots browser clean
 
 run: $(VENV)/.app-installed
 	$(BIN)/streamlit run app.py --server.headless=true
 
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed browser
 	$(BIN)/python -m pytest
+
+screenshots: $(VENV)/.dev-installed browser
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/test_browser.py
+
+# Headless Chromium for the end-to-end test, from Debian (a browser download would fail offline).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver) || \
+	  echo "Could not install chromium (needs root): the browser test will be skipped."
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.run_all
