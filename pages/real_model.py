@@ -9,7 +9,7 @@ from core.projection import pca_2d
 from core.text import unique_labels
 from ui import model
 from ui.charts import attention_grid, bars, lines, palette, render, scatter, show_matrix
-from ui.widgets import explain, page_header, sentence_input, show_code
+from ui.widgets import explain, md_escape, page_header, sentence_input, show_code
 
 PAGE = "real"
 
@@ -34,7 +34,7 @@ run = model.run(encoder, text)
 if run.truncated:
     st.warning(f"The model reads at most {MAX_MODEL_TOKENS} WordPiece tokens; the rest of the text was left out.")
 labels = unique_labels(run.tokens)
-st.caption(f"WordPiece tokens ({len(run.tokens)}): " + " · ".join(run.tokens))
+st.caption(f"WordPiece tokens ({len(run.tokens)}): " + " · ".join(md_escape(t) for t in run.tokens))
 
 # --- 1. every head ------------------------------------------------------------------------------
 st.header(f"1 · All {encoder.n_layers * encoder.n_heads} heads")
@@ -85,7 +85,7 @@ ranking = pd.DataFrame([(f"layer {l}, head {h}", float(link[l, h])) for l in ran
                         for h in range(encoder.n_heads)], columns=["head", "weight"]).sort_values("weight", ascending=False)
 best_l, best_h = divmod(int(link.argmax()), encoder.n_heads)
 st.markdown(f"Strongest: **layer {best_l}, head {best_h}** puts **{float(link.max()):.2f}** of "
-            f"“{labels[src]}”’s attention on “{labels[tgt]}” (uniform would be {1 / len(labels):.2f}).")
+            f"“{md_escape(labels[src])}”’s attention on “{md_escape(labels[tgt])}” (uniform would be {1 / len(labels):.2f}).")
 render(bars(ranking.head(10), "head", "weight", title=f"Top 10 of 72 heads: “{labels[src]}” → “{labels[tgt]}”",
                      value_title="attention weight"), key=f"{PAGE}_finder_bars")
 

@@ -36,7 +36,7 @@ kind = st.radio("Recurrent model", ["RNN", "LSTM"], horizontal=True, key=f"{PAGE
 rnn = make_recurrent(kind, E.shape[-1], D_HIDDEN, seed=state.seed())
 states = hidden_states(rnn, E)
 step = st.slider("Step", 1, len(labels), len(labels), key=f"{PAGE}_step",
-                 help="How many words the recurrent model has read.")
+                 help="How many words the recurrent model has read.") if len(labels) > 1 else 1
 animate = st.button("Play the steps", key=f"{PAGE}_play", icon=":material/play_arrow:")
 left, right = st.columns(2)
 with left:

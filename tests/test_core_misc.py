@@ -127,3 +127,8 @@ def test_seeded_projections_are_reproducible():
     torch.testing.assert_close(a(x).output, b(x).output)
     assert not torch.allclose(a(x).output, QKVProjection(8, 4, seed=8)(x).output)
     assert MultiHeadSelfAttention(8, 2, seed=0)(x[None]).weights.shape == (1, 2, 5, 5)
+
+
+def test_tokenize_survives_a_lone_surrogate():
+    # a browser cannot send one, but core must not crash if Python code passes one in
+    assert tokenize("\ud800 bank").words == ["bank"]

@@ -10,6 +10,14 @@ from core.text import MAX_TOKENS, Tokens, tokenize
 from ui.state import PAGE_SENTENCE_SUFFIX, shared_sentence
 
 
+MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!$|<>~:"
+
+
+def md_escape(text: str) -> str:
+    """User text made literal inside st.markdown (no emphasis, links, LaTeX or colour tags)."""
+    return "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in text)
+
+
 def page_header(title: str, lead: str) -> None:
     st.title(title)
     st.markdown(lead)
