@@ -5,13 +5,18 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the bundled model never needs th
 
 import streamlit as st
 
+from ui.linked import show_notices
 from ui.navigation import HOME, LESSONS
+from ui.present import start_page
 from ui.state import shared_sidebar
 
-st.set_page_config(page_title="Attention Lab", page_icon=":material/hub:", layout="wide")
+st.set_page_config(page_title="Attention Lab", page_icon=":material/hub:", layout="wide",
+                   initial_sidebar_state="collapsed" if st.query_params.get("presenter") == "1" else "auto")
 
 navigation = st.navigation(
     [st.Page(page.path, title=page.title, icon=page.icon, default=page is HOME) for page in [HOME, *LESSONS]]
 )
+start_page(navigation.url_path or "home")
 shared_sidebar()
 navigation.run()
+show_notices()

@@ -4,8 +4,9 @@ from __future__ import annotations
 import sys
 import time
 
-from bench.common import ROOT, report, summary_ms
 from streamlit.testing.v1 import AppTest
+
+from bench.common import ROOT, report, summary_ms
 
 # page -> (widget kind, key, two values to alternate between)
 MOVES = {

@@ -6,7 +6,12 @@ import math
 import torch
 from torch import nn
 
-from core.attention import AttentionResult, MultiHeadResult, multi_head_attention, scaled_dot_product_attention
+from core.attention import (
+    AttentionResult,
+    MultiHeadResult,
+    multi_head_attention,
+    scaled_dot_product_attention,
+)
 
 
 def layer_norm(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:

@@ -1,9 +1,16 @@
 import pandas as pd
 import streamlit as st
 
-from core.complexity import loglog_slope, operations_per_layer, time_attention, time_recurrent
-from ui import state
+from core.complexity import (
+    loglog_slope,
+    operations_per_layer,
+    time_attention,
+    time_recurrent,
+)
+from ui import linked, state
 from ui.charts import lines, render
+from ui.present import section
+from ui.quiz import predict
 from ui.widgets import explain, page_header, show_code
 
 PAGE = "cost"
@@ -15,8 +22,8 @@ page_header(
     "how much the hardware can do in parallel — so here we **measure** it, on this machine.",
 )
 
-st.header("1 · The paper's table")
-d_user = st.slider("Model width d", 16, 2048, 512, 16, key=f"{PAGE}_d",
+section("1 · The paper's table")
+d_user = linked.slider(st, "Model width d", 16, 2048, 512, 16, key=f"{PAGE}_d",
                    help="d_model: the length of each token's vector (512 in the original Transformer).")
 st.markdown(
     "| layer | work per layer | sequential steps | longest path between two words |\n"
@@ -32,16 +39,14 @@ ops = pd.concat([pd.DataFrame({"n": sizes, "multiply-adds": [operations_per_laye
 render(lines(ops, "n", "multiply-adds", color="layer", log_x=True, log_y=True,
                       title=f"work per layer, d = {d_user} (crossover at n = d)"), key=f"{PAGE}_ops")
 
-st.header("2 · Measured on this machine")
+section("2 · Measured on this machine")
 device = state.device()
 controls = st.columns(3)
-largest = controls[0].select_slider("Largest n", [256, 512, 1024, 2048, 4096] + ([8192, 16384] if device.type == "cuda" else []),
+largest = linked.select_slider(controls[0], "Largest n", [256, 512, 1024, 2048, 4096] + ([8192, 16384] if device.type == "cuda" else []),
                                     value=1024, key=f"{PAGE}_max_n")
-width = controls[1].select_slider("d", [32, 64, 128, 256], value=64, key=f"{PAGE}_width")
-repeats = controls[2].slider("Repeats (median)", 1, 9, 5, key=f"{PAGE}_repeats")
-prediction = st.radio("Predict first: at the largest n, which pass is faster?", ["the RNN", "attention", "about the same"],
-                      index=None, horizontal=True, key=f"{PAGE}_predict")
-
+width = linked.select_slider(controls[1], "d", [32, 64, 128, 256], value=64, key=f"{PAGE}_width")
+repeats = linked.slider(controls[2], "Repeats (median)", 1, 9, 5, key=f"{PAGE}_repeats")
+QUESTION = ("at the largest n, which pass is faster?", ["the RNN", "attention", "about the same"])
 if st.button("Run the measurement", type="primary", key=f"{PAGE}_run", icon=":material/timer:"):
     ns = [n for n in (16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384) if n <= largest]
     progress = st.progress(0.0, text="Measuring…")
@@ -69,9 +74,8 @@ if f"{PAGE}_results" in st.session_state:
     cols[1].metric("Fitted exponent, RNN (largest n)", f"n^{slopes['RNN']:.2f}", help="Theory: 1 (n steps of fixed size).")
     largest_row = results[results["n"] == results["n"].max()].set_index("model")["milliseconds"]
     faster = "attention" if largest_row["attention"] < largest_row["RNN"] else "the RNN"
-    if prediction is not None:
-        (st.success if prediction == faster else st.info)(f"At n = {results['n'].max()}, {faster} was faster "
-                                                          f"({largest_row['attention']:.2f} ms vs {largest_row['RNN']:.2f} ms).")
+    predict(f"{PAGE}_predict", *QUESTION, faster, f"At n = {results['n'].max()}: attention "
+            f"{largest_row['attention']:.2f} ms, RNN {largest_row['RNN']:.2f} ms, on {measured_on}.")
     st.dataframe(results.style.format({"milliseconds": "{:.3f}", "n×n matrix (MiB)": "{:.2f}", "measured peak (MiB)": "{:.2f}"},
                                       na_rep="—"), hide_index=True, key=f"{PAGE}_table")
     st.caption("Small n: both are dominated by fixed per-call overheads, so the curves are flat. Large n: "
@@ -79,10 +83,12 @@ if f"{PAGE}_results" in st.session_state:
                "parallel hardware (a GPU) hides it for longer. The RNN's n steps can never run in parallel. "
                "The n×n matrix size is computed (4 bytes per score); peak memory is measured on CUDA only.")
 else:
-    st.info("Press **Run the measurement** (a few seconds with the defaults).", icon=":material/timer:")
+    linked.radio(st, f"**Predict first:** {QUESTION[0]}", QUESTION[1], index=None, key=f"{PAGE}_predict")
+    st.info("Make your prediction, then press **Run the measurement** (a few seconds with the defaults).",
+            icon=":material/timer:")
 
-st.header("3 · Steps that must wait for each other")
-n_steps = st.slider("Sentence length n", 1, 4096, 512, key=f"{PAGE}_n_steps")
+section("3 · Steps that must wait for each other")
+n_steps = linked.slider(st, "Sentence length n", 1, 4096, 512, key=f"{PAGE}_n_steps")
 st.dataframe(pd.DataFrame({
     "": ["dependent steps", "scores held at once", "hops between word 1 and word n"],
     "RNN": [f"{n_steps:,}", f"{width:,} (the state)", f"{max(n_steps - 1, 0):,}"],

@@ -2,10 +2,24 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from core.attention import first_principles_attention, normalise_rows, softmax, weighted_sum
-from core.embeddings import cosine_similarity, embed, nearest_neighbours, resize_dimensions, toy_vocabulary
+from core.attention import (
+    first_principles_attention,
+    normalise_rows,
+    softmax,
+    weighted_sum,
+)
+from core.embeddings import (
+    cosine_similarity,
+    embed,
+    nearest_neighbours,
+    resize_dimensions,
+    toy_vocabulary,
+)
 from core.text import unique_labels
+from ui import linked
 from ui.charts import render, show_matrix, vector_bars
+from ui.present import section
+from ui.quiz import predict
 from ui.state import seed
 from ui.widgets import explain, page_header, sentence_input, show_code
 
@@ -31,10 +45,10 @@ if tokens is None:
 words, labels = tokens.words, unique_labels(tokens.words)
 
 controls = st.columns(2)
-d = controls[0].slider("Embedding dimensions d", 1, 32, len(TOY.dimensions), key=f"{PAGE}_d",
+d = linked.slider(controls[0], "Embedding dimensions d", 1, 32, len(TOY.dimensions), key=f"{PAGE}_d",
                        help=f"The toy vocabulary has {len(TOY.dimensions)} named features; fewer keeps the "
                             "first ones, more adds seeded random unnamed features.")
-temperature = controls[1].slider("Softmax temperature", 0.1, 5.0, 1.0, 0.1, key=f"{PAGE}_temperature",
+temperature = linked.slider(controls[1], "Softmax temperature", 0.1, 5.0, 1.0, 0.1, key=f"{PAGE}_temperature",
                                  help="Scores are divided by the temperature before the softmax: "
                                       "low = sharp, one word takes almost all weight; high = flat.")
 embedded = embed(words, TOY)
@@ -45,8 +59,13 @@ if any(embedded.unknown):
                + ", ".join(sorted({w for w, u in zip(words, embedded.unknown) if u})))
 
 result = first_principles_attention(E, temperature=temperature)
+probe = next((i for i, w in enumerate(words) if w in ("bank", "it", "love")), len(words) - 1)
+predict(f"{PAGE}_predict", f"which word will “{labels[probe]}” attend to most?", list(dict.fromkeys(labels)),
+        labels[int(result.weights[probe].argmax())],
+        f"Its largest weight is {float(result.weights[probe].max()):.2f} (step 3 below). A word's highest dot "
+        "product is often with itself, unless another word shares its features more strongly.")
 
-st.header("The four steps")
+section("The four steps")
 step1, step2 = st.columns(2)
 with step1:
     st.subheader("1 · Embeddings E")
@@ -67,7 +86,7 @@ with step4:
                 row_title="word", col_title="feature", value_title="value")
 
 st.subheader("One word, with its numbers")
-focus = st.selectbox("Word", range(len(words)), format_func=lambda i: labels[i], key=f"{PAGE}_focus",
+focus = linked.selectbox(st, "Word", range(len(words)), format_func=lambda i: labels[i], key=f"{PAGE}_focus",
                      index=next((words.index(w) for w in ("bank", "it", "love") if w in words), 0))
 row = result.weights[focus]
 top = row.argsort(descending=True)[:4].tolist()
@@ -84,7 +103,7 @@ render(vector_bars({f"e ({labels[focus]}, static)": E[focus], f"y ({labels[focus
                             dims, title="Before and after attention"), key=f"{PAGE}_focus_bars")
 
 # --- editable weights -------------------------------------------------------------------------
-st.header("Edit the weights yourself: two banks")
+section("Edit the weights yourself: two banks")
 st.markdown(
     "The lesson text gives a weight table for *money bank grows* and one for *river bank flows*. "
     "Move any slider: each row is **renormalised to sum to 1** (the tables show the weights "
@@ -123,7 +142,8 @@ for column, sentence in zip(st.columns(2), SEED_TABLES):
         for i, word in enumerate(sentence_words):
             cells = st.columns(3)
             for j, other in enumerate(sentence_words):
-                raw[i][j] = cells[j].slider(f"{word} → {other}", 0.0, 1.0, step=0.01, key=f"{PAGE}_w_{prefix}_{i}_{j}")
+                raw[i][j] = linked.slider(cells[j], f"{word} → {other}", 0.0, 1.0, step=0.01,
+                                          key=f"{PAGE}_w_{prefix}_{i}_{j}")
         W = normalise_rows(torch.tensor(raw))
         Y = weighted_sum(W, embed(sentence_words, TOY).vectors)
         bank_outputs[sentence] = Y[1]
@@ -142,7 +162,7 @@ render(vector_bars({"static e_bank": static_bank, "y_bank in “money bank grows
 st.caption("Give *bank* more weight on *money* and it leans to finance; more on *river* and it leans to water.")
 
 # --- parallel ----------------------------------------------------------------------------------
-st.header("All words at once")
+section("All words at once")
 n = len(words)
 loop = torch.stack([sum(result.weights[i, j] * E[j] for j in range(n)) for i in range(n)])
 st.markdown(
@@ -152,7 +172,7 @@ st.markdown(
 )
 
 # --- limits ------------------------------------------------------------------------------------
-st.header("What it cannot do")
+section("What it cannot do")
 idiom = first_principles_attention(embed(["break", "a", "leg"], TOY).vectors)
 rows = [(w, ", ".join(f"{n} ({s:.2f})" for n, s in nearest_neighbours(idiom.output[i], TOY.vectors, TOY.words, k=3)))
         for i, w in enumerate(["break", "a", "leg"])]

@@ -1,6 +1,7 @@
 import streamlit as st
 
 from ui.navigation import LESSONS
+from ui.quiz import progress
 
 st.title("Attention Lab")
 st.markdown(
@@ -13,6 +14,11 @@ st.markdown(
     "**Every number here is live.** Type your own sentence in the sidebar, move a slider, edit a "
     "cell: everything downstream is recomputed by the same code shown on each page."
 )
+
+answered, correct = progress()
+if answered:
+    st.info(f"Your predictions so far: **{correct} of {answered}** right. Every page asks one before it shows the answer.",
+            icon=":material/quiz:")
 
 st.subheader("The lessons, in order")
 for number, page in enumerate(LESSONS, start=1):

@@ -6,8 +6,10 @@ from core.embeddings import embed, resize_dimensions, toy_vocabulary
 from core.positional import add_positions
 from core.qkv import MultiHeadSelfAttention, layer_norm, to_torch_multihead
 from core.text import unique_labels
-from ui import state
+from ui import linked, state
 from ui.charts import column_blocks, render, show_matrix
+from ui.present import section
+from ui.quiz import predict
 from ui.widgets import explain, page_header, sentence_input, show_code
 
 PAGE = "mha"
@@ -30,12 +32,12 @@ if tokens is None:
 labels = unique_labels(tokens.words)
 
 controls = st.columns(3)
-d_model = controls[0].select_slider("d_model", D_MODELS, value=16, key=f"{PAGE}_d_model")
+d_model = linked.select_slider(controls[0], "d_model", D_MODELS, value=16, key=f"{PAGE}_d_model")
 divisors = [h for h in range(1, d_model + 1) if d_model % h == 0]
-heads = controls[1].select_slider("Heads", divisors, value=4 if 4 in divisors else divisors[0], key=f"{PAGE}_heads_{d_model}",
+heads = linked.select_slider(controls[1], "Heads", divisors, value=4 if 4 in divisors else divisors[0], key=f"{PAGE}_heads_{d_model}",
                                   help="Only divisors of d_model: each head gets d_model / heads columns.")
-n_layers = controls[2].slider("Layers stacked", 1, 6, 1, key=f"{PAGE}_layers")
-use_pe = st.toggle("Add positional encoding to the input", value=True, key=f"{PAGE}_pe")
+n_layers = linked.slider(controls[2], "Layers stacked", 1, 6, 1, key=f"{PAGE}_layers")
+use_pe = linked.toggle(st, "Add positional encoding to the input", value=True, key=f"{PAGE}_pe")
 
 X = layer_norm(resize_dimensions(embed(tokens.words, TOY).vectors, d_model, seed=state.seed()))
 if use_pe:
@@ -48,18 +50,21 @@ with torch.no_grad():
         results.append(result)
         inputs.append(inputs[-1] + result.output)  # residual: each layer adds to what it was given
 
-shown = st.slider("Layer to inspect", 1, n_layers, n_layers, key=f"{PAGE}_shown_{n_layers}") - 1 if n_layers > 1 else 0
+shown = linked.slider(st, "Layer to inspect", 1, n_layers, n_layers, key=f"{PAGE}_shown_{n_layers}") - 1 if n_layers > 1 else 0
 layer, result, x_in = layers[shown], results[shown], inputs[shown]
 d_head = d_model // heads
+predict(f"{PAGE}_predict_{d_model}_{heads}", f"with d_model = {d_model} and {heads} heads, how many columns does each head's query have?",
+        sorted({str(d_model), str(d_head), str(heads), "1"}, key=int), str(d_head),
+        f"The {d_model} columns are split evenly: {d_model} / {heads} = {d_head} per head.")
 
-st.header(f"Layer {shown + 1}: {heads} heads of width {d_head}")
+section(f"Layer {shown + 1}: {heads} heads of width {d_head}")
 q_full = (x_in @ layer.w_q).detach()
 render(column_blocks(d_model, [f"head {c // d_head + 1}" for c in range(d_model)], x_title="column of Q = X·W_q",
                     title="Which columns of Q, K, V each head owns"), key=f"{PAGE}_blocks", width="content")
 show_matrix(q_full, labels, [str(c) for c in range(d_model)], key=f"{PAGE}_q", numbers=False, title="Q for all heads (columns split as above)",
                         col_title="column", value_title="q", overlay=False, max_size=520)
 
-st.subheader("One attention map per head")
+section("One attention map per head")
 per_row = 4
 for start in range(0, heads, per_row):
     columns = st.columns(per_row)
@@ -70,6 +75,7 @@ for start in range(0, heads, per_row):
                 show_matrix(result.weights[h], labels, labels, key=f"{PAGE}_head_{h}", numbers=False, title=f"head {h + 1}", overlay=False,
                                         domain=(0, 1), value_title="weight", max_size=220)
 
+section("Concatenate, then mix with W_o")
 left, right = st.columns(2)
 with left:
     show_matrix(result.concat, labels, [str(c) for c in range(d_model)], key=f"{PAGE}_concat",
@@ -85,7 +91,7 @@ difference = max(float((theirs[0] - result.output).abs().max()), float((their_we
 st.metric("max |ours − torch.nn.MultiheadAttention| (same weights)", f"{difference:.1e}")
 
 if n_layers > 1:
-    st.subheader("Stacking layers")
+    section("Stacking layers")
     drift = [float((inputs[i + 1] - inputs[0]).norm(dim=-1).mean()) for i in range(n_layers)]
     st.markdown("Each layer adds its output to its input (a residual connection), so each word's vector "
                 "gathers more context layer by layer. Mean distance from the original embeddings: "

@@ -4,9 +4,16 @@ import torch
 
 from core.attention import first_principles_attention
 from core.embeddings import embed, toy_vocabulary
-from core.positional import LearnedPositionalEmbedding, add_positions, sinusoidal_encoding
+from core.positional import (
+    LearnedPositionalEmbedding,
+    add_positions,
+    sinusoidal_encoding,
+)
 from core.text import words_or_nothing
+from ui import linked
 from ui.charts import lines, render, show_matrix
+from ui.present import section
+from ui.quiz import predict
 from ui.widgets import explain, page_header, show_code
 
 PAGE = "pe"
@@ -23,14 +30,14 @@ st.latex(r"PE_{(pos,\,2i)} = \sin\!\left(\frac{pos}{\text{base}^{2i/d_{model}}}\
          r"PE_{(pos,\,2i+1)} = \cos\!\left(\frac{pos}{\text{base}^{2i/d_{model}}}\right)")
 
 # --- 1. the permutation test ------------------------------------------------------------------
-st.header("1 · The permutation test")
+section("1 · The permutation test")
 left, right = st.columns(2)
-first = left.text_input("Sentence A", "The cat sat on the mat", key=f"{PAGE}_first", max_chars=300)
-second = right.text_input("Sentence B (same words, another order)", "The mat sat on the cat", key=f"{PAGE}_second",
+first = linked.text_input(left, "Sentence A", "The cat sat on the mat", key=f"{PAGE}_first", max_chars=300)
+second = linked.text_input(right, "Sentence B (same words, another order)", "The mat sat on the cat", key=f"{PAGE}_second",
                           max_chars=300)
 controls = st.columns(2)
-use_pe = controls[0].toggle("Add positional encoding", value=False, key=f"{PAGE}_use_pe")
-strength = controls[1].slider("Strength of the encoding", 0.0, 3.0, 1.0, 0.1, key=f"{PAGE}_strength",
+use_pe = linked.toggle(controls[0], "Add positional encoding", value=False, key=f"{PAGE}_use_pe")
+strength = linked.slider(controls[1], "Strength of the encoding", 0.0, 3.0, 1.0, 0.1, key=f"{PAGE}_strength",
                               disabled=not use_pe, help="E + strength · PE")
 words_a, words_b = words_or_nothing(first), words_or_nothing(second)
 if not words_a or sorted(words_a) != sorted(words_b):
@@ -41,6 +48,12 @@ else:
         return first_principles_attention(add_positions(E, strength) if use_pe else E).output
 
     out_a, out_b = outputs(words_a), outputs(words_b)
+    unchanged = bool((out_a.sort(0).values - out_b.sort(0).values).abs().max() < 1e-5)
+    predict(f"{PAGE}_predict", "sentence B has the same words as A in another order. "
+            + ("With positional encoding on" if use_pe else "Without positional encoding")
+            + ", will each word's output be the same in A and B?",
+            ["yes, exactly the same", "no, they change"], "yes, exactly the same" if unchanged else "no, they change",
+            "See the table: attention alone only sees which words are present, not where.")
     # the k-th "the" of A is matched with the k-th "the" of B
     positions_b = {w: [i for i, v in enumerate(words_b) if v == w] for w in set(words_b)}
     seen: dict[str, int] = {}
@@ -61,11 +74,11 @@ else:
     st.dataframe(table.style.format({"max |y_A − y_B|": "{:.2e}"}), hide_index=True, key=f"{PAGE}_permutation")
 
 # --- 2. the encoding itself ---------------------------------------------------------------------
-st.header("2 · What the encoding looks like")
+section("2 · What the encoding looks like")
 controls = st.columns(3)
-n_positions = controls[0].slider("Positions", 2, 128, 50, key=f"{PAGE}_positions")
-d_model = controls[1].slider("d_model", 2, 128, 64, key=f"{PAGE}_d_model")
-base = controls[2].select_slider("Base", [10.0, 100.0, 1000.0, 10000.0, 100000.0], value=10000.0, key=f"{PAGE}_base",
+n_positions = linked.slider(controls[0], "Positions", 2, 128, 50, key=f"{PAGE}_positions")
+d_model = linked.slider(controls[1], "d_model", 2, 128, 64, key=f"{PAGE}_d_model")
+base = linked.select_slider(controls[2], "Base", [10.0, 100.0, 1000.0, 10000.0, 100000.0], value=10000.0, key=f"{PAGE}_base",
                                  format_func=lambda b: f"{b:,.0f}")
 pe = sinusoidal_encoding(n_positions, d_model, base)
 positions = [str(p) for p in range(n_positions)]
@@ -74,7 +87,7 @@ show_matrix(pe, positions, [str(i) for i in range(d_model)], key=f"{PAGE}_pe", n
 st.caption("Left columns oscillate fast, right columns slowly: like the hands of a clock, together they "
            "give every position a unique pattern.")
 
-chosen = st.multiselect("Dimensions to plot", list(range(d_model)), default=[i for i in (0, 1, 4, 5, 10) if i < d_model],
+chosen = linked.multiselect(st, "Dimensions to plot", list(range(d_model)), default=[i for i in (0, 1, 4, 5, 10) if i < d_model],
                         key=f"{PAGE}_dims")
 if chosen:
     frame = pd.DataFrame([(p, f"dim {i}", float(pe[p, i])) for i in chosen for p in range(n_positions)],
@@ -97,7 +110,7 @@ with right:
                "relative positions are easy to read off.")
 
 # --- 3. sinusoidal vs learned ----------------------------------------------------------------------
-st.header("3 · Sinusoidal or learned?")
+section("3 · Sinusoidal or learned?")
 st.markdown(
     "| | sinusoidal (Transformer, 2017) | learned (BERT, GPT-2, MiniLM) |\n"
     "|---|---|---|\n"
@@ -106,8 +119,8 @@ st.markdown(
     "| what it knows | smooth, distance-aware by construction | whatever training found useful |\n"
     "| quality | about the same in the original paper's tests | about the same |"
 )
-table_rows = st.slider("Rows in a learned table", 4, 64, 16, key=f"{PAGE}_table_rows")
-probe = st.slider("Sentence length to encode", 1, 128, 20, key=f"{PAGE}_probe")
+table_rows = linked.slider(st, "Rows in a learned table", 4, 64, 16, key=f"{PAGE}_table_rows")
+probe = linked.slider(st, "Sentence length to encode", 1, 128, 20, key=f"{PAGE}_probe")
 learned = LearnedPositionalEmbedding(table_rows, 8, seed=0)
 try:
     learned(probe)

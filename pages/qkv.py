@@ -4,13 +4,20 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from core.attention import causal_mask, row_entropy, scaled_dot_product_attention, softmax
+from core.attention import (
+    causal_mask,
+    row_entropy,
+    scaled_dot_product_attention,
+    softmax,
+)
 from core.embeddings import embed, resize_dimensions, toy_vocabulary
 from core.qkv import QKVProjection, init_projection, layer_norm
 from core.scaling import dot_product_scaling
 from core.text import unique_labels
-from ui import model, state
+from ui import linked, model, state
 from ui.charts import lines, render, show_matrix
+from ui.present import section
+from ui.quiz import predict
 from ui.widgets import explain, page_header, sentence_input, show_code
 
 PAGE = "qkv"
@@ -33,7 +40,7 @@ with st.container(border=True):
                 "The better a title matches the query, the more of that video you get.")
     videos = {"cat plays the piano": "cat animal love", "river rafting in spring": "river water flows",
               "how banks lend money": "bank money loan", "the king and queen crowned": "king queen royalty"}
-    query = st.text_input("Your search (query)", "funny cat video", key=f"{PAGE}_search", max_chars=200)
+    query = linked.text_input(st, "Your search (query)", "funny cat video", key=f"{PAGE}_search", max_chars=200)
     q = embed([w for w in query.lower().split() if w.isalpha()] or ["the"], TOY).vectors.mean(0, keepdim=True)
     keys = torch.stack([embed(title.split(), TOY).vectors.mean(0) for title in videos])
     values = torch.stack([embed(content.split(), TOY).vectors.mean(0) for content in videos.values()])
@@ -46,13 +53,13 @@ with st.container(border=True):
                "the contents, weighted by the shares above. Words are averaged toy vectors.")
 
 # --- the pipeline --------------------------------------------------------------------------------
-st.header("Step by step on your sentence")
+section("Step by step on your sentence")
 tokens = sentence_input(PAGE, examples=("The animal didn't cross the road because it was tired", "money bank grows"))
 if tokens is None:
     st.stop()
 labels = unique_labels(tokens.words)
 
-source = st.radio("Embeddings X", ["toy vocabulary", "MiniLM input table (384-d)"], horizontal=True, key=f"{PAGE}_source")
+source = linked.radio(st, "Embeddings X", ["toy vocabulary", "MiniLM input table (384-d)"], horizontal=True, key=f"{PAGE}_source")
 encoder = model.encoder() if source.startswith("MiniLM") else None
 controls = st.columns(3)
 if encoder is not None:
@@ -60,15 +67,15 @@ if encoder is not None:
     d_model = X.shape[-1]
     controls[0].metric("d_model", d_model)
 else:
-    d_model = controls[0].slider("d_model", 2, 32, len(TOY.dimensions), key=f"{PAGE}_d_model")
+    d_model = linked.slider(controls[0], "d_model", 2, 32, len(TOY.dimensions), key=f"{PAGE}_d_model")
     X = resize_dimensions(embed(tokens.words, TOY).vectors, d_model, seed=state.seed())
-d_k = controls[1].slider("d_k", 1, 64, 4, key=f"{PAGE}_d_k", help="Width of each query and key (and value).")
-temperature = controls[2].slider("Temperature", 0.1, 5.0, 1.0, 0.1, key=f"{PAGE}_temperature")
+d_k = linked.slider(controls[1], "d_k", 1, 64, 4, key=f"{PAGE}_d_k", help="Width of each query and key (and value).")
+temperature = linked.slider(controls[2], "Temperature", 0.1, 5.0, 1.0, 0.1, key=f"{PAGE}_temperature")
 toggles = st.columns(3)
-scale = toggles[0].toggle("Divide by √d_k", value=True, key=f"{PAGE}_scale")
-causal = toggles[1].toggle("Causal mask (decoder)", value=False, key=f"{PAGE}_causal",
+scale = linked.toggle(toggles[0], "Divide by √d_k", value=True, key=f"{PAGE}_scale")
+causal = linked.toggle(toggles[1], "Causal mask (decoder)", value=False, key=f"{PAGE}_causal",
                            help="A decoder such as GPT may only look at earlier words: the upper triangle is masked.")
-edit = toggles[2].toggle("Edit W_q, W_k, W_v", value=False, key=f"{PAGE}_edit", disabled=encoder is not None or d_model * d_k > 400,
+edit = linked.toggle(toggles[2], "Edit W_q, W_k, W_v", value=False, key=f"{PAGE}_edit", disabled=encoder is not None or d_model * d_k > 400,
                          help="Available for the toy embeddings with d_model × d_k ≤ 400.")
 
 X = layer_norm(X)
@@ -90,7 +97,7 @@ mask = causal_mask(len(labels)) if causal else None
 result = scaled_dot_product_attention(Q, K, V, mask=mask, scale=scale, temperature=temperature)
 raw = Q @ K.T
 
-step = st.select_slider("Show up to step", STEPS, value=STEPS[-1], key=f"{PAGE}_step",
+step = linked.select_slider(st, "Show up to step", STEPS, value=STEPS[-1], key=f"{PAGE}_step",
                         help="Reveal the computation one step at a time.")
 shown = STEPS.index(step)
 formulas = [r"Q = XW_q,\; K = XW_k,\; V = XW_v", r"S = QK^\top",
@@ -129,18 +136,14 @@ if shown >= 3:
                         col_title="dimension", value_title="y")
 
 # --- the √d_k experiment ----------------------------------------------------------------------------
-st.header("Why divide by √d_k?")
+section("Why divide by √d_k?")
 st.markdown("Pick random queries and keys whose entries have variance 1. A dot product adds d_k such "
             "products, so its variance is d_k and its **spread grows like √d_k**. Large scores push the "
             "softmax to put almost all weight on one key (saturation), where gradients vanish.")
-prediction = st.radio("Predict first: without scaling, as d_k grows, the softmax rows become…",
-                      ["flatter (closer to uniform)", "sharper (one key takes all)", "unchanged"], index=None,
-                      key=f"{PAGE}_predict")
-if prediction is not None:
-    correct = prediction.startswith("sharper")
-    (st.success if correct else st.error)(("Right: " if correct else "Not quite: ") +
-                                          "the spread of the scores grows, so one key wins — see the plots below.")
-samples = st.select_slider("Queries sampled per d_k", [64, 256, 1024], value=256, key=f"{PAGE}_samples")
+predict(f"{PAGE}_predict", "without scaling, as d_k grows, the softmax rows become…",
+        ["flatter (closer to uniform)", "sharper (one key takes all)", "unchanged"], "sharper (one key takes all)",
+        "The spread of the scores grows like √d_k, so one key wins: see the plots below.")
+samples = linked.select_slider(st, "Queries sampled per d_k", [64, 256, 1024], value=256, key=f"{PAGE}_samples")
 device = state.device()
 stats = [dot_product_scaling(d, n_queries=samples, seed=state.seed(), device=device) for d in (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)]
 frame = pd.DataFrame(stats)

@@ -7,8 +7,10 @@ from core.embeddings import cosine_similarity
 from core.model import MAX_MODEL_TOKENS, Encoder
 from core.projection import pca_2d
 from core.text import unique_labels
-from ui import model
+from ui import linked, model
 from ui.charts import attention_grid, bars, lines, palette, render, scatter, show_matrix
+from ui.present import section
+from ui.quiz import predict
 from ui.widgets import explain, md_escape, page_header, sentence_input, show_code
 
 PAGE = "real"
@@ -37,7 +39,7 @@ labels = unique_labels(run.tokens)
 st.caption(f"WordPiece tokens ({len(run.tokens)}): " + " · ".join(md_escape(t) for t in run.tokens))
 
 # --- 1. every head ------------------------------------------------------------------------------
-st.header(f"1 · All {encoder.n_layers * encoder.n_heads} heads")
+section(f"1 · All {encoder.n_layers * encoder.n_heads} heads")
 GRID_TOKENS = 48
 
 
@@ -54,8 +56,8 @@ else:
 st.caption("Each small square is one head: row = token asking, column = token attended to, brighter = more "
            "weight. Many heads look at [CLS]/[SEP] or the next/previous token; a few track meaning.")
 controls = st.columns(2)
-layer = controls[0].slider("Layer", 0, encoder.n_layers - 1, 4, key=f"{PAGE}_layer")
-head = controls[1].slider("Head", 0, encoder.n_heads - 1, 0, key=f"{PAGE}_head")
+layer = linked.slider(controls[0], "Layer", 0, encoder.n_layers - 1, 4, key=f"{PAGE}_layer")
+head = linked.slider(controls[1], "Head", 0, encoder.n_heads - 1, 0, key=f"{PAGE}_head")
 left, right = st.columns([3, 2])
 with left:
     show_matrix(run.attentions[layer, head], labels, labels, key=f"{PAGE}_head_map",
@@ -63,9 +65,12 @@ with left:
                 value_title="weight", domain=(0, 1))
 with right:
     default_source = next((labels.index(w) for w in ("it", "he", "she", "apple") if w in labels), 0)
-    source = st.selectbox("What does this token attend to?", range(len(labels)), index=default_source,
+    source = linked.selectbox(st, "What does this token attend to?", range(len(labels)), index=default_source,
                           format_func=lambda i: labels[i], key=f"{PAGE}_source")
     row = pd.DataFrame({"token": labels, "weight": run.attentions[layer, head, source].tolist()})
+    predict(f"{PAGE}_predict", f"in layer {layer}, head {head}, which token does “{labels[source]}” attend to most?",
+            list(dict.fromkeys(labels)), labels[int(run.attentions[layer, head, source].argmax())],
+            "Many heads park their attention on [CLS] or [SEP] when they have nothing better to do.")
     render(bars(row, "token", "weight", sort=labels, title=f"“{labels[source]}” in layer {layer}, head {head}"),
                     key=f"{PAGE}_source_bars")
     by_layer = run.attentions[:, :, source].mean(1)
@@ -73,12 +78,12 @@ with right:
                 title=f"“{labels[source]}”, mean over heads", value_title="weight", overlay=False, max_size=260)
 
 # --- 2. head finder ------------------------------------------------------------------------------
-st.header("2 · Which heads link two words?")
+section("2 · Which heads link two words?")
 cols = st.columns(2)
-src = cols[0].selectbox("From", range(len(labels)), index=default_source, format_func=lambda i: labels[i],
+src = linked.selectbox(cols[0], "From", range(len(labels)), index=default_source, format_func=lambda i: labels[i],
                         key=f"{PAGE}_finder_from")
 default_target = next((labels.index(w) for w in ("animal", "student", "phone") if w in labels), 0)
-tgt = cols[1].selectbox("To", range(len(labels)), index=default_target, format_func=lambda i: labels[i],
+tgt = linked.selectbox(cols[1], "To", range(len(labels)), index=default_target, format_func=lambda i: labels[i],
                         key=f"{PAGE}_finder_to")
 link = run.attentions[:, :, src, tgt]
 ranking = pd.DataFrame([(f"layer {l}, head {h}", float(link[l, h])) for l in range(encoder.n_layers)
@@ -90,13 +95,13 @@ render(bars(ranking.head(10), "head", "weight", title=f"Top 10 of 72 heads: “{
                      value_title="attention weight"), key=f"{PAGE}_finder_bars")
 
 # --- 3. static vs contextual ----------------------------------------------------------------------
-st.header("3 · Static vs contextual: is “bank” the same vector?")
-pair = st.segmented_control("Example", ["bank", "apple"], default="bank", key=f"{PAGE}_pair_example")
+section("3 · Static vs contextual: is “bank” the same vector?")
+pair = linked.segmented_control(st, "Example", ["bank", "apple"], default="bank", key=f"{PAGE}_pair_example")
 defaults = {"bank": ("I went to the bank to deposit money", "We sat on the bank of the river"),
             "apple": ("Apple launched a new phone", "I ate an apple")}[pair or "bank"]
 cols = st.columns(2)
-first = cols[0].text_input("Sentence 1", defaults[0], key=f"{PAGE}_pair_1_{pair}", max_chars=500)
-second = cols[1].text_input("Sentence 2", defaults[1], key=f"{PAGE}_pair_2_{pair}", max_chars=500)
+first = linked.text_input(cols[0], "Sentence 1", defaults[0], key=f"{PAGE}_pair_1_{pair}", max_chars=500)
+second = linked.text_input(cols[1], "Sentence 2", defaults[1], key=f"{PAGE}_pair_2_{pair}", max_chars=500)
 try:
     run_1, run_2 = model.run(encoder, first), model.run(encoder, second)
 except ValueError as reason:
@@ -106,7 +111,7 @@ shared = [t for t in dict.fromkeys(run_1.tokens) if t in run_2.tokens and not t.
 if run_1 and not shared:
     st.info("The two sentences need a token in common.")
 elif run_1:
-    word = st.selectbox("Shared token", shared, index=shared.index(pair) if pair in shared else 0, key=f"{PAGE}_pair_word")
+    word = linked.selectbox(st, "Shared token", shared, index=shared.index(pair) if pair in shared else 0, key=f"{PAGE}_pair_word")
     i, j = run_1.tokens.index(word), run_2.tokens.index(word)
     static_cos = float(cosine_similarity(run_1.static[i][None], run_2.static[j][None]))
     per_layer = [float(cosine_similarity(run_1.hidden_states[l, i][None], run_2.hidden_states[l, j][None]))
@@ -131,7 +136,7 @@ elif run_1:
                + "Each attention layer then mixes in more of its sentence, and the two meanings drift apart.")
 
 # --- 4. rebuild one head ---------------------------------------------------------------------------
-st.header("4 · One head rebuilt from its weights")
+section("4 · One head rebuilt from its weights")
 st.markdown(
     f"Take the layer's input (the hidden states entering layer {layer}), multiply by the model's own "
     f"W_q, W_k and biases for head {head}, and run this app's `scaled_dot_product_attention`. "

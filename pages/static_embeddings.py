@@ -3,13 +3,21 @@ import streamlit as st
 import torch
 
 from core.embeddings import (
-    Vocabulary, analogy, cosine_similarity, dot_similarity, embed, nearest_neighbours, one_hot,
+    Vocabulary,
+    analogy,
+    cosine_similarity,
+    dot_similarity,
+    embed,
+    nearest_neighbours,
+    one_hot,
     toy_vocabulary,
 )
 from core.projection import pca_2d
 from core.text import tokenize, words_or_nothing
-from ui import model
+from ui import linked, model
 from ui.charts import render, scatter, show_matrix, vector_bars
+from ui.present import section
+from ui.quiz import predict
 from ui.widgets import explain, page_header, show_code
 
 PAGE = "static"
@@ -24,8 +32,8 @@ page_header(
 )
 
 # --- 1. one-hot vs dense -------------------------------------------------------------------
-st.header("1 · One-hot vs dense vectors")
-trio = st.multiselect("Words to compare", TOY.words, default=["dog", "cat", "table"], key=f"{PAGE}_trio",
+section("1 · One-hot vs dense vectors")
+trio = linked.multiselect(st, "Words to compare", TOY.words, default=["dog", "cat", "table"], key=f"{PAGE}_trio",
                       max_selections=8)
 if len(trio) >= 2:
     left, right = st.columns(2)
@@ -41,7 +49,7 @@ else:
     st.info("Pick at least two words to compare.")
 
 # --- 2. the editable toy vocabulary -----------------------------------------------------------
-st.header("2 · A vocabulary you can edit")
+section("2 · A vocabulary you can edit")
 st.markdown(
     "Each column is a feature with a name. Real embeddings (Word2Vec, GloVe, the table inside "
     "MiniLM below) learn hundreds of unnamed ones; here you can read — and change — every number. "
@@ -58,10 +66,10 @@ table = st.data_editor(
 vocab = Vocabulary(TOY.words, TOY.dimensions,
                    torch.tensor(table.fillna(0.0).to_numpy(dtype="float32")))
 
-metric = st.radio("Similarity", ["cosine", "dot"], horizontal=True, key=f"{PAGE}_metric",
+metric = linked.radio(st, "Similarity", ["cosine", "dot"], horizontal=True, key=f"{PAGE}_metric",
                   help="Dot product grows with the vectors' lengths; cosine only looks at their directions.")
 similarity = cosine_similarity if metric == "cosine" else dot_similarity
-chosen = st.multiselect("Words in the matrix and the map", vocab.words, key=f"{PAGE}_words",
+chosen = linked.multiselect(st, "Words in the matrix and the map", vocab.words, key=f"{PAGE}_words",
                         default=["king", "queen", "man", "woman", "dog", "cat", "bank", "money", "river"])
 if len(chosen) >= 2:
     E = embed(chosen, vocab).vectors
@@ -78,7 +86,7 @@ else:
     st.info("Pick at least two words for the matrix and the map.")
 
 st.subheader("Nearest neighbours")
-probe = st.selectbox("Word", vocab.words, index=vocab.words.index("bank"), key=f"{PAGE}_probe")
+probe = linked.selectbox(st, "Word", vocab.words, index=vocab.words.index("bank"), key=f"{PAGE}_probe")
 neighbours = nearest_neighbours(vocab.vector(probe), vocab.vectors, vocab.words, k=6, exclude=(probe,), metric=metric)
 st.dataframe(pd.DataFrame(neighbours, columns=["neighbour", metric]).style.format({metric: "{:.3f}"}),
              hide_index=True, key=f"{PAGE}_neighbours")
@@ -86,9 +94,9 @@ st.caption(f"*{probe}* sits between money words and water words: one vector has 
 
 st.subheader("Analogy: a − b + c")
 a_col, b_col, c_col = st.columns(3)
-a = a_col.selectbox("a", vocab.words, index=vocab.words.index("king"), key=f"{PAGE}_a")
-b = b_col.selectbox("− b", vocab.words, index=vocab.words.index("man"), key=f"{PAGE}_b")
-c = c_col.selectbox("+ c", vocab.words, index=vocab.words.index("woman"), key=f"{PAGE}_c")
+a = linked.selectbox(a_col, "a", vocab.words, index=vocab.words.index("king"), key=f"{PAGE}_a")
+b = linked.selectbox(b_col, "− b", vocab.words, index=vocab.words.index("man"), key=f"{PAGE}_b")
+c = linked.selectbox(c_col, "+ c", vocab.words, index=vocab.words.index("woman"), key=f"{PAGE}_c")
 target, ranked = analogy(a, b, c, vocab)
 best = ranked[0][0]
 st.markdown(f"**{a} − {b} + {c} ≈ {best}** (cosine {ranked[0][1]:.3f}); runners-up: "
@@ -103,13 +111,13 @@ render(vector_bars({f"{a} − {b} + {c}": target, best: vocab.vector(best)}, lis
                             title="The arithmetic, feature by feature"), key=f"{PAGE}_analogy_bars")
 
 # --- 3. the real table ----------------------------------------------------------------------
-st.header("3 · The real thing: MiniLM's input embedding table")
+section("3 · The real thing: MiniLM's input embedding table")
 encoder = model.encoder()
 if encoder is not None:
     rows, d = encoder.static_table.shape
     st.markdown(f"The model's first layer is a lookup table of **{rows:,} × {d}** numbers: one row per "
                 "WordPiece token, learned in training, with no names on its columns.")
-    words_text = st.text_input("Words to compare", "king queen man woman dog cat table bank money river",
+    words_text = linked.text_input(st, "Words to compare", "king queen man woman dog cat table bank money river",
                                key=f"{PAGE}_real_words", max_chars=500)
     try:
         real_words = list(dict.fromkeys(tokenize(words_text, max_tokens=16).words))
@@ -126,22 +134,26 @@ if encoder is not None:
             if split:
                 st.caption("Split into several WordPiece tokens (their rows averaged): " + ", ".join(split))
         with right:
-            probe = st.selectbox("Nearest neighbours of", real_words, key=f"{PAGE}_real_probe")
+            probe = linked.selectbox(st, "Nearest neighbours of", real_words, key=f"{PAGE}_real_probe")
             ranked = model.static_neighbours(encoder, probe, k=8)
             vocabulary, _ = model.whole_words(encoder)
             st.dataframe(pd.DataFrame(ranked, columns=[f"nearest of {len(vocabulary):,} whole words", "cosine"])
                          .style.format({"cosine": "{:.3f}"}), hide_index=True, key=f"{PAGE}_real_neighbours")
 
 # --- 4. the point ---------------------------------------------------------------------------
-st.header("4 · One word, one vector")
-first = st.text_input("Sentence 1", "I deposited money in the bank", key=f"{PAGE}_bank_1", max_chars=300)
-second = st.text_input("Sentence 2", "We sat on the river bank", key=f"{PAGE}_bank_2", max_chars=300)
+section("4 · One word, one vector")
+first = linked.text_input(st, "Sentence 1", "I deposited money in the bank", key=f"{PAGE}_bank_1", max_chars=300)
+second = linked.text_input(st, "Sentence 2", "We sat on the river bank", key=f"{PAGE}_bank_2", max_chars=300)
 shared = [w for w in dict.fromkeys(words_or_nothing(first)) if w in words_or_nothing(second)]
 if not shared:
     st.info("The two sentences need a word in common.")
 else:
-    word = st.selectbox("Shared word", shared, index=shared.index("bank") if "bank" in shared else 0, key=f"{PAGE}_shared")
+    word = linked.selectbox(st, "Shared word", shared, index=shared.index("bank") if "bank" in shared else 0, key=f"{PAGE}_shared")
     toy_cos = float(cosine_similarity(vocab.vector(word)[None], vocab.vector(word)[None]))
+    predict(f"{PAGE}_predict", f"the cosine between '{word}' in sentence 1 and '{word}' in sentence 2 (static vectors) is…",
+            ["1.0: the same vector", "between 0 and 1", "below 0"],
+            "1.0: the same vector" if toy_cos > 0.9999 else "between 0 and 1",
+            "A static table has one row per word; the sentence around it is never looked at.")
     cols = st.columns(2)
     cols[0].metric(f"Toy vectors: cosine of '{word}' in 1 and 2", f"{toy_cos:.4f}")
     if encoder is not None:

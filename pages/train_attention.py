@@ -4,11 +4,22 @@ import torch
 
 from core.text import unique_labels, words_or_nothing
 from core.training import (
-    PRONOUN_POSITION, PRONOUNS, VOCABULARY, Evaluation, PronounAttention, TrainConfig, TrainingRun, encode_words,
-    evaluate, make_batch, train,
+    PRONOUN_POSITION,
+    PRONOUNS,
+    VOCABULARY,
+    Evaluation,
+    PronounAttention,
+    TrainConfig,
+    TrainingRun,
+    encode_words,
+    evaluate,
+    make_batch,
+    train,
 )
-from ui import state
+from ui import linked, state
 from ui.charts import lines, render, show_matrix
+from ui.present import section
+from ui.quiz import predict
 from ui.widgets import explain, page_header, show_code
 
 PAGE = "train"
@@ -24,17 +35,19 @@ st.markdown(
     "other female, in either order. The model's answer is **the word the pronoun attends to most**; "
     "training adjusts the embeddings, W_q and W_k until *she* looks at the woman and *he* at the man."
 )
+section("The task")
 examples = make_batch(4, torch.Generator().manual_seed(state.seed()))
 st.dataframe(pd.DataFrame({
     "generated sentence": [" ".join(VOCABULARY[i] for i in row) for row in examples.tokens.tolist()],
     "right answer": [VOCABULARY[row[p]] for row, p in zip(examples.tokens.tolist(), examples.target_position.tolist())],
 }), hide_index=True, key=f"{PAGE}_examples")
 
+section("Train it")
 controls = st.columns(3)
-learning_rate = controls[0].select_slider("Learning rate", [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2], value=0.05,
+learning_rate = linked.select_slider(controls[0], "Learning rate", [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2], value=0.05,
                                           key=f"{PAGE}_lr")
-steps = controls[1].slider("Training steps", 10, 400, 150, 10, key=f"{PAGE}_steps")
-d_k = controls[2].slider("d_k", 1, 32, 8, key=f"{PAGE}_d_k")
+steps = linked.slider(controls[1], "Training steps", 10, 400, 150, 10, key=f"{PAGE}_steps")
+d_k = linked.slider(controls[2], "d_k", 1, 32, 8, key=f"{PAGE}_d_k")
 config = TrainConfig(steps=steps, learning_rate=learning_rate, d_k=d_k, seed=state.seed())
 
 if st.button("Train", type="primary", key=f"{PAGE}_train", icon=":material/play_arrow:"):
@@ -71,17 +84,21 @@ def show_results(trained_config: TrainConfig, run: TrainingRun, held_out: Evalua
     ])
     render(lines(history, "step", "value", color="curve", points=False, title="Training curves"), key=f"{PAGE}_curves")
 
-    st.subheader("Replay: the attention map while it learned")
-    index = st.slider("Snapshot", 0, len(run.snapshot_steps) - 1, len(run.snapshot_steps) - 1, key=f"{PAGE}_replay",
+    section("Replay: the attention map while it learned")
+    index = linked.slider(st, "Snapshot", 0, len(run.snapshot_steps) - 1, len(run.snapshot_steps) - 1, key=f"{PAGE}_replay",
                       format="%d", help="0 = random initial weights; the last = the trained model.")
     probe_labels = unique_labels(run.probe_words)
+    start = run.snapshot_weights[0][PRONOUN_POSITION]
+    predict(f"{PAGE}_predict", "before any training (snapshot 0), which word does “she” attend to most?",
+            list(dict.fromkeys(probe_labels)), probe_labels[int(start.argmax())],
+            f"With random weights it is luck: {float(start.max()):.2f} on that word. Slide to the end to see training fix it.")
     show_matrix(run.snapshot_weights[index], probe_labels, probe_labels, key=f"{PAGE}_replay_map", numbers=False,
                 domain=(0, 1), value_title="weight", title=f"after {run.snapshot_steps[index]} steps",
                 row_title="word asking", col_title="attends to", highlight_row=probe_labels[PRONOUN_POSITION])
     st.caption("The outlined row is the pronoun: watch its weight move onto the noun it refers to.")
 
-    st.subheader("Try your own sentence")
-    text = st.text_input("Sentence with he or she", "the princess thanked the uncle that he was happy", key=f"{PAGE}_test",
+    section("Try your own sentence")
+    text = linked.text_input(st, "Sentence with he or she", "the princess thanked the uncle that he was happy", key=f"{PAGE}_test",
                          max_chars=300)
     words = words_or_nothing(text, max_tokens=24)
     pronoun = next((i for i, w in enumerate(words) if w in PRONOUNS), None)

@@ -5,10 +5,17 @@ import streamlit as st
 
 from core.attention import first_principles_attention
 from core.embeddings import embed, toy_vocabulary
-from core.recurrent import first_token_influence, hidden_states, influence_by_distance, make_recurrent
+from core.recurrent import (
+    first_token_influence,
+    hidden_states,
+    influence_by_distance,
+    make_recurrent,
+)
 from core.text import unique_labels
-from ui import state
+from ui import linked, state
 from ui.charts import bars, lines, render, show_matrix, vector_bars
+from ui.present import section
+from ui.quiz import predict
 from ui.widgets import explain, page_header, sentence_input, show_code
 
 PAGE = "why"
@@ -30,12 +37,12 @@ labels = unique_labels(tokens.words)
 E = embed(tokens.words, TOY).vectors
 
 # --- 1. one step at a time ---------------------------------------------------------------------------
-st.header("1 · One word per step vs all pairs at once")
-kind = st.radio("Recurrent model", ["RNN", "LSTM"], horizontal=True, key=f"{PAGE}_kind",
+section("1 · One word per step vs all pairs at once")
+kind = linked.radio(st, "Recurrent model", ["RNN", "LSTM"], horizontal=True, key=f"{PAGE}_kind",
                 help="Seeded torch.nn.RNN / torch.nn.LSTM, untrained (PyTorch's default random initialisation).")
 rnn = make_recurrent(kind, E.shape[-1], D_HIDDEN, seed=state.seed())
 states = hidden_states(rnn, E)
-step = st.slider("Step", 1, len(labels), len(labels), key=f"{PAGE}_step",
+step = linked.slider(st, "Step", 1, len(labels), len(labels), key=f"{PAGE}_step",
                  help="How many words the recurrent model has read.") if len(labels) > 1 else 1
 animate = st.button("Play the steps", key=f"{PAGE}_play", icon=":material/play_arrow:")
 left, right = st.columns(2)
@@ -67,14 +74,14 @@ st.caption(f"The {kind} must finish word t before starting word t + 1, and all i
            "pair come out of one matrix product.")
 
 # --- 2. forgetting ------------------------------------------------------------------------------
-st.header("2 · Forgetting, measured")
+section("2 · Forgetting, measured")
 st.markdown(
     "How much can the **first** word still change the **last** output? Autograd gives the size of "
     "∂(last output)/∂(first input). For a recurrent model the signal passes through every step in "
     "between and shrinks at each; for attention it is one hop, whatever the distance (it only shares "
     "the last word's attention with the other n − 1 words)."
 )
-max_n = st.slider("Longest sequence", 8, 128, 64, 8, key=f"{PAGE}_max_n")
+max_n = linked.slider(st, "Longest sequence", 8, 128, 64, 8, key=f"{PAGE}_max_n")
 
 
 @st.cache_data(max_entries=32, show_spinner="Differentiating through every step…")
@@ -89,15 +96,18 @@ def influence_table(max_n: int, seed: int) -> pd.DataFrame:
 
 frame = influence_table(max_n, state.seed())
 lengths = sorted(frame["distance n"].unique())
+last = frame[frame["distance n"] == lengths[-1]].set_index("model")["influence"]
+predict(f"{PAGE}_predict", f"at distance n = {lengths[-1]}, which model keeps the most of the first word's influence?",
+        ["RNN", "LSTM", "attention"], str(last.idxmax()),
+        f"RNN {last['RNN']:.1e}, LSTM {last['LSTM']:.1e}, attention {last['attention']:.1e} (measured just now).")
 render(lines(frame, "distance n", "influence", color="model", log_x=True, log_y=True,
                       title="‖∂ last output / ∂ first input‖ (random inputs, untrained models)"), key=f"{PAGE}_influence")
-last = frame[frame["distance n"] == lengths[-1]].set_index("model")["influence"]
 st.caption(f"At n = {lengths[-1]}: RNN {last['RNN']:.1e}, LSTM {last['LSTM']:.1e}, attention {last['attention']:.1e}. "
            "Recurrent influence falls exponentially (a straight drop on this log scale); attention's falls "
            "only as its weight is shared among more words.")
 
 # --- 3. Apple -----------------------------------------------------------------------------------
-st.header("3 · “Apple launched a new phone”")
+section("3 · “Apple launched a new phone”")
 apple_words = "apple launched a new phone".split()
 apple = first_principles_attention(embed(apple_words, TOY).vectors)
 left, right = st.columns(2)

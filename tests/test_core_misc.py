@@ -4,8 +4,15 @@ import torch
 
 from core.device import available_devices, pick_device
 from core.embeddings import (
-    TOY_DIMENSIONS, analogy, cosine_similarity, dot_similarity, embed, nearest_neighbours, one_hot,
-    resize_dimensions, toy_vocabulary,
+    TOY_DIMENSIONS,
+    analogy,
+    cosine_similarity,
+    dot_similarity,
+    embed,
+    nearest_neighbours,
+    one_hot,
+    resize_dimensions,
+    toy_vocabulary,
 )
 from core.projection import pca_2d
 from core.qkv import MultiHeadSelfAttention, QKVProjection

@@ -1,8 +1,8 @@
 """Hostile input on every page's text boxes, and every slider at both ends: no exception, ever."""
 import pytest
-
 from conftest import app_test
 from hostile_inputs import HOSTILE_INPUTS
+
 from ui.navigation import LESSONS
 
 PAGES = [p.path for p in LESSONS]

@@ -7,7 +7,14 @@ import torch
 from core.qkv import MultiHeadSelfAttention, layer_norm, to_torch_multihead
 from core.scaling import dot_product_scaling
 from core.training import (
-    PROBE, PRONOUN_POSITION, TrainConfig, VOCABULARY, encode_words, evaluate, make_batch, train,
+    PROBE,
+    PRONOUN_POSITION,
+    VOCABULARY,
+    TrainConfig,
+    encode_words,
+    evaluate,
+    make_batch,
+    train,
 )
 
 

@@ -5,7 +5,11 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.attention import first_principles_attention, scaled_dot_product_attention, softmax
+from core.attention import (
+    first_principles_attention,
+    scaled_dot_product_attention,
+    softmax,
+)
 from core.positional import add_positions
 
 settings.register_profile("lab", max_examples=60, deadline=None)

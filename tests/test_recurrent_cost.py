@@ -3,9 +3,18 @@
 import pytest
 import torch
 
-from core.complexity import loglog_slope, operations_per_layer, time_attention, time_recurrent
+from core.complexity import (
+    loglog_slope,
+    operations_per_layer,
+    time_attention,
+    time_recurrent,
+)
 from core.recurrent import (
-    attention_first_token_influence, first_token_influence, hidden_states, influence_by_distance, make_recurrent,
+    attention_first_token_influence,
+    first_token_influence,
+    hidden_states,
+    influence_by_distance,
+    make_recurrent,
 )
 
 

@@ -13,6 +13,7 @@ import streamlit as st
 import torch
 
 from core.tensors import to_numpy
+from ui import linked
 
 SEQUENTIAL_PALETTES = ("viridis", "cividis", "magma", "greys")
 CATEGORY_SCHEME = "tableau10"
@@ -104,7 +105,7 @@ def show_matrix(matrix: torch.Tensor | np.ndarray, rows: list[str], cols: list[s
     if caption:
         st.caption(caption)
     frame = matrix_frame(matrix, rows, cols)
-    if numbers and st.toggle("Show numbers", key=f"{key}_numbers"):
+    if numbers and linked.toggle(st, "Show numbers", key=f"{key}_numbers"):
         st.dataframe(frame.style.format("{:.4f}"), key=f"{key}_table")
     return frame
 

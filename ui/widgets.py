@@ -7,8 +7,9 @@ from typing import Callable
 import streamlit as st
 
 from core.text import MAX_TOKENS, Tokens, tokenize
+from ui import linked
+from ui.present import presenting
 from ui.state import PAGE_SENTENCE_SUFFIX, shared_sentence
-
 
 MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!$|<>~:"
 
@@ -36,8 +37,7 @@ def sentence_input(page: str, *, label: str = "Sentence", max_tokens: int = MAX_
     word is left, so pages never see bad input.
     """
     key = f"{page}{PAGE_SENTENCE_SUFFIX}"
-    st.session_state.setdefault(key, shared_sentence())
-    text = st.text_input(label, key=key, max_chars=2000)
+    text = linked.text_input(st, label, shared_sentence(), key=key, max_chars=2000)
     if examples:
         columns = st.columns(len(examples))
         for i, (column, example) in enumerate(zip(columns, examples)):
@@ -61,5 +61,6 @@ def show_code(*functions: Callable, title: str = "Show the code this page runs")
 
 
 def explain(text: str, *, title: str = "In plain words") -> None:
-    with st.expander(title, expanded=True, icon=":material/lightbulb:"):
+    """The page's explanation in plain words (folded while presenting: the teacher says it)."""
+    with st.expander(title, expanded=not presenting(), icon=":material/lightbulb:"):
         st.markdown(text)

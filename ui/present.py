@@ -1,0 +1,57 @@
+"""Presenter mode: bigger type and charts, explanations folded, sections revealed one at a time."""
+from __future__ import annotations
+
+import streamlit as st
+
+PRESENTER = "presenter"
+CURRENT_PAGE = "_current_page"
+SECTION_COUNT = "_section_count"
+# Constant CSS for projection; no user text ever reaches it.
+PRESENTER_CSS = """<style>
+html { font-size: 20px; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
+[data-testid="stVegaLiteChart"] { zoom: 1.25; }
+</style>"""
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get(PRESENTER, False))
+
+
+def _step_key() -> str:
+    return f"present_step_{st.session_state.get(CURRENT_PAGE, 'home')}"
+
+
+def start_page(page_id: str) -> None:
+    """Called by app.py before each page runs: which page, and no sections seen yet."""
+    st.session_state[CURRENT_PAGE] = page_id
+    st.session_state[SECTION_COUNT] = 0
+    if presenting():
+        st.html(PRESENTER_CSS)
+
+
+def _move(delta: int) -> None:
+    key = _step_key()
+    st.session_state[key] = max(1, st.session_state.get(key, 1) + delta)
+
+
+def sidebar_controls() -> None:
+    """Previous / next / show all, in the sidebar, while presenting."""
+    if not presenting():
+        return
+    step = st.session_state.get(_step_key(), 1)
+    st.caption(f"Showing sections 1–{step} of this page.")
+    back, forward = st.columns(2)
+    back.button("◀ Previous", key="present_previous", on_click=_move, args=(-1,), width="stretch", disabled=step <= 1)
+    forward.button("Next ▶", key="present_next_sidebar", on_click=_move, args=(1,), width="stretch")
+    st.button("Show every section", key="present_all", on_click=_move, args=(100,), width="stretch")
+
+
+def section(title: str) -> None:
+    """A page section's heading. While presenting, later sections wait behind a Next button."""
+    st.session_state[SECTION_COUNT] = st.session_state.get(SECTION_COUNT, 0) + 1
+    if presenting() and st.session_state[SECTION_COUNT] > st.session_state.get(_step_key(), 1):
+        st.divider()
+        st.button(f"Next: {title}", key="present_next", on_click=_move, args=(1,), type="primary", icon=":material/arrow_forward:")
+        st.stop()
+    st.header(title)
