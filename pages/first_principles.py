@@ -18,6 +18,7 @@ from core.embeddings import (
 from core.text import unique_labels
 from ui import linked
 from ui.charts import render, show_matrix, vector_bars
+from ui.export import literal, page_export
 from ui.present import section
 from ui.quiz import predict
 from ui.state import seed
@@ -111,11 +112,16 @@ st.markdown(
 )
 
 
-def load_weights(tables: dict[str, list[list[float]]]) -> None:
+def load_weights(tables: dict[str, list[list[float]]], keep_link: bool = False) -> None:
+    """Set every weight slider; keep_link keeps the valid values of a shared link."""
     for sentence, table in tables.items():
         for i, weights in enumerate(table):
             for j, w in enumerate(weights):
-                st.session_state[f"{PAGE}_w_{sentence.split()[0]}_{i}_{j}"] = float(w)
+                key = f"{PAGE}_w_{sentence.split()[0]}_{i}_{j}"
+                if keep_link:
+                    linked.restore(key, linked.PARSERS["slider"]({"min_value": 0.0, "max_value": 1.0}))
+                if not keep_link or key not in st.session_state:
+                    st.session_state[key] = float(w)
 
 
 def computed_tables() -> dict[str, list[list[float]]]:
@@ -123,7 +129,7 @@ def computed_tables() -> dict[str, list[list[float]]]:
 
 
 if f"{PAGE}_w_money_0_0" not in st.session_state:
-    load_weights(SEED_TABLES)
+    load_weights(SEED_TABLES, keep_link=True)
 presets = st.columns(3)
 presets[0].button("The lesson's tables", key=f"{PAGE}_preset_seed", on_click=load_weights, args=(SEED_TABLES,),
                   width="stretch", icon=":material/menu_book:")
@@ -186,6 +192,17 @@ st.markdown(
     "*Humans love smartphones* and *Smartphones love humans* look identical."
 )
 st.page_link("pages/positional_encoding.py", label="Next: positional encoding fixes order", icon=":material/arrow_forward:")
+
+page_export(PAGE, {"words": words, "temperature": temperature, "E": E, "scores": result.scores,
+                   "weights": result.weights, "output": result.output}, snippet=f"""import torch
+
+E = {literal(E)}  # one row per word: {" ".join(words)}
+T = {temperature!r}  # softmax temperature
+
+scores = E @ E.T
+weights = torch.softmax(scores / T, dim=-1)
+output = weights @ E
+""")
 
 explain(
     "1. **Score** every pair of words with a dot product: large when their vectors point the same way.\n"

@@ -8,6 +8,7 @@ from core.qkv import MultiHeadSelfAttention, layer_norm, to_torch_multihead
 from core.text import unique_labels
 from ui import linked, state
 from ui.charts import column_blocks, render, show_matrix
+from ui.export import literal, page_export
 from ui.present import section
 from ui.quiz import predict
 from ui.widgets import explain, page_header, sentence_input, show_code
@@ -96,6 +97,32 @@ if n_layers > 1:
     st.markdown("Each layer adds its output to its input (a residual connection), so each word's vector "
                 "gathers more context layer by layer. Mean distance from the original embeddings: "
                 + ", ".join(f"layer {i + 1}: **{d:.2f}**" for i, d in enumerate(drift)) + ".")
+
+page_export(PAGE, {"words": tokens.words, "X": X, "heads": heads, "layers": n_layers,
+                   "weights": [r.weights for r in results], "final": inputs[-1]}, snippet=f"""import math
+import torch
+
+
+def init(d_in, d_out, seed):
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(d_in, d_out, generator=generator) / math.sqrt(d_in)
+
+
+def multi_head(x, W_q, W_k, W_v, W_o, heads):
+    n, d = x.shape
+    q, k, v = ((x @ W).reshape(n, heads, d // heads).transpose(0, 1) for W in (W_q, W_k, W_v))
+    weights = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(d // heads), dim=-1)
+    return (weights @ v).transpose(0, 1).reshape(n, d) @ W_o, weights
+
+
+X = {literal(X)}  # input (layer norm{" + positions" if use_pe else ""}) of: {" ".join(tokens.words)}
+x, weights = X, []
+for layer in range({n_layers}):
+    out, w = multi_head(x, *(init({d_model}, {d_model}, {state.seed()} + 10 * layer + i) for i in range(4)), {heads})
+    weights.append(w)
+    x = x + out  # residual
+final = x
+""")
 
 explain(
     f"- d_model = {d_model} is split into {heads} heads of {d_head} columns: the total work is the same as "

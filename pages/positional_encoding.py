@@ -12,6 +12,7 @@ from core.positional import (
 from core.text import words_or_nothing
 from ui import linked
 from ui.charts import lines, render, show_matrix
+from ui.export import page_export
 from ui.present import section
 from ui.quiz import predict
 from ui.widgets import explain, page_header, show_code
@@ -128,6 +129,17 @@ try:
 except ValueError as limit:
     st.warning(f"Learned table: {limit}. The sinusoidal formula has no such limit: "
                f"PE at position {probe - 1} starts {sinusoidal_encoding(probe, 8)[-1, :3].tolist()} …")
+
+page_export(PAGE, {"n_positions": n_positions, "d_model": d_model, "base": base, "pe": pe}, snippet=f"""import torch
+
+n_positions, d_model, base = {n_positions}, {d_model}, {base!r}
+position = torch.arange(n_positions, dtype=torch.float64)[:, None]
+two_i = torch.arange(0, d_model, 2, dtype=torch.float64)
+angle = position / base ** (two_i / d_model)
+pe = torch.zeros(n_positions, d_model, dtype=torch.float64)
+pe[:, 0::2] = torch.sin(angle)
+pe[:, 1::2] = torch.cos(angle[:, : d_model // 2])
+""")
 
 explain(
     "- Without positions, attention treats a sentence as a **bag of words**: the permutation test "

@@ -16,6 +16,7 @@ from core.scaling import dot_product_scaling
 from core.text import unique_labels
 from ui import linked, model, state
 from ui.charts import lines, render, show_matrix
+from ui.export import literal, page_export
 from ui.present import section
 from ui.quiz import predict
 from ui.widgets import explain, page_header, sentence_input, show_code
@@ -165,6 +166,32 @@ st.caption(f"Computed live on {device.type}: at d_k = 1024 the raw scores spread
            f"(theory {1024 ** 0.5:.0f}), scaled {frame.std_scaled.iloc[-1]:.2f} (theory 1). Mean entropy without "
            f"scaling {frame.entropy_raw.iloc[-1]:.2f} nats vs {frame.entropy_scaled.iloc[-1]:.2f} with "
            f"(uniform {math.log(16):.2f}).")
+
+seeded = not edit or encoder is not None
+weights_source = (f"""W_q, W_k, W_v = (init({d_model}, {d_k}, {state.seed()} + i) for i in range(3))  # the lab's seeded matrices"""
+                  if seeded else f"""W_q = {literal(weights["W_q"])}
+W_k = {literal(weights["W_k"])}
+W_v = {literal(weights["W_v"])}""")
+snippet = None if X.numel() > 4000 else f"""import math
+import torch
+
+
+def init(d_in, d_out, seed):
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(d_in, d_out, generator=generator) / math.sqrt(d_in)
+
+
+X = {literal(X)}  # layer-normalised embeddings of: {" ".join(tokens.words)}
+{weights_source}
+Q, K, V = X @ W_q, X @ W_k, X @ W_v
+scores = Q @ K.T{f" / math.sqrt({d_k})" if scale else ""}
+{"scores = scores.masked_fill(~torch.ones(len(X), len(X), dtype=torch.bool).tril(), float('-inf'))" if causal else ""}
+weights = torch.softmax(scores / {temperature!r}, dim=-1)
+output = weights @ V
+"""
+page_export(PAGE, {"words": tokens.words, "X": X, **weights, "Q": Q, "K": K, "V": V, "scores": result.scores,
+                   "weights": result.weights, "output": result.output, "scale": scale, "causal": causal,
+                   "temperature": temperature}, snippet)
 
 explain(
     "- **W_q, W_k, W_v** are learned in training; here they are seeded random matrices (change the seed "

@@ -9,6 +9,7 @@ from core.projection import pca_2d
 from core.text import unique_labels
 from ui import linked, model
 from ui.charts import attention_grid, bars, lines, palette, render, scatter, show_matrix
+from ui.export import page_export
 from ui.present import section
 from ui.quiz import predict
 from ui.widgets import explain, md_escape, page_header, sentence_input, show_code
@@ -156,6 +157,9 @@ if difference <= 1e-5:
     st.success("Match to within float32 rounding.")
 else:
     st.error("The rebuilt head differs from the model's by more than 1e-5.")
+
+page_export(PAGE, {"text": text, "tokens": run.tokens, "layer": layer, "head": head,
+                   "attention": run.attentions[layer, head], "rebuilt": ours, "max_difference": difference})
 
 st.info(
     "**Honest notes.** Attention weights show where a head looks, not why the model decides what it "

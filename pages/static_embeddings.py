@@ -16,6 +16,7 @@ from core.projection import pca_2d
 from core.text import tokenize, words_or_nothing
 from ui import linked, model
 from ui.charts import render, scatter, show_matrix, vector_bars
+from ui.export import literal, page_export
 from ui.present import section
 from ui.quiz import predict
 from ui.widgets import explain, page_header, show_code
@@ -168,6 +169,15 @@ else:
     st.success(f"Exactly the same vector: a static embedding cannot tell which *{word}* is meant. "
                "Attention fixes that by mixing in the other words of the sentence — next page.")
     st.page_link("pages/first_principles.py", label="Next: first-principles attention", icon=":material/arrow_forward:")
+
+if len(chosen) >= 2:
+    page_export(PAGE, {"words": chosen, "dimensions": vocab.dimensions, "vectors": E, "metric": metric,
+                       "similarity": similarity(E)}, snippet=f"""import torch
+
+E = {literal(E)}  # rows: {" ".join(chosen)}
+{"unit = E / E.norm(dim=-1, keepdim=True)" if metric == "cosine" else "unit = E"}
+similarity = unit @ unit.T
+""")
 
 explain(
     "- **One-hot** vectors only say *which* word it is; every pair of different words is equally unrelated.\n"

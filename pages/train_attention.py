@@ -18,6 +18,7 @@ from core.training import (
 )
 from ui import linked, state
 from ui.charts import lines, render, show_matrix
+from ui.export import page_export
 from ui.present import section
 from ui.quiz import predict
 from ui.widgets import explain, page_header, show_code
@@ -120,7 +121,11 @@ def show_results(trained_config: TrainConfig, run: TrainingRun, held_out: Evalua
 
 
 if f"{PAGE}_run" in st.session_state:
-    show_results(*st.session_state[f"{PAGE}_run"])
+    trained_config, run, held_out = st.session_state[f"{PAGE}_run"]
+    show_results(trained_config, run, held_out)
+    page_export(PAGE, {"config": trained_config.__dict__, "losses": run.losses, "accuracies": run.accuracies,
+                       "snapshot_steps": run.snapshot_steps, "snapshot_weights": run.snapshot_weights,
+                       "held_out": held_out._asdict()})
 else:
     st.info("Press **Train** to train the model (about a second with the defaults).", icon=":material/school:")
 

@@ -14,6 +14,7 @@ from core.recurrent import (
 from core.text import unique_labels
 from ui import linked, state
 from ui.charts import bars, lines, render, show_matrix, vector_bars
+from ui.export import page_export
 from ui.present import section
 from ui.quiz import predict
 from ui.widgets import explain, page_header, sentence_input, show_code
@@ -123,6 +124,8 @@ with right:
     render(vector_bars({"apple (static)": embed(["apple"], TOY).vectors[0], "apple (after attention)": apple.output[0]},
                                 list(TOY.dimensions), title="apple, before and after"), key=f"{PAGE}_apple_bars")
 st.page_link("pages/static_embeddings.py", label="Next: how words become vectors", icon=":material/arrow_forward:")
+
+page_export(PAGE, {"words": tokens.words, "model": kind, "hidden_states": states, "influence": frame.to_dict("records")})
 
 explain(
     "- **Slow**: an RNN does n dependent steps; attention does one big matrix product that hardware "

@@ -18,3 +18,19 @@ def test_sidebar_has_sentence_device_and_seed():
     assert at.text_area(key="shared_sentence").value
     assert "cpu" in at.selectbox(key="device").options
     assert at.number_input(key="seed").value == 0
+
+
+def test_sidebar_works_on_every_lesson_and_lands_in_the_url():
+    at = app_test(LESSONS[1].path)
+    at.number_input(key="seed").set_value(7).run()
+    at.selectbox(key="palette").set_value("cividis").run()
+    assert not at.exception
+    assert at.number_input(key="seed").value == 7
+    assert at.query_params["seed"] == "7" and at.query_params["palette"] == "cividis"
+
+
+def test_a_new_shared_sentence_reaches_the_pages():
+    at = app_test("pages/first_principles.py")
+    at.text_area(key="shared_sentence").set_value("river bank flows").run()
+    assert at.text_input(key="fp_sentence").value == "river bank flows"
+    assert "fp_sentence" not in at.query_params or at.query_params["fp_sentence"] == "river bank flows"

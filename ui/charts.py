@@ -14,6 +14,7 @@ import torch
 
 from core.tensors import to_numpy
 from ui import linked
+from ui.export import chart_downloads
 
 SEQUENTIAL_PALETTES = ("viridis", "cividis", "magma", "greys")
 CATEGORY_SCHEME = "tableau10"
@@ -21,9 +22,13 @@ CATEGORY_SCHEME = "tableau10"
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 
 
-def render(spec: dict, *, key: str | None = None, width: str = "stretch", target=st) -> None:
-    """Draw a chart spec into `target` (the page, a column or an st.empty slot)."""
+def render(spec: dict, *, key: str | None = None, width: str = "stretch", target=st,
+           table: pd.DataFrame | None = None) -> None:
+    """Draw a chart spec into `target` (the page, a column or an st.empty slot); a chart with a
+    key also gets PNG/SVG/CSV downloads (`table` is the CSV, by default the chart's data)."""
     target.vega_lite_chart(spec=spec, key=key, width=width)
+    if key is not None:
+        chart_downloads(spec, key=key, table=table, where=target)
 
 
 def chart_spec(data: pd.DataFrame | list[dict], title: str = "", **body) -> dict:
@@ -101,10 +106,10 @@ def heatmap(
 def show_matrix(matrix: torch.Tensor | np.ndarray, rows: list[str], cols: list[str], *, key: str,
                 caption: str | None = None, numbers: bool = True, **heatmap_options) -> pd.DataFrame:
     """Draw a heatmap at its natural size, with a "show numbers" switch that adds the exact table."""
-    render(heatmap(matrix, rows, cols, **heatmap_options), key=f"{key}_chart", width="content")
+    frame = matrix_frame(matrix, rows, cols)
+    render(heatmap(matrix, rows, cols, **heatmap_options), key=f"{key}_chart", width="content", table=frame)
     if caption:
         st.caption(caption)
-    frame = matrix_frame(matrix, rows, cols)
     if numbers and linked.toggle(st, "Show numbers", key=f"{key}_numbers"):
         st.dataframe(frame.style.format("{:.4f}"), key=f"{key}_table")
     return frame

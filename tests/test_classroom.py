@@ -1,0 +1,124 @@
+"""Classroom features: links that reproduce a view, presenter mode, predictions, exports."""
+import json
+import xml.dom.minidom
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from conftest import APP, app_test
+from ui.charts import heatmap
+from ui.export import png_bytes, spec_table, svg_text
+from ui.navigation import LESSONS
+
+
+def open_link(page: str, params: dict) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(params)
+    at.run()
+    at.switch_page(page).run()
+    return at
+
+
+def sliders_moved(at: AppTest, limit: int = 3) -> dict:
+    """Move up to `limit` enabled sliders to their maximum; return {key: value}."""
+    moved = {}
+    for key in [s.key for s in at.slider if s.key and not s.disabled][:limit]:
+        widget = at.slider(key=key)
+        widget.set_value(widget.max).run()
+        moved[key] = widget.max
+    return moved
+
+
+@pytest.mark.parametrize("page", [p.path for p in LESSONS])
+def test_a_link_reproduces_the_view(page):
+    at = app_test(page, timeout=120)
+    if at.text_input:
+        at.text_input(key=at.text_input[0].key).set_value("money bank grows").run()
+    moved = sliders_moved(at)
+    assert not at.exception
+    params = dict(at.query_params)
+    for key, value in moved.items():
+        assert key in params, f"{key} is not in the URL"
+    again = open_link(page, params)
+    assert not again.exception, again.exception
+    for key, value in moved.items():
+        assert again.slider(key=key).value == value, key
+    if at.text_input:
+        assert again.text_input(key=at.text_input[0].key).value == "money bank grows"
+
+
+HOSTILE_QUERIES = {
+    "fp_d": "abc", "fp_temperature": "1e309", "fp_w_money_0_0": "-5", "fp_focus": "99",
+    "fp_sentence": "x" * 5000, "seed": "-1", "device": "tpu", "palette": "<script>", "presenter": "maybe",
+    "unknown_key": "whatever", "fp_E_numbers": "2",
+}
+
+
+def test_hostile_query_values_fall_back_with_a_notice():
+    at = open_link("pages/first_principles.py", {k: [v] for k, v in HOSTILE_QUERIES.items()})
+    assert not at.exception, at.exception
+    assert at.slider(key="fp_d").value == 11 and at.slider(key="fp_temperature").value == 1.0
+    assert at.slider(key="fp_w_money_0_0").value == pytest.approx(0.7)
+    notices = " ".join(t.value for t in at.toast)
+    for key in ("fp_d", "fp_temperature", "fp_w_money_0_0", "fp_sentence"):
+        assert key in notices, f"no notice for {key}"
+
+
+def test_presenter_mode_reveals_one_section_at_a_time():
+    at = open_link("pages/first_principles.py", {"presenter": "1"})
+    assert not at.exception
+    assert [h.value for h in at.header] == ["The four steps"]
+    assert not [e for e in at.expander if e.label == "In plain words"]  # hidden until the end
+    at.button(key="present_next").click().run()
+    assert len(at.header) == 2
+    at.button(key="present_all").click().run()
+    assert len(at.header) == 4 and any(e.label == "In plain words" for e in at.expander)
+    at.button(key="present_previous").click().run()
+    assert not at.exception
+
+
+def test_predictions_give_feedback_and_count():
+    at = app_test("pages/first_principles.py")
+    at.button(key="fp_example_1").click().run()  # money bank grows: "bank" is the probe word
+    question = at.radio(key="fp_predict")
+    weights = json.loads(json.dumps(at.session_state["fp_export"][0]["weights"]))
+    right = ["money", "bank", "grows"][max(range(3), key=lambda j: weights[1][j])]
+    question.set_value(right).run()
+    assert at.success and at.success[0].value.startswith("Right")
+    wrong = next(w for w in ["money", "bank", "grows"] if w != right)
+    at.radio(key="fp_predict").set_value(wrong).run()
+    assert at.error and "Not quite" in at.error[0].value
+
+
+def test_chart_exports_decode():
+    spec = heatmap(torch.tensor([[0.7, 0.3], [0.2, 0.8]]), ["money", "bank"], ["money", "bank"], title="weights")
+    assert png_bytes(spec)[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = xml.dom.minidom.parseString(svg_text(spec))
+    assert svg.documentElement.tagName == "svg"
+    table = spec_table(spec)
+    assert list(table.columns) == ["row", "col", "value", "text"] and len(table) == 4
+
+
+@pytest.mark.parametrize("page, prefix, outputs", [
+    ("pages/first_principles.py", "fp", ["scores", "weights", "output"]),
+    ("pages/qkv.py", "qkv", ["weights", "output"]),
+    ("pages/positional_encoding.py", "pe", ["pe"]),
+    ("pages/multi_head.py", "mha", ["weights", "final"]),
+    ("pages/static_embeddings.py", "static", ["similarity"]),
+])
+def test_the_snippet_reproduces_the_page(page, prefix, outputs):
+    at = app_test(page, timeout=120)
+    if prefix == "qkv":
+        at.toggle(key="qkv_causal").set_value(True).run()
+    if prefix == "mha":
+        at.slider(key="mha_layers").set_value(3).run()
+    assert not at.exception
+    payload, snippet = at.session_state[f"{prefix}_export"]
+    assert snippet
+    namespace: dict = {}
+    exec(snippet, namespace)  # the snippet is ours, generated from the page's own numbers
+    for name in outputs:
+        ours = torch.as_tensor(namespace[name]) if not isinstance(namespace[name], list) else torch.stack(namespace[name])
+        torch.testing.assert_close(ours.double(), torch.tensor(payload[name]).double(), atol=1e-4, rtol=1e-4)
+    json.dumps(payload)  # the JSON download is valid

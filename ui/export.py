@@ -1,0 +1,73 @@
+"""Downloads: every chart as PNG, SVG and CSV; every page's numbers as JSON with a snippet that
+reproduces them. Files are made only when a download button is pressed."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+import torch
+
+EXPORT_SUFFIX = "_export"
+
+
+def png_bytes(spec: dict) -> bytes:
+    import vl_convert  # offline renderer of Vega-Lite; imported on first download only
+
+    return vl_convert.vegalite_to_png(spec, scale=2)
+
+
+def svg_text(spec: dict) -> str:
+    import vl_convert
+
+    return vl_convert.vegalite_to_svg(spec)
+
+
+def spec_table(spec: dict) -> pd.DataFrame:
+    """The data a chart draws, as a table."""
+    return pd.DataFrame(spec.get("data", {}).get("values", []))
+
+
+def chart_downloads(spec: dict, *, key: str, table: pd.DataFrame | None = None, where=st) -> None:
+    """A small menu under a chart: PNG, SVG, and its data as CSV."""
+    name = key.removesuffix("_chart")
+    with where.popover("Download", icon=":material/download:", type="tertiary", key=f"{key}_downloads",
+                       help="This chart as PNG or SVG, and its numbers as CSV."):
+        st.download_button("PNG image", data=lambda: png_bytes(spec), file_name=f"{name}.png", mime="image/png",
+                           key=f"{key}_png", on_click="ignore", icon=":material/image:")
+        st.download_button("SVG image", data=lambda: svg_text(spec), file_name=f"{name}.svg", mime="image/svg+xml",
+                           key=f"{key}_svg", on_click="ignore", icon=":material/draw:")
+        csv = (lambda: table.to_csv()) if table is not None else (lambda: spec_table(spec).to_csv(index=False))
+        st.download_button("Data (CSV)", data=csv, file_name=f"{name}.csv", mime="text/csv",
+                           key=f"{key}_csv", on_click="ignore", icon=":material/table:")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().tolist()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def page_export(page: str, numbers: dict[str, Any], snippet: str | None = None) -> None:
+    """The page's current numbers as JSON, and (where the page is pure math) a short torch
+    script that recomputes them from the same inputs."""
+    payload = {"page": page, **_plain(numbers)}
+    st.session_state[f"{page}{EXPORT_SUFFIX}"] = (payload, snippet)  # what the downloads hold (and tests read)
+    with st.expander("Take these numbers with you", icon=":material/download:"):
+        st.download_button("All numbers on this page (JSON)", data=lambda: json.dumps(payload, indent=1),
+                           file_name=f"{page}.json", mime="application/json", key=f"{page}_json", on_click="ignore")
+        if snippet:
+            st.caption("This script recomputes the same numbers with plain torch, from the page's current inputs:")
+            st.code(snippet, language="python")
+            st.download_button("The script (.py)", data=snippet, file_name=f"{page}.py", mime="text/x-python",
+                               key=f"{page}_snippet", on_click="ignore")
+
+
+def literal(tensor: torch.Tensor, digits: int = 6) -> str:
+    """A tensor written as Python source, rounded so a snippet stays readable."""
+    return f"torch.tensor({json.dumps(torch.round(tensor.detach().cpu().double(), decimals=digits).tolist())})"
