@@ -8,11 +8,20 @@ from core.model import MAX_MODEL_TOKENS, Encoder
 from core.projection import pca_2d
 from core.text import unique_labels
 from ui import linked, model
-from ui.charts import attention_grid, bars, lines, palette, render, scatter, show_matrix
+from ui.charts import (
+    attention_grid_png,
+    bars,
+    lines,
+    palette,
+    render,
+    scatter,
+    show_matrix,
+)
 from ui.export import page_export
+from ui.markdown import md_escape
 from ui.present import section
 from ui.quiz import predict
-from ui.widgets import explain, md_escape, page_header, sentence_input, show_code
+from ui.widgets import explain, page_header, sentence_input, show_code
 
 PAGE = "real"
 
@@ -45,17 +54,19 @@ GRID_TOKENS = 48
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def grid_spec(text: str, model_name: str, device: str, colours: str) -> dict:
-    """The 72-map overview (tens of thousands of cells) is rebuilt only when the sentence changes."""
-    return attention_grid(model.run(encoder, text).attentions)
+def grid_picture(text: str, model_name: str, device: str, colours: str) -> bytes:
+    """The 72-map overview, drawn once per sentence and palette."""
+    return attention_grid_png(model.run(encoder, text).attentions, colours)
 
 
 if len(labels) <= GRID_TOKENS:
-    render(grid_spec(text, encoder.name, str(encoder.device), palette()), key=f"{PAGE}_grid")
+    st.image(grid_picture(text, encoder.name, str(encoder.device), palette()),
+             caption=f"Rows: layers 0–{encoder.n_layers - 1} (top to bottom). Columns: heads 0–{encoder.n_heads - 1}. "
+                     "In each small map, row = token asking, column = token attended to; brighter = more weight.")
 else:
     st.info(f"The overview grid is drawn for up to {GRID_TOKENS} tokens; pick a layer and head below.")
-st.caption("Each small square is one head: row = token asking, column = token attended to, brighter = more "
-           "weight. Many heads look at [CLS]/[SEP] or the next/previous token; a few track meaning.")
+st.caption("Many heads look at [CLS]/[SEP] or at the next or previous token; a few track meaning. "
+           "Pick one below to see it with its tokens.")
 controls = st.columns(2)
 layer = linked.slider(controls[0], "Layer", 0, encoder.n_layers - 1, 4, key=f"{PAGE}_layer")
 head = linked.slider(controls[1], "Head", 0, encoder.n_heads - 1, 0, key=f"{PAGE}_head")

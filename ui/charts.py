@@ -5,6 +5,7 @@ and validating Altair objects took most of a rerun's time, and every slider move
 """
 from __future__ import annotations
 
+import io
 import math
 
 import numpy as np
@@ -15,6 +16,7 @@ import torch
 from core.tensors import to_numpy
 from ui import linked
 from ui.export import chart_downloads
+from ui.markdown import md_escape
 
 SEQUENTIAL_PALETTES = ("viridis", "cividis", "magma", "greys")
 CATEGORY_SCHEME = "tableau10"
@@ -48,13 +50,16 @@ def matrix_frame(matrix: torch.Tensor | np.ndarray, rows: list[str], cols: list[
     return pd.DataFrame(values, index=rows, columns=cols)
 
 
-def _cells(values: np.ndarray, rows: list[str], cols: list[str], fmt: str) -> list[dict]:
-    """One record per cell; masked (−∞) cells get no colour and the label −∞."""
-    return [
-        {"row": r, "col": c, "value": v, "text": format(v, fmt)} if math.isfinite(v)
-        else {"row": r, "col": c, "value": None, "text": "−∞" if v < 0 else "∞"}
-        for r, row_values in zip(rows, values.tolist()) for c, v in zip(cols, row_values)
-    ]
+def _cells(values: np.ndarray, rows: list[str], cols: list[str], fmt: str | None) -> list[dict]:
+    """One record per cell; masked (−∞) cells get no colour. With `fmt`, each cell also carries
+    its printed value (written in the cell); without, records stay small for big matrices."""
+    def cell(r: str, c: str, v: float) -> dict:
+        record = {"row": r, "col": c, "value": round(v, 5) if math.isfinite(v) else None}
+        if fmt:
+            record["text"] = format(v, fmt) if math.isfinite(v) else ("−∞" if v < 0 else "∞")
+        return record
+
+    return [cell(r, c, v) for r, row_values in zip(rows, values.tolist()) for c, v in zip(cols, row_values)]
 
 
 def heatmap(
@@ -70,8 +75,9 @@ def heatmap(
     rerun, and building them as Altair objects cost most of a rerun's time.
     """
     values = to_numpy(matrix) if isinstance(matrix, torch.Tensor) else np.asarray(matrix, dtype=float)
-    grid = _cells(values, rows, cols, fmt)
     cell = int(np.clip(max_size / max(len(rows), len(cols), 1), 6, 44))
+    written = overlay and cell >= 26  # values printed inside the cells
+    grid = _cells(values, rows, cols, fmt if written else None)
     overlap = "greedy" if cell < 12 else False  # tiny cells: let Vega thin out the labels
     encoding = {
         "x": {"field": "col", "type": "nominal", "sort": cols, "title": col_title,
@@ -86,10 +92,11 @@ def heatmap(
                      "color": {"field": "value", "type": "quantitative", "scale": scale, "title": value_title,
                                "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 160}},
                      "tooltip": [{"field": "row", "title": row_title or "row"}, {"field": "col", "title": col_title or "column"},
-                                 {"field": "text", "title": value_title}]},
+                                 {"field": "text", "title": value_title} if written else
+                                 {"field": "value", "type": "quantitative", "format": fmt, "title": value_title}]},
     }]
     finite = values[np.isfinite(values)]
-    if overlay and cell >= 26:
+    if written:
         mid = sum(domain) / 2 if domain else (float(finite.min()) + float(finite.max())) / 2 if finite.size else 0.0
         layers.append({
             "mark": {"type": "text", "fontSize": 10 if cell < 34 else 12},
@@ -103,13 +110,26 @@ def heatmap(
     return chart_spec(grid, title, width={"step": cell}, height={"step": cell}, layer=layers)
 
 
+def strongest_links(frame: pd.DataFrame, limit: int = 6) -> str | None:
+    """For attention weights (rows summing to 1): each row's largest weight, in words."""
+    values = frame.to_numpy(dtype=float)
+    if values.size == 0 or not np.isfinite(values).all() or not np.allclose(values.sum(1), 1, atol=1e-3):
+        return None
+    parts = [f"{md_escape(str(row))} → {md_escape(str(frame.columns[j]))} ({values[i, j]:.2f})"
+             for i, (row, j) in enumerate(zip(frame.index, values.argmax(1))) if i < limit]
+    more = f"; … {len(frame) - limit} more rows" if len(frame) > limit else ""
+    return "Strongest link of each row: " + "; ".join(parts) + more + "."
+
+
 def show_matrix(matrix: torch.Tensor | np.ndarray, rows: list[str], cols: list[str], *, key: str,
                 caption: str | None = None, numbers: bool = True, **heatmap_options) -> pd.DataFrame:
-    """Draw a heatmap at its natural size, with a "show numbers" switch that adds the exact table."""
+    """Draw a heatmap at its natural size, with a text summary for attention weights (no
+    information by colour alone) and a "show numbers" switch that adds the exact table."""
     frame = matrix_frame(matrix, rows, cols)
     render(heatmap(matrix, rows, cols, **heatmap_options), key=f"{key}_chart", width="content", table=frame)
-    if caption:
-        st.caption(caption)
+    for text in (caption, strongest_links(frame)):
+        if text:
+            st.caption(text)
     if numbers and linked.toggle(st, "Show numbers", key=f"{key}_numbers"):
         st.dataframe(frame.style.format("{:.4f}"), key=f"{key}_table")
     return frame
@@ -177,23 +197,45 @@ def lines(frame: pd.DataFrame, x: str, y: str, *, color: str | None = None, titl
     return chart_spec(frame, title, height=320, mark={"type": "line", "point": points}, encoding=encoding)
 
 
-def attention_grid(attentions: torch.Tensor, *, cell: int = 4) -> dict:
-    """Every head of every layer as a small map: (layers, heads, n, n) -> a layers × heads grid."""
+# Colour stops of the palettes (as drawn by Vega), for the one chart drawn as an image.
+PALETTE_STOPS = {
+    "viridis": [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)],
+    "cividis": [(0, 32, 77), (65, 77, 108), (124, 123, 120), (187, 175, 113), (255, 233, 69)],
+    "magma": [(0, 0, 4), (81, 18, 124), (183, 55, 121), (252, 137, 97), (252, 253, 191)],
+    "greys": [(255, 255, 255), (190, 190, 190), (120, 120, 120), (60, 60, 60), (0, 0, 0)],
+}
+
+
+def colourise(values: np.ndarray, scheme: str) -> np.ndarray:
+    """Values in [0, 1] -> RGB bytes, by linear interpolation between the palette's stops."""
+    stops = np.array(PALETTE_STOPS.get(scheme, PALETTE_STOPS["viridis"]), dtype=float)
+    position = np.clip(values, 0, 1) * (len(stops) - 1)
+    low = np.minimum(position.astype(int), len(stops) - 2)
+    t = (position - low)[..., None]
+    return ((1 - t) * stops[low] + t * stops[low + 1]).astype(np.uint8)
+
+
+def attention_grid_png(attentions: torch.Tensor, scheme: str, gap: int = 3) -> bytes:
+    """Every head of every layer as one picture: a layers × heads grid of n×n maps (weights 0..1).
+
+    Drawn as an image rather than a chart: 72 maps of n² cells would be tens of thousands of
+    chart records sent on every rerun.
+    """
+    from PIL import Image  # Streamlit's own image library
+
     values = to_numpy(attentions)
-    n = values.shape[-1]
-    idx = np.indices(values.shape).reshape(4, -1)
-    frame = pd.DataFrame({"layer": idx[0], "head": idx[1], "i": idx[2], "j": idx[3], "weight": values.ravel().round(3)})
-    size = max(36, min(72, cell * n))
-    return chart_spec(frame, spacing=3, facet={
-        "row": {"field": "layer", "type": "ordinal", "title": "layer", "header": {"labelFontSize": 11}},
-        "column": {"field": "head", "type": "ordinal", "title": "head", "header": {"labelFontSize": 11}},
-    }, spec={"width": size, "height": size, "mark": "rect", "encoding": {
-        "x": {"field": "j", "type": "ordinal", "axis": None},
-        "y": {"field": "i", "type": "ordinal", "axis": None},
-        "color": {"field": "weight", "type": "quantitative", "scale": {"scheme": palette(), "domain": [0, 1]}, "legend": None},
-        "tooltip": [{"field": "layer"}, {"field": "head"}, {"field": "i"}, {"field": "j"},
-                    {"field": "weight", "type": "quantitative", "format": ".3f"}],
-    }})
+    layers, heads, n, _ = values.shape
+    scale = max(2, 56 // n)
+    size = n * scale
+    canvas = np.full((layers * (size + gap) - gap, heads * (size + gap) - gap, 3), 255, dtype=np.uint8)
+    for layer in range(layers):
+        for head in range(heads):
+            tile = colourise(np.kron(values[layer, head], np.ones((scale, scale))), scheme)
+            top, left = layer * (size + gap), head * (size + gap)
+            canvas[top:top + size, left:left + size] = tile
+    buffer = io.BytesIO()
+    Image.fromarray(canvas).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def bars(frame: pd.DataFrame, category: str, value: str, *, title: str = "", sort: list[str] | None = None,

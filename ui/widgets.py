@@ -11,13 +11,6 @@ from ui import linked
 from ui.present import presenting
 from ui.state import PAGE_SENTENCE_SUFFIX, shared_sentence
 
-MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!$|<>~:"
-
-
-def md_escape(text: str) -> str:
-    """User text made literal inside st.markdown (no emphasis, links, LaTeX or colour tags)."""
-    return "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in text)
-
 
 def page_header(title: str, lead: str) -> None:
     st.title(title)
