@@ -10,15 +10,15 @@ from bench.common import ROOT, report, summary_ms
 
 # page -> (widget kind, key, two values to alternate between)
 MOVES = {
-    "pages/why_attention.py": ("slider", "why_step", (3, 10)),
-    "pages/static_embeddings.py": ("selectbox", "static_c", ("woman", "girl")),
-    "pages/first_principles.py": ("slider", "fp_temperature", (0.5, 1.5)),
-    "pages/positional_encoding.py": ("slider", "pe_positions", (50, 60)),
-    "pages/qkv.py": ("slider", "qkv_d_k", (4, 8)),
-    "pages/multi_head.py": ("slider", "mha_layers", (1, 2)),
-    "pages/train_attention.py": ("slider", "train_steps", (100, 150)),
-    "pages/real_model.py": ("slider", "real_head", (0, 1)),
-    "pages/cost.py": ("slider", "cost_d", (256, 512)),
+    "lessons/why_attention.py": ("slider", "why_step", (3, 10)),
+    "lessons/static_embeddings.py": ("selectbox", "static_c", ("woman", "girl")),
+    "lessons/first_principles.py": ("slider", "fp_temperature", (0.5, 1.5)),
+    "lessons/positional_encoding.py": ("slider", "pe_positions", (50, 60)),
+    "lessons/qkv.py": ("slider", "qkv_d_k", (4, 8)),
+    "lessons/multi_head.py": ("slider", "mha_layers", (1, 2)),
+    "lessons/train_attention.py": ("slider", "train_steps", (100, 150)),
+    "lessons/real_model.py": ("slider", "real_head", (0, 1)),
+    "lessons/cost.py": ("slider", "cost_d", (256, 512)),
 }
 
 

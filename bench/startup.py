@@ -40,7 +40,7 @@ def python(code: str) -> str:
 
 def main() -> None:
     rows = []
-    for label, switch in (("app.py, home page", ""), ("app.py, Inside a real model", 'at.switch_page("pages/real_model.py").run()')):
+    for label, switch in (("app.py, home page", ""), ("app.py, Inside a real model", 'at.switch_page("lessons/real_model.py").run()')):
         wall = float(python(FIRST_RENDER.format(root=str(ROOT), app=str(ROOT / "app.py"), switch=switch)))
         rows.append({"measure": f"cold start to first render: {label}", "value": f"{wall:.2f} s"})
     before, after = map(float, python(RSS_AFTER_MODEL.format(root=str(ROOT))).split())

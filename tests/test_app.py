@@ -30,7 +30,7 @@ def test_sidebar_works_on_every_lesson_and_lands_in_the_url():
 
 
 def test_a_new_shared_sentence_reaches_the_pages():
-    at = app_test("pages/first_principles.py")
+    at = app_test("lessons/first_principles.py")
     at.text_area(key="shared_sentence").set_value("river bank flows").run()
     assert at.text_input(key="fp_sentence").value == "river bank flows"
     assert "fp_sentence" not in at.query_params or at.query_params["fp_sentence"] == "river bank flows"

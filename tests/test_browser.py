@@ -72,7 +72,8 @@ def settle(driver, timeout: float = 60) -> None:
     deadline, quiet_since = time.time() + timeout, None
     while time.time() < deadline:
         running = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]')
-        ready = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMainBlockContainer"]')
+        # every page starts with a title: until it is there, the first run has not drawn anything
+        ready = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMainBlockContainer"] h1')
         if ready and not running:
             quiet_since = quiet_since or time.time()
             if time.time() - quiet_since > 1.5:
@@ -90,6 +91,28 @@ def assert_healthy(driver, page: str) -> None:
     assert not errors, f"{page}: {errors[0].text[:500]}"
 
 
+def first_slider(driver):
+    """The first slider on the page that is not disabled."""
+    from selenium.webdriver.common.by import By
+
+    return next(s for s in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMain"] [data-testid="stSlider"]')
+                if s.find_element(By.CSS_SELECTOR, "input").is_enabled())
+
+
+def first_slider_value(driver) -> str:
+    from selenium.webdriver.common.by import By
+
+    return first_slider(driver).find_element(By.CSS_SELECTOR, '[data-testid="stSliderThumbValue"]').text
+
+
+def press_on_first_slider(driver, key) -> None:
+    """Focus the first slider's (visually hidden) range input and press a key, as a keyboard user does."""
+    from selenium.webdriver.common.by import By
+
+    driver.execute_script("arguments[0].focus();", first_slider(driver).find_element(By.CSS_SELECTOR, "input"))
+    driver.switch_to.active_element.send_keys(key)
+
+
 def url_path(page: str) -> str:
     return "" if page == HOME.path else Path(page).stem
 
@@ -104,19 +127,27 @@ def test_page_in_a_real_browser(server, browser, page):
     assert_healthy(browser, page)
     title = browser.find_elements(By.CSS_SELECTOR, "h1")
     assert title and title[0].text.strip()
+    # a direct link must go through app.py: our navigation and the shared sidebar
+    navigation = " ".join(a.text for a in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebarNav"] a'))
+    assert all(lesson.title in navigation for lesson in LESSONS), navigation
+    assert browser.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebar"] textarea')
     if page != HOME.path:
         chart_css = '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
         if not browser.find_elements(By.CSS_SELECTOR, chart_css):  # e.g. Train: charts come after its button
             browser.find_element(By.CSS_SELECTOR, '[data-testid="stMain"] [data-testid="stBaseButton-primary"]').click()
             settle(browser, timeout=120)
         assert browser.find_elements(By.CSS_SELECTOR, chart_css), f"{page}: no chart rendered"
-        sliders = browser.find_elements(By.CSS_SELECTOR, '[data-testid="stMain"] [role="slider"]')
+        sliders = browser.find_elements(By.CSS_SELECTOR, '[data-testid="stMain"] [data-testid="stSlider"]')
         if sliders:
-            browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", sliders[0])
-            sliders[0].click()
-            sliders[0].send_keys(Keys.ARROW_LEFT)
-            settle(browser)
-            assert_healthy(browser, page)
+            browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", first_slider(browser))
+            before = first_slider_value(browser)
+            for key in (Keys.ARROW_LEFT, Keys.ARROW_RIGHT, Keys.ARROW_RIGHT):  # at its minimum, left does nothing
+                press_on_first_slider(browser, key)
+                settle(browser)
+                assert_healthy(browser, page)
+                if first_slider_value(browser) != before:
+                    break
+            assert first_slider_value(browser) != before, f"{page}: the slider did not move"
         boxes = browser.find_elements(By.CSS_SELECTOR, '[data-testid="stMain"] [data-testid="stTextInput"] input')
         if boxes:
             browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", boxes[0])
@@ -128,3 +159,13 @@ def test_page_in_a_real_browser(server, browser, page):
     out = Path(os.environ.get("SCREENSHOT_DIR", ROOT / ".pytest_cache" / "screenshots"))
     out.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(out / f"{url_path(page) or 'home'}.png"))
+
+
+def test_a_shared_link_opens_the_same_view(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{server}/first_principles?fp_temperature=2.5&fp_d=5")
+    settle(browser, timeout=120)
+    assert_healthy(browser, "shared link")
+    values = [v.text for v in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stMain"] [data-testid="stSliderThumbValue"]')]
+    assert values[:2] == ["5", "2.50"], values

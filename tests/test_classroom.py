@@ -56,7 +56,7 @@ HOSTILE_QUERIES = {
 
 
 def test_hostile_query_values_fall_back_with_a_notice():
-    at = open_link("pages/first_principles.py", {k: [v] for k, v in HOSTILE_QUERIES.items()})
+    at = open_link("lessons/first_principles.py", {k: [v] for k, v in HOSTILE_QUERIES.items()})
     assert not at.exception, at.exception
     assert at.slider(key="fp_d").value == 11 and at.slider(key="fp_temperature").value == 1.0
     assert at.slider(key="fp_w_money_0_0").value == pytest.approx(0.7)
@@ -66,7 +66,7 @@ def test_hostile_query_values_fall_back_with_a_notice():
 
 
 def test_presenter_mode_reveals_one_section_at_a_time():
-    at = open_link("pages/first_principles.py", {"presenter": "1"})
+    at = open_link("lessons/first_principles.py", {"presenter": "1"})
     assert not at.exception
     assert [h.value for h in at.header] == ["The four steps"]
     assert not [e for e in at.expander if e.label == "In plain words"]  # hidden until the end
@@ -79,7 +79,7 @@ def test_presenter_mode_reveals_one_section_at_a_time():
 
 
 def test_predictions_give_feedback_and_count():
-    at = app_test("pages/first_principles.py")
+    at = app_test("lessons/first_principles.py")
     at.button(key="fp_example_1").click().run()  # money bank grows: "bank" is the probe word
     question = at.radio(key="fp_predict")
     weights = json.loads(json.dumps(at.session_state["fp_export"][0]["weights"]))
@@ -101,11 +101,11 @@ def test_chart_exports_decode():
 
 
 @pytest.mark.parametrize("page, prefix, outputs", [
-    ("pages/first_principles.py", "fp", ["scores", "weights", "output"]),
-    ("pages/qkv.py", "qkv", ["weights", "output"]),
-    ("pages/positional_encoding.py", "pe", ["pe"]),
-    ("pages/multi_head.py", "mha", ["weights", "final"]),
-    ("pages/static_embeddings.py", "static", ["similarity"]),
+    ("lessons/first_principles.py", "fp", ["scores", "weights", "output"]),
+    ("lessons/qkv.py", "qkv", ["weights", "output"]),
+    ("lessons/positional_encoding.py", "pe", ["pe"]),
+    ("lessons/multi_head.py", "mha", ["weights", "final"]),
+    ("lessons/static_embeddings.py", "static", ["similarity"]),
 ])
 def test_the_snippet_reproduces_the_page(page, prefix, outputs):
     at = app_test(page, timeout=120)

@@ -24,12 +24,18 @@ def test_no_unused_imports_or_undefined_names():
 def test_every_widget_has_a_key():
     widgets = {"slider", "select_slider", "selectbox", "multiselect", "radio", "toggle", "checkbox", "button",
                "text_input", "text_area", "number_input", "data_editor", "segmented_control"}
-    for path in [*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]:
+    for path in [*(ROOT / "lessons").glob("*.py"), *(ROOT / "ui").glob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in widgets:
                 assert any(k.arg == "key" for k in node.keywords), f"{path.name}:{node.lineno} {node.func.attr} has no key"
 
 
 def test_no_raw_html():
-    for path in [*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py"), ROOT / "app.py"]:
+    for path in [*(ROOT / "lessons").glob("*.py"), *(ROOT / "ui").glob("*.py"), ROOT / "app.py"]:
         assert "unsafe_allow_html" not in path.read_text(), path
+
+
+def test_no_folder_named_pages_beside_app_py():
+    # Streamlit treats ./pages as an old-style multipage app: a direct link to a lesson then runs
+    # the lesson file alone, without app.py (no sidebar, wrong navigation). Lessons live in lessons/.
+    assert not (ROOT / "pages").exists()

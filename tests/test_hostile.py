@@ -6,7 +6,7 @@ from hostile_inputs import HOSTILE_INPUTS
 from ui.navigation import LESSONS
 
 PAGES = [p.path for p in LESSONS]
-NO_TEXT_BOX = ("pages/cost.py",)
+NO_TEXT_BOX = ("lessons/cost.py",)
 
 
 def prepared(page: str):

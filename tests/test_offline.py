@@ -41,12 +41,12 @@ def open_with_model(page: str, folder: str) -> AppTest:
 
 
 def test_a_bad_model_folder_is_explained_on_the_model_page(bad_model_folder):
-    at = open_with_model("pages/real_model.py", bad_model_folder)
+    at = open_with_model("lessons/real_model.py", bad_model_folder)
     assert not at.exception
     assert any("Could not load the model" in e.value for e in at.error)
 
 
-@pytest.mark.parametrize("page", ["pages/static_embeddings.py", "pages/first_principles.py", "pages/qkv.py"])
+@pytest.mark.parametrize("page", ["lessons/static_embeddings.py", "lessons/first_principles.py", "lessons/qkv.py"])
 def test_other_pages_still_work_without_the_model(page, tmp_path):
     at = open_with_model(page, str(tmp_path))
     assert not at.exception

@@ -26,7 +26,7 @@ def test_every_page_renders(page):
 
 
 def test_sidebar_seed_reseeds_the_extra_features():
-    at = app_test("pages/first_principles.py")
+    at = app_test("lessons/first_principles.py")
     at.slider(key="fp_d").set_value(16).run()
     at.toggle(key="fp_E_numbers").set_value(True).run()
     before = at.dataframe[0].value.copy()
@@ -41,7 +41,7 @@ def test_sidebar_seed_reseeds_the_extra_features():
 
 # --- static embeddings ---------------------------------------------------------------------------
 def test_static_embeddings_controls_recompute():
-    at = app_test("pages/static_embeddings.py")
+    at = app_test("lessons/static_embeddings.py")
     assert "king − man + woman ≈ queen" in " ".join(m.value for m in at.markdown)
     at.selectbox(key="static_c").set_value("girl").run()
     no_exception(at)
@@ -65,7 +65,7 @@ def bank_cosine(money_table, river_table):
 
 
 def test_first_principles_presets_reproduce_the_seed_tables():
-    at = app_test("pages/first_principles.py")
+    at = app_test("lessons/first_principles.py")
     at.button(key="fp_preset_uniform").click().run()
     at.button(key="fp_preset_seed").click().run()
     no_exception(at)
@@ -79,7 +79,7 @@ def test_first_principles_presets_reproduce_the_seed_tables():
 
 
 def test_first_principles_editing_a_weight_moves_the_banks():
-    at = app_test("pages/first_principles.py")
+    at = app_test("lessons/first_principles.py")
     before = float(metric(at, "cosine(y_bank money"))
     at.slider(key="fp_w_money_1_0").set_value(1.0).run()  # bank attends much more to money
     no_exception(at)
@@ -91,7 +91,7 @@ def test_first_principles_editing_a_weight_moves_the_banks():
 
 
 def test_first_principles_sliders_and_sentence():
-    at = app_test("pages/first_principles.py")
+    at = app_test("lessons/first_principles.py")
     at.button(key="fp_example_1").click().run()  # money bank grows
     assert at.text_input(key="fp_sentence").value == "money bank grows"
     latex_before = [l.value for l in at.latex]
@@ -110,7 +110,7 @@ def test_first_principles_sliders_and_sentence():
 
 # --- positional encoding ----------------------------------------------------------------------------
 def test_positional_permutation_test():
-    at = app_test("pages/positional_encoding.py")
+    at = app_test("lessons/positional_encoding.py")
     assert float(metric(at, "Largest difference")) < 1e-5
     at.toggle(key="pe_use_pe").set_value(True).run()
     no_exception(at)
@@ -122,7 +122,7 @@ def test_positional_permutation_test():
 
 
 def test_positional_sliders_move():
-    at = app_test("pages/positional_encoding.py")
+    at = app_test("lessons/positional_encoding.py")
     for key, value in (("pe_positions", 128), ("pe_d_model", 3), ("pe_positions", 2), ("pe_d_model", 128)):
         at.slider(key=key).set_value(value).run()
         no_exception(at)
@@ -134,7 +134,7 @@ def test_positional_sliders_move():
 
 # --- real model ---------------------------------------------------------------------------------
 def test_real_model_page_finds_heads_and_rebuilds():
-    at = app_test("pages/real_model.py", timeout=120)
+    at = app_test("lessons/real_model.py", timeout=120)
     no_exception(at)
     assert float(metric(at, "max |ours − model's|")) <= 1e-5
     assert float(metric(at, "Static (input table row)")) == pytest.approx(1.0, abs=1e-4)
@@ -158,7 +158,7 @@ def test_qkv_page_pipeline_matches_core():
     from core.embeddings import resize_dimensions
     from core.qkv import QKVProjection, layer_norm
 
-    at = app_test("pages/qkv.py")
+    at = app_test("lessons/qkv.py")
     at.button(key="qkv_example_1").click().run()  # money bank grows
     at.toggle(key="qkv_weights_numbers").set_value(True).run()
     no_exception(at)
@@ -172,7 +172,7 @@ def test_qkv_page_pipeline_matches_core():
 
 
 def test_qkv_controls():
-    at = app_test("pages/qkv.py")
+    at = app_test("lessons/qkv.py")
     for key, value in (("qkv_d_k", 1), ("qkv_d_k", 64), ("qkv_d_model", 2), ("qkv_temperature", 0.1)):
         at.slider(key=key).set_value(value).run()
         no_exception(at)
@@ -192,7 +192,7 @@ def test_qkv_controls():
 
 # --- multi-head -------------------------------------------------------------------------------------
 def test_multi_head_matches_torch_on_the_page():
-    at = app_test("pages/multi_head.py")
+    at = app_test("lessons/multi_head.py")
     assert float(metric(at, "max |ours − torch.nn.MultiheadAttention|")) < 1e-5
     at.select_slider(key="mha_d_model").set_value(24).run()
     at.select_slider(key="mha_heads_24").set_value(6).run()
@@ -208,7 +208,7 @@ def test_multi_head_matches_torch_on_the_page():
 
 # --- training --------------------------------------------------------------------------------------
 def test_train_page_trains_and_replays():
-    at = app_test("pages/train_attention.py")
+    at = app_test("lessons/train_attention.py")
     assert any("Press **Train**" in i.value for i in at.info)
     at.slider(key="train_steps").set_value(100).run()
     at.button(key="train_train").click().run()
@@ -227,7 +227,7 @@ def test_train_page_trains_and_replays():
 
 # --- why attention and cost ------------------------------------------------------------------------
 def test_why_attention_page():
-    at = app_test("pages/why_attention.py")
+    at = app_test("lessons/why_attention.py")
     at.slider(key="why_step").set_value(1).run()
     no_exception(at)
     assert any("Read 1 of 10 words" in m.value for m in at.markdown)
@@ -241,7 +241,7 @@ def test_why_attention_page():
 
 
 def test_cost_page_measures_small_n():
-    at = app_test("pages/cost.py")
+    at = app_test("lessons/cost.py")
     at.slider(key="cost_d").set_value(128).run()
     assert any("shorter than **128 tokens**" in m.value for m in at.markdown)
     at.select_slider(key="cost_max_n").set_value(256).run()

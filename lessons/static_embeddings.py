@@ -168,7 +168,7 @@ else:
                            help=f"max |difference| = {float((static_1 - static_2).abs().max()):.1e}")
     st.success(f"Exactly the same vector: a static embedding cannot tell which *{word}* is meant. "
                "Attention fixes that by mixing in the other words of the sentence — next page.")
-    st.page_link("pages/first_principles.py", label="Next: first-principles attention", icon=":material/arrow_forward:")
+    st.page_link("lessons/first_principles.py", label="Next: first-principles attention", icon=":material/arrow_forward:")
 
 if len(chosen) >= 2:
     page_export(PAGE, {"words": chosen, "dimensions": vocab.dimensions, "vectors": E, "metric": metric,

@@ -191,7 +191,7 @@ st.markdown(
     "- **Order is lost.** Shuffle the words and every word gets exactly the same output: "
     "*Humans love smartphones* and *Smartphones love humans* look identical."
 )
-st.page_link("pages/positional_encoding.py", label="Next: positional encoding fixes order", icon=":material/arrow_forward:")
+st.page_link("lessons/positional_encoding.py", label="Next: positional encoding fixes order", icon=":material/arrow_forward:")
 
 page_export(PAGE, {"words": words, "temperature": temperature, "E": E, "scores": result.scores,
                    "weights": result.weights, "output": result.output}, snippet=f"""import torch

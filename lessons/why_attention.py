@@ -123,7 +123,7 @@ with left:
 with right:
     render(vector_bars({"apple (static)": embed(["apple"], TOY).vectors[0], "apple (after attention)": apple.output[0]},
                                 list(TOY.dimensions), title="apple, before and after"), key=f"{PAGE}_apple_bars")
-st.page_link("pages/static_embeddings.py", label="Next: how words become vectors", icon=":material/arrow_forward:")
+st.page_link("lessons/static_embeddings.py", label="Next: how words become vectors", icon=":material/arrow_forward:")
 
 page_export(PAGE, {"words": tokens.words, "model": kind, "hidden_states": states, "influence": frame.to_dict("records")})
 
