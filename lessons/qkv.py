@@ -13,7 +13,7 @@ from core.attention import (
 from core.embeddings import embed, resize_dimensions, toy_vocabulary
 from core.qkv import QKVProjection, init_projection, layer_norm
 from core.scaling import dot_product_scaling
-from core.text import unique_labels
+from core.text import unique_labels, words_or_nothing
 from ui import linked, model, state
 from ui.charts import lines, render, show_matrix
 from ui.export import literal, page_export
@@ -42,7 +42,7 @@ with st.container(border=True):
     videos = {"cat plays the piano": "cat animal love", "river rafting in spring": "river water flows",
               "how banks lend money": "bank money loan", "the king and queen crowned": "king queen royalty"}
     query = linked.text_input(st, "Your search (query)", "funny cat video", key=f"{PAGE}_search", max_chars=200)
-    q = embed([w for w in query.lower().split() if w.isalpha()] or ["the"], TOY).vectors.mean(0, keepdim=True)
+    q = embed(words_or_nothing(query) or ["the"], TOY).vectors.mean(0, keepdim=True)
     keys = torch.stack([embed(title.split(), TOY).vectors.mean(0) for title in videos])
     values = torch.stack([embed(content.split(), TOY).vectors.mean(0) for content in videos.values()])
     search = scaled_dot_product_attention(q, keys, values, scale=False)

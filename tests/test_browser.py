@@ -131,6 +131,9 @@ def test_page_in_a_real_browser(server, browser, page):
     navigation = " ".join(a.text for a in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebarNav"] a'))
     assert all(lesson.title in navigation for lesson in LESSONS), navigation
     assert browser.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebar"] textarea')
+    out = Path(os.environ.get("SCREENSHOT_DIR", ROOT / ".pytest_cache" / "screenshots"))
+    out.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(out / f"{url_path(page) or 'home'}.png"))  # as a new user first sees it
     if page != HOME.path:
         chart_css = '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
         if not browser.find_elements(By.CSS_SELECTOR, chart_css):  # e.g. Train: charts come after its button
@@ -155,10 +158,7 @@ def test_page_in_a_real_browser(server, browser, page):
             boxes[0].send_keys("The student said he was tired", Keys.ENTER)
             settle(browser)
             assert_healthy(browser, page)
-        browser.execute_script("window.scrollTo(0, 0);")
-    out = Path(os.environ.get("SCREENSHOT_DIR", ROOT / ".pytest_cache" / "screenshots"))
-    out.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(out / f"{url_path(page) or 'home'}.png"))
+
 
 
 def test_a_shared_link_opens_the_same_view(server, browser):
