@@ -34,3 +34,10 @@ def test_a_new_shared_sentence_reaches_the_pages():
     at.text_area(key="shared_sentence").set_value("river bank flows").run()
     assert at.text_input(key="fp_sentence").value == "river bank flows"
     assert "fp_sentence" not in at.query_params or at.query_params["fp_sentence"] == "river bank flows"
+
+
+def test_home_page_reruns_with_the_sidebar():
+    at = app_test()
+    at.number_input(key="seed").set_value(42).run()
+    assert not at.exception and at.title[0].value == "Attention Lab"
+    assert at.number_input(key="seed").value == 42 and at.query_params["seed"] == "42"
