@@ -25,7 +25,6 @@ STATES = ("tired", "happy", "late", "right")    # "right" likewise
 FILLER = ("the", "that", "was", "<unk>")
 VOCABULARY = tuple(dict.fromkeys(FILLER + MASCULINE + FEMININE + tuple(PRONOUNS) + VERBS + STATES))
 TOKEN_ID = {w: i for i, w in enumerate(VOCABULARY)}
-SENTENCE_LENGTH = 9  # the X verb the Y that PRONOUN was STATE
 PRONOUN_POSITION = 6
 
 
