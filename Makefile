@@ -12,6 +12,8 @@ run: $(VENV)/.app-installed
 	$(BIN)/streamlit run app.py --server.headless=true
 
 test: $(VENV)/.dev-installed browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 screenshots: $(VENV)/.dev-installed browser

@@ -1,4 +1,5 @@
 """Attention Lab: self-attention from first principles, every number live."""
+
 import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the bundled model never needs the network
@@ -10,13 +11,17 @@ import torch
 # operation avoids threads fighting over the cores (about 1.4x more reruns a second under load).
 torch.set_num_threads(int(os.environ.get("ATTENTION_LAB_TORCH_THREADS", "1")))
 
-from ui.linked import show_notices
-from ui.navigation import HOME, LESSONS
-from ui.present import start_page
-from ui.state import shared_sidebar
+from ui.linked import show_notices  # noqa: E402 (after the thread setting above)
+from ui.navigation import HOME, LESSONS  # noqa: E402 (after the thread setting above)
+from ui.present import start_page  # noqa: E402 (after the thread setting above)
+from ui.state import shared_sidebar  # noqa: E402 (after the thread setting above)
 
-st.set_page_config(page_title="Attention Lab", page_icon=":material/hub:", layout="wide",
-                   initial_sidebar_state="collapsed" if st.query_params.get("presenter") == "1" else "auto")
+st.set_page_config(
+    page_title="Attention Lab",
+    page_icon=":material/hub:",
+    layout="wide",
+    initial_sidebar_state="collapsed" if st.query_params.get("presenter") == "1" else "auto",
+)
 
 navigation = st.navigation(
     [st.Page(page.path, title=page.title, icon=page.icon, default=page is HOME) for page in [HOME, *LESSONS]]

@@ -1,4 +1,5 @@
 """Shared by the benchmark scripts: machine facts, a table printer and the JSON writer."""
+
 from __future__ import annotations
 
 import json
@@ -17,9 +18,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def machine() -> dict:
-    return {"python": platform.python_version(), "torch": torch.__version__, "cpus": os.cpu_count(),
-            "processor": platform.processor() or platform.machine(),
-            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "cpus": os.cpu_count(),
+        "processor": platform.processor() or platform.machine(),
+        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+    }
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -8,6 +8,7 @@ from request to "script finished". Reports p50/p95 latency, errors (exceptions o
 dropped connections) and the server's peak resident memory. The model page is in the mix, so
 the figure includes MiniLM, loaded once per process.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,9 +55,24 @@ def free_port() -> int:
 
 def start_server(port: int) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(240):
         try:
             if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read() == b"ok":
@@ -102,8 +118,9 @@ async def student(url: str, number: int, seconds: float, think: float, tally: Ta
     page, key, values = MOVES[number % len(MOVES)]
     await asyncio.sleep(number * JOIN_SPREAD_SECONDS)  # students open the link over the first seconds, not at once
     try:
-        async with websockets.connect(f"{url}/_stcore/stream", subprotocols=["streamlit"], max_size=None,
-                                      open_timeout=60) as ws:
+        async with websockets.connect(
+            f"{url}/_stcore/stream", subprotocols=["streamlit"], max_size=None, open_timeout=60
+        ) as ws:
             first = BackMsg()
             first.rerun_script.page_name = page
             _, facts = await rerun(ws, first, key)  # first render (the model page may load MiniLM here)
@@ -125,7 +142,7 @@ async def student(url: str, number: int, seconds: float, think: float, tally: Ta
                 i += 1
                 await asyncio.sleep(think)  # the student looks at the result before moving again
             tally.sessions_done += 1
-    except (OSError, websockets.WebSocketException, asyncio.TimeoutError) as error:
+    except (TimeoutError, OSError, websockets.WebSocketException) as error:
         tally.errors.append(f"session {number}: {type(error).__name__}: {error}")
 
 
@@ -146,10 +163,18 @@ def run_load(students: int, seconds: float, think: float = 3.0) -> dict:
         server.terminate()
         server.wait(20)
     ms = [t * 1000 for t in tally.latencies] or [float("nan")]
-    return {"students": students, "seconds": seconds, "think_s": think, "reruns": len(tally.latencies),
-            "sessions_completed": tally.sessions_done, "errors": len(tally.errors),
-            "p50_ms": round(statistics.median(ms), 1), "p95_ms": round(percentile(ms, 0.95), 1),
-            "server_peak_rss_mib": round(peak), "first_errors": tally.errors[:5]}
+    return {
+        "students": students,
+        "seconds": seconds,
+        "think_s": think,
+        "reruns": len(tally.latencies),
+        "sessions_completed": tally.sessions_done,
+        "errors": len(tally.errors),
+        "p50_ms": round(statistics.median(ms), 1),
+        "p95_ms": round(percentile(ms, 0.95), 1),
+        "server_peak_rss_mib": round(peak),
+        "first_errors": tally.errors[:5],
+    }
 
 
 def main() -> None:
@@ -159,8 +184,11 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=3.0, help="seconds a student waits between moves")
     args = parser.parse_args()
     figures = run_load(args.students, min(args.seconds, 60), args.think)
-    report("load", [{k: v for k, v in figures.items() if k != "first_errors"}],
-           notes="Errors: " + ("; ".join(figures["first_errors"]) or "none"))
+    report(
+        "load",
+        [{k: v for k, v in figures.items() if k != "first_errors"}],
+        notes="Errors: " + ("; ".join(figures["first_errors"]) or "none"),
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """(a) Server-side rerun time of every page after a slider move, next to a trivial app."""
+
 from __future__ import annotations
 
 import sys

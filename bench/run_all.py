@@ -1,4 +1,5 @@
 """Every benchmark in one go: python -m bench.run_all (or make bench)."""
+
 from bench import rerun, sdpa, startup
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """(b) core attention vs torch.nn.functional.scaled_dot_product_attention, same run."""
+
 from __future__ import annotations
 
 import torch
@@ -18,8 +19,16 @@ def main() -> None:
             with torch.no_grad():
                 ours = median_seconds(lambda: scaled_dot_product_attention(q, k, v), device, repeats=9)
                 theirs = median_seconds(lambda: F.scaled_dot_product_attention(q, k, v), device, repeats=9)
-            rows.append({"device": device.type, "n": n, "d": 64, "core_ms": round(ours * 1000, 3),
-                         "torch_sdpa_ms": round(theirs * 1000, 3), "ratio": round(ours / theirs, 2)})
+            rows.append(
+                {
+                    "device": device.type,
+                    "n": n,
+                    "d": 64,
+                    "core_ms": round(ours * 1000, 3),
+                    "torch_sdpa_ms": round(theirs * 1000, 3),
+                    "ratio": round(ours / theirs, 2),
+                }
+            )
     report("sdpa", rows, notes="Median of 9 after a warm-up; core materialises the n×n weights (it returns them).")
 
 

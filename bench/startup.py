@@ -1,4 +1,5 @@
 """(c) cold start to first render, (d) resident memory after loading MiniLM, one training run."""
+
 from __future__ import annotations
 
 import subprocess
@@ -34,13 +35,25 @@ print(before, rss_mib())
 
 
 def python(code: str) -> str:
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}).stdout.strip().splitlines()[-1]
+    return (
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"},
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
 
 
 def main() -> None:
     rows = []
-    for label, switch in (("app.py, home page", ""), ("app.py, Inside a real model", 'at.switch_page("lessons/real_model.py").run()')):
+    for label, switch in (
+        ("app.py, home page", ""),
+        ("app.py, Inside a real model", 'at.switch_page("lessons/real_model.py").run()'),
+    ):
         wall = float(python(FIRST_RENDER.format(root=str(ROOT), app=str(ROOT / "app.py"), switch=switch)))
         rows.append({"measure": f"cold start to first render: {label}", "value": f"{wall:.2f} s"})
     before, after = map(float, python(RSS_AFTER_MODEL.format(root=str(ROOT))).split())
@@ -52,7 +65,12 @@ def main() -> None:
 
     start = time.perf_counter()
     train(TrainConfig())
-    rows.append({"measure": "one training run (default settings, 150 steps, CPU)", "value": f"{time.perf_counter() - start:.2f} s"})
+    rows.append(
+        {
+            "measure": "one training run (default settings, 150 steps, CPU)",
+            "value": f"{time.perf_counter() - start:.2f} s",
+        }
+    )
     report("startup", rows, notes="Each cold start is a new Python process (imports included).")
 
 

@@ -1,4 +1,5 @@
 """The yardstick for rerun times: one slider, one chart."""
+
 import altair as alt
 import pandas as pd
 import streamlit as st

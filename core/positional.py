@@ -1,4 +1,5 @@
 """Giving attention a sense of order: positional encodings added to the embeddings."""
+
 from __future__ import annotations
 
 import torch

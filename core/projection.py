@@ -1,4 +1,5 @@
 """Flattening vectors to 2-D so they can be drawn."""
+
 from __future__ import annotations
 
 import torch
@@ -21,5 +22,7 @@ def pca_2d(X: ArrayLike) -> torch.Tensor:
     axes = axes * torch.where(signs == 0, torch.ones_like(signs), signs)
     coords = centred @ axes.T
     if coords.shape[1] < 2:
-        coords = torch.cat([coords, torch.zeros(X.shape[0], 2 - coords.shape[1], dtype=coords.dtype, device=X.device)], 1)
+        coords = torch.cat(
+            [coords, torch.zeros(X.shape[0], 2 - coords.shape[1], dtype=coords.dtype, device=X.device)], 1
+        )
     return coords.float()

@@ -1,4 +1,5 @@
 """Learned projections: the parameters that turn first-principles attention into a layer."""
+
 from __future__ import annotations
 
 import math
@@ -43,8 +44,9 @@ class QKVProjection(nn.Module):
         """x: (..., n, d_model) -> q, k: (..., n, d_k), v: (..., n, d_v)"""
         return x @ self.w_q, x @ self.w_k, x @ self.w_v
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None, scale: bool = True,
-                temperature: float = 1.0) -> AttentionResult:
+    def forward(
+        self, x: torch.Tensor, mask: torch.Tensor | None = None, scale: bool = True, temperature: float = 1.0
+    ) -> AttentionResult:
         q, k, v = self.project(x)
         return scaled_dot_product_attention(q, k, v, mask=mask, scale=scale, temperature=temperature)
 

@@ -1,4 +1,5 @@
 """The models attention replaced: an RNN/LSTM reads one token per step through one hidden state."""
+
 from __future__ import annotations
 
 import torch
@@ -40,8 +41,9 @@ def attention_first_token_influence(X: torch.Tensor, d_k: int, seed: int = 0) ->
     return float(torch.stack(jacobian_rows).norm())
 
 
-def influence_by_distance(kind: str, lengths: list[int], d_in: int = 16, d_hidden: int = 16, seed: int = 0,
-                          rnn: nn.RNNBase | None = None) -> list[float]:
+def influence_by_distance(
+    kind: str, lengths: list[int], d_in: int = 16, d_hidden: int = 16, seed: int = 0, rnn: nn.RNNBase | None = None
+) -> list[float]:
     """first_token_influence for random unit-variance inputs of each length (same seed throughout)."""
     generator = torch.Generator().manual_seed(seed)
     X = torch.randn(max(lengths), d_in, generator=generator)

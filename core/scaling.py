@@ -1,4 +1,5 @@
 """Why divide by √d_k: the spread of dot products grows with the dimension."""
+
 from __future__ import annotations
 
 import math
@@ -11,16 +12,17 @@ from core.attention import row_entropy, softmax
 
 class ScalingStats(NamedTuple):
     d_k: int
-    std_raw: float          # std of q·k for q, k with unit-variance entries (theory: √d_k)
-    std_scaled: float       # std of q·k / √d_k (theory: 1)
-    entropy_raw: float      # mean entropy (nats) of softmax rows without scaling
-    entropy_scaled: float   # ... with scaling; log(n_keys) would be uniform
-    max_weight_raw: float   # mean of each row's largest weight without scaling (→ 1: saturated)
+    std_raw: float  # std of q·k for q, k with unit-variance entries (theory: √d_k)
+    std_scaled: float  # std of q·k / √d_k (theory: 1)
+    entropy_raw: float  # mean entropy (nats) of softmax rows without scaling
+    entropy_scaled: float  # ... with scaling; log(n_keys) would be uniform
+    max_weight_raw: float  # mean of each row's largest weight without scaling (→ 1: saturated)
     max_weight_scaled: float
 
 
-def dot_product_scaling(d_k: int, n_queries: int = 256, n_keys: int = 16, seed: int = 0,
-                        device: torch.device | str = "cpu") -> ScalingStats:
+def dot_product_scaling(
+    d_k: int, n_queries: int = 256, n_keys: int = 16, seed: int = 0, device: torch.device | str = "cpu"
+) -> ScalingStats:
     """Sample random q (n_queries, d_k) and k (n_keys, d_k) ~ N(0, 1) and measure raw vs scaled scores."""
     generator = torch.Generator(device=device).manual_seed(seed)
     q = torch.randn(n_queries, d_k, generator=generator, device=device)
@@ -29,7 +31,11 @@ def dot_product_scaling(d_k: int, n_queries: int = 256, n_keys: int = 16, seed: 
     scaled = raw / math.sqrt(d_k)
     w_raw, w_scaled = softmax(raw), softmax(scaled)
     return ScalingStats(
-        d_k, float(raw.std()), float(scaled.std()),
-        float(row_entropy(w_raw).mean()), float(row_entropy(w_scaled).mean()),
-        float(w_raw.amax(-1).mean()), float(w_scaled.amax(-1).mean()),
+        d_k,
+        float(raw.std()),
+        float(scaled.std()),
+        float(row_entropy(w_raw).mean()),
+        float(row_entropy(w_scaled).mean()),
+        float(w_raw.amax(-1).mean()),
+        float(w_scaled.amax(-1).mean()),
     )

@@ -1,4 +1,5 @@
 """Turning whatever the caller has (numpy, lists, tensors) into a float tensor."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Splitting a sentence into words for the concept pages."""
+
 from __future__ import annotations
 
 import itertools

@@ -5,11 +5,13 @@ is the noun whose gender matches the pronoun, wherever it stands. The model's an
 the word the pronoun attends to most (a pointer): training must shape the embeddings, W_q and
 W_k so that the pronoun's query matches the right noun's key.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -21,7 +23,7 @@ MASCULINE = ("king", "man", "boy", "father", "brother", "prince", "uncle", "son"
 FEMININE = ("queen", "woman", "girl", "mother", "sister", "princess", "aunt", "daughter")
 PRONOUNS = {"he": MASCULINE, "she": FEMININE}
 VERBS = ("told", "asked", "thanked", "called")  # "called" is kept for held-out sentences
-STATES = ("tired", "happy", "late", "right")    # "right" likewise
+STATES = ("tired", "happy", "late", "right")  # "right" likewise
 FILLER = ("the", "that", "was", "<unk>")
 VOCABULARY = tuple(dict.fromkeys(FILLER + MASCULINE + FEMININE + tuple(PRONOUNS) + VERBS + STATES))
 TOKEN_ID = {w: i for i, w in enumerate(VOCABULARY)}
@@ -29,8 +31,8 @@ PRONOUN_POSITION = 6
 
 
 class Batch(NamedTuple):
-    tokens: torch.Tensor           # (B, 9) token ids
-    pronoun: torch.Tensor          # (B,) position of the pronoun
+    tokens: torch.Tensor  # (B, 9) token ids
+    pronoun: torch.Tensor  # (B,) position of the pronoun
     target_position: torch.Tensor  # (B,) where the noun it refers to stands
 
 
@@ -44,7 +46,17 @@ def make_batch(size: int, generator: torch.Generator, held_out: bool = False) ->
         he, she = MASCULINE[r[0] % len(MASCULINE)], FEMININE[r[1] % len(FEMININE)]
         first, second = (he, she) if r[2] % 2 else (she, he)
         pronoun = "he" if r[3] % 2 else "she"
-        words = ["the", first, verbs[r[4] % len(verbs)], "the", second, "that", pronoun, "was", states[r[5] % len(states)]]
+        words = [
+            "the",
+            first,
+            verbs[r[4] % len(verbs)],
+            "the",
+            second,
+            "that",
+            pronoun,
+            "was",
+            states[r[5] % len(states)],
+        ]
         rows.append([TOKEN_ID[w] for w in words])
         pronouns.append(PRONOUN_POSITION)
         positions.append(words.index(he if pronoun == "he" else she))
@@ -99,8 +111,9 @@ class TrainingRun(NamedTuple):
 PROBE = "the king told the woman that she was tired".split()
 
 
-def train(config: TrainConfig, device: torch.device | str = "cpu",
-          on_step: Callable[[int, float, float], None] | None = None) -> TrainingRun:
+def train(
+    config: TrainConfig, device: torch.device | str = "cpu", on_step: Callable[[int, float, float], None] | None = None
+) -> TrainingRun:
     """Adam on cross-entropy of the referred noun; records loss, accuracy and attention snapshots."""
     model = PronounAttention(config.d_model, config.d_k, config.seed).to(device)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
@@ -135,8 +148,8 @@ def train(config: TrainConfig, device: torch.device | str = "cpu",
 
 
 class Evaluation(NamedTuple):
-    accuracy: float            # the pronoun's largest weight is on the right noun
-    weight_on_target: float    # mean weight the pronoun puts on the right noun
+    accuracy: float  # the pronoun's largest weight is on the right noun
+    weight_on_target: float  # mean weight the pronoun puts on the right noun
 
 
 @torch.no_grad()

@@ -17,8 +17,10 @@ st.markdown(
 
 answered, correct = progress()
 if answered:
-    st.info(f"Your predictions so far: **{correct} of {answered}** right. Every page asks one before it shows the answer.",
-            icon=":material/quiz:")
+    st.info(
+        f"Your predictions so far: **{correct} of {answered}** right. Every page asks one before it shows the answer.",
+        icon=":material/quiz:",
+    )
 
 st.subheader("The lessons, in order")
 for number, page in enumerate(LESSONS, start=1):
@@ -28,5 +30,7 @@ for number, page in enumerate(LESSONS, start=1):
 
 st.subheader("The whole idea in one line")
 st.latex(r"\text{output}_i \;=\; \sum_j \operatorname{softmax}_j\!\left(\frac{q_i \cdot k_j}{\sqrt{d_k}}\right) v_j")
-st.caption("Each output is a weighted average of the words' values; the weights say how well "
-           "word i's question (query) matches word j's label (key). The pages build this up piece by piece.")
+st.caption(
+    "Each output is a weighted average of the words' values; the weights say how well "
+    "word i's question (query) matches word j's label (key). The pages build this up piece by piece."
+)

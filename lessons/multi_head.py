@@ -24,10 +24,14 @@ page_header(
     "grammar while another follows meaning. Their outputs are put side by side (concatenated) and "
     "mixed by one more matrix, W_o.",
 )
-st.latex(r"\operatorname{MultiHead}(X) = \operatorname{Concat}(\text{head}_1,\dots,\text{head}_h)\,W_o,\quad "
-         r"\text{head}_i = \operatorname{softmax}\!\left(\frac{Q_iK_i^\top}{\sqrt{d_{model}/h}}\right)V_i")
+st.latex(
+    r"\operatorname{MultiHead}(X) = \operatorname{Concat}(\text{head}_1,\dots,\text{head}_h)\,W_o,\quad "
+    r"\text{head}_i = \operatorname{softmax}\!\left(\frac{Q_iK_i^\top}{\sqrt{d_{model}/h}}\right)V_i"
+)
 
-tokens = sentence_input(PAGE, examples=("The animal didn't cross the road because it was tired", "The cat sat on the mat"))
+tokens = sentence_input(
+    PAGE, examples=("The animal didn't cross the road because it was tired", "The cat sat on the mat")
+)
 if tokens is None:
     st.stop()
 labels = unique_labels(tokens.words)
@@ -35,8 +39,14 @@ labels = unique_labels(tokens.words)
 controls = st.columns(3)
 d_model = linked.select_slider(controls[0], "d_model", D_MODELS, value=16, key=f"{PAGE}_d_model")
 divisors = [h for h in range(1, d_model + 1) if d_model % h == 0]
-heads = linked.select_slider(controls[1], "Heads", divisors, value=4 if 4 in divisors else divisors[0], key=f"{PAGE}_heads_{d_model}",
-                                  help="Only divisors of d_model: each head gets d_model / heads columns.")
+heads = linked.select_slider(
+    controls[1],
+    "Heads",
+    divisors,
+    value=4 if 4 in divisors else divisors[0],
+    key=f"{PAGE}_heads_{d_model}",
+    help="Only divisors of d_model: each head gets d_model / heads columns.",
+)
 n_layers = linked.slider(controls[2], "Layers stacked", 1, 6, 1, key=f"{PAGE}_layers")
 use_pe = linked.toggle(st, "Add positional encoding to the input", value=True, key=f"{PAGE}_pe")
 
@@ -51,19 +61,45 @@ with torch.no_grad():
         results.append(result)
         inputs.append(inputs[-1] + result.output)  # residual: each layer adds to what it was given
 
-shown = linked.slider(st, "Layer to inspect", 1, n_layers, n_layers, key=f"{PAGE}_shown_{n_layers}") - 1 if n_layers > 1 else 0
+shown = (
+    linked.slider(st, "Layer to inspect", 1, n_layers, n_layers, key=f"{PAGE}_shown_{n_layers}") - 1
+    if n_layers > 1
+    else 0
+)
 layer, result, x_in = layers[shown], results[shown], inputs[shown]
 d_head = d_model // heads
-predict(f"{PAGE}_predict_{d_model}_{heads}", f"with d_model = {d_model} and {heads} heads, how many columns does each head's query have?",
-        sorted({str(d_model), str(d_head), str(heads), "1"}, key=int), str(d_head),
-        f"The {d_model} columns are split evenly: {d_model} / {heads} = {d_head} per head.")
+predict(
+    f"{PAGE}_predict_{d_model}_{heads}",
+    f"with d_model = {d_model} and {heads} heads, how many columns does each head's query have?",
+    sorted({str(d_model), str(d_head), str(heads), "1"}, key=int),
+    str(d_head),
+    f"The {d_model} columns are split evenly: {d_model} / {heads} = {d_head} per head.",
+)
 
 section(f"Layer {shown + 1}: {heads} heads of width {d_head}")
 q_full = (x_in @ layer.w_q).detach()
-render(column_blocks(d_model, [f"head {c // d_head + 1}" for c in range(d_model)], x_title="column of Q = X·W_q",
-                    title="Which columns of Q, K, V each head owns"), key=f"{PAGE}_blocks", width="content")
-show_matrix(q_full, labels, [str(c) for c in range(d_model)], key=f"{PAGE}_q", numbers=False, title="Q for all heads (columns split as above)",
-                        col_title="column", value_title="q", overlay=False, max_size=520)
+render(
+    column_blocks(
+        d_model,
+        [f"head {c // d_head + 1}" for c in range(d_model)],
+        x_title="column of Q = X·W_q",
+        title="Which columns of Q, K, V each head owns",
+    ),
+    key=f"{PAGE}_blocks",
+    width="content",
+)
+show_matrix(
+    q_full,
+    labels,
+    [str(c) for c in range(d_model)],
+    key=f"{PAGE}_q",
+    numbers=False,
+    title="Q for all heads (columns split as above)",
+    col_title="column",
+    value_title="q",
+    overlay=False,
+    max_size=520,
+)
 
 section("One attention map per head")
 per_row = 4
@@ -73,17 +109,43 @@ for start in range(0, heads, per_row):
         h = start + offset
         if h < heads:
             with column:
-                show_matrix(result.weights[h], labels, labels, key=f"{PAGE}_head_{h}", numbers=False, title=f"head {h + 1}", overlay=False,
-                                        domain=(0, 1), value_title="weight", max_size=220)
+                show_matrix(
+                    result.weights[h],
+                    labels,
+                    labels,
+                    key=f"{PAGE}_head_{h}",
+                    numbers=False,
+                    title=f"head {h + 1}",
+                    overlay=False,
+                    domain=(0, 1),
+                    value_title="weight",
+                    max_size=220,
+                )
 
 section("Concatenate, then mix with W_o")
 left, right = st.columns(2)
 with left:
-    show_matrix(result.concat, labels, [str(c) for c in range(d_model)], key=f"{PAGE}_concat",
-                title="Concat(head outputs)", col_title="column", value_title="value", overlay=False)
+    show_matrix(
+        result.concat,
+        labels,
+        [str(c) for c in range(d_model)],
+        key=f"{PAGE}_concat",
+        title="Concat(head outputs)",
+        col_title="column",
+        value_title="value",
+        overlay=False,
+    )
 with right:
-    show_matrix(result.output, labels, [str(c) for c in range(d_model)], key=f"{PAGE}_output",
-                title="× W_o = layer output", col_title="column", value_title="value", overlay=False)
+    show_matrix(
+        result.output,
+        labels,
+        [str(c) for c in range(d_model)],
+        key=f"{PAGE}_output",
+        title="× W_o = layer output",
+        col_title="column",
+        value_title="value",
+        overlay=False,
+    )
 
 reference = to_torch_multihead(layer)
 with torch.no_grad():
@@ -94,12 +156,24 @@ st.metric("max |ours − torch.nn.MultiheadAttention| (same weights)", f"{differ
 if n_layers > 1:
     section("Stacking layers")
     drift = [float((inputs[i + 1] - inputs[0]).norm(dim=-1).mean()) for i in range(n_layers)]
-    st.markdown("Each layer adds its output to its input (a residual connection), so each word's vector "
-                "gathers more context layer by layer. Mean distance from the original embeddings: "
-                + ", ".join(f"layer {i + 1}: **{d:.2f}**" for i, d in enumerate(drift)) + ".")
+    st.markdown(
+        "Each layer adds its output to its input (a residual connection), so each word's vector "
+        "gathers more context layer by layer. Mean distance from the original embeddings: "
+        + ", ".join(f"layer {i + 1}: **{d:.2f}**" for i, d in enumerate(drift))
+        + "."
+    )
 
-page_export(PAGE, {"words": tokens.words, "X": X, "heads": heads, "layers": n_layers,
-                   "weights": [r.weights for r in results], "final": inputs[-1]}, snippet=f"""import math
+page_export(
+    PAGE,
+    {
+        "words": tokens.words,
+        "X": X,
+        "heads": heads,
+        "layers": n_layers,
+        "weights": [r.weights for r in results],
+        "final": inputs[-1],
+    },
+    snippet=f"""import math
 import torch
 
 
@@ -122,7 +196,8 @@ for layer in range({n_layers}):
     weights.append(w)
     x = x + out  # residual
 final = x
-""")
+""",
+)
 
 explain(
     f"- d_model = {d_model} is split into {heads} heads of {d_head} columns: the total work is the same as "

@@ -34,18 +34,31 @@ page_header(
 
 # --- 1. one-hot vs dense -------------------------------------------------------------------
 section("1 · One-hot vs dense vectors")
-trio = linked.multiselect(st, "Words to compare", TOY.words, default=["dog", "cat", "table"], key=f"{PAGE}_trio",
-                      max_selections=8)
+trio = linked.multiselect(
+    st, "Words to compare", TOY.words, default=["dog", "cat", "table"], key=f"{PAGE}_trio", max_selections=8
+)
 if len(trio) >= 2:
     left, right = st.columns(2)
     with left:
-        show_matrix(cosine_similarity(one_hot(list(range(len(trio))), len(TOY.words))), trio, trio,
-                    key=f"{PAGE}_onehot", title="One-hot: cosine similarity", domain=(0, 1),
-                    caption="Every word is its own axis: all pairs score 0, dog is as far from cat as from table.")
+        show_matrix(
+            cosine_similarity(one_hot(list(range(len(trio))), len(TOY.words))),
+            trio,
+            trio,
+            key=f"{PAGE}_onehot",
+            title="One-hot: cosine similarity",
+            domain=(0, 1),
+            caption="Every word is its own axis: all pairs score 0, dog is as far from cat as from table.",
+        )
     with right:
-        show_matrix(cosine_similarity(embed(trio, TOY).vectors), trio, trio, key=f"{PAGE}_dense",
-                    title="Dense (toy vocabulary): cosine similarity", domain=(-1, 1),
-                    caption="Dense vectors share named features, so related words score high.")
+        show_matrix(
+            cosine_similarity(embed(trio, TOY).vectors),
+            trio,
+            trio,
+            key=f"{PAGE}_dense",
+            title="Dense (toy vocabulary): cosine similarity",
+            domain=(-1, 1),
+            caption="Dense vectors share named features, so related words score high.",
+        )
 else:
     st.info("Pick at least two words to compare.")
 
@@ -60,37 +73,54 @@ if st.button("Reset the table", key=f"{PAGE}_reset", icon=":material/restart_alt
     st.session_state.pop(f"{PAGE}_editor", None)
 table = st.data_editor(
     pd.DataFrame(TOY.vectors.numpy(), index=list(TOY.words), columns=list(TOY.dimensions)),
-    key=f"{PAGE}_editor", height=280,
-    column_config={d: st.column_config.NumberColumn(d, min_value=-3.0, max_value=3.0, step=0.1, format="%.2f")
-                   for d in TOY.dimensions},
+    key=f"{PAGE}_editor",
+    height=280,
+    column_config={
+        d: st.column_config.NumberColumn(d, min_value=-3.0, max_value=3.0, step=0.1, format="%.2f")
+        for d in TOY.dimensions
+    },
 )
-vocab = Vocabulary(TOY.words, TOY.dimensions,
-                   torch.tensor(table.fillna(0.0).to_numpy(dtype="float32")))
+vocab = Vocabulary(TOY.words, TOY.dimensions, torch.tensor(table.fillna(0.0).to_numpy(dtype="float32")))
 
-metric = linked.radio(st, "Similarity", ["cosine", "dot"], horizontal=True, key=f"{PAGE}_metric",
-                  help="Dot product grows with the vectors' lengths; cosine only looks at their directions.")
+metric = linked.radio(
+    st,
+    "Similarity",
+    ["cosine", "dot"],
+    horizontal=True,
+    key=f"{PAGE}_metric",
+    help="Dot product grows with the vectors' lengths; cosine only looks at their directions.",
+)
 similarity = cosine_similarity if metric == "cosine" else dot_similarity
-chosen = linked.multiselect(st, "Words in the matrix and the map", vocab.words, key=f"{PAGE}_words",
-                        default=["king", "queen", "man", "woman", "dog", "cat", "bank", "money", "river"])
+chosen = linked.multiselect(
+    st,
+    "Words in the matrix and the map",
+    vocab.words,
+    key=f"{PAGE}_words",
+    default=["king", "queen", "man", "woman", "dog", "cat", "bank", "money", "river"],
+)
 if len(chosen) >= 2:
     E = embed(chosen, vocab).vectors
     left, right = st.columns(2)
     with left:
-        show_matrix(similarity(E), chosen, chosen, key=f"{PAGE}_similarity", title=f"{metric} similarity",
-                    value_title=metric)
+        show_matrix(
+            similarity(E), chosen, chosen, key=f"{PAGE}_similarity", title=f"{metric} similarity", value_title=metric
+        )
     with right:
-        render(scatter(pca_2d(E), chosen, title="2-D map (PCA of the chosen words)"),
-                        key=f"{PAGE}_map")
-        st.caption("PCA keeps the two directions along which these words differ most; "
-                   "nearby points have similar vectors.")
+        render(scatter(pca_2d(E), chosen, title="2-D map (PCA of the chosen words)"), key=f"{PAGE}_map")
+        st.caption(
+            "PCA keeps the two directions along which these words differ most; nearby points have similar vectors."
+        )
 else:
     st.info("Pick at least two words for the matrix and the map.")
 
 st.subheader("Nearest neighbours")
 probe = linked.selectbox(st, "Word", vocab.words, index=vocab.words.index("bank"), key=f"{PAGE}_probe")
 neighbours = nearest_neighbours(vocab.vector(probe), vocab.vectors, vocab.words, k=6, exclude=(probe,), metric=metric)
-st.dataframe(pd.DataFrame(neighbours, columns=["neighbour", metric]).style.format({metric: "{:.3f}"}),
-             hide_index=True, key=f"{PAGE}_neighbours")
+st.dataframe(
+    pd.DataFrame(neighbours, columns=["neighbour", metric]).style.format({metric: "{:.3f}"}),
+    hide_index=True,
+    key=f"{PAGE}_neighbours",
+)
 st.caption(f"*{probe}* sits between money words and water words: one vector has to serve every meaning.")
 
 st.subheader("Analogy: a − b + c")
@@ -100,26 +130,43 @@ b = linked.selectbox(b_col, "− b", vocab.words, index=vocab.words.index("man")
 c = linked.selectbox(c_col, "+ c", vocab.words, index=vocab.words.index("woman"), key=f"{PAGE}_c")
 target, ranked = analogy(a, b, c, vocab)
 best = ranked[0][0]
-st.markdown(f"**{a} − {b} + {c} ≈ {best}** (cosine {ranked[0][1]:.3f}); runners-up: "
-            + ", ".join(f"{w} ({s:.2f})" for w, s in ranked[1:4]))
+st.markdown(
+    f"**{a} − {b} + {c} ≈ {best}** (cosine {ranked[0][1]:.3f}); runners-up: "
+    + ", ".join(f"{w} ({s:.2f})" for w, s in ranked[1:4])
+)
 terms = [
-    rf"\text{{{d}}}:\ {float(vocab.vector(a)[i]):.2f} - {float(vocab.vector(b)[i]):.2f} + {float(vocab.vector(c)[i]):.2f} = {float(target[i]):.2f}"
-    for i, d in enumerate(vocab.dimensions) if abs(float(target[i])) > 1e-6 or abs(float(vocab.vector(a)[i])) > 1e-6
+    rf"\text{{{d}}}:\ {float(vocab.vector(a)[i]):.2f} - {float(vocab.vector(b)[i]):.2f}"
+    rf" + {float(vocab.vector(c)[i]):.2f} = {float(target[i]):.2f}"
+    for i, d in enumerate(vocab.dimensions)
+    if abs(float(target[i])) > 1e-6 or abs(float(vocab.vector(a)[i])) > 1e-6
 ]
 if terms:
     st.latex(r"\\ ".join(terms[:6]).join([r"\begin{array}{l}", r"\end{array}"]))
-render(vector_bars({f"{a} − {b} + {c}": target, best: vocab.vector(best)}, list(vocab.dimensions),
-                            title="The arithmetic, feature by feature"), key=f"{PAGE}_analogy_bars")
+render(
+    vector_bars(
+        {f"{a} − {b} + {c}": target, best: vocab.vector(best)},
+        list(vocab.dimensions),
+        title="The arithmetic, feature by feature",
+    ),
+    key=f"{PAGE}_analogy_bars",
+)
 
 # --- 3. the real table ----------------------------------------------------------------------
 section("3 · The real thing: MiniLM's input embedding table")
 encoder = model.encoder()
 if encoder is not None:
     rows, d = encoder.static_table.shape
-    st.markdown(f"The model's first layer is a lookup table of **{rows:,} × {d}** numbers: one row per "
-                "WordPiece token, learned in training, with no names on its columns.")
-    words_text = linked.text_input(st, "Words to compare", "king queen man woman dog cat table bank money river",
-                               key=f"{PAGE}_real_words", max_chars=500)
+    st.markdown(
+        f"The model's first layer is a lookup table of **{rows:,} × {d}** numbers: one row per "
+        "WordPiece token, learned in training, with no names on its columns."
+    )
+    words_text = linked.text_input(
+        st,
+        "Words to compare",
+        "king queen man woman dog cat table bank money river",
+        key=f"{PAGE}_real_words",
+        max_chars=500,
+    )
     try:
         real_words = list(dict.fromkeys(tokenize(words_text, max_tokens=16).words))
     except ValueError as reason:
@@ -130,16 +177,27 @@ if encoder is not None:
         split = [w for w in real_words if len(encoder.word_pieces(w)) > 1]
         left, right = st.columns(2)
         with left:
-            show_matrix(cosine_similarity(R), real_words, real_words, key=f"{PAGE}_real_similarity",
-                        title="MiniLM static vectors: cosine similarity", value_title="cosine")
+            show_matrix(
+                cosine_similarity(R),
+                real_words,
+                real_words,
+                key=f"{PAGE}_real_similarity",
+                title="MiniLM static vectors: cosine similarity",
+                value_title="cosine",
+            )
             if split:
                 st.caption("Split into several WordPiece tokens (their rows averaged): " + ", ".join(split))
         with right:
             probe = linked.selectbox(st, "Nearest neighbours of", real_words, key=f"{PAGE}_real_probe")
             ranked = model.static_neighbours(encoder, probe, k=8)
             vocabulary, _ = model.whole_words(encoder)
-            st.dataframe(pd.DataFrame(ranked, columns=[f"nearest of {len(vocabulary):,} whole words", "cosine"])
-                         .style.format({"cosine": "{:.3f}"}), hide_index=True, key=f"{PAGE}_real_neighbours")
+            st.dataframe(
+                pd.DataFrame(ranked, columns=[f"nearest of {len(vocabulary):,} whole words", "cosine"]).style.format(
+                    {"cosine": "{:.3f}"}
+                ),
+                hide_index=True,
+                key=f"{PAGE}_real_neighbours",
+            )
 
 # --- 4. the point ---------------------------------------------------------------------------
 section("4 · One word, one vector")
@@ -149,12 +207,17 @@ shared = [w for w in dict.fromkeys(words_or_nothing(first)) if w in words_or_not
 if not shared:
     st.info("The two sentences need a word in common.")
 else:
-    word = linked.selectbox(st, "Shared word", shared, index=shared.index("bank") if "bank" in shared else 0, key=f"{PAGE}_shared")
+    word = linked.selectbox(
+        st, "Shared word", shared, index=shared.index("bank") if "bank" in shared else 0, key=f"{PAGE}_shared"
+    )
     toy_cos = float(cosine_similarity(vocab.vector(word)[None], vocab.vector(word)[None]))
-    predict(f"{PAGE}_predict", f"the cosine between '{word}' in sentence 1 and '{word}' in sentence 2 (static vectors) is…",
-            ["1.0: the same vector", "between 0 and 1", "below 0"],
-            "1.0: the same vector" if toy_cos > 0.9999 else "between 0 and 1",
-            "A static table has one row per word; the sentence around it is never looked at.")
+    predict(
+        f"{PAGE}_predict",
+        f"the cosine between '{word}' in sentence 1 and '{word}' in sentence 2 (static vectors) is…",
+        ["1.0: the same vector", "between 0 and 1", "below 0"],
+        "1.0: the same vector" if toy_cos > 0.9999 else "between 0 and 1",
+        "A static table has one row per word; the sentence around it is never looked at.",
+    )
     cols = st.columns(2)
     cols[0].metric(f"Toy vectors: cosine of '{word}' in 1 and 2", f"{toy_cos:.4f}")
     if encoder is not None:
@@ -164,20 +227,30 @@ else:
             static_1 = run_1.static[run_1.tokens.index(pieces[0])]
             static_2 = run_2.static[run_2.tokens.index(pieces[0])]
             real_cos = float(cosine_similarity(static_1[None], static_2[None]))
-            cols[1].metric(f"MiniLM input rows: cosine of '{pieces[0]}' in 1 and 2", f"{real_cos:.4f}",
-                           help=f"max |difference| = {float((static_1 - static_2).abs().max()):.1e}")
-    st.success(f"Exactly the same vector: a static embedding cannot tell which *{word}* is meant. "
-               "Attention fixes that by mixing in the other words of the sentence — next page.")
-    st.page_link("lessons/first_principles.py", label="Next: first-principles attention", icon=":material/arrow_forward:")
+            cols[1].metric(
+                f"MiniLM input rows: cosine of '{pieces[0]}' in 1 and 2",
+                f"{real_cos:.4f}",
+                help=f"max |difference| = {float((static_1 - static_2).abs().max()):.1e}",
+            )
+    st.success(
+        f"Exactly the same vector: a static embedding cannot tell which *{word}* is meant. "
+        "Attention fixes that by mixing in the other words of the sentence — next page."
+    )
+    st.page_link(
+        "lessons/first_principles.py", label="Next: first-principles attention", icon=":material/arrow_forward:"
+    )
 
 if len(chosen) >= 2:
-    page_export(PAGE, {"words": chosen, "dimensions": vocab.dimensions, "vectors": E, "metric": metric,
-                       "similarity": similarity(E)}, snippet=f"""import torch
+    page_export(
+        PAGE,
+        {"words": chosen, "dimensions": vocab.dimensions, "vectors": E, "metric": metric, "similarity": similarity(E)},
+        snippet=f"""import torch
 
 E = {literal(E)}  # rows: {" ".join(chosen)}
 {"unit = E / E.norm(dim=-1, keepdim=True)" if metric == "cosine" else "unit = E"}
 similarity = unit @ unit.T
-""")
+""",
+    )
 
 explain(
     "- **One-hot** vectors only say *which* word it is; every pair of different words is equally unrelated.\n"

@@ -31,7 +31,9 @@ page_header(
     "few numbers). Attention lets every word look at every other word directly, all at once.",
 )
 
-tokens = sentence_input(PAGE, examples=("Apple launched a new phone", "The animal didn't cross the road because it was tired"))
+tokens = sentence_input(
+    PAGE, examples=("Apple launched a new phone", "The animal didn't cross the road because it was tired")
+)
 if tokens is None:
     st.stop()
 labels = unique_labels(tokens.words)
@@ -39,12 +41,23 @@ E = embed(tokens.words, TOY).vectors
 
 # --- 1. one step at a time ---------------------------------------------------------------------------
 section("1 · One word per step vs all pairs at once")
-kind = linked.radio(st, "Recurrent model", ["RNN", "LSTM"], horizontal=True, key=f"{PAGE}_kind",
-                help="Seeded torch.nn.RNN / torch.nn.LSTM, untrained (PyTorch's default random initialisation).")
+kind = linked.radio(
+    st,
+    "Recurrent model",
+    ["RNN", "LSTM"],
+    horizontal=True,
+    key=f"{PAGE}_kind",
+    help="Seeded torch.nn.RNN / torch.nn.LSTM, untrained (PyTorch's default random initialisation).",
+)
 rnn = make_recurrent(kind, E.shape[-1], D_HIDDEN, seed=state.seed())
 states = hidden_states(rnn, E)
-step = linked.slider(st, "Step", 1, len(labels), len(labels), key=f"{PAGE}_step",
-                 help="How many words the recurrent model has read.") if len(labels) > 1 else 1
+step = (
+    linked.slider(
+        st, "Step", 1, len(labels), len(labels), key=f"{PAGE}_step", help="How many words the recurrent model has read."
+    )
+    if len(labels) > 1
+    else 1
+)
 animate = st.button("Play the steps", key=f"{PAGE}_play", icon=":material/play_arrow:")
 left, right = st.columns(2)
 with left:
@@ -52,16 +65,33 @@ with left:
     read_slot, state_slot = st.empty(), st.empty()
 with right:
     st.subheader("Attention: one matrix product")
-    show_matrix(first_principles_attention(E).weights, labels, labels, key=f"{PAGE}_attention", domain=(0, 1),
-                title="every pair, computed together", row_title="word", col_title="looks at", value_title="weight")
+    show_matrix(
+        first_principles_attention(E).weights,
+        labels,
+        labels,
+        key=f"{PAGE}_attention",
+        domain=(0, 1),
+        title="every pair, computed together",
+        row_title="word",
+        col_title="looks at",
+        value_title="weight",
+    )
 
 
 def draw(step: int) -> None:
     # words are letters, digits and apostrophes only (core.text), so they are safe inside :gray[...]
-    read_slot.markdown(" ".join(f"**{w}**" if i < step else f":gray[{w}]" for i, w in enumerate(labels))
-                       + f"  \nRead {step} of {len(labels)} words: {step} dependent steps so far.")
-    render(vector_bars({f"h after “{labels[step - 1]}”": states[step - 1]}, [f"h{i}" for i in range(D_HIDDEN)],
-                       title=f"the whole memory: {D_HIDDEN} numbers"), target=state_slot)
+    read_slot.markdown(
+        " ".join(f"**{w}**" if i < step else f":gray[{w}]" for i, w in enumerate(labels))
+        + f"  \nRead {step} of {len(labels)} words: {step} dependent steps so far."
+    )
+    render(
+        vector_bars(
+            {f"h after “{labels[step - 1]}”": states[step - 1]},
+            [f"h{i}" for i in range(D_HIDDEN)],
+            title=f"the whole memory: {D_HIDDEN} numbers",
+        ),
+        target=state_slot,
+    )
 
 
 if animate:
@@ -70,9 +100,11 @@ if animate:
         time.sleep(0.6)
 else:
     draw(step)
-st.caption(f"The {kind} must finish word t before starting word t + 1, and all it remembers is the "
-           f"{D_HIDDEN}-number state above (the bottleneck). Attention needs no loop: the weights of every "
-           "pair come out of one matrix product.")
+st.caption(
+    f"The {kind} must finish word t before starting word t + 1, and all it remembers is the "
+    f"{D_HIDDEN}-number state above (the bottleneck). Attention needs no loop: the weights of every "
+    "pair come out of one matrix product."
+)
 
 # --- 2. forgetting ------------------------------------------------------------------------------
 section("2 · Forgetting, measured")
@@ -98,14 +130,30 @@ def influence_table(max_n: int, seed: int) -> pd.DataFrame:
 frame = influence_table(max_n, state.seed())
 lengths = sorted(frame["distance n"].unique())
 last = frame[frame["distance n"] == lengths[-1]].set_index("model")["influence"]
-predict(f"{PAGE}_predict", f"at distance n = {lengths[-1]}, which model keeps the most of the first word's influence?",
-        ["RNN", "LSTM", "attention"], str(last.idxmax()),
-        f"RNN {last['RNN']:.1e}, LSTM {last['LSTM']:.1e}, attention {last['attention']:.1e} (measured just now).")
-render(lines(frame, "distance n", "influence", color="model", log_x=True, log_y=True,
-                      title="‖∂ last output / ∂ first input‖ (random inputs, untrained models)"), key=f"{PAGE}_influence")
-st.caption(f"At n = {lengths[-1]}: RNN {last['RNN']:.1e}, LSTM {last['LSTM']:.1e}, attention {last['attention']:.1e}. "
-           "Recurrent influence falls exponentially (a straight drop on this log scale); attention's falls "
-           "only as its weight is shared among more words.")
+predict(
+    f"{PAGE}_predict",
+    f"at distance n = {lengths[-1]}, which model keeps the most of the first word's influence?",
+    ["RNN", "LSTM", "attention"],
+    str(last.idxmax()),
+    f"RNN {last['RNN']:.1e}, LSTM {last['LSTM']:.1e}, attention {last['attention']:.1e} (measured just now).",
+)
+render(
+    lines(
+        frame,
+        "distance n",
+        "influence",
+        color="model",
+        log_x=True,
+        log_y=True,
+        title="‖∂ last output / ∂ first input‖ (random inputs, untrained models)",
+    ),
+    key=f"{PAGE}_influence",
+)
+st.caption(
+    f"At n = {lengths[-1]}: RNN {last['RNN']:.1e}, LSTM {last['LSTM']:.1e}, attention {last['attention']:.1e}. "
+    "Recurrent influence falls exponentially (a straight drop on this log scale); attention's falls "
+    "only as its weight is shared among more words."
+)
 
 # --- 3. Apple -----------------------------------------------------------------------------------
 section("3 · “Apple launched a new phone”")
@@ -118,14 +166,31 @@ with left:
         "RNN has already built its state for *Apple* before it reads *phone*. With attention, *Apple* "
         "looks at the whole sentence: its vector mixes in *phone* and moves toward technology."
     )
-    render(bars(pd.DataFrame({"word": apple_words, "weight": apple.weights[0].tolist()}), "word", "weight",
-                         sort=apple_words, title="what “apple” attends to", highlight="phone"), key=f"{PAGE}_apple")
+    render(
+        bars(
+            pd.DataFrame({"word": apple_words, "weight": apple.weights[0].tolist()}),
+            "word",
+            "weight",
+            sort=apple_words,
+            title="what “apple” attends to",
+            highlight="phone",
+        ),
+        key=f"{PAGE}_apple",
+    )
 with right:
-    render(vector_bars({"apple (static)": embed(["apple"], TOY).vectors[0], "apple (after attention)": apple.output[0]},
-                                list(TOY.dimensions), title="apple, before and after"), key=f"{PAGE}_apple_bars")
+    render(
+        vector_bars(
+            {"apple (static)": embed(["apple"], TOY).vectors[0], "apple (after attention)": apple.output[0]},
+            list(TOY.dimensions),
+            title="apple, before and after",
+        ),
+        key=f"{PAGE}_apple_bars",
+    )
 st.page_link("lessons/static_embeddings.py", label="Next: how words become vectors", icon=":material/arrow_forward:")
 
-page_export(PAGE, {"words": tokens.words, "model": kind, "hidden_states": states, "influence": frame.to_dict("records")})
+page_export(
+    PAGE, {"words": tokens.words, "model": kind, "hidden_states": states, "influence": frame.to_dict("records")}
+)
 
 explain(
     "- **Slow**: an RNN does n dependent steps; attention does one big matrix product that hardware "

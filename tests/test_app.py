@@ -1,4 +1,5 @@
 """The app shell: navigation, sidebar, home page."""
+
 from conftest import app_test
 
 from ui.navigation import LESSONS

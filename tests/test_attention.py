@@ -1,4 +1,5 @@
 """core.attention against torch's own implementations."""
+
 import math
 
 import numpy as np
@@ -38,14 +39,18 @@ def test_sdpa_with_boolean_mask_matches_torch():
     mask = torch.rand(2, 3, 7, 7, generator=torch.Generator().manual_seed(5)) > 0.4
     mask[..., 0] = True  # every row may attend somewhere
     ours = scaled_dot_product_attention(q, k, v, mask=mask)
-    torch.testing.assert_close(ours.output, F.scaled_dot_product_attention(q, k, v, attn_mask=mask), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        ours.output, F.scaled_dot_product_attention(q, k, v, attn_mask=mask), atol=1e-5, rtol=1e-5
+    )
     assert torch.all(ours.weights[~mask] == 0)
 
 
 def test_causal_mask_matches_torch_is_causal():
     q, k, v = random_qkv(4)
     ours = scaled_dot_product_attention(q, k, v, mask=causal_mask(7))
-    torch.testing.assert_close(ours.output, F.scaled_dot_product_attention(q, k, v, is_causal=True), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        ours.output, F.scaled_dot_product_attention(q, k, v, is_causal=True), atol=1e-5, rtol=1e-5
+    )
     assert torch.all(ours.weights.triu(1) == 0)
     assert causal_mask(3).tolist() == [[True, False, False], [True, True, False], [True, True, True]]
 
@@ -93,8 +98,18 @@ def test_multi_head_matches_nn_multihead_attention(n_heads):
     w_q, w_k, w_v = mha.in_proj_weight.detach().chunk(3)
     b_q, b_k, b_v = mha.in_proj_bias.detach().chunk(3)
     # nn.Linear computes x Wᵀ + b; core uses x W + b, so the matrices go in transposed.
-    ours = multi_head_attention(x, w_q.T, w_k.T, w_v.T, mha.out_proj.weight.detach().T, n_heads,
-                                b_q=b_q, b_k=b_k, b_v=b_v, b_o=mha.out_proj.bias.detach())
+    ours = multi_head_attention(
+        x,
+        w_q.T,
+        w_k.T,
+        w_v.T,
+        mha.out_proj.weight.detach().T,
+        n_heads,
+        b_q=b_q,
+        b_k=b_k,
+        b_v=b_v,
+        b_o=mha.out_proj.bias.detach(),
+    )
     torch.testing.assert_close(ours.output, theirs.detach(), atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(ours.weights, their_weights.detach(), atol=1e-5, rtol=1e-5)
     assert ours.weights.shape == (3, n_heads, n, n)

@@ -2,6 +2,7 @@
 
 Screenshots go to $SCREENSHOT_DIR (docs/screenshots for the README gallery: make screenshots).
 """
+
 import os
 import shutil
 import socket
@@ -17,7 +18,9 @@ from ui.navigation import HOME, LESSONS
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="Debian chromium/chromium-driver not installed (make test installs them)")
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER), reason="Debian chromium/chromium-driver not installed (make test installs them)"
+)
 
 
 def free_port() -> int:
@@ -30,9 +33,24 @@ def free_port() -> int:
 def server():
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
@@ -56,9 +74,19 @@ def browser(tmp_path_factory):
 
     options = Options()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     yield driver
@@ -95,8 +123,11 @@ def first_slider(driver):
     """The first slider on the page that is not disabled."""
     from selenium.webdriver.common.by import By
 
-    return next(s for s in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMain"] [data-testid="stSlider"]')
-                if s.find_element(By.CSS_SELECTOR, "input").is_enabled())
+    return next(
+        s
+        for s in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMain"] [data-testid="stSlider"]')
+        if s.find_element(By.CSS_SELECTOR, "input").is_enabled()
+    )
 
 
 def first_slider_value(driver) -> str:
@@ -160,12 +191,14 @@ def test_page_in_a_real_browser(server, browser, page):
             assert_healthy(browser, page)
 
 
-
 def test_a_shared_link_opens_the_same_view(server, browser):
     from selenium.webdriver.common.by import By
 
     browser.get(f"{server}/first_principles?fp_temperature=2.5&fp_d=5")
     settle(browser, timeout=120)
     assert_healthy(browser, "shared link")
-    values = [v.text for v in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stMain"] [data-testid="stSliderThumbValue"]')]
+    values = [
+        v.text
+        for v in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stMain"] [data-testid="stSliderThumbValue"]')
+    ]
     assert values[:2] == ["5", "2.50"], values

@@ -1,12 +1,13 @@
 """Classroom features: links that reproduce a view, presenter mode, predictions, exports."""
+
 import json
 import xml.dom.minidom
 
 import pytest
 import torch
+from conftest import APP, app_test
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP, app_test
 from ui.charts import heatmap
 from ui.export import png_bytes, spec_table, svg_text
 from ui.navigation import LESSONS
@@ -49,9 +50,17 @@ def test_a_link_reproduces_the_view(page):
 
 
 HOSTILE_QUERIES = {
-    "fp_d": "abc", "fp_temperature": "1e309", "fp_w_money_0_0": "-5", "fp_focus": "99",
-    "fp_sentence": "x" * 5000, "seed": "-1", "device": "tpu", "palette": "<script>", "presenter": "maybe",
-    "unknown_key": "whatever", "fp_E_numbers": "2",
+    "fp_d": "abc",
+    "fp_temperature": "1e309",
+    "fp_w_money_0_0": "-5",
+    "fp_focus": "99",
+    "fp_sentence": "x" * 5000,
+    "seed": "-1",
+    "device": "tpu",
+    "palette": "<script>",
+    "presenter": "maybe",
+    "unknown_key": "whatever",
+    "fp_E_numbers": "2",
 }
 
 
@@ -100,13 +109,16 @@ def test_chart_exports_decode():
     assert list(table.columns) == ["row", "col", "value", "text"] and len(table) == 4
 
 
-@pytest.mark.parametrize("page, prefix, outputs", [
-    ("lessons/first_principles.py", "fp", ["scores", "weights", "output"]),
-    ("lessons/qkv.py", "qkv", ["weights", "output"]),
-    ("lessons/positional_encoding.py", "pe", ["pe"]),
-    ("lessons/multi_head.py", "mha", ["weights", "final"]),
-    ("lessons/static_embeddings.py", "static", ["similarity"]),
-])
+@pytest.mark.parametrize(
+    "page, prefix, outputs",
+    [
+        ("lessons/first_principles.py", "fp", ["scores", "weights", "output"]),
+        ("lessons/qkv.py", "qkv", ["weights", "output"]),
+        ("lessons/positional_encoding.py", "pe", ["pe"]),
+        ("lessons/multi_head.py", "mha", ["weights", "final"]),
+        ("lessons/static_embeddings.py", "static", ["similarity"]),
+    ],
+)
 def test_the_snippet_reproduces_the_page(page, prefix, outputs):
     at = app_test(page, timeout=120)
     if prefix == "qkv":
@@ -119,6 +131,8 @@ def test_the_snippet_reproduces_the_page(page, prefix, outputs):
     namespace: dict = {}
     exec(snippet, namespace)  # the snippet is ours, generated from the page's own numbers
     for name in outputs:
-        ours = torch.as_tensor(namespace[name]) if not isinstance(namespace[name], list) else torch.stack(namespace[name])
+        ours = (
+            torch.as_tensor(namespace[name]) if not isinstance(namespace[name], list) else torch.stack(namespace[name])
+        )
         torch.testing.assert_close(ours.double(), torch.tensor(payload[name]).double(), atol=1e-4, rtol=1e-4)
     json.dumps(payload)  # the JSON download is valid

@@ -1,4 +1,5 @@
 """Tokenising, embeddings, similarity, projection, device choice."""
+
 import pytest
 import torch
 
@@ -19,11 +20,19 @@ from core.qkv import MultiHeadSelfAttention, QKVProjection
 from core.text import tokenize, unique_labels
 
 SEED_SENTENCES = [
-    "Apple launched a new phone", "money bank grows", "river bank flows", "Humans Love Smartphones",
-    "The cat sat on the mat", "The animal didn't cross the road because it was tired",
-    "The student said he was tired", "I went to the bank to deposit money",
-    "We sat on the bank of the river", "king queen man woman dog cat table", "Break a leg",
-    "I ate an apple", "He deposited money in the bank",
+    "Apple launched a new phone",
+    "money bank grows",
+    "river bank flows",
+    "Humans Love Smartphones",
+    "The cat sat on the mat",
+    "The animal didn't cross the road because it was tired",
+    "The student said he was tired",
+    "I went to the bank to deposit money",
+    "We sat on the bank of the river",
+    "king queen man woman dog cat table",
+    "Break a leg",
+    "I ate an apple",
+    "He deposited money in the bank",
 ]
 
 

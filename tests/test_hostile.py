@@ -1,4 +1,5 @@
 """Hostile input on every page's text boxes, and every slider at both ends: no exception, ever."""
+
 import pytest
 from conftest import app_test
 from hostile_inputs import HOSTILE_INPUTS

@@ -1,4 +1,5 @@
 """The √d_k statistics against theory, the toy training task, layer norm, torch MHA conversion."""
+
 import math
 
 import pytest
@@ -38,8 +39,13 @@ def test_batches_follow_the_rule():
     for tokens, target in zip(batch.tokens.tolist(), batch.target_position.tolist()):
         words = [VOCABULARY[t] for t in tokens]
         pronoun = words[PRONOUN_POSITION]
-        assert words[target] in {"he": ("king", "man", "boy", "father", "brother", "prince", "uncle", "son"),
-                                 "she": ("queen", "woman", "girl", "mother", "sister", "princess", "aunt", "daughter")}[pronoun]
+        assert (
+            words[target]
+            in {
+                "he": ("king", "man", "boy", "father", "brother", "prince", "uncle", "son"),
+                "she": ("queen", "woman", "girl", "mother", "sister", "princess", "aunt", "daughter"),
+            }[pronoun]
+        )
     held = make_batch(64, torch.Generator().manual_seed(0), held_out=True)
     train_words = {VOCABULARY[t] for t in batch.tokens.flatten().tolist()}
     assert "called" in {VOCABULARY[t] for t in held.tokens.flatten().tolist()} and "called" not in train_words

@@ -1,4 +1,5 @@
 """A short classroom load run (the full one is `python -m bench.load`): no errors, every session served."""
+
 from bench.load import MOVES, run_load
 
 

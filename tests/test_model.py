@@ -1,4 +1,5 @@
 """The real bundled MiniLM, offline. No mocks."""
+
 import pytest
 import torch
 

@@ -1,10 +1,10 @@
 """Offline guarantee: the bundled model needs no network; a missing or broken model breaks only its page."""
+
 import os
 import subprocess
 import sys
 
 import pytest
-
 from conftest import APP, ROOT
 from streamlit.testing.v1 import AppTest
 
@@ -18,8 +18,9 @@ print(len(run.tokens))
 def test_bundled_model_loads_with_the_network_unreachable():
     dead = "http://127.0.0.1:9"  # nothing listens there: any download attempt fails at once
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HTTP_PROXY": dead, "HTTPS_PROXY": dead, "NO_PROXY": ""}
-    result = subprocess.run([sys.executable, "-c", LOAD_AND_RUN], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", LOAD_AND_RUN], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "14"
 

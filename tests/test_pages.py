@@ -1,4 +1,5 @@
 """Every concept page through AppTest: it runs, and moving its controls changes the right numbers."""
+
 import pytest
 import torch
 from conftest import app_test
@@ -94,10 +95,10 @@ def test_first_principles_sliders_and_sentence():
     at = app_test("lessons/first_principles.py")
     at.button(key="fp_example_1").click().run()  # money bank grows
     assert at.text_input(key="fp_sentence").value == "money bank grows"
-    latex_before = [l.value for l in at.latex]
+    latex_before = [formula.value for formula in at.latex]
     at.slider(key="fp_temperature").set_value(0.2).run()
     no_exception(at)
-    assert [l.value for l in at.latex] != latex_before
+    assert [formula.value for formula in at.latex] != latex_before
     at.slider(key="fp_d").set_value(3).run()
     at.slider(key="fp_d").set_value(32).run()
     no_exception(at)

@@ -1,4 +1,5 @@
 """Properties that must hold for every input (hypothesis)."""
+
 import math
 
 import torch
@@ -46,7 +47,10 @@ def test_positional_encoding_breaks_equivariance(n, d, seed):
     E = torch.randn(n, d, generator=torch.Generator().manual_seed(seed))
     perm = torch.roll(torch.arange(n), 1)  # every token moves
     without = first_principles_attention(E[perm]).output - first_principles_attention(E).output[perm]
-    with_pe = first_principles_attention(add_positions(E[perm])).output - first_principles_attention(add_positions(E)).output[perm]
+    with_pe = (
+        first_principles_attention(add_positions(E[perm])).output
+        - first_principles_attention(add_positions(E)).output[perm]
+    )
     assert without.abs().max() < 1e-5
     assert with_pe.abs().max() > 1e-3
 

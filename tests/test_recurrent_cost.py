@@ -21,12 +21,12 @@ from core.recurrent import (
 @pytest.mark.parametrize("exponent", [1.0, 2.0, 0.5, 3.0])
 def test_loglog_slope_recovers_known_exponents(exponent):
     ns = [16, 32, 64, 128, 256, 512]
-    assert loglog_slope(ns, [3.7 * n ** exponent for n in ns]) == pytest.approx(exponent, abs=1e-9)
+    assert loglog_slope(ns, [3.7 * n**exponent for n in ns]) == pytest.approx(exponent, abs=1e-9)
 
 
 def test_loglog_slope_with_noise():
-    ns = [2 ** k for k in range(4, 12)]
-    noisy = [n ** 2 * (1.1 if i % 2 else 0.9) for i, n in enumerate(ns)]
+    ns = [2**k for k in range(4, 12)]
+    noisy = [n**2 * (1.1 if i % 2 else 0.9) for i, n in enumerate(ns)]
     assert loglog_slope(ns, noisy) == pytest.approx(2.0, abs=0.1)
 
 
@@ -36,7 +36,7 @@ def test_gradient_decays_monotonically_on_a_contractive_rnn():
         rnn.weight_hh_l0.copy_(rnn.weight_hh_l0 / torch.linalg.matrix_norm(rnn.weight_hh_l0, 2) * 0.5)
     values = influence_by_distance("rnn", [2, 4, 8, 16, 32], d_in=8, d_hidden=8, rnn=rnn)
     assert all(a > b for a, b in zip(values, values[1:]))
-    assert values[-1] < values[0] * 0.5 ** 20
+    assert values[-1] < values[0] * 0.5**20
 
 
 def test_attention_influence_is_one_hop():

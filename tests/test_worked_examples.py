@@ -1,4 +1,5 @@
 """The seeds' worked examples, computed by hand."""
+
 import math
 
 import pytest

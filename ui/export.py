@@ -1,5 +1,6 @@
 """Downloads: every chart as PNG, SVG and CSV; every page's numbers as JSON with a snippet that
 reproduces them. Files are made only when a download button is pressed."""
+
 from __future__ import annotations
 
 import json
@@ -32,15 +33,41 @@ def spec_table(spec: dict) -> pd.DataFrame:
 def chart_downloads(spec: dict, *, key: str, table: pd.DataFrame | None = None, where=st) -> None:
     """A small menu under a chart: PNG, SVG, and its data as CSV."""
     name = key.removesuffix("_chart")
-    with where.popover("Download", icon=":material/download:", type="tertiary", key=f"{key}_downloads",
-                       help="This chart as PNG or SVG, and its numbers as CSV."):
-        st.download_button("PNG image", data=lambda: png_bytes(spec), file_name=f"{name}.png", mime="image/png",
-                           key=f"{key}_png", on_click="ignore", icon=":material/image:")
-        st.download_button("SVG image", data=lambda: svg_text(spec), file_name=f"{name}.svg", mime="image/svg+xml",
-                           key=f"{key}_svg", on_click="ignore", icon=":material/draw:")
+    with where.popover(
+        "Download",
+        icon=":material/download:",
+        type="tertiary",
+        key=f"{key}_downloads",
+        help="This chart as PNG or SVG, and its numbers as CSV.",
+    ):
+        st.download_button(
+            "PNG image",
+            data=lambda: png_bytes(spec),
+            file_name=f"{name}.png",
+            mime="image/png",
+            key=f"{key}_png",
+            on_click="ignore",
+            icon=":material/image:",
+        )
+        st.download_button(
+            "SVG image",
+            data=lambda: svg_text(spec),
+            file_name=f"{name}.svg",
+            mime="image/svg+xml",
+            key=f"{key}_svg",
+            on_click="ignore",
+            icon=":material/draw:",
+        )
         csv = (lambda: table.to_csv()) if table is not None else (lambda: spec_table(spec).to_csv(index=False))
-        st.download_button("Data (CSV)", data=csv, file_name=f"{name}.csv", mime="text/csv",
-                           key=f"{key}_csv", on_click="ignore", icon=":material/table:")
+        st.download_button(
+            "Data (CSV)",
+            data=csv,
+            file_name=f"{name}.csv",
+            mime="text/csv",
+            key=f"{key}_csv",
+            on_click="ignore",
+            icon=":material/table:",
+        )
 
 
 def _plain(value: Any) -> Any:
@@ -59,13 +86,25 @@ def page_export(page: str, numbers: dict[str, Any], snippet: str | None = None) 
     payload = {"page": page, **_plain(numbers)}
     st.session_state[f"{page}{EXPORT_SUFFIX}"] = (payload, snippet)  # what the downloads hold (and tests read)
     with st.expander("Take these numbers with you", icon=":material/download:"):
-        st.download_button("All numbers on this page (JSON)", data=lambda: json.dumps(payload, indent=1),
-                           file_name=f"{page}.json", mime="application/json", key=f"{page}_json", on_click="ignore")
+        st.download_button(
+            "All numbers on this page (JSON)",
+            data=lambda: json.dumps(payload, indent=1),
+            file_name=f"{page}.json",
+            mime="application/json",
+            key=f"{page}_json",
+            on_click="ignore",
+        )
         if snippet:
             st.caption("This script recomputes the same numbers with plain torch, from the page's current inputs:")
             st.code(snippet, language="python")
-            st.download_button("The script (.py)", data=snippet, file_name=f"{page}.py", mime="text/x-python",
-                               key=f"{page}_snippet", on_click="ignore")
+            st.download_button(
+                "The script (.py)",
+                data=snippet,
+                file_name=f"{page}.py",
+                mime="text/x-python",
+                key=f"{page}_snippet",
+                on_click="ignore",
+            )
 
 
 def literal(tensor: torch.Tensor, digits: int = 6) -> str:

@@ -5,12 +5,14 @@ or linked.slider(columns[0], ...). Before the widget is first drawn in a session
 URL (checked against the widget's own range or options) becomes its starting value; after it is
 drawn, its value is written back to the URL. Bad values are ignored with a small notice.
 """
+
 from __future__ import annotations
 
 import inspect
 import json
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
@@ -29,6 +31,7 @@ def _number(params: dict) -> Callable[[str], Any]:
         if (low is not None and value < low) or (high is not None and value > high):
             raise ValueError(f"outside {low}..{high}")
         return value
+
     return parse
 
 
@@ -40,6 +43,7 @@ def _option(params: dict) -> Callable[[str], Any]:
             if str(option) == raw:
                 return option
         raise ValueError("not one of the options")
+
     return parse
 
 
@@ -51,6 +55,7 @@ def _options(params: dict) -> Callable[[str], Any]:
         if not isinstance(values, list) or len(values) > len(params.get("options") or []):
             raise ValueError("not a list of options")
         return [one(str(v)) for v in values]
+
     return parse
 
 
@@ -61,6 +66,7 @@ def _flag(params: dict) -> Callable[[str], Any]:
         if raw.lower() in ("0", "false"):
             return False
         raise ValueError("not on/off")
+
     return parse
 
 
@@ -71,12 +77,23 @@ def _text(params: dict) -> Callable[[str], Any]:
         if len(raw) > limit:
             raise ValueError(f"longer than {limit} characters")
         return raw
+
     return parse
 
 
-PARSERS = {"slider": _number, "number_input": _number, "select_slider": _option, "selectbox": _option,
-           "radio": _option, "segmented_control": _option, "multiselect": _options, "toggle": _flag,
-           "checkbox": _flag, "text_input": _text, "text_area": _text}
+PARSERS = {
+    "slider": _number,
+    "number_input": _number,
+    "select_slider": _option,
+    "selectbox": _option,
+    "radio": _option,
+    "segmented_control": _option,
+    "multiselect": _options,
+    "toggle": _flag,
+    "checkbox": _flag,
+    "text_input": _text,
+    "text_area": _text,
+}
 
 
 def _encode(value: Any) -> str | None:

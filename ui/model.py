@@ -1,4 +1,5 @@
 """The real model, loaded once per server process and shared by every session."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -19,8 +20,11 @@ def encoder() -> Encoder | None:
     try:
         return _cached_encoder(state.model_name(), str(state.device()))
     except ModelLoadError as error:
-        st.error(f"{error}\n\nThe other pages work without it. Clear *Model settings* in the sidebar "
-                 "to go back to the bundled MiniLM.", icon=":material/error:")
+        st.error(
+            f"{error}\n\nThe other pages work without it. Clear *Model settings* in the sidebar "
+            "to go back to the bundled MiniLM.",
+            icon=":material/error:",
+        )
         return None
 
 

@@ -1,4 +1,5 @@
 """Presenter mode: bigger type and charts, explanations folded, sections revealed one at a time."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -52,6 +53,13 @@ def section(title: str) -> None:
     st.session_state[SECTION_COUNT] = st.session_state.get(SECTION_COUNT, 0) + 1
     if presenting() and st.session_state[SECTION_COUNT] > st.session_state.get(_step_key(), 1):
         st.divider()
-        st.button(f"Next: {title}", key="present_next", on_click=_move, args=(1,), type="primary", icon=":material/arrow_forward:")
+        st.button(
+            f"Next: {title}",
+            key="present_next",
+            on_click=_move,
+            args=(1,),
+            type="primary",
+            icon=":material/arrow_forward:",
+        )
         st.stop()
     st.header(title)

@@ -1,4 +1,5 @@
 """Predict, then reveal: a question asked before the page shows the answer, scored live."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -21,7 +22,9 @@ def predict(key: str, question: str, options: list[str], answer: str, explanatio
             return False
         correct = choice == answer
         st.session_state.setdefault(PROGRESS, {})[key] = correct
-        (st.success if correct else st.error)(("Right. " if correct else f"Not quite: it is **{answer}**. ") + explanation)
+        (st.success if correct else st.error)(
+            ("Right. " if correct else f"Not quite: it is **{answer}**. ") + explanation
+        )
         return True
 
 

@@ -1,4 +1,5 @@
 """The shared sidebar (sentence, device, seed, model) and the values pages read from it."""
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -27,23 +28,58 @@ def _reset_page_sentences() -> None:
 def shared_sidebar() -> None:
     """Draw the sidebar every page shares. Call once per run, from app.py."""
     with st.sidebar:
-        linked.text_area(st, "Sentence (shared by every page)", DEFAULT_SENTENCE, key="shared_sentence", height=80,
-                         max_chars=2000, on_change=_reset_page_sentences,
-                         help="Each page starts from this sentence; you can still edit it on the page.")
-        linked.selectbox(st, "Device", ["auto", *available_devices()], key="device",
-                         help="Where tensors are computed. auto picks cuda, then mps, then cpu.")
-        linked.number_input(st, "Random seed", min_value=0, max_value=2**31 - 1, value=0, step=1, key="seed",
-                            help="Seeds every random matrix, so a result can be reproduced exactly.")
-        linked.toggle(st, "Presenter mode", key=PRESENTER,
-                      help="For a projector: larger type and charts, explanations folded, and each page's "
-                           "sections revealed one at a time.")
+        linked.text_area(
+            st,
+            "Sentence (shared by every page)",
+            DEFAULT_SENTENCE,
+            key="shared_sentence",
+            height=80,
+            max_chars=2000,
+            on_change=_reset_page_sentences,
+            help="Each page starts from this sentence; you can still edit it on the page.",
+        )
+        linked.selectbox(
+            st,
+            "Device",
+            ["auto", *available_devices()],
+            key="device",
+            help="Where tensors are computed. auto picks cuda, then mps, then cpu.",
+        )
+        linked.number_input(
+            st,
+            "Random seed",
+            min_value=0,
+            max_value=2**31 - 1,
+            value=0,
+            step=1,
+            key="seed",
+            help="Seeds every random matrix, so a result can be reproduced exactly.",
+        )
+        linked.toggle(
+            st,
+            "Presenter mode",
+            key=PRESENTER,
+            help="For a projector: larger type and charts, explanations folded, and each page's "
+            "sections revealed one at a time.",
+        )
         sidebar_controls()
         with st.expander("Settings"):
-            linked.selectbox(st, "Colour palette", SEQUENTIAL_PALETTES, key="palette",
-                             help="viridis and cividis stay readable with colour-blindness and in greyscale.")
-            linked.text_input(st, "Model (name or folder)", "", key="model_name", placeholder="bundled all-MiniLM-L6-v2",
-                              help="Leave empty for the bundled MiniLM. Another BERT-style "
-                                   "sentence-transformers model works if its files are on this machine.")
+            linked.selectbox(
+                st,
+                "Colour palette",
+                SEQUENTIAL_PALETTES,
+                key="palette",
+                help="viridis and cividis stay readable with colour-blindness and in greyscale.",
+            )
+            linked.text_input(
+                st,
+                "Model (name or folder)",
+                "",
+                key="model_name",
+                placeholder="bundled all-MiniLM-L6-v2",
+                help="Leave empty for the bundled MiniLM. Another BERT-style "
+                "sentence-transformers model works if its files are on this machine.",
+            )
         share_link()
 
 

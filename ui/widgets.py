@@ -1,8 +1,9 @@
 """Inputs and panels every page uses: the sentence box, the code panel, the question box."""
+
 from __future__ import annotations
 
 import inspect
-from typing import Callable
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -21,8 +22,9 @@ def _set_value(key: str, value) -> None:
     st.session_state[key] = value
 
 
-def sentence_input(page: str, *, label: str = "Sentence", max_tokens: int = MAX_TOKENS,
-                   examples: tuple[str, ...] = ()) -> Tokens | None:
+def sentence_input(
+    page: str, *, label: str = "Sentence", max_tokens: int = MAX_TOKENS, examples: tuple[str, ...] = ()
+) -> Tokens | None:
     """The page's sentence (starting from the sidebar's), split into words, with buttons that
     load example sentences.
 
@@ -34,8 +36,14 @@ def sentence_input(page: str, *, label: str = "Sentence", max_tokens: int = MAX_
     if examples:
         columns = st.columns(len(examples))
         for i, (column, example) in enumerate(zip(columns, examples)):
-            column.button(example, key=f"{page}_example_{i}", on_click=_set_value, args=(key, example),
-                          width="stretch", help="Use this example sentence")
+            column.button(
+                example,
+                key=f"{page}_example_{i}",
+                on_click=_set_value,
+                args=(key, example),
+                width="stretch",
+                help="Use this example sentence",
+            )
     try:
         tokens = tokenize(text, max_tokens=max_tokens)
     except ValueError as reason:
