@@ -11,10 +11,10 @@ import torch
 # operation avoids threads fighting over the cores (about 1.4x more reruns a second under load).
 torch.set_num_threads(int(os.environ.get("ATTENTION_LAB_TORCH_THREADS", "1")))
 
-from ui.linked import show_notices  # noqa: E402 (after the thread setting above)
 from ui.navigation import HOME, LESSONS  # noqa: E402 (after the thread setting above)
 from ui.present import start_page  # noqa: E402 (after the thread setting above)
-from ui.state import shared_sidebar  # noqa: E402 (after the thread setting above)
+from ui.sidebar import shared_sidebar  # noqa: E402 (after the thread setting above)
+from ui.url_state import show_notices  # noqa: E402 (after the thread setting above)
 
 st.set_page_config(
     page_title="Attention Lab",
@@ -26,7 +26,8 @@ st.set_page_config(
 navigation = st.navigation(
     [st.Page(page.path, title=page.title, icon=page.icon, default=page is HOME) for page in [HOME, *LESSONS]]
 )
-start_page(navigation.url_path or "home")
+PAGE_ID = {page.url_path: page.id for page in [HOME, *LESSONS]}
+start_page(PAGE_ID.get(navigation.url_path or "", HOME.id))
 shared_sidebar()
 navigation.run()
 show_notices()

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-MAX_TOKENS = 24
+MAX_TOKENS = 64  # words per sentence on the toy pages: a long paragraph stays readable
 # A word is a run of letters/digits, optionally joined by apostrophes (didn't, king's).
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 

@@ -7,13 +7,15 @@ from core.complexity import (
     time_attention,
     time_recurrent,
 )
-from ui import linked, state
-from ui.charts import lines, render
+from ui import session, url_state
+from ui.charts import render
+from ui.navigation import COST
 from ui.present import section
 from ui.quiz import predict
+from ui.specs import lines
 from ui.widgets import explain, page_header, show_code
 
-PAGE = "cost"
+PAGE = COST.id
 
 page_header(
     "Cost of attention",
@@ -23,7 +25,7 @@ page_header(
 )
 
 section("1 · The paper's table")
-d_user = linked.slider(
+d_user = url_state.slider(
     st,
     "Model width d",
     16,
@@ -64,17 +66,17 @@ render(
 )
 
 section("2 · Measured on this machine")
-device = state.device()
+device = session.device()
 controls = st.columns(3)
-largest = linked.select_slider(
+largest = url_state.select_slider(
     controls[0],
     "Largest n",
     [256, 512, 1024, 2048, 4096] + ([8192, 16384] if device.type == "cuda" else []),
     value=1024,
     key=f"{PAGE}_max_n",
 )
-width = linked.select_slider(controls[1], "d", [32, 64, 128, 256], value=64, key=f"{PAGE}_width")
-repeats = linked.slider(controls[2], "Repeats (median)", 1, 9, 5, key=f"{PAGE}_repeats")
+width = url_state.select_slider(controls[1], "d", [32, 64, 128, 256], value=64, key=f"{PAGE}_width")
+repeats = url_state.slider(controls[2], "Repeats (median)", 1, 9, 5, key=f"{PAGE}_repeats")
 QUESTION = ("at the largest n, which pass is faster?", ["the RNN", "attention", "about the same"])
 if st.button("Run the measurement", type="primary", key=f"{PAGE}_run", icon=":material/timer:"):
     ns = [n for n in (16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384) if n <= largest]
@@ -148,14 +150,14 @@ if f"{PAGE}_results" in st.session_state:
         "The n×n matrix size is computed (4 bytes per score); peak memory is measured on CUDA only."
     )
 else:
-    linked.radio(st, f"**Predict first:** {QUESTION[0]}", QUESTION[1], index=None, key=f"{PAGE}_predict")
+    url_state.radio(st, f"**Predict first:** {QUESTION[0]}", QUESTION[1], index=None, key=f"{PAGE}_predict")
     st.info(
         "Make your prediction, then press **Run the measurement** (a few seconds with the defaults).",
         icon=":material/timer:",
     )
 
 section("3 · Steps that must wait for each other")
-n_steps = linked.slider(st, "Sentence length n", 1, 4096, 512, key=f"{PAGE}_n_steps")
+n_steps = url_state.slider(st, "Sentence length n", 1, 4096, 512, key=f"{PAGE}_n_steps")
 st.dataframe(
     pd.DataFrame(
         {

@@ -16,15 +16,17 @@ from core.embeddings import (
     toy_vocabulary,
 )
 from core.text import unique_labels
-from ui import linked
-from ui.charts import render, show_matrix, vector_bars
+from ui import url_state
+from ui.charts import render, show_matrix
 from ui.export import literal, page_export
+from ui.navigation import FIRST_PRINCIPLES
 from ui.present import section
 from ui.quiz import predict
-from ui.state import seed
+from ui.session import seed
+from ui.specs import vector_bars
 from ui.widgets import explain, page_header, sentence_input, show_code
 
-PAGE = "fp"
+PAGE = FIRST_PRINCIPLES.id
 TOY = toy_vocabulary()
 # The two weight tables of the lesson text (rows: the word attending; columns: attended to).
 SEED_TABLES = {
@@ -46,7 +48,7 @@ if tokens is None:
 words, labels = tokens.words, unique_labels(tokens.words)
 
 controls = st.columns(2)
-d = linked.slider(
+d = url_state.slider(
     controls[0],
     "Embedding dimensions d",
     1,
@@ -56,7 +58,7 @@ d = linked.slider(
     help=f"The toy vocabulary has {len(TOY.dimensions)} named features; fewer keeps the "
     "first ones, more adds seeded random unnamed features.",
 )
-temperature = linked.slider(
+temperature = url_state.slider(
     controls[1],
     "Softmax temperature",
     0.1,
@@ -141,7 +143,7 @@ with step4:
     )
 
 st.subheader("One word, with its numbers")
-focus = linked.selectbox(
+focus = url_state.selectbox(
     st,
     "Word",
     range(len(words)),
@@ -186,7 +188,7 @@ def load_weights(tables: dict[str, list[list[float]]], keep_link: bool = False) 
             for j, w in enumerate(weights):
                 key = f"{PAGE}_w_{sentence.split()[0]}_{i}_{j}"
                 if keep_link:
-                    linked.restore(key, linked.PARSERS["slider"]({"min_value": 0.0, "max_value": 1.0}))
+                    url_state.restore(key, url_state.PARSERS["slider"]({"min_value": 0.0, "max_value": 1.0}))
                 if not keep_link or key not in st.session_state:
                     st.session_state[key] = float(w)
 
@@ -231,7 +233,7 @@ for column, sentence in zip(st.columns(2), SEED_TABLES):
         for i, word in enumerate(sentence_words):
             cells = st.columns(3)
             for j, other in enumerate(sentence_words):
-                raw[i][j] = linked.slider(
+                raw[i][j] = url_state.slider(
                     cells[j], f"{word} → {other}", 0.0, 1.0, step=0.01, key=f"{PAGE}_w_{prefix}_{i}_{j}"
                 )
         W = normalise_rows(torch.tensor(raw))

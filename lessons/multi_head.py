@@ -6,14 +6,16 @@ from core.embeddings import embed, resize_dimensions, toy_vocabulary
 from core.positional import add_positions
 from core.qkv import MultiHeadSelfAttention, layer_norm, to_torch_multihead
 from core.text import unique_labels
-from ui import linked, state
-from ui.charts import column_blocks, render, show_matrix
+from ui import session, url_state
+from ui.charts import render, show_matrix
 from ui.export import literal, page_export
+from ui.navigation import MULTI_HEAD
 from ui.present import section
 from ui.quiz import predict
+from ui.specs import column_blocks
 from ui.widgets import explain, page_header, sentence_input, show_code
 
-PAGE = "mha"
+PAGE = MULTI_HEAD.id
 TOY = toy_vocabulary()
 D_MODELS = [8, 12, 16, 24, 32, 48, 64]
 
@@ -37,9 +39,9 @@ if tokens is None:
 labels = unique_labels(tokens.words)
 
 controls = st.columns(3)
-d_model = linked.select_slider(controls[0], "d_model", D_MODELS, value=16, key=f"{PAGE}_d_model")
+d_model = url_state.select_slider(controls[0], "d_model", D_MODELS, value=16, key=f"{PAGE}_d_model")
 divisors = [h for h in range(1, d_model + 1) if d_model % h == 0]
-heads = linked.select_slider(
+heads = url_state.select_slider(
     controls[1],
     "Heads",
     divisors,
@@ -47,13 +49,13 @@ heads = linked.select_slider(
     key=f"{PAGE}_heads_{d_model}",
     help="Only divisors of d_model: each head gets d_model / heads columns.",
 )
-n_layers = linked.slider(controls[2], "Layers stacked", 1, 6, 1, key=f"{PAGE}_layers")
-use_pe = linked.toggle(st, "Add positional encoding to the input", value=True, key=f"{PAGE}_pe")
+n_layers = url_state.slider(controls[2], "Layers stacked", 1, 6, 1, key=f"{PAGE}_layers")
+use_pe = url_state.toggle(st, "Add positional encoding to the input", value=True, key=f"{PAGE}_pe")
 
-X = layer_norm(resize_dimensions(embed(tokens.words, TOY).vectors, d_model, seed=state.seed()))
+X = layer_norm(resize_dimensions(embed(tokens.words, TOY).vectors, d_model, seed=session.seed()))
 if use_pe:
     X = add_positions(X)
-layers = [MultiHeadSelfAttention(d_model, heads, seed=state.seed() + 10 * i) for i in range(n_layers)]
+layers = [MultiHeadSelfAttention(d_model, heads, seed=session.seed() + 10 * i) for i in range(n_layers)]
 inputs, results = [X], []
 with torch.no_grad():
     for layer in layers:
@@ -62,7 +64,7 @@ with torch.no_grad():
         inputs.append(inputs[-1] + result.output)  # residual: each layer adds to what it was given
 
 shown = (
-    linked.slider(st, "Layer to inspect", 1, n_layers, n_layers, key=f"{PAGE}_shown_{n_layers}") - 1
+    url_state.slider(st, "Layer to inspect", 1, n_layers, n_layers, key=f"{PAGE}_shown_{n_layers}") - 1
     if n_layers > 1
     else 0
 )
@@ -98,7 +100,6 @@ show_matrix(
     col_title="column",
     value_title="q",
     overlay=False,
-    max_size=520,
 )
 
 section("One attention map per head")
@@ -119,7 +120,6 @@ for start in range(0, heads, per_row):
                     overlay=False,
                     domain=(0, 1),
                     value_title="weight",
-                    max_size=220,
                 )
 
 section("Concatenate, then mix with W_o")
@@ -192,7 +192,7 @@ def multi_head(x, W_q, W_k, W_v, W_o, heads):
 X = {literal(X)}  # input (layer norm{" + positions" if use_pe else ""}) of: {" ".join(tokens.words)}
 x, weights = X, []
 for layer in range({n_layers}):
-    out, w = multi_head(x, *(init({d_model}, {d_model}, {state.seed()} + 10 * layer + i) for i in range(4)), {heads})
+    out, w = multi_head(x, *(init({d_model}, {d_model}, {session.seed()} + 10 * layer + i) for i in range(4)), {heads})
     weights.append(w)
     x = x + out  # residual
 final = x

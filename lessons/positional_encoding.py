@@ -10,14 +10,16 @@ from core.positional import (
     sinusoidal_encoding,
 )
 from core.text import words_or_nothing
-from ui import linked
-from ui.charts import lines, render, show_matrix
+from ui import url_state
+from ui.charts import render, show_matrix
 from ui.export import page_export
+from ui.navigation import POSITIONAL
 from ui.present import section
 from ui.quiz import predict
+from ui.specs import lines
 from ui.widgets import explain, page_header, show_code
 
-PAGE = "pe"
+PAGE = POSITIONAL.id
 TOY = toy_vocabulary()
 
 page_header(
@@ -35,13 +37,13 @@ st.latex(
 # --- 1. the permutation test ------------------------------------------------------------------
 section("1 · The permutation test")
 left, right = st.columns(2)
-first = linked.text_input(left, "Sentence A", "The cat sat on the mat", key=f"{PAGE}_first", max_chars=300)
-second = linked.text_input(
+first = url_state.text_input(left, "Sentence A", "The cat sat on the mat", key=f"{PAGE}_first", max_chars=300)
+second = url_state.text_input(
     right, "Sentence B (same words, another order)", "The mat sat on the cat", key=f"{PAGE}_second", max_chars=300
 )
 controls = st.columns(2)
-use_pe = linked.toggle(controls[0], "Add positional encoding", value=False, key=f"{PAGE}_use_pe")
-strength = linked.slider(
+use_pe = url_state.toggle(controls[0], "Add positional encoding", value=False, key=f"{PAGE}_use_pe")
+strength = url_state.slider(
     controls[1],
     "Strength of the encoding",
     0.0,
@@ -102,9 +104,9 @@ else:
 # --- 2. the encoding itself ---------------------------------------------------------------------
 section("2 · What the encoding looks like")
 controls = st.columns(3)
-n_positions = linked.slider(controls[0], "Positions", 2, 128, 50, key=f"{PAGE}_positions")
-d_model = linked.slider(controls[1], "d_model", 2, 128, 64, key=f"{PAGE}_d_model")
-base = linked.select_slider(
+n_positions = url_state.slider(controls[0], "Positions", 2, 128, 50, key=f"{PAGE}_positions")
+d_model = url_state.slider(controls[1], "d_model", 2, 128, 64, key=f"{PAGE}_d_model")
+base = url_state.select_slider(
     controls[2],
     "Base",
     [10.0, 100.0, 1000.0, 10000.0, 100000.0],
@@ -125,14 +127,13 @@ show_matrix(
     col_title="dimension",
     value_title="PE",
     domain=(-1, 1),
-    max_size=640,
 )
 st.caption(
     "Left columns oscillate fast, right columns slowly: like the hands of a clock, together they "
     "give every position a unique pattern."
 )
 
-chosen = linked.multiselect(
+chosen = url_state.multiselect(
     st,
     "Dimensions to plot",
     list(range(d_model)),
@@ -162,7 +163,6 @@ with left:
         row_title="position i",
         col_title="position j",
         value_title="dot",
-        max_size=360,
     )
 with right:
     by_distance = [(k, float(similarity.diagonal(k).mean())) for k in range(n_positions)]
@@ -186,8 +186,8 @@ st.markdown(
     "| what it knows | smooth, distance-aware by construction | whatever training found useful |\n"
     "| quality | about the same in the original paper's tests | about the same |"
 )
-table_rows = linked.slider(st, "Rows in a learned table", 4, 64, 16, key=f"{PAGE}_table_rows")
-probe = linked.slider(st, "Sentence length to encode", 1, 128, 20, key=f"{PAGE}_probe")
+table_rows = url_state.slider(st, "Rows in a learned table", 4, 64, 16, key=f"{PAGE}_table_rows")
+probe = url_state.slider(st, "Sentence length to encode", 1, 128, 20, key=f"{PAGE}_probe")
 learned = LearnedPositionalEmbedding(table_rows, 8, seed=0)
 try:
     learned(probe)

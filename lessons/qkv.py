@@ -14,14 +14,16 @@ from core.embeddings import embed, resize_dimensions, toy_vocabulary
 from core.qkv import QKVProjection, init_projection, layer_norm
 from core.scaling import dot_product_scaling
 from core.text import unique_labels, words_or_nothing
-from ui import linked, model, state
-from ui.charts import lines, render, show_matrix
+from ui import model_cache, session, url_state
+from ui.charts import render, show_matrix
 from ui.export import literal, page_export
+from ui.navigation import QKV
 from ui.present import section
 from ui.quiz import predict
+from ui.specs import lines
 from ui.widgets import explain, page_header, sentence_input, show_code
 
-PAGE = "qkv"
+PAGE = QKV.id
 TOY = toy_vocabulary()
 STEPS = ["Q, K, V", "scores QKᵀ", "scaled", "weights", "output"]
 
@@ -47,7 +49,7 @@ with st.container(border=True):
         "how banks lend money": "bank money loan",
         "the king and queen crowned": "king queen royalty",
     }
-    query = linked.text_input(st, "Your search (query)", "funny cat video", key=f"{PAGE}_search", max_chars=200)
+    query = url_state.text_input(st, "Your search (query)", "funny cat video", key=f"{PAGE}_search", max_chars=200)
     q = embed(words_or_nothing(query) or ["the"], TOY).vectors.mean(0, keepdim=True)
     keys = torch.stack([embed(title.split(), TOY).vectors.mean(0) for title in videos])
     values = torch.stack([embed(content.split(), TOY).vectors.mean(0) for content in videos.values()])
@@ -75,30 +77,30 @@ if tokens is None:
     st.stop()
 labels = unique_labels(tokens.words)
 
-source = linked.radio(
+source = url_state.radio(
     st, "Embeddings X", ["toy vocabulary", "MiniLM input table (384-d)"], horizontal=True, key=f"{PAGE}_source"
 )
-encoder = model.encoder() if source.startswith("MiniLM") else None
+encoder = model_cache.encoder() if source.startswith("MiniLM") else None
 controls = st.columns(3)
 if encoder is not None:
     X = torch.stack([encoder.static_vector(w) for w in tokens.words]).cpu()
     d_model = X.shape[-1]
     controls[0].metric("d_model", d_model)
 else:
-    d_model = linked.slider(controls[0], "d_model", 2, 32, len(TOY.dimensions), key=f"{PAGE}_d_model")
-    X = resize_dimensions(embed(tokens.words, TOY).vectors, d_model, seed=state.seed())
-d_k = linked.slider(controls[1], "d_k", 1, 64, 4, key=f"{PAGE}_d_k", help="Width of each query and key (and value).")
-temperature = linked.slider(controls[2], "Temperature", 0.1, 5.0, 1.0, 0.1, key=f"{PAGE}_temperature")
+    d_model = url_state.slider(controls[0], "d_model", 2, 32, len(TOY.dimensions), key=f"{PAGE}_d_model")
+    X = resize_dimensions(embed(tokens.words, TOY).vectors, d_model, seed=session.seed())
+d_k = url_state.slider(controls[1], "d_k", 1, 64, 4, key=f"{PAGE}_d_k", help="Width of each query and key (and value).")
+temperature = url_state.slider(controls[2], "Temperature", 0.1, 5.0, 1.0, 0.1, key=f"{PAGE}_temperature")
 toggles = st.columns(3)
-scale = linked.toggle(toggles[0], "Divide by √d_k", value=True, key=f"{PAGE}_scale")
-causal = linked.toggle(
+scale = url_state.toggle(toggles[0], "Divide by √d_k", value=True, key=f"{PAGE}_scale")
+causal = url_state.toggle(
     toggles[1],
     "Causal mask (decoder)",
     value=False,
     key=f"{PAGE}_causal",
     help="A decoder such as GPT may only look at earlier words: the upper triangle is masked.",
 )
-edit = linked.toggle(
+edit = url_state.toggle(
     toggles[2],
     "Edit W_q, W_k, W_v",
     value=False,
@@ -112,7 +114,7 @@ st.caption(
     "X is layer-normalised first, as inside a transformer: each word vector is shifted and scaled "
     "to mean 0 and variance 1, so the scores do not depend on how long the raw vectors happen to be."
 )
-projection = QKVProjection(d_model, d_k, seed=state.seed())
+projection = QKVProjection(d_model, d_k, seed=session.seed())
 weights = {"W_q": projection.w_q.detach(), "W_k": projection.w_k.detach(), "W_v": projection.w_v.detach()}
 if edit and encoder is None:
     rows = list(TOY.dimensions[:d_model]) + [f"extra {i + 1}" for i in range(d_model - len(TOY.dimensions))]
@@ -121,7 +123,7 @@ if edit and encoder is None:
             st.caption(f"{name} ({d_model} × {d_k}), seeded; edit any cell")
             frame = st.data_editor(
                 pd.DataFrame(weights[name].numpy(), index=rows, columns=[f"k{j}" for j in range(d_k)]),
-                key=f"{PAGE}_edit_{name}_{d_model}_{d_k}_{state.seed()}",
+                key=f"{PAGE}_edit_{name}_{d_model}_{d_k}_{session.seed()}",
                 height=260,
             )
             weights[name] = torch.tensor(frame.fillna(0.0).to_numpy(dtype="float32"))
@@ -131,7 +133,7 @@ mask = causal_mask(len(labels)) if causal else None
 result = scaled_dot_product_attention(Q, K, V, mask=mask, scale=scale, temperature=temperature)
 raw = Q @ K.T
 
-step = linked.select_slider(
+step = url_state.select_slider(
     st, "Show up to step", STEPS, value=STEPS[-1], key=f"{PAGE}_step", help="Reveal the computation one step at a time."
 )
 shown = STEPS.index(step)
@@ -156,7 +158,6 @@ if shown >= 0:
                 title=f"{name} ({len(labels)} × {d_k})",
                 col_title="dimension",
                 value_title=name,
-                max_size=300,
             )
 if shown >= 1:
     cols = st.columns(2)
@@ -228,10 +229,10 @@ predict(
     "sharper (one key takes all)",
     "The spread of the scores grows like √d_k, so one key wins: see the plots below.",
 )
-samples = linked.select_slider(st, "Queries sampled per d_k", [64, 256, 1024], value=256, key=f"{PAGE}_samples")
-device = state.device()
+samples = url_state.select_slider(st, "Queries sampled per d_k", [64, 256, 1024], value=256, key=f"{PAGE}_samples")
+device = session.device()
 stats = [
-    dot_product_scaling(d, n_queries=samples, seed=state.seed(), device=device)
+    dot_product_scaling(d, n_queries=samples, seed=session.seed(), device=device)
     for d in (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 ]
 frame = pd.DataFrame(stats)
@@ -275,7 +276,7 @@ st.caption(
 
 seeded = not edit or encoder is not None
 weights_source = (
-    f"""W_q, W_k, W_v = (init({d_model}, {d_k}, {state.seed()} + i) for i in range(3))  # the lab's seeded matrices"""
+    f"""W_q, W_k, W_v = (init({d_model}, {d_k}, {session.seed()} + i) for i in range(3))  # the lab's seeded matrices"""
     if seeded
     else f"""W_q = {literal(weights["W_q"])}
 W_k = {literal(weights["W_k"])}

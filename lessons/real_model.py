@@ -7,23 +7,18 @@ from core.embeddings import cosine_similarity
 from core.model import MAX_MODEL_TOKENS, Encoder
 from core.projection import pca_2d
 from core.text import unique_labels
-from ui import linked, model
-from ui.charts import (
-    attention_grid_png,
-    bars,
-    lines,
-    palette,
-    render,
-    scatter,
-    show_matrix,
-)
+from ui import model_cache, session, url_state
+from ui.charts import render, show_matrix
 from ui.export import page_export
 from ui.markdown import md_escape
+from ui.navigation import REAL_MODEL
 from ui.present import section
 from ui.quiz import predict
+from ui.raster import attention_grid_png
+from ui.specs import bars, lines, scatter
 from ui.widgets import explain, page_header, sentence_input, show_code
 
-PAGE = "real"
+PAGE = REAL_MODEL.id
 
 page_header(
     "Inside a real model",
@@ -32,7 +27,7 @@ page_header(
     "softmax weights for your sentence — the same computation as the earlier pages, with learned "
     "W_q, W_k, W_v.",
 )
-encoder = model.encoder()
+encoder = model_cache.encoder()
 if encoder is None:
     st.stop()
 
@@ -47,8 +42,8 @@ tokens = sentence_input(
 )
 if tokens is None:
     st.stop()
-text = st.session_state[f"{PAGE}_sentence"]
-run = model.run(encoder, text)
+text = tokens.text
+run = model_cache.run(text)
 if run.truncated:
     st.warning(f"The model reads at most {MAX_MODEL_TOKENS} WordPiece tokens; the rest of the text was left out.")
 labels = unique_labels(run.tokens)
@@ -62,12 +57,12 @@ GRID_TOKENS = 48
 @st.cache_data(max_entries=32, show_spinner=False)
 def grid_picture(text: str, model_name: str, device: str, colours: str) -> bytes:
     """The 72-map overview, drawn once per sentence and palette."""
-    return attention_grid_png(model.run(encoder, text).attentions, colours)
+    return attention_grid_png(model_cache.run(text).attentions, colours)
 
 
 if len(labels) <= GRID_TOKENS:
     st.image(
-        grid_picture(text, encoder.name, str(encoder.device), palette()),
+        grid_picture(text, encoder.name, str(encoder.device), session.palette()),
         caption=f"Rows: layers 0–{encoder.n_layers - 1} (top to bottom). Columns: heads 0–{encoder.n_heads - 1}. "
         "In each small map, row = token asking, column = token attended to; brighter = more weight.",
     )
@@ -78,8 +73,8 @@ st.caption(
     "Pick one below to see it with its tokens."
 )
 controls = st.columns(2)
-layer = linked.slider(controls[0], "Layer", 0, encoder.n_layers - 1, 4, key=f"{PAGE}_layer")
-head = linked.slider(controls[1], "Head", 0, encoder.n_heads - 1, 0, key=f"{PAGE}_head")
+layer = url_state.slider(controls[0], "Layer", 0, encoder.n_layers - 1, 4, key=f"{PAGE}_layer")
+head = url_state.slider(controls[1], "Head", 0, encoder.n_heads - 1, 0, key=f"{PAGE}_head")
 left, right = st.columns([3, 2])
 with left:
     show_matrix(
@@ -95,7 +90,7 @@ with left:
     )
 with right:
     default_source = next((labels.index(w) for w in ("it", "he", "she", "apple") if w in labels), 0)
-    source = linked.selectbox(
+    source = url_state.selectbox(
         st,
         "What does this token attend to?",
         range(len(labels)),
@@ -124,13 +119,12 @@ with right:
         title=f"“{labels[source]}”, mean over heads",
         value_title="weight",
         overlay=False,
-        max_size=260,
     )
 
 # --- 2. head finder ------------------------------------------------------------------------------
 section("2 · Which heads link two words?")
 cols = st.columns(2)
-src = linked.selectbox(
+src = url_state.selectbox(
     cols[0],
     "From",
     range(len(labels)),
@@ -139,7 +133,7 @@ src = linked.selectbox(
     key=f"{PAGE}_finder_from",
 )
 default_target = next((labels.index(w) for w in ("animal", "student", "phone") if w in labels), 0)
-tgt = linked.selectbox(
+tgt = url_state.selectbox(
     cols[1], "To", range(len(labels)), index=default_target, format_func=lambda i: labels[i], key=f"{PAGE}_finder_to"
 )
 link = run.attentions[:, :, src, tgt]
@@ -165,16 +159,16 @@ render(
 
 # --- 3. static vs contextual ----------------------------------------------------------------------
 section("3 · Static vs contextual: is “bank” the same vector?")
-pair = linked.segmented_control(st, "Example", ["bank", "apple"], default="bank", key=f"{PAGE}_pair_example")
+pair = url_state.segmented_control(st, "Example", ["bank", "apple"], default="bank", key=f"{PAGE}_pair_example")
 defaults = {
     "bank": ("I went to the bank to deposit money", "We sat on the bank of the river"),
     "apple": ("Apple launched a new phone", "I ate an apple"),
 }[pair or "bank"]
 cols = st.columns(2)
-first = linked.text_input(cols[0], "Sentence 1", defaults[0], key=f"{PAGE}_pair_1_{pair}", max_chars=500)
-second = linked.text_input(cols[1], "Sentence 2", defaults[1], key=f"{PAGE}_pair_2_{pair}", max_chars=500)
+first = url_state.text_input(cols[0], "Sentence 1", defaults[0], key=f"{PAGE}_pair_1_{pair}", max_chars=500)
+second = url_state.text_input(cols[1], "Sentence 2", defaults[1], key=f"{PAGE}_pair_2_{pair}", max_chars=500)
 try:
-    run_1, run_2 = model.run(encoder, first), model.run(encoder, second)
+    run_1, run_2 = model_cache.run(first), model_cache.run(second)
 except ValueError as reason:
     st.info(str(reason))
     run_1 = run_2 = None
@@ -182,7 +176,7 @@ shared = [t for t in dict.fromkeys(run_1.tokens) if t in run_2.tokens and not t.
 if run_1 and not shared:
     st.info("The two sentences need a token in common.")
 elif run_1:
-    word = linked.selectbox(
+    word = url_state.selectbox(
         st, "Shared token", shared, index=shared.index(pair) if pair in shared else 0, key=f"{PAGE}_pair_word"
     )
     i, j = run_1.tokens.index(word), run_2.tokens.index(word)
@@ -234,7 +228,7 @@ st.markdown(
     f"W_q, W_k and biases for head {head}, and run this app's `scaled_dot_product_attention`. "
     "If the lab's attention is the real computation, the two maps must agree."
 )
-ours, theirs = model.rebuild_head(encoder, text, layer, head)
+ours, theirs = model_cache.rebuild_head(text, layer, head)
 difference = float((ours - theirs).abs().max())
 left, right = st.columns(2)
 with left:
@@ -247,7 +241,6 @@ with left:
         value_title="weight",
         domain=(0, 1),
         overlay=False,
-        max_size=320,
     )
 with right:
     show_matrix(
@@ -259,7 +252,6 @@ with right:
         value_title="weight",
         domain=(0, 1),
         overlay=False,
-        max_size=320,
     )
 st.metric(f"max |ours − model's| (layer {layer}, head {head}, {encoder.device.type})", f"{difference:.1e}")
 if difference <= 1e-5:

@@ -14,14 +14,16 @@ from core.embeddings import (
 )
 from core.projection import pca_2d
 from core.text import tokenize, words_or_nothing
-from ui import linked, model
-from ui.charts import render, scatter, show_matrix, vector_bars
+from ui import model_cache, url_state
+from ui.charts import render, show_matrix
 from ui.export import literal, page_export
+from ui.navigation import STATIC
 from ui.present import section
 from ui.quiz import predict
+from ui.specs import scatter, vector_bars
 from ui.widgets import explain, page_header, show_code
 
-PAGE = "static"
+PAGE = STATIC.id
 TOY = toy_vocabulary()
 
 page_header(
@@ -34,7 +36,7 @@ page_header(
 
 # --- 1. one-hot vs dense -------------------------------------------------------------------
 section("1 · One-hot vs dense vectors")
-trio = linked.multiselect(
+trio = url_state.multiselect(
     st, "Words to compare", TOY.words, default=["dog", "cat", "table"], key=f"{PAGE}_trio", max_selections=8
 )
 if len(trio) >= 2:
@@ -82,7 +84,7 @@ table = st.data_editor(
 )
 vocab = Vocabulary(TOY.words, TOY.dimensions, torch.tensor(table.fillna(0.0).to_numpy(dtype="float32")))
 
-metric = linked.radio(
+metric = url_state.radio(
     st,
     "Similarity",
     ["cosine", "dot"],
@@ -91,7 +93,7 @@ metric = linked.radio(
     help="Dot product grows with the vectors' lengths; cosine only looks at their directions.",
 )
 similarity = cosine_similarity if metric == "cosine" else dot_similarity
-chosen = linked.multiselect(
+chosen = url_state.multiselect(
     st,
     "Words in the matrix and the map",
     vocab.words,
@@ -114,7 +116,7 @@ else:
     st.info("Pick at least two words for the matrix and the map.")
 
 st.subheader("Nearest neighbours")
-probe = linked.selectbox(st, "Word", vocab.words, index=vocab.words.index("bank"), key=f"{PAGE}_probe")
+probe = url_state.selectbox(st, "Word", vocab.words, index=vocab.words.index("bank"), key=f"{PAGE}_probe")
 neighbours = nearest_neighbours(vocab.vector(probe), vocab.vectors, vocab.words, k=6, exclude=(probe,), metric=metric)
 st.dataframe(
     pd.DataFrame(neighbours, columns=["neighbour", metric]).style.format({metric: "{:.3f}"}),
@@ -125,9 +127,9 @@ st.caption(f"*{probe}* sits between money words and water words: one vector has 
 
 st.subheader("Analogy: a − b + c")
 a_col, b_col, c_col = st.columns(3)
-a = linked.selectbox(a_col, "a", vocab.words, index=vocab.words.index("king"), key=f"{PAGE}_a")
-b = linked.selectbox(b_col, "− b", vocab.words, index=vocab.words.index("man"), key=f"{PAGE}_b")
-c = linked.selectbox(c_col, "+ c", vocab.words, index=vocab.words.index("woman"), key=f"{PAGE}_c")
+a = url_state.selectbox(a_col, "a", vocab.words, index=vocab.words.index("king"), key=f"{PAGE}_a")
+b = url_state.selectbox(b_col, "− b", vocab.words, index=vocab.words.index("man"), key=f"{PAGE}_b")
+c = url_state.selectbox(c_col, "+ c", vocab.words, index=vocab.words.index("woman"), key=f"{PAGE}_c")
 target, ranked = analogy(a, b, c, vocab)
 best = ranked[0][0]
 st.markdown(
@@ -153,14 +155,14 @@ render(
 
 # --- 3. the real table ----------------------------------------------------------------------
 section("3 · The real thing: MiniLM's input embedding table")
-encoder = model.encoder()
+encoder = model_cache.encoder()
 if encoder is not None:
     rows, d = encoder.static_table.shape
     st.markdown(
         f"The model's first layer is a lookup table of **{rows:,} × {d}** numbers: one row per "
         "WordPiece token, learned in training, with no names on its columns."
     )
-    words_text = linked.text_input(
+    words_text = url_state.text_input(
         st,
         "Words to compare",
         "king queen man woman dog cat table bank money river",
@@ -188,9 +190,9 @@ if encoder is not None:
             if split:
                 st.caption("Split into several WordPiece tokens (their rows averaged): " + ", ".join(split))
         with right:
-            probe = linked.selectbox(st, "Nearest neighbours of", real_words, key=f"{PAGE}_real_probe")
-            ranked = model.static_neighbours(encoder, probe, k=8)
-            vocabulary, _ = model.whole_words(encoder)
+            probe = url_state.selectbox(st, "Nearest neighbours of", real_words, key=f"{PAGE}_real_probe")
+            ranked = model_cache.static_neighbours(probe, k=8)
+            vocabulary, _ = model_cache.whole_words()
             st.dataframe(
                 pd.DataFrame(ranked, columns=[f"nearest of {len(vocabulary):,} whole words", "cosine"]).style.format(
                     {"cosine": "{:.3f}"}
@@ -201,13 +203,13 @@ if encoder is not None:
 
 # --- 4. the point ---------------------------------------------------------------------------
 section("4 · One word, one vector")
-first = linked.text_input(st, "Sentence 1", "I deposited money in the bank", key=f"{PAGE}_bank_1", max_chars=300)
-second = linked.text_input(st, "Sentence 2", "We sat on the river bank", key=f"{PAGE}_bank_2", max_chars=300)
+first = url_state.text_input(st, "Sentence 1", "I deposited money in the bank", key=f"{PAGE}_bank_1", max_chars=300)
+second = url_state.text_input(st, "Sentence 2", "We sat on the river bank", key=f"{PAGE}_bank_2", max_chars=300)
 shared = [w for w in dict.fromkeys(words_or_nothing(first)) if w in words_or_nothing(second)]
 if not shared:
     st.info("The two sentences need a word in common.")
 else:
-    word = linked.selectbox(
+    word = url_state.selectbox(
         st, "Shared word", shared, index=shared.index("bank") if "bank" in shared else 0, key=f"{PAGE}_shared"
     )
     toy_cos = float(cosine_similarity(vocab.vector(word)[None], vocab.vector(word)[None]))
@@ -221,7 +223,7 @@ else:
     cols = st.columns(2)
     cols[0].metric(f"Toy vectors: cosine of '{word}' in 1 and 2", f"{toy_cos:.4f}")
     if encoder is not None:
-        run_1, run_2 = model.run(encoder, first), model.run(encoder, second)
+        run_1, run_2 = model_cache.run(first), model_cache.run(second)
         pieces = encoder.word_pieces(word)
         if pieces and pieces[0] in run_1.tokens and pieces[0] in run_2.tokens:
             static_1 = run_1.static[run_1.tokens.index(pieces[0])]

@@ -16,14 +16,16 @@ from core.training import (
     make_batch,
     train,
 )
-from ui import linked, state
-from ui.charts import lines, render, show_matrix
+from ui import session, url_state
+from ui.charts import render, show_matrix
 from ui.export import page_export
+from ui.navigation import TRAIN
 from ui.present import section
 from ui.quiz import predict
+from ui.specs import lines
 from ui.widgets import explain, page_header, show_code
 
-PAGE = "train"
+PAGE = TRAIN.id
 
 page_header(
     "Train attention live",
@@ -37,7 +39,7 @@ st.markdown(
     "training adjusts the embeddings, W_q and W_k until *she* looks at the woman and *he* at the man."
 )
 section("The task")
-examples = make_batch(4, torch.Generator().manual_seed(state.seed()))
+examples = make_batch(4, torch.Generator().manual_seed(session.seed()))
 st.dataframe(
     pd.DataFrame(
         {
@@ -53,12 +55,12 @@ st.dataframe(
 
 section("Train it")
 controls = st.columns(3)
-learning_rate = linked.select_slider(
+learning_rate = url_state.select_slider(
     controls[0], "Learning rate", [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2], value=0.05, key=f"{PAGE}_lr"
 )
-steps = linked.slider(controls[1], "Training steps", 10, 400, 150, 10, key=f"{PAGE}_steps")
-d_k = linked.slider(controls[2], "d_k", 1, 32, 8, key=f"{PAGE}_d_k")
-config = TrainConfig(steps=steps, learning_rate=learning_rate, d_k=d_k, seed=state.seed())
+steps = url_state.slider(controls[1], "Training steps", 10, 400, 150, 10, key=f"{PAGE}_steps")
+d_k = url_state.slider(controls[2], "d_k", 1, 32, 8, key=f"{PAGE}_d_k")
+config = TrainConfig(steps=steps, learning_rate=learning_rate, d_k=d_k, seed=session.seed())
 
 if st.button("Train", type="primary", key=f"{PAGE}_train", icon=":material/play_arrow:"):
     progress = st.progress(0.0, text="Training…")
@@ -76,7 +78,7 @@ if st.button("Train", type="primary", key=f"{PAGE}_train", icon=":material/play_
                 target=curve,
             )
 
-    run = train(config, device=state.device(), on_step=on_step)
+    run = train(config, device=session.device(), on_step=on_step)
     st.session_state[f"{PAGE}_run"] = (config, run, evaluate(run.model))
     progress.empty()
     curve.empty()
@@ -112,7 +114,7 @@ def show_results(trained_config: TrainConfig, run: TrainingRun, held_out: Evalua
     render(lines(history, "step", "value", color="curve", points=False, title="Training curves"), key=f"{PAGE}_curves")
 
     section("Replay: the attention map while it learned")
-    index = linked.slider(
+    index = url_state.slider(
         st,
         "Snapshot",
         0,
@@ -148,7 +150,7 @@ def show_results(trained_config: TrainConfig, run: TrainingRun, held_out: Evalua
     st.caption("The outlined row is the pronoun: watch its weight move onto the noun it refers to.")
 
     section("Try your own sentence")
-    text = linked.text_input(
+    text = url_state.text_input(
         st,
         "Sentence with he or she",
         "the princess thanked the uncle that he was happy",

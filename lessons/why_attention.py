@@ -12,14 +12,16 @@ from core.recurrent import (
     make_recurrent,
 )
 from core.text import unique_labels
-from ui import linked, state
-from ui.charts import bars, lines, render, show_matrix, vector_bars
+from ui import session, url_state
+from ui.charts import render, show_matrix
 from ui.export import page_export
+from ui.navigation import WHY
 from ui.present import section
 from ui.quiz import predict
+from ui.specs import bars, lines, vector_bars
 from ui.widgets import explain, page_header, sentence_input, show_code
 
-PAGE = "why"
+PAGE = WHY.id
 TOY = toy_vocabulary()
 D_HIDDEN = 8
 
@@ -41,7 +43,7 @@ E = embed(tokens.words, TOY).vectors
 
 # --- 1. one step at a time ---------------------------------------------------------------------------
 section("1 · One word per step vs all pairs at once")
-kind = linked.radio(
+kind = url_state.radio(
     st,
     "Recurrent model",
     ["RNN", "LSTM"],
@@ -49,10 +51,10 @@ kind = linked.radio(
     key=f"{PAGE}_kind",
     help="Seeded torch.nn.RNN / torch.nn.LSTM, untrained (PyTorch's default random initialisation).",
 )
-rnn = make_recurrent(kind, E.shape[-1], D_HIDDEN, seed=state.seed())
+rnn = make_recurrent(kind, E.shape[-1], D_HIDDEN, seed=session.seed())
 states = hidden_states(rnn, E)
 step = (
-    linked.slider(
+    url_state.slider(
         st, "Step", 1, len(labels), len(labels), key=f"{PAGE}_step", help="How many words the recurrent model has read."
     )
     if len(labels) > 1
@@ -114,7 +116,7 @@ st.markdown(
     "between and shrinks at each; for attention it is one hop, whatever the distance (it only shares "
     "the last word's attention with the other n − 1 words)."
 )
-max_n = linked.slider(st, "Longest sequence", 8, 128, 64, 8, key=f"{PAGE}_max_n")
+max_n = url_state.slider(st, "Longest sequence", 8, 128, 64, 8, key=f"{PAGE}_max_n")
 
 
 @st.cache_data(max_entries=32, show_spinner="Differentiating through every step…")
@@ -127,7 +129,7 @@ def influence_table(max_n: int, seed: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-frame = influence_table(max_n, state.seed())
+frame = influence_table(max_n, session.seed())
 lengths = sorted(frame["distance n"].unique())
 last = frame[frame["distance n"] == lengths[-1]].set_index("model")["influence"]
 predict(

@@ -8,9 +8,9 @@ import torch
 from conftest import APP, app_test
 from streamlit.testing.v1 import AppTest
 
-from ui.charts import heatmap
 from ui.export import png_bytes, spec_table, svg_text
 from ui.navigation import LESSONS
+from ui.specs import heatmap
 
 
 def open_link(page: str, params: dict) -> AppTest:
@@ -22,12 +22,14 @@ def open_link(page: str, params: dict) -> AppTest:
 
 
 def sliders_moved(at: AppTest, limit: int = 3) -> dict:
-    """Move up to `limit` enabled sliders to their maximum; return {key: value}."""
+    """Move up to `limit` enabled sliders away from where they start (to their maximum, or their
+    minimum when they start at the maximum); return {key: value}."""
     moved = {}
     for key in [s.key for s in at.slider if s.key and not s.disabled][:limit]:
         widget = at.slider(key=key)
-        widget.set_value(widget.max).run()
-        moved[key] = widget.max
+        target = widget.max if widget.value != widget.max else widget.min
+        widget.set_value(target).run()
+        moved[key] = target
     return moved
 
 
@@ -101,7 +103,9 @@ def test_predictions_give_feedback_and_count():
 
 
 def test_chart_exports_decode():
-    spec = heatmap(torch.tensor([[0.7, 0.3], [0.2, 0.8]]), ["money", "bank"], ["money", "bank"], title="weights")
+    spec = heatmap(
+        torch.tensor([[0.7, 0.3], [0.2, 0.8]]), ["money", "bank"], ["money", "bank"], palette="viridis", title="weights"
+    )
     assert png_bytes(spec)[:8] == b"\x89PNG\r\n\x1a\n"
     svg = xml.dom.minidom.parseString(svg_text(spec))
     assert svg.documentElement.tagName == "svg"
@@ -136,3 +140,11 @@ def test_the_snippet_reproduces_the_page(page, prefix, outputs):
         )
         torch.testing.assert_close(ours.double(), torch.tensor(payload[name]).double(), atol=1e-4, rtol=1e-4)
     json.dumps(payload)  # the JSON download is valid
+
+
+def test_a_link_carries_changes_only_never_answers():
+    at = app_test("lessons/first_principles.py", timeout=120)
+    at.radio(key="fp_predict").set_value(at.radio(key="fp_predict").options[0]).run()
+    at.slider(key="fp_temperature").set_value(1.0).run()  # its default: left out of the link
+    assert not at.exception
+    assert not [key for key in at.query_params if "predict" in key or key == "fp_temperature"], dict(at.query_params)

@@ -106,7 +106,7 @@ def test_first_principles_sliders_and_sentence():
     no_exception(at)
     assert any("no words" in i.value for i in at.info)
     at.text_input(key="fp_sentence").set_value("word " * 100).run()
-    assert any("first 24 words" in w.value for w in at.warning)
+    assert any("first 64 words" in w.value for w in at.warning)
 
 
 # --- positional encoding ----------------------------------------------------------------------------

@@ -1,22 +1,19 @@
-"""Presenter mode: bigger type and charts, explanations folded, sections revealed one at a time."""
+"""Presenter mode: bigger type, explanations folded, sections revealed one at a time."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-PRESENTER = "presenter"
+from ui.session import presenting
+
 CURRENT_PAGE = "_current_page"
 SECTION_COUNT = "_section_count"
-# Constant CSS for projection; no user text ever reaches it.
+# Constant CSS for projection; no user text ever reaches it. Charts are not zoomed: they take their
+# column's width, so larger type alone keeps them inside the screen with their legends.
 PRESENTER_CSS = """<style>
 html { font-size: 20px; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
-[data-testid="stVegaLiteChart"] { zoom: 1.25; }
 </style>"""
-
-
-def presenting() -> bool:
-    return bool(st.session_state.get(PRESENTER, False))
 
 
 def _step_key() -> str:
@@ -24,7 +21,8 @@ def _step_key() -> str:
 
 
 def start_page(page_id: str) -> None:
-    """Called by app.py before each page runs: which page, and no sections seen yet."""
+    """Called by app.py before each page runs: which page, and no sections seen yet. Styled from the
+    first run of a `?presenter=1` link, before the sidebar toggle exists."""
     st.session_state[CURRENT_PAGE] = page_id
     st.session_state[SECTION_COUNT] = 0
     if presenting():

@@ -1,30 +1,57 @@
-"""Predict, then reveal: a question asked before the page shows the answer, scored live."""
+"""Predict, then reveal: a question asked before the page shows the answer, scored live.
+
+The answer is never drawn before the student answers or presses *Reveal* (a teacher presenting
+presses it for the room), and the choice is never kept in the URL: a shared link always starts
+unanswered.
+"""
 
 from __future__ import annotations
 
-import streamlit as st
+from collections.abc import Collection
 
-from ui import linked
+import streamlit as st
 
 PROGRESS = "quiz_progress"
 
 
-def predict(key: str, question: str, options: list[str], answer: str, explanation: str) -> bool:
-    """Ask; once answered, say whether it was right (the answer comes from the live numbers).
+def _reveal(key: str) -> None:
+    st.session_state[f"{key}_revealed"] = True
 
-    Returns True once the question has been answered, so a page can hold back its reveal.
+
+def predict(
+    key: str,
+    question: str,
+    options: list[str],
+    answer: str,
+    explanation: str,
+    *,
+    also_right: Collection[str] = (),
+    tie_note: str = "",
+) -> bool:
+    """Ask; once answered (or revealed), say whether it was right (the answer comes from the live
+    numbers). `also_right` lists options that count as right too (near-ties, stated in `tie_note`).
+
+    Returns True once the question has been answered or revealed: the page draws what answers
+    the question only then.
     """
     with st.container(border=True):
-        ask = linked.radio if len(options) <= 8 else linked.selectbox  # long lists fold into a menu
-        choice = ask(st, f"**Predict first:** {question}", options, index=None, key=key)
-        if choice is None:
-            st.caption("Answer to reveal what the computation says.")
+        ask = st.radio if len(options) <= 8 else st.selectbox  # long lists fold into a menu
+        choice = ask(f"**Predict first:** {question}", options, index=None, key=key)
+        revealed = st.session_state.get(f"{key}_revealed", False)
+        if choice is None and not revealed:
+            st.button("Reveal the answer", key=f"{key}_reveal", on_click=_reveal, args=(key,), type="tertiary")
+            st.caption("Answer first: what answers the question appears below once you have chosen.")
             return False
-        correct = choice == answer
+        if choice is None:
+            st.info(f"The answer: **{answer}**. {explanation}")
+            return True
+        correct = choice == answer or choice in also_right
         st.session_state.setdefault(PROGRESS, {})[key] = correct
-        (st.success if correct else st.error)(
-            ("Right. " if correct else f"Not quite: it is **{answer}**. ") + explanation
-        )
+        if correct:
+            verdict = "Right. " if choice == answer else f"Right: **{choice}** and **{answer}** are nearly tied. "
+            st.success(verdict + (tie_note + " " if choice != answer and tie_note else "") + explanation)
+        else:
+            st.error(f"Not quite: it is **{answer}**. {explanation}")
         return True
 
 

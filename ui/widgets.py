@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from typing import NamedTuple
 
 import streamlit as st
 
-from core.text import MAX_TOKENS, Tokens, tokenize
-from ui import linked
-from ui.present import presenting
-from ui.state import PAGE_SENTENCE_SUFFIX, shared_sentence
+from core.text import MAX_TOKENS, tokenize
+from ui import url_state
+from ui.session import presenting, shared_sentence
+from ui.sidebar import page_sentence_key
 
 
 def page_header(title: str, lead: str) -> None:
@@ -22,17 +23,23 @@ def _set_value(key: str, value) -> None:
     st.session_state[key] = value
 
 
+class Sentence(NamedTuple):
+    text: str  # as typed (what a model tokenises itself)
+    words: list[str]  # core.text.tokenize's words, at most max_tokens
+    truncated: bool  # words were left out
+
+
 def sentence_input(
     page: str, *, label: str = "Sentence", max_tokens: int = MAX_TOKENS, examples: tuple[str, ...] = ()
-) -> Tokens | None:
+) -> Sentence | None:
     """The page's sentence (starting from the sidebar's), split into words, with buttons that
     load example sentences.
 
     Shows a warning when words were cut off and a friendly note (returning None) when no
     word is left, so pages never see bad input.
     """
-    key = f"{page}{PAGE_SENTENCE_SUFFIX}"
-    text = linked.text_input(st, label, shared_sentence(), key=key, max_chars=2000)
+    key = page_sentence_key(page)
+    text = url_state.text_input(st, label, shared_sentence(), key=key, max_chars=2000)
     if examples:
         columns = st.columns(len(examples))
         for i, (column, example) in enumerate(zip(columns, examples)):
@@ -51,7 +58,7 @@ def sentence_input(
         return None
     if tokens.truncated:
         st.warning(f"This page uses the first {max_tokens} words only; the rest were left out.")
-    return tokens
+    return Sentence(text, tokens.words, tokens.truncated)
 
 
 def show_code(*functions: Callable, title: str = "Show the code this page runs") -> None:

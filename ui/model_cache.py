@@ -7,7 +7,7 @@ import torch
 
 from core.embeddings import nearest_neighbours
 from core.model import Encoder, EncoderRun, ModelLoadError, load_encoder
-from ui import state
+from ui import session
 
 
 @st.cache_resource(show_spinner="Loading all-MiniLM-L6-v2 (once per server, a few seconds)…", max_entries=2)
@@ -18,7 +18,7 @@ def _cached_encoder(name_or_path: str | None, device: str) -> Encoder:
 def encoder() -> Encoder | None:
     """The sidebar's model on the sidebar's device, or None after explaining what went wrong."""
     try:
-        return _cached_encoder(state.model_name(), str(state.device()))
+        return _cached_encoder(session.model_name(), str(session.device()))
     except ModelLoadError as error:
         st.error(
             f"{error}\n\nThe other pages work without it. Clear *Model settings* in the sidebar "
@@ -33,9 +33,9 @@ def _cached_whole_words(name_or_path: str | None, device: str) -> tuple[list[str
     return _cached_encoder(name_or_path, device).whole_word_rows()
 
 
-def whole_words(model: Encoder) -> tuple[list[str], torch.Tensor]:
-    """The model's whole-word static rows, computed once per server."""
-    return _cached_whole_words(state.model_name(), str(model.device))
+def whole_words() -> tuple[list[str], torch.Tensor]:
+    """The sidebar model's whole-word static rows, computed once per server."""
+    return _cached_whole_words(session.model_name(), str(session.device()))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -45,9 +45,9 @@ def _cached_static_neighbours(word: str, k: int, name_or_path: str | None, devic
     return nearest_neighbours(encoder.static_vector(word), rows, words, k=k, exclude=(word,))
 
 
-def static_neighbours(model: Encoder, word: str, k: int = 8) -> list[tuple[str, float]]:
+def static_neighbours(word: str, k: int = 8) -> list[tuple[str, float]]:
     """The k whole words whose input-table rows are closest (cosine) to `word`'s."""
-    return _cached_static_neighbours(word, k, state.model_name(), str(model.device))
+    return _cached_static_neighbours(word, k, session.model_name(), str(session.device()))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -55,9 +55,9 @@ def _cached_run(text: str, name_or_path: str | None, device: str) -> EncoderRun:
     return _cached_encoder(name_or_path, device).run(text)
 
 
-def run(model: Encoder, text: str) -> EncoderRun:
-    """The model's numbers for one text, cached per (text, model, device)."""
-    return _cached_run(text, state.model_name(), str(model.device))
+def run(text: str) -> EncoderRun:
+    """The sidebar model's numbers for one text, cached per (text, model, device)."""
+    return _cached_run(text, session.model_name(), str(session.device()))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -65,6 +65,6 @@ def _cached_rebuild(text: str, layer: int, head: int, name_or_path: str | None, 
     return _cached_encoder(name_or_path, device).rebuild_head(text, layer, head)
 
 
-def rebuild_head(model: Encoder, text: str, layer: int, head: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(ours, theirs) for one head, cached per (text, layer, head)."""
-    return _cached_rebuild(text, layer, head, state.model_name(), str(model.device))
+def rebuild_head(text: str, layer: int, head: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(ours, theirs) for one head of the sidebar model, cached per (text, layer, head)."""
+    return _cached_rebuild(text, layer, head, session.model_name(), str(session.device()))

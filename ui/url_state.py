@@ -1,9 +1,15 @@
 """Widgets whose values live in the URL, so a link opens exactly the same view.
 
-Use like the Streamlit widget, with the container first: linked.slider(st, "d_k", 1, 64, 4, key="qkv_d_k")
-or linked.slider(columns[0], ...). Before the widget is first drawn in a session, a value from the
-URL (checked against the widget's own range or options) becomes its starting value; after it is
-drawn, its value is written back to the URL. Bad values are ignored with a small notice.
+Use like the Streamlit widget, with the container first: url_state.slider(st, "d_k", 1, 64, 4, key="qkv_d_k")
+or url_state.slider(columns[0], ...). Before the widget is first drawn in a session, a value from the
+URL (checked against the widget's own range or options) becomes its starting value; after each run
+its value is written back to the URL, or removed from it when it equals the widget's default, so a
+link carries only what was changed. A bad value falls back to the default with a plain-words notice.
+
+Why not Streamlit's own `bind="query-params"`: its URL updates happen in the browser, so neither
+`st.query_params` (the "Share this view" link) nor `AppTest` (the link round-trip tests) see them,
+and it drops a bad value silently where a student should be told why the link did not apply.
+Predict-first questions are never URL widgets (a shared link must not carry an answer).
 """
 
 from __future__ import annotations
@@ -25,11 +31,17 @@ def _number(params: dict) -> Callable[[str], Any]:
     kind = float if any(isinstance(v, float) for v in (low, high, params.get("value"), params.get("step"))) else int
 
     def parse(raw: str):
-        value = kind(float(raw)) if kind is int and float(raw).is_integer() else kind(raw)
-        if isinstance(value, float) and not math.isfinite(value):
+        try:
+            number = float(raw)
+        except ValueError:
+            raise ValueError("not a number") from None
+        if not math.isfinite(number):
             raise ValueError("not a finite number")
+        if kind is int and not number.is_integer():
+            raise ValueError("not a whole number")
+        value = kind(number)
         if (low is not None and value < low) or (high is not None and value > high):
-            raise ValueError(f"outside {low}..{high}")
+            raise ValueError(f"outside {low} to {high}")
         return value
 
     return parse
@@ -42,7 +54,7 @@ def _option(params: dict) -> Callable[[str], Any]:
         for option in options:
             if str(option) == raw:
                 return option
-        raise ValueError("not one of the options")
+        raise ValueError("not one of the choices")
 
     return parse
 
@@ -51,9 +63,12 @@ def _options(params: dict) -> Callable[[str], Any]:
     one = _option(params)
 
     def parse(raw: str):
-        values = json.loads(raw)
+        try:
+            values = json.loads(raw)
+        except json.JSONDecodeError:
+            raise ValueError("not a list of choices") from None
         if not isinstance(values, list) or len(values) > len(params.get("options") or []):
-            raise ValueError("not a list of options")
+            raise ValueError("not a list of choices")
         return [one(str(v)) for v in values]
 
     return parse
@@ -65,7 +80,7 @@ def _flag(params: dict) -> Callable[[str], Any]:
             return True
         if raw.lower() in ("0", "false"):
             return False
-        raise ValueError("not on/off")
+        raise ValueError("not on or off")
 
     return parse
 
@@ -96,6 +111,25 @@ PARSERS = {
 }
 
 
+def default_value(kind: str, params: dict) -> Any:
+    """The value the widget shows when nothing was chosen: what a link leaves out."""
+    options = list(params.get("options") or [])
+    if kind in ("slider", "number_input"):
+        return params.get("value", params.get("min_value"))
+    if kind == "select_slider":
+        return params.get("value", options[0] if options else None)
+    if kind in ("selectbox", "radio"):
+        index = params.get("index", 0)
+        return options[index] if index is not None and options else None
+    if kind in ("toggle", "checkbox"):
+        return params.get("value", False)
+    if kind in ("text_input", "text_area"):
+        return params.get("value", "")
+    if kind == "multiselect":
+        return list(params.get("default") or [])
+    return params.get("default")
+
+
 def _encode(value: Any) -> str | None:
     if value is None:
         return None
@@ -110,16 +144,17 @@ def restore(key: str, parse: Callable[[str], Any]) -> None:
     """Start the widget `key` from the URL's value, once per session, if that value is valid."""
     if key in st.session_state or key not in st.query_params:
         return
-    raw = st.query_params[key]
     try:
-        st.session_state[key] = parse(raw)
-    except (ValueError, TypeError, json.JSONDecodeError) as reason:
+        st.session_state[key] = parse(st.query_params[key])
+    except (ValueError, TypeError) as reason:
         st.session_state.setdefault(NOTICES, []).append(f"{key}: {reason}")
+        del st.query_params[key]
 
 
-def publish(key: str, value: Any) -> None:
+def publish(key: str, value: Any, default: Any) -> None:
+    """Write the value to the URL, or take it out when it is the default."""
     encoded = _encode(value)
-    if encoded is None:
+    if encoded is None or encoded == _encode(default):
         st.query_params.pop(key, None)
     elif st.query_params.get(key) != encoded:
         st.query_params[key] = encoded
@@ -139,7 +174,7 @@ def _linked(kind: str):
         key = params["key"]
         restore(key, PARSERS[kind](params))
         value = getattr(where, kind)(*args, **kwargs)
-        publish(key, value)
+        publish(key, value, default_value(kind, params))
         return value
 
     widget.__name__ = kind

@@ -1,0 +1,106 @@
+"""The sidebar every page shares: sentence, device, seed, presenter mode, colours, model."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from core.device import available_devices
+from ui import session, url_state
+from ui.present import sidebar_controls
+
+PAGE_SENTENCE_SUFFIX = "_sentence"
+
+
+def page_sentence_key(page: str) -> str:
+    """The session key of a page's own sentence box (owned by ui.widgets.sentence_input)."""
+    return f"{page}{PAGE_SENTENCE_SUFFIX}"
+
+
+def _reset_page_sentences() -> None:
+    """A new shared sentence replaces what each page had typed, so every page follows it."""
+    for key in [k for k in st.session_state if str(k).endswith(PAGE_SENTENCE_SUFFIX)]:
+        if key != session.SHARED_SENTENCE:
+            del st.session_state[key]
+    for key in [k for k in st.query_params if k.endswith(PAGE_SENTENCE_SUFFIX) and k != session.SHARED_SENTENCE]:
+        del st.query_params[key]
+
+
+def shared_sidebar() -> None:
+    """Draw the sidebar every page shares. Call once per run, from app.py."""
+    with st.sidebar:
+        url_state.text_area(
+            st,
+            "Sentence (shared by every page)",
+            session.DEFAULT_SENTENCE,
+            key=session.SHARED_SENTENCE,
+            height=80,
+            max_chars=2000,
+            on_change=_reset_page_sentences,
+            help="Each page starts from this sentence; you can still edit it on the page. "
+            "Press Ctrl+Enter (or click outside the box) to apply it.",
+        )
+        url_state.toggle(
+            st,
+            "Presenter mode",
+            key=session.PRESENTER,
+            help="For a projector: larger type, explanations folded, and each page's sections revealed one at a time.",
+        )
+        sidebar_controls()
+        url_state.segmented_control(
+            st,
+            "Attention colours",
+            session.ATTENTION_SCALES,
+            default=session.ATTENTION_SCALES[0],
+            key=session.ATTENTION_COLOURS,
+            help="0 to 1: the same scale for every map. Each row stretched: every row coloured relative to its "
+            "own largest weight, so small weights become visible (the numbers stay the real weights).",
+        )
+        with st.expander("Settings"):
+            url_state.selectbox(
+                st,
+                "Device",
+                ["auto", *available_devices()],
+                key=session.DEVICE,
+                help="Where tensors are computed. auto picks cuda, then mps, then cpu.",
+            )
+            url_state.number_input(
+                st,
+                "Random seed",
+                min_value=0,
+                max_value=2**31 - 1,
+                value=0,
+                step=1,
+                key=session.SEED,
+                help="Seeds every random matrix, so a result can be reproduced exactly.",
+            )
+            url_state.selectbox(
+                st,
+                "Colour palette",
+                session.SEQUENTIAL_PALETTES,
+                key=session.PALETTE,
+                help="viridis and cividis stay readable with colour-blindness and in greyscale.",
+            )
+            url_state.text_input(
+                st,
+                "Model (name or folder)",
+                "",
+                key=session.MODEL_NAME,
+                placeholder="bundled all-MiniLM-L6-v2",
+                help="Leave empty for the bundled MiniLM. Another BERT-style "
+                "sentence-transformers model works if its files are on this machine.",
+            )
+        share_link()
+
+
+def share_link() -> None:
+    """The address of exactly this view, to copy (every changed control's value is in it)."""
+    with st.popover("Share this view", icon=":material/link:", width="stretch"):
+        base = (st.context.url or "").split("?")[0]
+        query = urlencode({k: st.query_params[k] for k in st.query_params})
+        st.code(f"{base}?{query}" if query else base, language=None, wrap_lines=True)
+        st.caption(
+            "Opening this link shows the same page with the same sentence, sliders and switches "
+            "(answers to the questions are never in a link)."
+        )

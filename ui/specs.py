@@ -1,0 +1,345 @@
+"""Chart specs: pure functions from numbers to Vega-Lite dicts (no Streamlit, no session state).
+
+Charts are Vega-Lite specs, the grammar Altair writes, built as plain dicts because building and
+validating Altair objects took most of a rerun's time, and every slider move redraws them.
+tests/test_specs.py validates every builder's output against the Vega-Lite v6 schema.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import torch
+
+from core.tensors import to_numpy
+
+CATEGORY_SCHEME = "tableau10"
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+MAX_LABELLED = 64  # token axes keep every label up to this many tokens (a row step of 16 px fits them)
+
+
+def chart_spec(data: pd.DataFrame | list[dict], title: str = "", **body) -> dict:
+    """A top-level Vega-Lite spec with the data inlined (NaN written as null)."""
+    records = data if isinstance(data, list) else data.astype(object).where(data.notna(), None).to_dict("records")
+    return {"$schema": SCHEMA, "title": title, "data": {"values": records}, **body}
+
+
+def _cells(values: np.ndarray, rows: list[str], cols: list[str], fmt: str, written: bool, stretch: bool) -> list[dict]:
+    """One record per cell; masked (−∞) cells get no colour. `text` (written in the cell) only when the
+    cells are big enough; `shade` (the cell over its row's largest weight) only for stretched rows."""
+    finite = np.where(np.isfinite(values), values, np.nan)
+    row_max = np.nanmax(np.abs(finite), axis=1, initial=0.0) if stretch else None
+
+    def cell(i: int, r: str, c: str, v: float) -> dict:
+        record = {"row": r, "col": c, "value": round(v, 5) if math.isfinite(v) else None}
+        if written:
+            record["text"] = format(v, fmt) if math.isfinite(v) else ("−∞" if v < 0 else "∞")
+        if stretch:
+            record["shade"] = round(v / row_max[i], 4) if math.isfinite(v) and row_max[i] > 0 else None
+        return record
+
+    return [
+        cell(i, r, c, v)
+        for i, (r, row_values) in enumerate(zip(rows, values.tolist(), strict=True))
+        for c, v in zip(cols, row_values, strict=True)
+    ]
+
+
+def row_step(n_rows: int) -> int:
+    """Pixels per row: big cells for a few tokens, never below a readable 16 px for long sentences."""
+    return int(np.clip(300 / max(n_rows, 1), 16, 44))
+
+
+def heatmap(
+    matrix: torch.Tensor | np.ndarray,
+    rows: list[str],
+    cols: list[str],
+    *,
+    palette: str,
+    title: str = "",
+    row_title: str = "",
+    col_title: str = "",
+    value_title: str = "value",
+    fmt: str = ".2f",
+    overlay: bool = True,
+    highlight_row: str | None = None,
+    domain: tuple[float, float] | None = None,
+    stretch_rows: bool = False,
+) -> dict:
+    """An n×m matrix as coloured cells with labels on both axes, the value on hover and, when the
+    cells are big enough, written in each cell.
+
+    Width: the column it is drawn in ("container"); height: a step per row from the number of rows,
+    so a 40-token map grows tall enough for every label instead of shrinking. Every token label is
+    drawn up to MAX_LABELLED columns; numbered columns (dimensions) are thinned by Vega instead.
+    `stretch_rows` colours each row relative to its own largest value (small weights visible) while
+    the tooltip and the written numbers stay the real values.
+    """
+    values = to_numpy(matrix) if isinstance(matrix, torch.Tensor) else np.asarray(matrix, dtype=float)
+    step = row_step(len(rows))
+    written = overlay and len(cols) <= 8 and step >= 24
+    grid = _cells(values, rows, cols, fmt, written, stretch_rows)
+    numbered = all(str(c).isdigit() for c in cols)
+    encoding = {
+        "x": {
+            "field": "col",
+            "type": "nominal",
+            "sort": cols,
+            "title": col_title,
+            "axis": {
+                "labelAngle": -90 if len(cols) > 10 else -45,
+                "labelLimit": 110,
+                "labelOverlap": "greedy" if numbered or len(cols) > MAX_LABELLED else False,
+            },
+        },
+        "y": {
+            "field": "row",
+            "type": "nominal",
+            "sort": rows,
+            "title": row_title,
+            "axis": {"labelLimit": 110, "labelOverlap": "greedy" if len(rows) > MAX_LABELLED else False},
+        },
+    }
+    colour_field, colour_title = ("shade", "share of the row's largest") if stretch_rows else ("value", value_title)
+    scale = {"scheme": palette, **({"domain": [0, 1]} if stretch_rows else {"domain": list(domain)} if domain else {})}
+    tooltip_value = (
+        {"field": "text", "title": value_title}
+        if written
+        else {"field": "value", "type": "quantitative", "format": fmt, "title": value_title}
+    )
+    layers = [
+        {
+            "mark": {"type": "rect", "stroke": "white", "strokeWidth": 0.5 if len(cols) <= 48 else 0},
+            "encoding": {
+                **encoding,
+                "color": {
+                    "field": colour_field,
+                    "type": "quantitative",
+                    "scale": scale,
+                    "title": colour_title,
+                    "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 140},
+                },
+                "tooltip": [
+                    {"field": "row", "title": row_title or "row"},
+                    {"field": "col", "title": col_title or "column"},
+                    tooltip_value,
+                ],
+            },
+        }
+    ]
+    if written:
+        shades = [r[colour_field] for r in grid if r.get(colour_field) is not None]
+        if stretch_rows or domain:
+            low, high = (0, 1) if stretch_rows else domain
+        else:
+            low, high = min(shades, default=0), max(shades, default=0)
+        mid = (low + high) / 2
+        layers.append(
+            {
+                "mark": {"type": "text", "fontSize": 11},
+                "encoding": {
+                    **encoding,
+                    "text": {"field": "text"},
+                    "color": {
+                        "condition": {"test": f"datum.{colour_field} > {mid!r}", "value": "black"},
+                        "value": "white",
+                    },
+                },
+            }
+        )
+    if highlight_row is not None:
+        layers.append(
+            {
+                "transform": [{"filter": {"field": "row", "equal": highlight_row}}],
+                "mark": {"type": "rect", "fill": None, "stroke": "#e4572e", "strokeWidth": 2.5},
+                "encoding": encoding,
+            }
+        )
+    return chart_spec(grid, title, width="container", height={"step": step}, layer=layers)
+
+
+def _category_colour(field: str, sort: list[str] | None = None, legend: bool = True) -> dict:
+    return {
+        "field": field,
+        "type": "nominal",
+        "scale": {"scheme": CATEGORY_SCHEME},
+        "title": None,
+        **({"sort": sort} if sort else {}),
+        **({} if legend else {"legend": None}),
+    }
+
+
+def vector_bars(
+    vectors: dict[str, torch.Tensor], dimensions: list[str], *, title: str = "", value_title: str = "value"
+) -> dict:
+    """Vectors side by side, one bar per named dimension, one colour per vector."""
+    frame = pd.DataFrame(
+        [(name, dim, float(v)) for name, vec in vectors.items() for dim, v in zip(dimensions, to_numpy(vec))],
+        columns=["vector", "dimension", "value"],
+    )
+    return chart_spec(
+        frame,
+        title,
+        mark="bar",
+        height={"step": max(6, 28 // max(len(vectors), 1))},
+        encoding={
+            "y": {"field": "dimension", "type": "nominal", "sort": list(dimensions), "title": None},
+            "x": {"field": "value", "type": "quantitative", "title": value_title},
+            "yOffset": {"field": "vector", "type": "nominal", "sort": list(vectors)},
+            "color": _category_colour("vector", sort=list(vectors)),
+            "tooltip": [
+                {"field": "vector"},
+                {"field": "dimension"},
+                {"field": "value", "type": "quantitative", "format": ".3f"},
+            ],
+        },
+    )
+
+
+def scatter(
+    coords: torch.Tensor | np.ndarray,
+    labels: list[str],
+    *,
+    groups: list[str] | None = None,
+    title: str = "",
+    x_title: str = "component 1",
+    y_title: str = "component 2",
+    connect: bool = False,
+) -> dict:
+    """Labelled points in 2-D (optionally joined in order within each group)."""
+    xy = to_numpy(coords) if isinstance(coords, torch.Tensor) else np.asarray(coords)
+    frame = pd.DataFrame(
+        {
+            "x": xy[:, 0],
+            "y": xy[:, 1],
+            "label": labels,
+            "group": groups if groups is not None else ["words"] * len(labels),
+            "order": range(len(labels)),
+        }
+    )
+    encoding = {
+        "x": {"field": "x", "type": "quantitative", "title": x_title, "scale": {"zero": False}},
+        "y": {"field": "y", "type": "quantitative", "title": y_title, "scale": {"zero": False}},
+        "color": _category_colour("group", legend=groups is not None),
+    }
+    layers = [
+        {
+            "mark": {"type": "circle", "size": 90},
+            "encoding": {
+                **encoding,
+                "tooltip": [
+                    {"field": "label"},
+                    {"field": "group"},
+                    {"field": "x", "type": "quantitative", "format": ".3f"},
+                    {"field": "y", "type": "quantitative", "format": ".3f"},
+                ],
+            },
+        },
+        {
+            "mark": {"type": "text", "align": "left", "dx": 7, "dy": -7, "fontSize": 12},
+            "encoding": {**encoding, "text": {"field": "label"}},
+        },
+    ]
+    if connect:
+        layers.insert(
+            0,
+            {
+                "mark": {"type": "line", "opacity": 0.5},
+                "encoding": {
+                    **encoding,
+                    "order": {"field": "order", "type": "quantitative"},
+                    "detail": {"field": "group"},
+                },
+            },
+        )
+    return chart_spec(frame, title, height=380, layer=layers)
+
+
+def lines(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    color: str | None = None,
+    title: str = "",
+    x_title: str | None = None,
+    y_title: str | None = None,
+    log_x: bool = False,
+    log_y: bool = False,
+    points: bool = True,
+) -> dict:
+    """y against x, one line per `color` group, optional log axes."""
+    encoding = {
+        "x": {
+            "field": x,
+            "type": "quantitative",
+            "title": x_title or x,
+            "scale": {"type": "log" if log_x else "linear"},
+        },
+        "y": {
+            "field": y,
+            "type": "quantitative",
+            "title": y_title or y,
+            "scale": {"type": "log" if log_y else "linear", "zero": False},
+        },
+        "tooltip": [{"field": c} for c in frame.columns],
+    }
+    if color:
+        encoding["color"] = _category_colour(color)
+    return chart_spec(frame, title, height=320, mark={"type": "line", "point": points}, encoding=encoding)
+
+
+def bars(
+    frame: pd.DataFrame,
+    category: str,
+    value: str,
+    *,
+    title: str = "",
+    sort: list[str] | None = None,
+    value_title: str | None = None,
+    highlight: str | None = None,
+) -> dict:
+    """One horizontal bar per category (optionally one highlighted)."""
+    colour = (
+        {"value": "#2a6f97"}
+        if highlight is None
+        else {"condition": {"test": {"field": category, "equal": highlight}, "value": "#e4572e"}, "value": "#2a6f97"}
+    )
+    return chart_spec(
+        frame,
+        title,
+        mark="bar",
+        height={"step": 18},
+        padding={"left": 12, "right": 5},
+        encoding={
+            "y": {
+                "field": category,
+                "type": "nominal",
+                "sort": sort or "-x",
+                "title": None,
+                "axis": {"labelOverlap": False},
+            },
+            "x": {"field": value, "type": "quantitative", "title": value_title or value},
+            "color": colour,
+            "tooltip": [{"field": category}, {"field": value, "type": "quantitative", "format": ".3f"}],
+        },
+    )
+
+
+def column_blocks(n_columns: int, group_of: list[str], *, title: str = "", x_title: str = "column") -> dict:
+    """One coloured cell per column, coloured by the group (head) that owns it."""
+    frame = pd.DataFrame({"column": range(n_columns), "head": group_of})
+    return chart_spec(
+        frame,
+        title,
+        mark="rect",
+        height=40,
+        width={"step": max(8, 480 // n_columns)},
+        encoding={
+            "x": {"field": "column", "type": "ordinal", "title": x_title},
+            "color": _category_colour("head", sort=list(dict.fromkeys(group_of))),
+            "tooltip": [{"field": "column"}, {"field": "head"}],
+        },
+    )
