@@ -144,7 +144,8 @@ def test_the_snippet_reproduces_the_page(page, prefix, outputs):
 
 def test_a_link_carries_changes_only_never_answers():
     at = app_test("lessons/first_principles.py", timeout=120)
-    at.radio(key="fp_predict").set_value(at.radio(key="fp_predict").options[0]).run()
+    question = next(w for w in [*at.radio, *at.selectbox] if w.key == "fp_predict")
+    question.set_value(question.options[0]).run()
     at.slider(key="fp_temperature").set_value(1.0).run()  # its default: left out of the link
     assert not at.exception
     assert not [key for key in at.query_params if "predict" in key or key == "fp_temperature"], dict(at.query_params)
