@@ -31,43 +31,29 @@ def spec_table(spec: dict) -> pd.DataFrame:
 
 
 def chart_downloads(spec: dict, *, key: str, table: pd.DataFrame | None = None, where=st) -> None:
-    """A small menu under a chart: PNG, SVG, and its data as CSV."""
+    """A small menu under a chart: PNG, SVG, and its data as CSV. Its buttons are built only while
+    the menu is open (opening it reruns the page), so an ordinary rerun sends one widget, not four."""
     name = key.removesuffix("_chart")
-    with where.popover(
+    menu = where.popover(
         "Download",
         icon=":material/download:",
         type="tertiary",
         key=f"{key}_downloads",
         help="This chart as PNG or SVG, and its numbers as CSV.",
-    ):
-        st.download_button(
-            "PNG image",
-            data=lambda: png_bytes(spec),
-            file_name=f"{name}.png",
-            mime="image/png",
-            key=f"{key}_png",
-            on_click="ignore",
-            icon=":material/image:",
-        )
-        st.download_button(
-            "SVG image",
-            data=lambda: svg_text(spec),
-            file_name=f"{name}.svg",
-            mime="image/svg+xml",
-            key=f"{key}_svg",
-            on_click="ignore",
-            icon=":material/draw:",
-        )
-        csv = (lambda: table.to_csv()) if table is not None else (lambda: spec_table(spec).to_csv(index=False))
-        st.download_button(
-            "Data (CSV)",
-            data=csv,
-            file_name=f"{name}.csv",
-            mime="text/csv",
-            key=f"{key}_csv",
-            on_click="ignore",
-            icon=":material/table:",
-        )
+        on_change="rerun",
+    )
+    if not menu.open:
+        return
+    csv = (lambda: table.to_csv()) if table is not None else (lambda: spec_table(spec).to_csv(index=False))
+    downloads = (
+        ("PNG image", lambda: png_bytes(spec), "png", "image/png", ":material/image:"),
+        ("SVG image", lambda: svg_text(spec), "svg", "image/svg+xml", ":material/draw:"),
+        ("Data (CSV)", csv, "csv", "text/csv", ":material/table:"),
+    )
+    with menu:
+        for label, data, suffix, mime, icon in downloads:
+            st.download_button(label, data=data, file_name=f"{name}.{suffix}", mime=mime, key=f"{key}_{suffix}",
+                               on_click="ignore", icon=icon)  # fmt: skip
 
 
 def _plain(value: Any) -> Any:
