@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import NamedTuple
 
 import torch
@@ -10,7 +9,7 @@ import torch
 from core.attention import scaled_dot_product_attention
 from core.device import pick_device
 
-MAX_MODEL_TOKENS = 128  # WordPiece tokens per sentence, [CLS] and [SEP] included
+MAX_MODEL_TOKENS = 256  # WordPiece tokens per sentence, [CLS] and [SEP] included (MiniLM's max_seq_length)
 MAX_CHARS = 20_000  # text beyond this is never tokenised (a 1 MB paste stays fast)
 BUNDLED = "all-MiniLM-L6-v2 (bundled)"
 
@@ -37,9 +36,9 @@ def load_encoder(name_or_path: str | None = None, device: torch.device | str | N
     """Load a sentence-transformers / BERT-style model offline: the bundled MiniLM by default.
 
     Raises ModelLoadError with a readable reason when it cannot be loaded (missing or broken
-    files, a hub name that is not cached, no network).
+    files, a hub name that is not cached, no network). Staying offline is the caller's choice:
+    app.py, the Makefile and tests/conftest.py set HF_HUB_OFFLINE=1 before loading.
     """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     device = pick_device(str(device) if device is not None else None)
     try:
         path = name_or_path or bundled_model_path()
