@@ -57,8 +57,9 @@ def role_scores(
     "broad" is measured by entropy, but put on the same scale as a share: mean of exp(H_i) / n,
     the fraction of the sentence row i effectively spreads over (1 when uniform, 1/n when it
     looks at one token; a row spread evenly over k tokens scores k/n). The plain normalised
-    entropy H_i / log n (see normalised_entropy) would rate a row with half its weight on one token
-    at about 0.7 and let "broad" beat a head that is half "previous token".
+    entropy H_i / log n (see normalised_entropy) would rate a row of 15 tokens with half its weight
+    on one token and the rest spread evenly at 0.74 (exp(H)/n: 0.50), and let "broad" beat a head
+    that is half "previous token".
     """
     n = attentions.shape[-1]
     zero = attentions.new_zeros(attentions.shape[:-2])
