@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import os
-from typing import NamedTuple
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Literal, NamedTuple
 
 import torch
 
 from core.attention import scaled_dot_product_attention
 from core.device import pick_device
 
-MAX_MODEL_TOKENS = 128  # WordPiece tokens per sentence, [CLS] and [SEP] included
+MAX_MODEL_TOKENS = 256  # WordPiece tokens per sentence, [CLS] and [SEP] included (MiniLM's max_seq_length)
 MAX_CHARS = 20_000  # text beyond this is never tokenised (a 1 MB paste stays fast)
 BUNDLED = "all-MiniLM-L6-v2 (bundled)"
+
+Head = tuple[int, int]  # (layer, head), both counted from 0
+AblationMode = Literal["zero", "mean"]
 
 
 class ModelLoadError(RuntimeError):
@@ -37,9 +41,9 @@ def load_encoder(name_or_path: str | None = None, device: torch.device | str | N
     """Load a sentence-transformers / BERT-style model offline: the bundled MiniLM by default.
 
     Raises ModelLoadError with a readable reason when it cannot be loaded (missing or broken
-    files, a hub name that is not cached, no network).
+    files, a hub name that is not cached, no network). Staying offline is the caller's choice:
+    app.py, the Makefile and tests/conftest.py set HF_HUB_OFFLINE=1 before loading.
     """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     device = pick_device(str(device) if device is not None else None)
     try:
         path = name_or_path or bundled_model_path()
@@ -49,6 +53,35 @@ def load_encoder(name_or_path: str | None = None, device: torch.device | str | N
         return Encoder(model, name=name_or_path or BUNDLED)
     except Exception as error:  # any failure to load is reported the same way, with its cause
         raise ModelLoadError(f"Could not load the model {name_or_path or BUNDLED!r} offline: {error}") from error
+
+
+def ablate_context(
+    context: torch.Tensor, heads: Iterable[int], d_head: int, mode: AblationMode = "zero"
+) -> torch.Tensor:
+    """Silence some heads in the concatenated head outputs that enter the output projection W_o.
+
+    context: (..., n, heads * d_head); head h owns columns h*d_head .. (h+1)*d_head - 1.
+    "zero": those columns become 0, so W_o adds only its bias for them.
+    "mean": each column is replaced by its mean over the n tokens: the head still adds its average
+    output on this sentence, but no longer says which token gets what.
+    Returns a new tensor of the same shape.
+    """
+    if mode not in ("zero", "mean"):
+        raise ValueError(f"mode must be 'zero' or 'mean', got {mode!r}")
+    context = context.clone()
+    for head in heads:
+        block = context[..., head * d_head : (head + 1) * d_head]
+        block.copy_(torch.zeros_like(block) if mode == "zero" else block.mean(-2, keepdim=True).expand_as(block))
+    return context
+
+
+def mean_pooling(token_embeddings: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """(..., n, d) -> (..., d): the average of the token vectors where mask (..., n) is 1
+    (every token, [CLS] and [SEP] included, when mask is None): sentence-transformers' mean pooling."""
+    if mask is None:
+        return token_embeddings.mean(-2)
+    mask = mask.to(token_embeddings.dtype).unsqueeze(-1)
+    return (token_embeddings * mask).sum(-2) / mask.sum(-2).clamp_min(1e-9)
 
 
 class Encoder:
@@ -66,6 +99,10 @@ class Encoder:
         )
         if not hasattr(self.bert, "encoder") or not hasattr(self.bert.encoder, "layer"):
             raise ModelLoadError(f"{name!r} is not a BERT-style encoder; its heads cannot be rebuilt")
+        # what sentence-transformers does after the transformer (MiniLM: Pooling(mean), then Normalize)
+        later = list(sentence_model)[1:]
+        self.pooling = next((str(m.pooling_mode) for m in later if hasattr(m, "pooling_mode")), "none")
+        self.normalises = any(type(m).__name__ == "Normalize" for m in later)
 
     @property
     def device(self) -> torch.device:
@@ -98,16 +135,57 @@ class Encoder:
 
     def _encode(self, text: str) -> tuple[dict, bool]:
         text = text[:MAX_CHARS]
-        n_pieces = len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+        # count the pieces only as far as needed to know whether they fit (and without the
+        # tokenizer's "longer than the maximum" warning)
+        pieces = self.tokenizer(text, add_special_tokens=False, truncation=True, max_length=MAX_MODEL_TOKENS - 1)
+        n_pieces = len(pieces["input_ids"])
         if n_pieces == 0:
             raise ValueError("There are no tokens in this input: type a sentence with at least one word.")
         encoded = self.tokenizer(text, truncation=True, max_length=MAX_MODEL_TOKENS, return_tensors="pt")
         return encoded.to(self.device), n_pieces > MAX_MODEL_TOKENS - 2
 
+    @property
+    def d_head(self) -> int:
+        return self.d_model // self.n_heads
+
+    def _check_heads(self, heads: Iterable[Head]) -> frozenset[Head]:
+        heads = frozenset((int(layer), int(head)) for layer, head in heads)
+        for layer, head in heads:
+            if not (0 <= layer < self.n_layers and 0 <= head < self.n_heads):
+                raise ValueError(
+                    f"no head ({layer}, {head}): layers 0..{self.n_layers - 1}, heads 0..{self.n_heads - 1}"
+                )
+        return heads
+
+    @contextmanager
+    def ablating(self, heads: Iterable[Head], mode: AblationMode = "zero") -> Iterator[None]:
+        """Within the block, the chosen (layer, head)s are silenced (see ablate_context): a forward
+        pre-hook on each layer's attention output projection edits its input. Hooks go in `finally`."""
+        heads = self._check_heads(heads)
+        if mode not in ("zero", "mean"):
+            raise ValueError(f"mode must be 'zero' or 'mean', got {mode!r}")
+        by_layer: dict[int, list[int]] = {}
+        for layer, head in sorted(heads):
+            by_layer.setdefault(layer, []).append(head)
+        handles = []
+        try:
+            for layer, chosen in by_layer.items():
+
+                def hook(module, args, chosen=chosen):
+                    return (ablate_context(args[0], chosen, self.d_head, mode), *args[1:])
+
+                dense = self.bert.encoder.layer[layer].attention.output.dense
+                handles.append(dense.register_forward_pre_hook(hook))
+            yield
+        finally:
+            for handle in handles:
+                handle.remove()
+
     @torch.no_grad()
-    def _forward(self, text: str) -> tuple[EncoderRun, dict]:
+    def _forward(self, text: str, ablate: Iterable[Head] = (), mode: AblationMode = "zero") -> tuple[EncoderRun, dict]:
         encoded, truncated = self._encode(text)
-        out = self.bert(**encoded, output_attentions=True, output_hidden_states=True)
+        with self.ablating(ablate, mode):
+            out = self.bert(**encoded, output_attentions=True, output_hidden_states=True)
         ids = encoded["input_ids"][0]
         run = EncoderRun(
             tokens=self.tokenizer.convert_ids_to_tokens(ids.tolist()),
@@ -118,10 +196,34 @@ class Encoder:
         )
         return run, encoded
 
-    def run(self, text: str) -> EncoderRun:
-        """Tokens, static rows, every layer's hidden states and every head's weights (on CPU)."""
-        run, _ = self._forward(text)
+    def run(self, text: str, ablate: Iterable[Head] = frozenset(), mode: AblationMode = "zero") -> EncoderRun:
+        """Tokens, static rows, every layer's hidden states and every head's weights (on CPU).
+
+        ablate: (layer, head)s silenced on the way ("zero" or "mean", see ablate_context); their own
+        weights are still reported, and the layers above show how they react.
+        """
+        run, _ = self._forward(text, ablate, mode)
         return run._replace(**{f: getattr(run, f).float().cpu() for f in ("static", "hidden_states", "attentions")})
+
+    def sentence_embedding(
+        self, text: str, ablate: Iterable[Head] = frozenset(), mode: AblationMode = "zero"
+    ) -> torch.Tensor:
+        """(d,) what SentenceTransformer.encode returns: the last layer's token vectors averaged
+        (mean pooling over every token, [CLS] and [SEP] included), then scaled to length 1."""
+        if self.pooling != "mean":
+            raise ValueError(f"{self.name!r} pools with {self.pooling!r}; only mean pooling is rebuilt here")
+        pooled = mean_pooling(self.run(text, ablate, mode).hidden_states[-1])
+        return torch.nn.functional.normalize(pooled, dim=-1) if self.normalises else pooled
+
+    def ablation_effect(self, text: str, ablate: Iterable[Head], mode: AblationMode = "zero") -> float:
+        """Cosine between the sentence embedding with the heads silenced and without: 1 = no effect."""
+        return _cosine(self.sentence_embedding(text, ablate, mode), self.sentence_embedding(text))
+
+    def pair_similarity(
+        self, text_a: str, text_b: str, ablate: Iterable[Head] = frozenset(), mode: AblationMode = "zero"
+    ) -> float:
+        """Cosine between two sentences' embeddings, both computed with the same heads silenced."""
+        return _cosine(self.sentence_embedding(text_a, ablate, mode), self.sentence_embedding(text_b, ablate, mode))
 
     @torch.no_grad()
     def rebuild_head(self, text: str, layer: int, head: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -137,3 +239,7 @@ class Encoder:
         v = h @ projections.value.weight[cols].T + projections.value.bias[cols]
         ours = scaled_dot_product_attention(q, k, v).weights
         return ours.cpu(), run.attentions[layer, head].cpu()
+
+
+def _cosine(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float(torch.nn.functional.cosine_similarity(a, b, dim=-1))

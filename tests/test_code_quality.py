@@ -67,3 +67,9 @@ def test_no_folder_named_pages_beside_app_py():
     # Streamlit treats ./pages as an old-style multipage app: a direct link to a lesson then runs
     # the lesson file alone, without app.py (no sidebar, wrong navigation). Lessons live in lessons/.
     assert not (ROOT / "pages").exists()
+
+
+def test_core_leaves_the_process_environment_alone():
+    # Offline loading is set by app.py, the Makefile and tests/conftest.py, never by a core function.
+    for path in (ROOT / "core").glob("*.py"):
+        assert "os.environ" not in path.read_text(), path

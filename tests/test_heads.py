@@ -1,0 +1,197 @@
+"""core.heads: head roles, similarity, rollout, word pieces and special tokens, checked by hand."""
+
+import math
+
+import pytest
+import torch
+
+from core.heads import (
+    ROLES,
+    attention_rollout,
+    head_roles,
+    head_similarity,
+    hide_special_tokens,
+    last_layer_share,
+    merge_word_pieces,
+    most_similar_heads,
+    normalised_entropy,
+    role_scores,
+    rollout_to_sentence,
+    strongest_link,
+    top_heads,
+)
+
+ROLE = {name: k for k, name in enumerate(ROLES)}
+
+# Three tokens, three heads of one layer.
+TOKENS = ["[CLS]", "hi", "there"]
+PREVIOUS = torch.tensor([[1.0, 0, 0], [1, 0, 0], [0, 1, 0]])  # each word looks one back
+UNIFORM = torch.full((3, 3), 1 / 3)
+MIXED = torch.tensor([[0.5, 0.25, 0.25], [0.5, 0.5, 0], [0, 0.5, 0.5]])
+
+
+def test_role_scores_worked_by_hand():
+    scores = role_scores(torch.stack([PREVIOUS, UNIFORM, MIXED]), TOKENS)
+    # PREVIOUS: self (1+0+0)/3; previous (w10+w21)/2 = (1+1)/2; next (w01+w12)/2 = 0;
+    # sink: column [CLS] (1+1+0)/3; broad: one-hot rows, exp(0)/3 = 1/3 each;
+    # word pair: "hi" and "there" are neighbours and the rest is [CLS], so no link: 0.
+    torch.testing.assert_close(scores[0], torch.tensor([1 / 3, 1, 0, 2 / 3, 1 / 3, 0]))
+    # UNIFORM: every share 1/3; broad exp(log 3)/3 = 1.
+    torch.testing.assert_close(scores[1], torch.tensor([1 / 3, 1 / 3, 1 / 3, 1 / 3, 1, 0]))
+    # MIXED: self (.5+.5+.5)/3; previous (.5+.5)/2; next (.25+0)/2; sink (.5+.5+0)/3;
+    # broad: row 0 has entropy 1.5 log 2, rows 1, 2 log 2: (2^1.5 + 2 + 2) / 3 / 3.
+    broad = (2**1.5 + 4) / 9
+    torch.testing.assert_close(scores[2], torch.tensor([0.5, 0.5, 0.125, 1 / 3, broad, 0]))
+
+
+def test_head_roles_pick_the_highest_score():
+    roles = head_roles(torch.stack([PREVIOUS, UNIFORM, MIXED])[None], TOKENS)
+    assert [(r.layer, r.head, r.role) for r in roles] == [
+        (0, 0, "previous token"),
+        (0, 1, "broad"),
+        (0, 2, "broad"),
+    ]
+    assert roles[0].score == pytest.approx(1.0) and roles[2].score == pytest.approx((2**1.5 + 4) / 9)
+    assert roles[0].detail == ""  # no word pair in [CLS] hi there
+
+
+def test_word_pair_head_worked_by_hand():
+    tokens = ["it", "was", "animal"]
+    weights = torch.tensor([[0.1, 0, 0.9], [0, 1, 0], [0.8, 0.2, 0]])
+    scores = role_scores(weights, tokens)
+    # word pair: largest link to a word two or more places away, per row: .9, none (0), .8 -> 1.7/3.
+    assert float(scores[ROLE["word pair"]]) == pytest.approx(1.7 / 3)
+    # broad: rows (.1, .9) and (.8, .2) -> exp(entropy) 1.384 and 1.649, row 1 one-hot 1: / 3 / 3.
+    perplexity = lambda p: math.exp(-sum(x * math.log(x) for x in p))
+    broad = (perplexity([0.1, 0.9]) + 1 + perplexity([0.8, 0.2])) / 9
+    assert float(scores[ROLE["broad"]]) == pytest.approx(broad, abs=1e-6)
+    assert float(scores[ROLE["self"]]) == pytest.approx(1.1 / 3)
+    (role,) = head_roles(weights[None, None], tokens)
+    assert role.role == "word pair" and role.detail == "it → animal (0.90)"
+    assert strongest_link(weights, tokens) == "it → animal (0.90)"
+
+
+def test_scores_stay_between_0_and_1():
+    torch.manual_seed(0)  # tests may seed; core never does
+    weights = torch.softmax(3 * torch.randn(2, 4, 7, 7), -1)
+    tokens = ["[CLS]", "a", "b", "##c", "d", "e", "[SEP]"]
+    scores = role_scores(weights, tokens)
+    assert scores.shape == (2, 4, len(ROLES))
+    assert (scores >= 0).all() and (scores <= 1 + 1e-6).all()
+    entropy = normalised_entropy(weights)
+    assert entropy.shape == (2, 4) and (entropy >= 0).all() and (entropy <= 1 + 1e-6).all()
+
+
+def test_top_heads_ranks_any_per_head_number():
+    values = torch.tensor([[0.1, 0.7, 0.2], [0.9, 0.0, 0.3]])
+    assert top_heads(values, 2) == [(1, 0, pytest.approx(0.9)), (0, 1, pytest.approx(0.7))]
+
+
+def test_head_similarity_worked_by_hand():
+    sharp = torch.eye(2)
+    flat = torch.full((2, 2), 0.5)
+    other = torch.tensor([[0.0, 1], [1, 0]])
+    sim = head_similarity(torch.stack([sharp, flat, other, sharp])[None])
+    assert sim.shape == (4, 4)
+    torch.testing.assert_close(sim, sim.T)
+    torch.testing.assert_close(sim.diagonal(), torch.ones(4))
+    # each row: Bhattacharyya sum_j sqrt(p_j q_j) = sqrt(1 * .5) for (1, 0) against (.5, .5)
+    assert float(sim[0, 1]) == pytest.approx(math.sqrt(0.5))
+    assert float(sim[0, 2]) == pytest.approx(0.0)  # they never look at the same token
+    assert most_similar_heads(sim, 0, 0, 2, n_heads=4) == [
+        (0, 3, pytest.approx(1.0)),
+        (0, 1, pytest.approx(math.sqrt(0.5))),
+    ]
+
+
+def test_rollout_worked_by_hand():
+    shift = torch.tensor([[0.0, 1, 0], [0, 0, 1], [1, 0, 0]])
+    first = torch.stack([torch.eye(3), shift])  # heads averaged: .5 I + .5 shift
+    to_first = torch.tensor([[1.0, 0, 0]] * 3)
+    second = torch.stack([to_first, to_first])
+    attentions = torch.stack([first, second])  # (L=2, H=2, 3, 3)
+    # Â1 = .5(.5 I + .5 shift) + .5 I = .75 I + .25 shift; Â2 = .5 to_first + .5 I
+    a1 = torch.tensor([[0.75, 0.25, 0], [0, 0.75, 0.25], [0.25, 0, 0.75]])
+    a2 = torch.tensor([[1.0, 0, 0], [0.5, 0.5, 0], [0.5, 0, 0.5]])
+    # rollout = Â2 Â1: row 1 = .5 (.75, .25, 0) + .5 (0, .75, .25), ...
+    expected = torch.tensor([[0.75, 0.25, 0], [0.375, 0.5, 0.125], [0.5, 0.125, 0.375]])
+    torch.testing.assert_close(a2 @ a1, expected)
+    rollout = attention_rollout(attentions)
+    torch.testing.assert_close(rollout, expected)
+    assert not torch.allclose(rollout, a1 @ a2), "the order matters: first layer applied first"
+    share = rollout_to_sentence(rollout)
+    torch.testing.assert_close(share, torch.tensor([1.625, 0.875, 0.5]) / 3)
+    assert float(share.sum()) == pytest.approx(1.0)
+    torch.testing.assert_close(rollout_to_sentence(rollout, torch.tensor([False, True, True])), expected[1:].mean(0))
+    torch.testing.assert_close(last_layer_share(attentions), torch.tensor([1.0, 0, 0]))
+
+
+def test_rollout_of_random_maps_keeps_rows_summing_to_1():
+    torch.manual_seed(1)
+    attentions = torch.softmax(torch.randn(6, 12, 9, 9), -1)
+    rollout = attention_rollout(attentions)
+    torch.testing.assert_close(rollout.sum(-1), torch.ones(9))
+    torch.testing.assert_close(rollout_to_sentence(rollout).sum(), torch.tensor(1.0))
+    torch.testing.assert_close(last_layer_share(attentions).sum(), torch.tensor(1.0))
+
+
+PIECES = ["[CLS]", "smart", "##phones", "[SEP]"]
+PIECE_WEIGHTS = torch.tensor(
+    [[0.4, 0.1, 0.2, 0.3], [0.1, 0.2, 0.3, 0.4], [0.3, 0.3, 0.3, 0.1], [0.25, 0.25, 0.25, 0.25]]
+)
+
+
+def test_merge_word_pieces_worked_by_hand():
+    merged, words = merge_word_pieces(PIECE_WEIGHTS, PIECES)
+    assert words == ["[CLS]", "smartphones", "[SEP]"]
+    # columns summed: smart + ##phones; the word's row is the average of its pieces' rows:
+    # (.1, .2+.3, .4) and (.3, .3+.3, .1) -> (.2, .55, .25)
+    expected = torch.tensor([[0.4, 0.3, 0.3], [0.2, 0.55, 0.25], [0.25, 0.5, 0.25]])
+    torch.testing.assert_close(merged, expected)
+
+
+def test_merge_word_pieces_keeps_rows_summing_to_1_and_batches():
+    torch.manual_seed(2)
+    tokens = ["##odd", "[CLS]", "un", "##believ", "##able", "news", "[SEP]"]  # a leading ## starts a word as it is
+    weights = torch.softmax(torch.randn(2, 3, 7, 7), -1)
+    merged, words = merge_word_pieces(weights, tokens)
+    assert words == ["##odd", "[CLS]", "unbelievable", "news", "[SEP]"]
+    assert merged.shape == (2, 3, 5, 5)
+    torch.testing.assert_close(merged.sum(-1), torch.ones(2, 3, 5))
+    same, same_words = merge_word_pieces(weights, ["[CLS]", "a", "b", "c", "d", "e", "[SEP]"])
+    torch.testing.assert_close(same, weights)  # nothing to merge: unchanged
+
+
+def test_hide_special_tokens_worked_by_hand():
+    hidden, tokens = hide_special_tokens(PIECE_WEIGHTS, PIECES)
+    assert tokens == ["smart", "##phones"]
+    # rows of smart and ##phones, columns likewise: (.2, .3) / .5 and (.3, .3) / .6
+    torch.testing.assert_close(hidden, torch.tensor([[0.4, 0.6], [0.5, 0.5]]))
+
+
+def test_hide_special_tokens_guards_rows_that_only_looked_at_specials():
+    weights = torch.tensor([[0.5, 0.25, 0.25, 0], [0.5, 0, 0, 0.5], [0, 0.5, 0.5, 0], [0, 0, 0, 1]])
+    hidden, tokens = hide_special_tokens(weights, ["[CLS]", "a", "b", "[SEP]"])
+    assert tokens == ["a", "b"]
+    torch.testing.assert_close(hidden, torch.tensor([[0.5, 0.5], [0.5, 0.5]]))  # row "a" had nothing left
+    torch.manual_seed(3)
+    batch = torch.softmax(torch.randn(6, 12, 8, 8), -1)
+    hidden, _ = hide_special_tokens(batch, ["[CLS]", "a", "b", "[SEP]", "c", "d", "e", "[SEP]"])
+    assert hidden.shape == (6, 12, 5, 5)
+    torch.testing.assert_close(hidden.sum(-1), torch.ones(6, 12, 5))
+
+
+def test_real_sentence_roles(encoder):
+    run = encoder.run("The animal didn't cross the road because it was tired")
+    roles = head_roles(run.attentions, run.tokens)
+    assert len(roles) == 72 and {r.role for r in roles} <= set(ROLES)
+    scores = role_scores(run.attentions, run.tokens)
+    assert scores.shape == (6, 12, len(ROLES))
+    # MiniLM layer 0 head 2 is a previous-token head: almost all of every row on i-1
+    assert top_heads(scores[..., ROLE["previous token"]], 1)[0][:2] == (0, 2)
+    assert roles[2].role == "previous token" and roles[2].score > 0.99
+    sim = head_similarity(run.attentions)
+    assert sim.shape == (72, 72)
+    torch.testing.assert_close(sim.diagonal(), torch.ones(72))
+    share = rollout_to_sentence(attention_rollout(run.attentions))
+    assert share.shape == (len(run.tokens),) and float(share.sum()) == pytest.approx(1.0, abs=1e-5)
