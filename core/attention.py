@@ -80,11 +80,16 @@ def scaled_dot_product_attention(
     scale: bool = True,
     temperature: float = 1.0,
 ) -> AttentionResult:
-    """softmax(q kᵀ / √d_k) v.
+    """softmax(q kᵀ / √d_k / T) v.
 
     q: (..., n_q, d_k), k: (..., n_k, d_k), v: (..., n_k, d_v);
     mask: bool, broadcastable to (..., n_q, n_k), True where attention is allowed.
+    Returns scores (..., n_q, n_k) after scaling and masking but before the temperature,
+    weights (..., n_q, n_k) and output (..., n_q, d_v). A row with nothing to attend to (fully
+    masked, or made non-finite by huge inputs) gets all-zero weights instead of NaN.
     """
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0, got {temperature!r}")
     q = as_tensor(q)
     k, v = as_tensor(k, like=q), as_tensor(v, like=q)
     # scaling q (n × d) instead of the scores (n × n) gives the same numbers with less work
@@ -92,8 +97,13 @@ def scaled_dot_product_attention(
     if mask is not None:
         allowed = torch.as_tensor(mask, dtype=torch.bool, device=q.device)
         scores = scores.masked_fill(~allowed, float("-inf"))
-    weights = softmax(scores, temperature=temperature)
-    return AttentionResult(scores, weights, weights @ v)
+    weights = torch.softmax(scores if temperature == 1.0 else scores / temperature, -1)
+    output = weights @ v
+    # a NaN weight row makes its output row NaN, so checking the (n × d) output spares a pass over the (n × n) weights
+    if (output if output.shape[-1] else weights).isnan().any():
+        weights = weights.nan_to_num(0.0)
+        output = weights @ v
+    return AttentionResult(scores, weights, output)
 
 
 def split_heads(x: torch.Tensor, n_heads: int) -> torch.Tensor:
