@@ -10,12 +10,12 @@ import torch.nn.functional as F
 from core.attention import (
     causal_mask,
     first_principles_attention,
-    multi_head_attention,
     normalise_rows,
     scaled_dot_product_attention,
     softmax,
 )
 from core.device import available_devices
+from core.multi_head import multi_head_attention
 
 torch.manual_seed(0)
 

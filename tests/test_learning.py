@@ -5,7 +5,8 @@ import math
 import pytest
 import torch
 
-from core.qkv import MultiHeadSelfAttention, layer_norm, to_torch_multihead
+from core.multi_head import MultiHeadSelfAttention, to_torch_multihead
+from core.normalisation import layer_norm
 from core.scaling import dot_product_scaling
 from core.training import (
     PROBE,
