@@ -20,13 +20,6 @@ class AttentionResult(NamedTuple):
     output: torch.Tensor  # (..., n, d_v)
 
 
-class MultiHeadResult(NamedTuple):
-    scores: torch.Tensor  # (..., heads, n, n)
-    weights: torch.Tensor  # (..., heads, n, n) one attention map per head
-    output: torch.Tensor  # (..., n, d_model) after the output projection W_o
-    concat: torch.Tensor  # (..., n, d_model) the heads' outputs side by side, before W_o
-
-
 def softmax(x: ArrayLike, dim: int = -1, temperature: float = 1.0) -> torch.Tensor:
     """softmax(x / T): exp of each entry divided by the sum of exps along `dim`.
 
@@ -80,11 +73,16 @@ def scaled_dot_product_attention(
     scale: bool = True,
     temperature: float = 1.0,
 ) -> AttentionResult:
-    """softmax(q kᵀ / √d_k) v.
+    """softmax(q kᵀ / √d_k / T) v.
 
     q: (..., n_q, d_k), k: (..., n_k, d_k), v: (..., n_k, d_v);
     mask: bool, broadcastable to (..., n_q, n_k), True where attention is allowed.
+    Returns scores (..., n_q, n_k) after scaling and masking but before the temperature,
+    weights (..., n_q, n_k) and output (..., n_q, d_v). A row with nothing to attend to (fully
+    masked, or made non-finite by huge inputs) gets all-zero weights instead of NaN.
     """
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0, got {temperature!r}")
     q = as_tensor(q)
     k, v = as_tensor(k, like=q), as_tensor(v, like=q)
     # scaling q (n × d) instead of the scores (n × n) gives the same numbers with less work
@@ -92,54 +90,13 @@ def scaled_dot_product_attention(
     if mask is not None:
         allowed = torch.as_tensor(mask, dtype=torch.bool, device=q.device)
         scores = scores.masked_fill(~allowed, float("-inf"))
-    weights = softmax(scores, temperature=temperature)
-    return AttentionResult(scores, weights, weights @ v)
-
-
-def split_heads(x: torch.Tensor, n_heads: int) -> torch.Tensor:
-    """(..., n, d_model) -> (..., heads, n, d_model / heads): each head gets its own column block."""
-    *batch, n, d_model = x.shape
-    if d_model % n_heads:
-        raise ValueError(f"d_model={d_model} is not divisible by heads={n_heads}")
-    return x.reshape(*batch, n, n_heads, d_model // n_heads).transpose(-3, -2)
-
-
-def merge_heads(x: torch.Tensor) -> torch.Tensor:
-    """(..., heads, n, d_head) -> (..., n, heads * d_head): the heads' outputs side by side."""
-    *batch, n_heads, n, d_head = x.shape
-    return x.transpose(-3, -2).reshape(*batch, n, n_heads * d_head)
-
-
-def multi_head_attention(
-    x: ArrayLike,
-    w_q: ArrayLike,
-    w_k: ArrayLike,
-    w_v: ArrayLike,
-    w_o: ArrayLike,
-    n_heads: int,
-    mask: ArrayLike | None = None,
-    b_q: ArrayLike | None = None,
-    b_k: ArrayLike | None = None,
-    b_v: ArrayLike | None = None,
-    b_o: ArrayLike | None = None,
-) -> MultiHeadResult:
-    """Self-attention with several heads: project, split, attend per head, concat, project.
-
-    x: (..., n, d_model); w_q, w_k, w_v, w_o: (d_model, d_model), applied as x @ W (+ b).
-    """
-    x = as_tensor(x)
-
-    def project(w: ArrayLike, b: ArrayLike | None) -> torch.Tensor:
-        y = x @ as_tensor(w, like=x)
-        return y if b is None else y + as_tensor(b, like=x)
-
-    q, k, v = (split_heads(project(w, b), n_heads) for w, b in ((w_q, b_q), (w_k, b_k), (w_v, b_v)))
-    per_head = scaled_dot_product_attention(q, k, v, mask=mask)
-    concat = merge_heads(per_head.output)
-    output = concat @ as_tensor(w_o, like=x)
-    if b_o is not None:
-        output = output + as_tensor(b_o, like=x)
-    return MultiHeadResult(per_head.scores, per_head.weights, output, concat)
+    weights = torch.softmax(scores if temperature == 1.0 else scores / temperature, -1)
+    output = weights @ v
+    # a NaN weight row makes its output row NaN, so checking the (n × d) output spares a pass over the (n × n) weights
+    if (output if output.shape[-1] else weights).isnan().any():
+        weights = weights.nan_to_num(0.0)
+        output = weights @ v
+    return AttentionResult(scores, weights, output)
 
 
 def row_entropy(weights: ArrayLike) -> torch.Tensor:

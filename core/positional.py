@@ -38,10 +38,11 @@ class LearnedPositionalEmbedding(nn.Module):
 
     def __init__(self, max_positions: int, d_model: int, seed: int = 0):
         super().__init__()
-        self.table = nn.Embedding(max_positions, d_model)
-        with torch.no_grad():
-            generator = torch.Generator().manual_seed(seed)
-            self.table.weight.copy_(torch.randn(max_positions, d_model, generator=generator) * 0.02)
+        generator = torch.Generator().manual_seed(seed)
+        # from_pretrained skips nn.Embedding's own init, which would draw from torch's global generator
+        self.table = nn.Embedding.from_pretrained(
+            torch.randn(max_positions, d_model, generator=generator) * 0.02, freeze=False
+        )
 
     def forward(self, n_positions: int) -> torch.Tensor:
         """-> (n_positions, d_model)"""

@@ -7,21 +7,7 @@ import math
 import torch
 from torch import nn
 
-from core.attention import (
-    AttentionResult,
-    MultiHeadResult,
-    multi_head_attention,
-    scaled_dot_product_attention,
-)
-
-
-def layer_norm(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
-    """(x − mean) / std over the last dimension, as transformers do before attention:
-    every word vector gets mean 0 and variance 1, whatever its original scale."""
-    x = torch.as_tensor(x, dtype=torch.float32) if not isinstance(x, torch.Tensor) else x
-    mean = x.mean(-1, keepdim=True)
-    variance = x.var(-1, unbiased=False, keepdim=True)
-    return (x - mean) / torch.sqrt(variance + eps)
+from core.attention import AttentionResult, scaled_dot_product_attention
 
 
 def init_projection(d_in: int, d_out: int, seed: int, device: torch.device | str | None = None) -> torch.Tensor:
@@ -49,29 +35,3 @@ class QKVProjection(nn.Module):
     ) -> AttentionResult:
         q, k, v = self.project(x)
         return scaled_dot_product_attention(q, k, v, mask=mask, scale=scale, temperature=temperature)
-
-
-class MultiHeadSelfAttention(nn.Module):
-    """Seeded W_q, W_k, W_v, W_o of shape (d_model, d_model), heads splitting d_model."""
-
-    def __init__(self, d_model: int, n_heads: int, seed: int = 0):
-        super().__init__()
-        if d_model % n_heads:
-            raise ValueError(f"d_model={d_model} is not divisible by heads={n_heads}")
-        self.n_heads = n_heads
-        self.w_q, self.w_k, self.w_v, self.w_o = (
-            nn.Parameter(init_projection(d_model, d_model, seed + i)) for i in range(4)
-        )
-
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> MultiHeadResult:
-        return multi_head_attention(x, self.w_q, self.w_k, self.w_v, self.w_o, self.n_heads, mask=mask)
-
-
-def to_torch_multihead(module: MultiHeadSelfAttention) -> nn.MultiheadAttention:
-    """The same weights inside torch.nn.MultiheadAttention (which computes x Wᵀ, hence the .T)."""
-    d_model = module.w_q.shape[0]
-    reference = nn.MultiheadAttention(d_model, module.n_heads, bias=False, batch_first=True)
-    with torch.no_grad():
-        reference.in_proj_weight.copy_(torch.cat([module.w_q.T, module.w_k.T, module.w_v.T]))
-        reference.out_proj.weight.copy_(module.w_o.T)
-    return reference.to(module.w_q.device)

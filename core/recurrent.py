@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -10,10 +12,16 @@ from core.qkv import QKVProjection
 
 
 def make_recurrent(kind: str, d_in: int, d_hidden: int, seed: int = 0) -> nn.RNNBase:
-    """A seeded, untrained torch.nn.RNN (tanh) or torch.nn.LSTM with PyTorch's default init."""
-    torch.manual_seed(seed)  # nn.RNN/LSTM initialise from the global generator
+    """A seeded, untrained torch.nn.RNN (tanh) or torch.nn.LSTM with PyTorch's default init:
+    every weight and bias ~ U(−1/√d_hidden, 1/√d_hidden), drawn from a local generator."""
     layer = {"rnn": nn.RNN, "lstm": nn.LSTM}[kind.lower()]
-    return layer(d_in, d_hidden, batch_first=True)
+    # built on "meta" so the constructor's own init draws nothing from torch's global generator
+    rnn = layer(d_in, d_hidden, batch_first=True, device="meta").to_empty(device="cpu")
+    generator, bound = torch.Generator().manual_seed(seed), 1 / math.sqrt(d_hidden)
+    with torch.no_grad():
+        for weight in rnn.parameters():
+            weight.uniform_(-bound, bound, generator=generator)
+    return rnn
 
 
 def hidden_states(rnn: nn.RNNBase, X: torch.Tensor) -> torch.Tensor:

@@ -1,10 +1,10 @@
 import streamlit as st
 import torch
 
-from core.attention import merge_heads, multi_head_attention, split_heads
 from core.embeddings import embed, resize_dimensions, toy_vocabulary
+from core.multi_head import MultiHeadSelfAttention, merge_heads, multi_head_attention, split_heads, to_torch_multihead
+from core.normalisation import layer_norm
 from core.positional import add_positions
-from core.qkv import MultiHeadSelfAttention, layer_norm, to_torch_multihead
 from core.text import unique_labels
 from ui import session, url_state
 from ui.charts import render, show_matrix

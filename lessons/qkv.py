@@ -11,7 +11,8 @@ from core.attention import (
     softmax,
 )
 from core.embeddings import embed, resize_dimensions, toy_vocabulary
-from core.qkv import QKVProjection, init_projection, layer_norm
+from core.normalisation import layer_norm
+from core.qkv import QKVProjection, init_projection
 from core.scaling import dot_product_scaling
 from core.text import unique_labels, words_or_nothing
 from ui import model_cache, session, url_state

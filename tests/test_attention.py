@@ -10,12 +10,12 @@ import torch.nn.functional as F
 from core.attention import (
     causal_mask,
     first_principles_attention,
-    multi_head_attention,
     normalise_rows,
     scaled_dot_product_attention,
     softmax,
 )
 from core.device import available_devices
+from core.multi_head import multi_head_attention
 
 torch.manual_seed(0)
 
@@ -61,6 +61,36 @@ def test_unscaled_and_temperature():
     torch.testing.assert_close(raw.scores, q @ k.T)
     hot = scaled_dot_product_attention(q, k, v, temperature=4.0)
     torch.testing.assert_close(hot.weights, torch.softmax(q @ k.T / math.sqrt(16) / 4.0, -1))
+
+
+def test_sdpa_scores_are_scaled_and_masked_but_not_tempered():
+    q, k, v = random_qkv()
+    mask = causal_mask(7)
+    hot = scaled_dot_product_attention(q, k, v, mask=mask, temperature=2.0)
+    expected = (q @ k.T / math.sqrt(16)).masked_fill(~mask, float("-inf"))
+    torch.testing.assert_close(hot.scores, expected)
+    torch.testing.assert_close(hot.weights, torch.softmax(expected / 2.0, -1))
+    with pytest.raises(ValueError, match="temperature"):
+        scaled_dot_product_attention(q, k, v, temperature=0.0)
+
+
+def test_sdpa_fully_masked_row_is_zero_not_nan():
+    q, k, v = random_qkv(2)
+    mask = causal_mask(7)
+    mask[3] = False  # token 3 may attend to nothing
+    result = scaled_dot_product_attention(q, k, v, mask=mask)
+    assert torch.isfinite(result.weights).all() and torch.isfinite(result.output).all()
+    assert torch.all(result.weights[:, 3] == 0) and torch.all(result.output[:, 3] == 0)
+    torch.testing.assert_close(result.weights.sum(-1)[:, [0, 1, 2, 4, 5, 6]], torch.ones(2, 6))
+
+
+def test_sdpa_is_stable_for_huge_scores():
+    q = torch.tensor([[1e4, 0.0], [-1e4, 0.0]])
+    k = torch.tensor([[1.0, 0.0], [-1.0, 0.0]])
+    result = scaled_dot_product_attention(q, k, torch.eye(2), scale=False)
+    torch.testing.assert_close(result.weights, torch.eye(2))
+    overflow = scaled_dot_product_attention(torch.full((2, 2), 1e30), torch.full((2, 2), 1e30), torch.eye(2))
+    assert torch.all(overflow.weights == 0) and torch.all(overflow.output == 0)  # +inf scores: old softmax gave 0 too
 
 
 def test_numpy_inputs_give_tensors():

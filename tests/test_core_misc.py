@@ -15,8 +15,9 @@ from core.embeddings import (
     resize_dimensions,
     toy_vocabulary,
 )
+from core.multi_head import MultiHeadSelfAttention
 from core.projection import pca_2d
-from core.qkv import MultiHeadSelfAttention, QKVProjection
+from core.qkv import QKVProjection
 from core.text import tokenize, unique_labels
 
 SEED_SENTENCES = [

@@ -5,7 +5,8 @@ import math
 import pytest
 import torch
 
-from core.qkv import MultiHeadSelfAttention, layer_norm, to_torch_multihead
+from core.multi_head import MultiHeadSelfAttention, to_torch_multihead
+from core.normalisation import layer_norm
 from core.scaling import dot_product_scaling
 from core.training import (
     PROBE,
@@ -82,7 +83,9 @@ def test_layer_norm():
 def test_to_torch_multihead_matches():
     module = MultiHeadSelfAttention(12, 3, seed=4)
     x = torch.randn(2, 5, 12)
+    before = torch.random.get_rng_state()
     reference = to_torch_multihead(module)
+    assert torch.equal(torch.random.get_rng_state(), before)  # no throwaway init from the global generator
     theirs, weights = reference(x, x, x, average_attn_weights=False)
     ours = module(x)
     torch.testing.assert_close(ours.output, theirs, atol=1e-5, rtol=1e-5)

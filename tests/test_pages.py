@@ -157,7 +157,8 @@ def test_real_model_page_finds_heads_and_rebuilds():
 def test_qkv_page_pipeline_matches_core():
     from core.attention import scaled_dot_product_attention
     from core.embeddings import resize_dimensions
-    from core.qkv import QKVProjection, layer_norm
+    from core.normalisation import layer_norm
+    from core.qkv import QKVProjection
 
     at = app_test("lessons/qkv.py")
     at.button(key="qkv_example_1").click().run()  # money bank grows

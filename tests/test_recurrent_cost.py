@@ -54,6 +54,27 @@ def test_hidden_states_shape_and_first_step():
     torch.testing.assert_close(states[0], hidden_states(rnn, X[:1])[0])  # step 1 cannot see later words
 
 
+@pytest.mark.parametrize("kind", ["rnn", "lstm"])
+def test_recurrent_leaves_the_global_rng_alone(kind):
+    before = torch.random.get_rng_state()
+    rnn = make_recurrent(kind, 4, 6, seed=3)
+    X = torch.randn(5, 4, generator=torch.Generator().manual_seed(0))
+    hidden_states(rnn, X)
+    first_token_influence(rnn, X)
+    attention_first_token_influence(X, d_k=4, seed=3)
+    influence_by_distance(kind, [2, 4], d_in=4, d_hidden=6, seed=3)
+    influence_by_distance("attention", [2, 4], d_in=4, d_hidden=6, seed=3)
+    assert torch.equal(torch.random.get_rng_state(), before)
+
+
+def test_make_recurrent_is_seeded():
+    a, b, c = make_recurrent("lstm", 4, 6, seed=2), make_recurrent("lstm", 4, 6, seed=2), make_recurrent("lstm", 4, 6)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    assert not torch.equal(a.weight_ih_l0, c.weight_ih_l0)
+    bound = 1 / 6**0.5
+    assert all(p.abs().max() <= bound for p in a.parameters())
+
+
 def test_timings_and_operation_counts():
     cpu = torch.device("cpu")
     attention, recurrent = time_attention(64, 16, cpu, repeats=1), time_recurrent(64, 16, cpu, repeats=1)

@@ -59,3 +59,12 @@ def test_learned_positions_have_a_hard_limit():
     torch.testing.assert_close(table(3), LearnedPositionalEmbedding(8, 4, seed=3)(3))
     with pytest.raises(ValueError, match="no vector for position 8"):
         table(9)
+
+
+def test_learned_positions_are_seeded_locally():
+    before = torch.random.get_rng_state()
+    table = LearnedPositionalEmbedding(max_positions=8, d_model=4, seed=3)
+    assert torch.equal(torch.random.get_rng_state(), before)
+    expected = torch.randn(8, 4, generator=torch.Generator().manual_seed(3)) * 0.02
+    torch.testing.assert_close(table(8), expected)
+    assert table.table.weight.requires_grad
