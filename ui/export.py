@@ -13,16 +13,24 @@ import torch
 EXPORT_SUFFIX = "_export"
 
 
+EXPORT_WIDTH = 640  # pixels, for charts that take their column's width on the page
+
+
+def _sized(spec: dict) -> dict:
+    """A file has no column to fill: a chart as wide as its container gets a fixed width."""
+    return {**spec, "width": EXPORT_WIDTH} if spec.get("width", "container") == "container" else spec
+
+
 def png_bytes(spec: dict) -> bytes:
     import vl_convert  # offline renderer of Vega-Lite; imported on first download only
 
-    return vl_convert.vegalite_to_png(spec, scale=2)
+    return vl_convert.vegalite_to_png(_sized(spec), scale=2)
 
 
 def svg_text(spec: dict) -> str:
     import vl_convert
 
-    return vl_convert.vegalite_to_svg(spec)
+    return vl_convert.vegalite_to_svg(_sized(spec))
 
 
 def spec_table(spec: dict) -> pd.DataFrame:

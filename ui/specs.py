@@ -336,7 +336,7 @@ def column_blocks(n_columns: int, group_of: list[str], *, title: str = "", x_tit
         title,
         mark="rect",
         height=40,
-        width={"step": max(8, 480 // n_columns)},
+        width="container",
         encoding={
             "x": {"field": "column", "type": "ordinal", "title": x_title},
             "color": _category_colour("head", sort=list(dict.fromkeys(group_of))),

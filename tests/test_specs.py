@@ -1,0 +1,62 @@
+"""Every chart builder in ui.specs returns a spec that is valid Vega-Lite v6 (the schema altair ships)."""
+
+import json
+from functools import cache
+from pathlib import Path
+
+import altair
+import jsonschema
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from ui import specs
+
+WORDS = ["the", "animal", "was", "tired"]
+WEIGHTS = torch.softmax(torch.randn(4, 4, generator=torch.Generator().manual_seed(0)), -1)
+
+
+@cache
+def validator() -> jsonschema.Draft7Validator:
+    path = Path(altair.__file__).parent / "vegalite" / "v6" / "schema" / "vega-lite-schema.json"
+    return jsonschema.Draft7Validator(json.loads(path.read_text()))
+
+
+SPECS = {
+    "heatmap": lambda: specs.heatmap(WEIGHTS, WORDS, WORDS, palette="viridis", domain=(0, 1), highlight_row="was"),
+    "heatmap, rows stretched": lambda: specs.heatmap(WEIGHTS, WORDS, WORDS, palette="magma", stretch_rows=True),
+    "heatmap, 40 × 384": lambda: specs.heatmap(
+        np.random.default_rng(0).normal(size=(40, 384)),
+        [f"w{i}" for i in range(40)],
+        [str(j) for j in range(384)],
+        palette="cividis",
+    ),  # fmt: skip
+    "heatmap, masked": lambda: specs.heatmap(
+        torch.tensor([[0.0, float("-inf")], [1.0, 2.0]]), ["a", "b"], ["a", "b"], palette="greys"
+    ),
+    "vector_bars": lambda: specs.vector_bars({"e": torch.ones(3), "y": torch.zeros(3)}, ["x", "y", "z"]),
+    "scatter": lambda: specs.scatter(torch.randn(4, 2), WORDS, connect=True, groups=["a", "a", "b", "b"]),
+    "lines": lambda: specs.lines(
+        pd.DataFrame({"n": [1, 2, 4], "ms": [1.0, 2.0, 4.0], "kind": "rnn"}), "n", "ms", color="kind", log_x=True
+    ),
+    "bars": lambda: specs.bars(
+        pd.DataFrame({"token": WORDS, "weight": [0.1, 0.2, 0.3, 0.4]}), "token", "weight", highlight="was"
+    ),  # fmt: skip
+    "column_blocks": lambda: specs.column_blocks(8, [f"head {c // 2 + 1}" for c in range(8)]),
+}
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_spec_is_valid_vega_lite_v6(name):
+    spec = SPECS[name]()
+    errors = sorted(validator().iter_errors(spec), key=lambda e: list(e.path))
+    assert not errors, f"{name}: {errors[0].message[:300]} at {list(errors[0].path)}"
+    assert spec["data"]["values"], f"{name}: no data"
+
+
+def test_every_builder_is_tested():
+    builders = {name for name in dir(specs) if not name.startswith("_") and callable(getattr(specs, name))}
+    builders -= {"chart_spec", "row_step", "annotations", "to_numpy", "cache"}  # helpers, not charts
+    tested = {name.split(",")[0] for name in SPECS}
+    assert builders <= tested, f"builders without a schema test: {sorted(builders - tested)}"
