@@ -1,204 +1,144 @@
-"""End to end in headless Chromium: the real server, every page, a slider moved, a sentence typed.
+"""What a student sees, in headless Chromium against the real server.
+
+Every page at classroom widths (1024 and 1400 px) with a 3-, a 12- and a 40-word sentence: no chart
+wider than its column, no sideways scrolling, no raw Python values or error text, every chart drawn
+with marks and a readable height, predict-first feedback absent until answered. Also: a fresh server's
+first request is a lesson's direct link (the `pages/` shim would run it without app.py), presenter
+styling on a link's first load, a slider moved with the keyboard, a sentence typed, a shared link.
 
 Screenshots go to $SCREENSHOT_DIR (docs/screenshots for the README gallery: make screenshots).
 """
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
+import urllib.parse
 from pathlib import Path
 
 import pytest
 
-from ui.navigation import HOME, LESSONS
+from bench.look import SENTENCES, charts, chromium, full_page_screenshot, overflowing, raw_text, server, settle
+from ui.navigation import FIRST_PRINCIPLES, HOME, LESSONS
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER), reason="Debian chromium/chromium-driver not installed (make test installs them)"
+    not (shutil.which("chromium") and shutil.which("chromedriver")),
+    reason="Debian chromium/chromium-driver not installed (make test installs them)",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+MAIN = '[data-testid="stMain"]'
+# Widths × sentence lengths seen on every page (the long sentence at the narrow width, where it is hardest).
+VIEWS = [(1024, 40), (1024, 3), (1400, 12)]
 
 
 @pytest.fixture(scope="module")
-def server():
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail("streamlit did not start")
-    yield url
-    process.terminate()
-    process.wait(10)
+def app_url():
+    with server() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1400,1000",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
+    with chromium(1400, 1000, profile=str(tmp_path_factory.mktemp("chromium"))) as driver:
+        yield driver
 
 
-def settle(driver, timeout: float = 60) -> None:
-    """Wait until the script run has finished (no running indicator for a moment)."""
+def find(driver, css: str):
     from selenium.webdriver.common.by import By
 
-    deadline, quiet_since = time.time() + timeout, None
-    while time.time() < deadline:
-        running = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]')
-        # every page starts with a title: until it is there, the first run has not drawn anything
-        ready = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMainBlockContainer"] h1')
-        if ready and not running:
-            quiet_since = quiet_since or time.time()
-            if time.time() - quiet_since > 1.5:
-                return
-        else:
-            quiet_since = None
-        time.sleep(0.25)
-    raise AssertionError("the page kept running")
+    return driver.find_elements(By.CSS_SELECTOR, css)
 
 
-def assert_healthy(driver, page: str) -> None:
-    from selenium.webdriver.common.by import By
-
-    errors = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
-    assert not errors, f"{page}: {errors[0].text[:500]}"
+def assert_healthy(driver, where: str) -> None:
+    errors = find(driver, '[data-testid="stException"]')
+    assert not errors, f"{where}: {errors[0].text[:500]}"
 
 
-def first_slider(driver):
-    """The first slider on the page that is not disabled."""
-    from selenium.webdriver.common.by import By
-
-    return next(
-        s
-        for s in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMain"] [data-testid="stSlider"]')
-        if s.find_element(By.CSS_SELECTOR, "input").is_enabled()
-    )
+def open_page(driver, url: str, page, query: dict | None = None) -> None:
+    driver.get(f"{url}/{page.url_path}" + (f"?{urllib.parse.urlencode(query)}" if query else ""))
+    settle(driver)
+    assert_healthy(driver, page.title)
 
 
-def first_slider_value(driver) -> str:
-    from selenium.webdriver.common.by import By
-
-    return first_slider(driver).find_element(By.CSS_SELECTOR, '[data-testid="stSliderThumbValue"]').text
-
-
-def press_on_first_slider(driver, key) -> None:
-    """Focus the first slider's (visually hidden) range input and press a key, as a keyboard user does."""
-    from selenium.webdriver.common.by import By
-
-    driver.execute_script("arguments[0].focus();", first_slider(driver).find_element(By.CSS_SELECTOR, "input"))
-    driver.switch_to.active_element.send_keys(key)
+def test_a_fresh_server_opens_a_lesson_link_through_the_app(browser):
+    """The very first request of a new server is a lesson's direct link: our navigation and the
+    shared sidebar must be there (Streamlit's pages/ shim would run the lesson file alone)."""
+    with server() as url:
+        open_page(browser, url, FIRST_PRINCIPLES)
+        navigation = " ".join(a.text for a in find(browser, '[data-testid="stSidebarNav"] a'))
+        assert all(lesson.title in navigation for lesson in LESSONS), navigation
+        assert find(browser, '[data-testid="stSidebar"] textarea')
 
 
-def url_path(page: str) -> str:
-    return "" if page == HOME.path else Path(page).stem
+def test_presenter_link_is_styled_on_its_first_load(app_url, browser):
+    open_page(browser, app_url, FIRST_PRINCIPLES, {"presenter": "1"})
+    size = browser.execute_script("return getComputedStyle(document.documentElement).fontSize")
+    assert size == "20px", size
+    assert len(find(browser, f"{MAIN} h2")) == 1  # one section at a time
+    assert not overflowing(browser)
+    open_page(browser, app_url, FIRST_PRINCIPLES)  # without the flag: ordinary type
+    assert browser.execute_script("return getComputedStyle(document.documentElement).fontSize") != "20px"
 
 
-@pytest.mark.parametrize("page", [HOME.path, *[p.path for p in LESSONS]])
-def test_page_in_a_real_browser(server, browser, page):
-    from selenium.webdriver.common.by import By
+@pytest.mark.parametrize("page", [HOME, *LESSONS], ids=lambda p: p.id)
+def test_every_page_fits_and_reads_well(app_url, browser, page):
+    for width, words in VIEWS:
+        browser.set_window_size(width, 1000)
+        open_page(browser, app_url, page, {"shared_sentence": SENTENCES[words]})
+        where = f"{page.title} at {width} px, {words} words"
+        assert find(browser, "h1") and find(browser, "h1")[0].text.strip(), where
+        assert not overflowing(browser), f"{where}: {overflowing(browser)}"
+        assert not raw_text(browser), f"{where}: raw text on screen {raw_text(browser)}"
+        for chart in charts(browser):
+            assert chart["height"] >= 60 and chart["marks"] + chart["canvas"] > 0, f"{where}: unreadable chart {chart}"
+        if page is not HOME and not find(browser, '[data-testid="stVegaLiteChart"]'):
+            assert page.id == "train", f"{where}: no chart drawn"  # Train draws its charts after its button
+        if (width, words) == (1024, 40):
+            out = Path(os.environ.get("SCREENSHOT_DIR", ROOT / ".pytest_cache" / "screenshots"))
+            out.mkdir(parents=True, exist_ok=True)
+            full_page_screenshot(browser, out / f"{page.url_path or 'home'}.png", width)
+    browser.set_window_size(1400, 1000)
+
+
+@pytest.mark.parametrize("page", LESSONS, ids=lambda p: p.id)
+def test_controls_answer_and_predictions_hold_back(app_url, browser, page):
     from selenium.webdriver.common.keys import Keys
 
-    browser.get(f"{server}/{url_path(page)}")
-    settle(browser, timeout=120)
-    assert_healthy(browser, page)
-    title = browser.find_elements(By.CSS_SELECTOR, "h1")
-    assert title and title[0].text.strip()
-    # a direct link must go through app.py: our navigation and the shared sidebar
-    navigation = " ".join(a.text for a in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebarNav"] a'))
-    assert all(lesson.title in navigation for lesson in LESSONS), navigation
-    assert browser.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebar"] textarea')
-    out = Path(os.environ.get("SCREENSHOT_DIR", ROOT / ".pytest_cache" / "screenshots"))
-    out.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(out / f"{url_path(page) or 'home'}.png"))  # as a new user first sees it
-    if page != HOME.path:
-        chart_css = '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
-        if not browser.find_elements(By.CSS_SELECTOR, chart_css):  # e.g. Train: charts come after its button
-            browser.find_element(By.CSS_SELECTOR, '[data-testid="stMain"] [data-testid="stBaseButton-primary"]').click()
-            settle(browser, timeout=120)
-        assert browser.find_elements(By.CSS_SELECTOR, chart_css), f"{page}: no chart rendered"
-        sliders = browser.find_elements(By.CSS_SELECTOR, '[data-testid="stMain"] [data-testid="stSlider"]')
-        if sliders:
-            browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", first_slider(browser))
-            before = first_slider_value(browser)
-            for key in (Keys.ARROW_LEFT, Keys.ARROW_RIGHT, Keys.ARROW_RIGHT):  # at its minimum, left does nothing
-                press_on_first_slider(browser, key)
-                settle(browser)
-                assert_healthy(browser, page)
-                if first_slider_value(browser) != before:
-                    break
-            assert first_slider_value(browser) != before, f"{page}: the slider did not move"
-        boxes = browser.find_elements(By.CSS_SELECTOR, '[data-testid="stMain"] [data-testid="stTextInput"] input')
-        if boxes:
-            browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", boxes[0])
-            boxes[0].send_keys(Keys.CONTROL, "a")
-            boxes[0].send_keys("The student said he was tired", Keys.ENTER)
-            settle(browser)
-            assert_healthy(browser, page)
-
-
-def test_a_shared_link_opens_the_same_view(server, browser):
-    from selenium.webdriver.common.by import By
-
-    browser.get(f"{server}/first_principles?fp_temperature=2.5&fp_d=5")
-    settle(browser, timeout=120)
-    assert_healthy(browser, "shared link")
-    values = [
-        v.text
-        for v in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stMain"] [data-testid="stSliderThumbValue"]')
+    open_page(browser, app_url, page)
+    feedback = f'{MAIN} [data-testid="stAlertContentSuccess"], {MAIN} [data-testid="stAlertContentError"]'
+    questions = [q for q in find(browser, f'{MAIN} [data-testid="stRadio"]') if "Predict first" in q.text]
+    assert not find(browser, feedback), f"{page.title}: an answer is shown before the question is answered"
+    if questions:
+        option = questions[0].find_elements("css selector", "label")[0]
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", option)
+        settle(browser)
+        assert_healthy(browser, page.title)
+        assert find(browser, feedback), f"{page.title}: answering gave no feedback"
+    sliders = [
+        s
+        for s in find(browser, f'{MAIN} [data-testid="stSlider"]')
+        if s.find_element("css selector", "input").is_enabled()
     ]
+    if sliders:
+        thumb = sliders[0].find_element("css selector", '[data-testid="stSliderThumbValue"]')
+        before = thumb.text
+        for key in (Keys.ARROW_RIGHT, Keys.ARROW_LEFT, Keys.ARROW_LEFT):  # at its maximum, right does nothing
+            browser.execute_script("arguments[0].focus();", sliders[0].find_element("css selector", "input"))
+            browser.switch_to.active_element.send_keys(key)
+            settle(browser)
+            assert_healthy(browser, page.title)
+            thumb = find(browser, f'{MAIN} [data-testid="stSlider"] [data-testid="stSliderThumbValue"]')[0]
+            if thumb.text != before:
+                break
+        assert thumb.text != before, f"{page.title}: the slider did not move"
+    boxes = find(browser, f'{MAIN} [data-testid="stTextInput"] input')
+    if boxes:
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", boxes[0])
+        boxes[0].send_keys(Keys.CONTROL, "a")
+        boxes[0].send_keys("The student said he was tired", Keys.ENTER)
+        settle(browser)
+        assert_healthy(browser, page.title)
+
+
+def test_a_shared_link_opens_the_same_view(app_url, browser):
+    open_page(browser, app_url, FIRST_PRINCIPLES, {"fp_temperature": "2.5", "fp_d": "5"})
+    values = [v.text for v in find(browser, f'{MAIN} [data-testid="stSliderThumbValue"]')]
     assert values[:2] == ["5", "2.50"], values
