@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Literal, NamedTuple
 
 import torch
@@ -14,6 +16,7 @@ from core.device import pick_device
 MAX_MODEL_TOKENS = 256  # WordPiece tokens per sentence, [CLS] and [SEP] included (MiniLM's max_seq_length)
 MAX_CHARS = 20_000  # text beyond this is never tokenised (a 1 MB paste stays fast)
 BUNDLED = "all-MiniLM-L6-v2 (bundled)"
+POOLING_MODES = ("mean", "max", "mean_sqrt_len")  # sentence-transformers' pooling_mode_<mode>_tokens
 
 Head = tuple[int, int]  # (layer, head), both counted from 0
 AblationMode = Literal["zero", "mean"]
@@ -40,19 +43,51 @@ def bundled_model_path() -> str:
 def load_encoder(name_or_path: str | None = None, device: torch.device | str | None = None) -> Encoder:
     """Load a sentence-transformers / BERT-style model offline: the bundled MiniLM by default.
 
+    The folder is read as sentence-transformers lays it out (the transformer at its root, then the
+    modules listed in modules.json), but loaded with transformers alone: importing
+    sentence-transformers cost 3.4 s and 180 MB of a cold start, for two steps (mean pooling,
+    normalising) that Encoder.sentence_embedding does itself.
+
     Raises ModelLoadError with a readable reason when it cannot be loaded (missing or broken
     files, a hub name that is not cached, no network). Staying offline is the caller's choice:
     app.py, the Makefile and tests/conftest.py set HF_HUB_OFFLINE=1 before loading.
     """
     device = pick_device(str(device) if device is not None else None)
     try:
-        path = name_or_path or bundled_model_path()
-        from sentence_transformers import SentenceTransformer
+        from transformers import AutoModel, AutoTokenizer
 
-        model = SentenceTransformer(path, device=str(device), model_kwargs={"attn_implementation": "eager"})
-        return Encoder(model, name=name_or_path or BUNDLED)
+        folder = _local_folder(name_or_path or bundled_model_path())
+        bert = AutoModel.from_pretrained(folder, attn_implementation="eager").to(device)
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        pooling, normalises = _sentence_modules(folder)
+        return Encoder(bert, tokenizer, pooling=pooling, normalises=normalises, name=name_or_path or BUNDLED)
     except Exception as error:  # any failure to load is reported the same way, with its cause
         raise ModelLoadError(f"Could not load the model {name_or_path or BUNDLED!r} offline: {error}") from error
+
+
+def _local_folder(name_or_path: str) -> Path:
+    """A model folder on this machine: the path itself, or a hub name already in the local cache."""
+    if Path(name_or_path).is_dir():
+        return Path(name_or_path)
+    from huggingface_hub import snapshot_download
+
+    return Path(snapshot_download(name_or_path, local_files_only=True))
+
+
+def _sentence_modules(folder: Path) -> tuple[str, bool]:
+    """(pooling mode, whether the embedding is normalised) from a sentence-transformers folder's
+    modules.json and pooling config; ("none", False) for a plain transformers folder."""
+    listing = folder / "modules.json"
+    if not listing.exists():
+        return "none", False
+    modules = json.loads(listing.read_text())
+    types = [module["type"].rsplit(".", 1)[-1] for module in modules]
+    pooling = "none"
+    for module in modules:
+        if module["type"].endswith("Pooling"):
+            config = json.loads((folder / module["path"] / "config.json").read_text())
+            pooling = next((mode for mode in POOLING_MODES if config.get(f"pooling_mode_{mode}_tokens")), "cls")
+    return pooling, "Normalize" in types
 
 
 def ablate_context(
@@ -85,12 +120,12 @@ def mean_pooling(token_embeddings: torch.Tensor, mask: torch.Tensor | None = Non
 
 
 class Encoder:
-    """The transformer inside a SentenceTransformer, with the numbers a lesson needs."""
+    """A BERT-style transformer and its tokenizer, with the numbers a lesson needs."""
 
-    def __init__(self, sentence_model, name: str = BUNDLED):
+    def __init__(self, bert, tokenizer, *, pooling: str = "mean", normalises: bool = True, name: str = BUNDLED):
         self.name = name
-        self.bert = sentence_model[0].auto_model.eval()
-        self.tokenizer = sentence_model.tokenizer
+        self.bert = bert.eval()
+        self.tokenizer = tokenizer
         config = self.bert.config
         self.n_layers, self.n_heads, self.d_model = (
             config.num_hidden_layers,
@@ -100,9 +135,7 @@ class Encoder:
         if not hasattr(self.bert, "encoder") or not hasattr(self.bert.encoder, "layer"):
             raise ModelLoadError(f"{name!r} is not a BERT-style encoder; its heads cannot be rebuilt")
         # what sentence-transformers does after the transformer (MiniLM: Pooling(mean), then Normalize)
-        later = list(sentence_model)[1:]
-        self.pooling = next((str(m.pooling_mode) for m in later if hasattr(m, "pooling_mode")), "none")
-        self.normalises = any(type(m).__name__ == "Normalize" for m in later)
+        self.pooling, self.normalises = pooling, normalises
 
     @property
     def device(self) -> torch.device:

@@ -6,9 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from core.attention import multi_head_attention
 from core.embeddings import cosine_similarity
 from core.model import MAX_MODEL_TOKENS, ModelLoadError, ablate_context, load_encoder, mean_pooling
+from core.multi_head import multi_head_attention
 
 ANIMAL = "The animal didn't cross the road because it was tired"
 LONG = "Attention lets every token look at every other token. " * 40  # well over 256 pieces
