@@ -39,7 +39,14 @@ def predict(
         choice = ask(f"**Predict first:** {question}", options, index=None, key=key)
         revealed = st.session_state.get(f"{key}_revealed", False)
         if choice is None and not revealed:
-            st.button("Reveal the answer", key=f"{key}_reveal", on_click=_reveal, args=(key,), type="tertiary")
+            st.button(
+                "Reveal the answer",
+                key=f"{key}_reveal",
+                on_click=_reveal,
+                args=(key,),
+                type="tertiary",
+                icon=":material/visibility:",
+            )
             st.caption("Answer first: what answers the question appears below once you have chosen.")
             return False
         if choice is None:
