@@ -8,19 +8,19 @@ import time
 from streamlit.testing.v1 import AppTest
 
 from bench.common import ROOT, report, summary_ms
+from ui.navigation import LESSONS
 
-# page -> (widget kind, key, two values to alternate between)
-MOVES = {
-    "lessons/why_attention.py": ("slider", "why_step", (3, 10)),
-    "lessons/static_embeddings.py": ("selectbox", "static_c", ("woman", "girl")),
-    "lessons/first_principles.py": ("slider", "fp_temperature", (0.5, 1.5)),
-    "lessons/positional_encoding.py": ("slider", "pe_positions", (50, 60)),
-    "lessons/qkv.py": ("slider", "qkv_d_k", (4, 8)),
-    "lessons/multi_head.py": ("slider", "mha_layers", (1, 2)),
-    "lessons/train_attention.py": ("slider", "train_steps", (100, 150)),
-    "lessons/real_model.py": ("slider", "real_head", (0, 1)),
-    "lessons/cost.py": ("slider", "cost_d", (256, 512)),
-}
+
+def first_slider(at: AppTest):
+    """The page's first enabled slider with room to move (found, not named: pages change)."""
+    return next(s for s in at.slider if s.key and not s.disabled and s.min != s.max)
+
+
+def two_values(slider) -> tuple:
+    """Where the slider starts and one step away from it, inside its range."""
+    step = slider.proto.step or 1
+    other = slider.value + step if slider.value + step <= slider.max else slider.value - step
+    return (type(slider.value)(other), slider.value)
 
 
 def time_moves(at: AppTest, kind: str, key: str, values: tuple, runs: int) -> list[float]:
@@ -40,11 +40,13 @@ def main(runs: int = 20) -> None:
     trivial = AppTest.from_file(str(ROOT / "bench" / "trivial_app.py"), default_timeout=60).run()
     baseline = summary_ms(time_moves(trivial, "slider", "n", (10, 20), runs))
     rows = [{"page": "trivial one-slider app", **baseline, "ratio_p95": 1.0}]
-    for page, (kind, key, values) in MOVES.items():
+    for page in LESSONS:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-        at.switch_page(page).run()
-        stats = summary_ms(time_moves(at, kind, key, values, runs))
-        rows.append({"page": page, **stats, "ratio_p95": round(stats["p95_ms"] / baseline["p95_ms"], 1)})
+        at.switch_page(page.path).run()
+        slider = first_slider(at)
+        stats = summary_ms(time_moves(at, "slider", slider.key, two_values(slider), runs))
+        row = {"page": page.title, "slider": slider.key, **stats}
+        rows.append({**row, "ratio_p95": round(stats["p95_ms"] / baseline["p95_ms"], 1)})
     report("rerun", rows, notes=f"AppTest rerun after moving one widget, {runs} runs per page, same process.")
 
 
