@@ -95,6 +95,8 @@ def test_first_principles_sliders_and_sentence():
     at = app_test("lessons/first_principles.py")
     at.button(key="fp_example_1").click().run()  # money bank grows
     assert at.text_input(key="fp_sentence").value == "money bank grows"
+    assert not at.latex  # the worked formula answers the prediction: held back
+    at.radio(key="fp_predict").set_value("bank").run()
     latex_before = [formula.value for formula in at.latex]
     at.slider(key="fp_temperature").set_value(0.2).run()
     no_exception(at)
