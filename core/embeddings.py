@@ -250,3 +250,8 @@ def nearest_neighbours_in_prefix(
         (words[i], float(s)) for s, i in zip(top.values.tolist(), top.indices.tolist()) if words[i] not in exclude
     ]
     return ranked[:k]
+
+
+def cosine_in_prefix(X: ArrayLike, d: int) -> torch.Tensor:
+    """(n, D) -> (n, n): cosine similarity of the rows looking at their first d dimensions only."""
+    return cosine_similarity(as_tensor(X)[..., :d])
