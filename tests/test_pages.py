@@ -49,6 +49,7 @@ def test_static_embeddings_controls_recompute():
     assert "king − man + girl ≈" in " ".join(m.value for m in at.markdown)
     at.radio(key="static_metric").set_value("dot").run()
     no_exception(at)
+    at.radio(key="static_predict").set_value("1.0: the same vector").run()  # the cosines wait for an answer
     assert metric(at, "Toy vectors: cosine of 'bank'") == "1.0000"
     assert metric(at, "MiniLM input rows: cosine of 'bank'") == "1.0000"
 

@@ -1,0 +1,149 @@
+"""Static embeddings: its core functions, and the page as a student uses it."""
+
+import pytest
+import torch
+from conftest import app_test
+
+from core.embeddings import (
+    analogy,
+    cosine_in_prefix,
+    cosine_similarity,
+    first_dimensions,
+    nearest_neighbours,
+    nearest_neighbours_in_prefix,
+    toy_vocabulary,
+    with_vector,
+)
+from core.projection import merge_coincident, pca_2d
+
+PAGE = "lessons/static_embeddings.py"
+
+
+# --- core ------------------------------------------------------------------------------------------
+def test_first_dimensions_keeps_the_first_features():
+    toy = toy_vocabulary()
+    small = first_dimensions(toy, 3)
+    assert small.dimensions == ("royalty", "gender", "person") and small.vectors.shape == (len(toy.words), 3)
+    torch.testing.assert_close(small.vector("king"), torch.tensor([1.0, 0.9, 0.8]))
+    with pytest.raises(ValueError):
+        first_dimensions(toy, 0)
+
+
+def test_with_vector_changes_one_row_only():
+    toy = toy_vocabulary()
+    edited = with_vector(toy, "king", [0.0] * len(toy.dimensions))
+    assert float(edited.vector("king").abs().sum()) == 0.0
+    torch.testing.assert_close(edited.vector("queen"), toy.vector("queen"))
+    assert float(toy.vector("king")[0]) == 1.0  # the original is untouched
+
+
+def test_neighbours_in_a_prefix_match_the_full_search_on_a_sliced_table():
+    generator = torch.Generator().manual_seed(1)
+    table = torch.randn(500, 32, generator=generator)
+    words = [f"w{i}" for i in range(500)]
+    for d in (2, 8, 32):
+        ours = nearest_neighbours_in_prefix(table[7], table, words, d, k=5, exclude=("w7",))
+        reference = nearest_neighbours(table[7, :d], table[:, :d], words, k=5, exclude=("w7",))
+        assert [w for w, _ in ours] == [w for w, _ in reference]
+        assert [s for _, s in ours] == pytest.approx([s for _, s in reference], abs=1e-6)
+    torch.testing.assert_close(cosine_in_prefix(table[:4], 8), cosine_similarity(table[:4, :8]))
+
+
+def test_fewer_features_degrade_the_toy_neighbours():
+    toy = toy_vocabulary()
+    full = [w for w, _ in nearest_neighbours(toy.vector("queen"), toy.vectors, toy.words, k=3, exclude=("queen",))]
+    assert "princess" in full
+    one = first_dimensions(toy, 1)  # royalty only: every royal-ish word, man included, ties with queen
+    crude = nearest_neighbours(one.vector("queen"), one.vectors, one.words, k=3, exclude=("queen",))
+    assert [s for _, s in crude] == pytest.approx([1.0, 1.0, 1.0])
+    assert float(cosine_similarity(one.vector("queen")[None], one.vector("man")[None])) == pytest.approx(1.0)
+
+
+def test_merge_coincident_points_share_a_label():
+    coords = torch.tensor([[0.0, 0.0], [1.0, 1.0], [0.001, 0.0], [1.0, 0.0]])
+    points, labels = merge_coincident(coords, ["cat", "king", "dog", "queen"])
+    assert labels == ["cat, dog", "king", "queen"]
+    torch.testing.assert_close(points[0], torch.tensor([0.0005, 0.0]))
+    _, apart = merge_coincident(coords, ["a", "b", "c", "d"], tolerance=0.0)
+    assert apart == ["a", "b", "c", "d"]
+
+
+# --- the page ---------------------------------------------------------------------------------------
+def markdown(at) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+def test_dimension_slider_changes_the_analogy_and_neighbours():
+    at = app_test(PAGE, timeout=120)
+    assert not at.exception
+    assert "king − man + woman ≈ queen" in markdown(at)
+    at.slider(key="static_d").set_value(1).run()
+    assert not at.exception
+    toy = first_dimensions(toy_vocabulary(), 1)
+    _, ranked = analogy("king", "man", "woman", toy)
+    assert f"≈ {ranked[0][0]}** (cosine {ranked[0][1]:.3f})" in markdown(at)
+    at.slider(key="static_d").set_value(11).run()
+    assert "king − man + woman ≈ queen" in markdown(at)
+
+
+def test_feature_sliders_edit_one_word_and_stay_in_the_link():
+    at = app_test(PAGE, timeout=120)
+    at.slider(key="static_king_gender").set_value(-3.0).run()
+    assert not at.exception
+    assert at.query_params["static_king_gender"] in ("-3.0", ["-3.0"])
+    edited = with_vector(toy_vocabulary(), "king", [1.0, -3.0, 0.8] + [0.0] * 8)
+    _, ranked = analogy("king", "man", "woman", edited)
+    assert f"≈ {ranked[0][0]}** (cosine {ranked[0][1]:.3f})" in markdown(at)
+    for value in (3.0, -3.0):
+        at.slider(key="static_king_royalty").set_value(value).run()
+        assert not at.exception
+    at.selectbox(key="static_edit").set_value("queen").run()
+    assert at.slider(key="static_queen_gender").value == pytest.approx(-0.9)
+    assert not at.exception
+
+
+def test_the_table_shows_stored_precision():
+    at = app_test(PAGE, timeout=120)
+    table = next(d for d in at.dataframe if "gender" in getattr(d.value, "columns", []))
+    assert table.value.loc["king", "gender"] == pytest.approx(0.9, abs=1e-9)  # float64, not 0.8999999761
+
+
+def test_minilm_dimension_slider_both_ends():
+    at = app_test(PAGE, timeout=120)
+    full = list(at.dataframe[-1].value.iloc[:, 0])
+    at.slider(key="static_real_d").set_value(2).run()
+    assert not at.exception
+    crude = list(at.dataframe[-1].value.iloc[:, 0])
+    assert crude != full  # two numbers per word cannot keep the neighbours
+    at.slider(key="static_real_d").set_value(384).run()
+    assert list(at.dataframe[-1].value.iloc[:, 0]) == full
+
+
+def test_prediction_holds_back_the_cosines():
+    at = app_test(PAGE, timeout=120)
+    assert not [m for m in at.metric if "cosine of" in m.label]
+    assert not at.success
+    at.radio(key="static_predict").set_value("between 0 and 1").run()
+    assert at.error and "1.0: the same vector" in at.error[0].value
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Toy vectors: cosine of 'bank' in 1 and 2"] == "1.0000"
+    assert shown["MiniLM input rows: cosine of 'bank' in 1 and 2"] == "1.0000"
+
+
+def test_other_controls():
+    at = app_test(PAGE, timeout=120)
+    at.multiselect(key="static_trio").set_value(["dog"]).run()
+    assert any("at least two" in i.value for i in at.info)
+    at.multiselect(key="static_words").set_value(list(toy_vocabulary().words[:40])).run()
+    at.radio(key="static_metric").set_value("dot").run()
+    at.selectbox(key="static_probe").set_value("river").run()
+    at.text_input(key="static_real_words").set_value("!!!").run()
+    assert not at.exception
+    assert any("no words" in i.value for i in at.info)
+
+
+def test_pca_map_of_default_words_has_no_pile():
+    toy = toy_vocabulary()
+    words = ["king", "queen", "man", "woman", "dog", "cat", "bank", "money", "river", "phone", "fruit"]
+    _, labels = merge_coincident(pca_2d(torch.stack([toy.vector(w) for w in words])), words)
+    assert max(label.count(",") for label in labels) <= 2  # at most three words share a spot
