@@ -30,7 +30,7 @@ from ui.navigation import FIRST_PRINCIPLES, QKV
 from ui.present import section
 from ui.quiz import predict
 from ui.session import seed
-from ui.specs import vector_bars
+from ui.specs import bars, vector_bars
 from ui.widgets import explain, page_header, sentence_input, show_code
 
 PAGE = FIRST_PRINCIPLES.id
@@ -45,7 +45,7 @@ SEED_TABLES = {
 COMPUTED = {s: first_principles_attention(embed(s.split(), TOY).vectors).weights.tolist() for s in SEED_TABLES}
 PRESETS = {
     "seed": ("The lesson's tables", SEED_TABLES, ":material/menu_book:"),
-    "softmax": ("softmax(E·Eᵀ) of the toy vectors", COMPUTED, ":material/calculate:"),
+    "softmax": ("softmax(E·Eᵀ)", COMPUTED, ":material/calculate:"),
     "uniform": ("Uniform (1/3 each)", {s: [[1 / 3] * 3] * 3 for s in SEED_TABLES}, ":material/drag_handle:"),
 }
 MAP = dict(row_title="word i (asking)", col_title="word j", value_title="weight", domain=(0, 1))
@@ -137,7 +137,7 @@ def four_steps(words: list[str]) -> None:
 def steps_two_to_four(labels: list[str], E, dims: list[str], result, temperature: float) -> None:
     steps = side_by_side(2, len(labels))
     with steps[0]:
-        st.subheader("2 · Scores = E·Eᵀ")
+        st.subheader("2 · Scores: E·Eᵀ")
         show_matrix(
             result.scores,
             labels,
@@ -147,9 +147,9 @@ def steps_two_to_four(labels: list[str], E, dims: list[str], result, temperature
             **{**MAP, "value_title": "e_i · e_j", "domain": None},
         )
     with steps[1]:
-        st.subheader("3 · Weights = softmax by row")
+        st.subheader("3 · Weights: softmax")
         show_matrix(result.weights, labels, labels, key=f"{PAGE}_weights", title="each row sums to 1", **MAP)
-    st.subheader("4 · Outputs = weights·E")
+    st.subheader("4 · Outputs: weights·E")
     show_matrix(
         result.output,
         labels,
@@ -216,15 +216,17 @@ def where_it_fails() -> None:
         f"“it” attends most to **“{LESSON[focus.strongest]}”** ({focus.strongest_weight:.2f}) and gives **“animal” "
         f"only {focus.target_weight:.2f}**, rank {focus.target_rank} of {len(LESSON)} (toy features, temperature 1)."
     )
-    show_matrix(
-        result.weights[it : it + 1],
-        ["it"],
-        unique_labels(LESSON),
-        key=f"{PAGE}_it_row",
-        title="the row of “it”",
-        numbers=False,
-        **MAP,
+    row = pd.DataFrame({"word": unique_labels(LESSON), "weight": result.weights[it].tolist()})
+    spec = bars(
+        row,
+        "word",
+        "weight",
+        title="the row of “it”: weight on each word",
+        sort=list(row.word),
+        value_title="weight",
+        highlight="animal",
     )
+    render(spec, key=f"{PAGE}_it_row")
     st.page_link(QKV.path, label="Learned queries and keys close this gap: Q, K, V", icon=":material/arrow_forward:")
 
 
@@ -264,12 +266,14 @@ def two_banks() -> None:
     metrics = st.columns(2)
     metrics[0].metric("cosine(static bank, static bank)", "1.0000")
     metrics[1].metric("cosine(y_bank money, y_bank river)", f"{cosine:.4f}", delta=f"{cosine - 1:.4f}")
-    bars = {
-        "static e_bank": TOY.vector("bank"),
-        "y_bank in “money bank grows”": money,
-        "y_bank in “river bank flows”": river,
+    vectors = {
+        "e_bank (static)": TOY.vector("bank"),
+        "y_bank (money)": money,
+        "y_bank (river)": river,
     }
-    render(vector_bars(bars, list(TOY.dimensions), title="bank, before and after attention"), key=f"{PAGE}_bank_bars")
+    render(
+        vector_bars(vectors, list(TOY.dimensions), title="bank, before and after attention"), key=f"{PAGE}_bank_bars"
+    )
     st.caption("Give *bank* more weight on *money* and it leans to finance; more on *river* and it leans to water.")
 
 
@@ -281,7 +285,7 @@ st.markdown(
 )
 two_banks()
 
-section("Where it fails: “it” does not find “animal”")
+section("Where it fails: does “it” find “animal”?")
 where_it_fails()
 
 section("What else it cannot do")

@@ -84,14 +84,14 @@ def test_prediction_holds_back_steps_two_to_four():
     assert not at.exception
     question = at.selectbox(key="fp_predict")  # 10 words: a menu
     assert question.value is None
-    assert "3 · Weights = softmax by row" not in subheaders(at)
+    assert "3 · Weights: softmax" not in subheaders(at)
     assert "One word, with its numbers" not in subheaders(at)
     assert not [t for t in at.toggle if t.key in ("fp_weights_numbers", "fp_scores_numbers")]
     assert not any("Strongest link of each row: the →" in c.value for c in at.caption)
     question.set_value("the (2)").run()  # a tie with "the": counts as right
     assert not at.exception
     assert at.success and at.success[0].value.startswith("Right")
-    assert {"2 · Scores = E·Eᵀ", "3 · Weights = softmax by row", "One word, with its numbers"} <= set(subheaders(at))
+    assert {"2 · Scores: E·Eᵀ", "3 · Weights: softmax", "One word, with its numbers"} <= set(subheaders(at))
     weights = torch.tensor(at.session_state["fp_export"][0]["weights"])
     expected = first_principles_attention(embed(LESSON, toy_vocabulary()).vectors).weights
     torch.testing.assert_close(weights, expected, atol=1e-5, rtol=0)
