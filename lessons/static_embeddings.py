@@ -29,7 +29,8 @@ from ui.widgets import explain, page_header, show_code
 
 PAGE = STATIC.id
 TOY = toy_vocabulary()
-MAP_WORDS = ["king", "queen", "man", "woman", "dog", "cat", "bank", "money", "river", "phone", "fruit"]
+# Words a 2-D map can show apart (royalty, gender, person, animal); bank/money/river are in the neighbours below.
+MAP_WORDS = ["king", "queen", "man", "woman", "prince", "princess", "boy", "girl", "dog", "cat"]
 
 page_header(
     "Static embeddings",
@@ -56,7 +57,7 @@ def one_hot_vs_dense() -> None:
             trio,
             key=f"{PAGE}_onehot",
             title="One-hot: cosine similarity",
-            domain=(0, 1),
+            domain=(-1, 1),
             caption="Every word is its own axis: all pairs score 0, dog is as far from cat as from table.",
         )
     with right:
@@ -142,7 +143,7 @@ def similarity_and_map(vocab: Vocabulary, metric: str) -> None:
             similarity, chosen, chosen, key=f"{PAGE}_similarity", title=f"{metric} similarity", value_title=metric
         )
     with right:
-        points, labels = merge_coincident(pca_2d(E), chosen)
+        points, labels = merge_coincident(pca_2d(E), chosen, tolerance=0.04)
         render(
             readable_map(scatter(points, labels, title="2-D map (PCA of the chosen words)"), labels), key=f"{PAGE}_map"
         )
@@ -239,7 +240,7 @@ def real_table() -> None:
             real_words,
             real_words,
             key=f"{PAGE}_real_similarity",
-            title=f"MiniLM static vectors, first {d} dimensions: cosine",
+            title=f"cosine, first {d} of {width} numbers",
             value_title="cosine",
         )
         if split:
@@ -259,8 +260,11 @@ def real_table() -> None:
 
 @st.fragment
 def one_word_one_vector() -> None:
-    first = url_state.text_input(st, "Sentence 1", "I deposited money in the bank", key=f"{PAGE}_bank_1", max_chars=300)
-    second = url_state.text_input(st, "Sentence 2", "We sat on the river bank", key=f"{PAGE}_bank_2", max_chars=300)
+    one, two = st.columns(2)
+    first = url_state.text_input(
+        one, "Sentence 1", "I deposited money in the bank", key=f"{PAGE}_bank_1", max_chars=300
+    )
+    second = url_state.text_input(two, "Sentence 2", "We sat on the river bank", key=f"{PAGE}_bank_2", max_chars=300)
     shared = [w for w in dict.fromkeys(words_or_nothing(first)) if w in words_or_nothing(second)]
     if not shared:
         st.info("The two sentences need a word in common.")
