@@ -28,6 +28,8 @@ from ui.specs import scatter, vector_bars
 from ui.widgets import explain, page_header, show_code
 
 PAGE = STATIC.id
+NUMBERS = {name: st.column_config.NumberColumn(name, format="%.2f") for name in toy_vocabulary().dimensions}
+SCORE = st.column_config.NumberColumn(format="%.3f")
 TOY = toy_vocabulary()
 # Words a 2-D map can show apart (royalty, gender, person, animal); bank/money/river are in the neighbours below.
 MAP_WORDS = ["king", "queen", "man", "woman", "prince", "princess", "boy", "girl", "dog", "cat"]
@@ -121,7 +123,7 @@ def vocabulary_lab() -> None:
     vocab = first_dimensions(with_vector(TOY, word, values), d)
     with st.expander(f"The whole table ({len(vocab.words)} words × {d} features used)"):
         frame = pd.DataFrame(vocab.vectors.double().numpy(), index=list(vocab.words), columns=list(vocab.dimensions))
-        st.dataframe(frame.round(2).style.format("{:.2f}"), height=280, key=f"{PAGE}_table")
+        st.dataframe(frame.round(2), height=280, key=f"{PAGE}_table", column_config=NUMBERS)
     similarity_and_map(vocab, metric)
     neighbours(vocab, metric, word)
     analogy_part(vocab)
@@ -166,8 +168,9 @@ def neighbours(vocab: Vocabulary, metric: str, edited: str) -> None:
     probe = url_state.selectbox(st, "Word", vocab.words, index=vocab.words.index("bank"), key=f"{PAGE}_probe")
     ranked = nearest_neighbours(vocab.vector(probe), vocab.vectors, vocab.words, k=6, exclude=(probe,), metric=metric)
     st.dataframe(
-        pd.DataFrame(ranked, columns=["neighbour", metric]).style.format({metric: "{:.3f}"}),
+        pd.DataFrame(ranked, columns=["neighbour", metric]),
         hide_index=True,
+        column_config={metric: SCORE},
         key=f"{PAGE}_neighbours",
     )
     st.caption(
@@ -250,10 +253,9 @@ def real_table() -> None:
         vocabulary, table = model_cache.whole_words()
         ranked = nearest_neighbours_in_prefix(encoder.static_vector(probe), table, vocabulary, d, k=8, exclude=(probe,))
         st.dataframe(
-            pd.DataFrame(ranked, columns=[f"nearest of {len(vocabulary):,} whole words", "cosine"]).style.format(
-                {"cosine": "{:.3f}"}
-            ),
+            pd.DataFrame(ranked, columns=[f"nearest of {len(vocabulary):,} whole words", "cosine"]),
             hide_index=True,
+            column_config={"cosine": SCORE},
             key=f"{PAGE}_real_neighbours",
         )
 
