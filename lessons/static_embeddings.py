@@ -32,6 +32,7 @@ NUMBERS = {name: st.column_config.NumberColumn(name, format="%.2f") for name in 
 SCORE = st.column_config.NumberColumn(format="%.3f")
 TOY = toy_vocabulary()
 # Words a 2-D map can show apart (royalty, gender, person, animal); bank/money/river are in the neighbours below.
+MAP_LIMIT = 16  # more points than this on a 2-D map of 11 features pile up on one line
 MAP_WORDS = ["king", "queen", "man", "woman", "prince", "princess", "boy", "girl", "dog", "cat"]
 
 page_header(
@@ -74,21 +75,25 @@ def one_hot_vs_dense() -> None:
         )
 
 
-def readable_map(spec: dict, labels: list[str]) -> dict:
-    """The scatter with room for its labels: padded scales, and labels of right-hand points drawn
-    to their left so none runs off the chart (a page-local fix until ui.specs.scatter pads itself)."""
+def readable_map(spec: dict) -> dict:
+    """The scatter with room for its labels (a page-local fix until ui.specs.scatter does it itself):
+    padded scales; labels of right-hand points drawn to their left so none runs off the chart; and
+    neighbours along x labelled alternately above and below so a row of points keeps readable labels."""
     *points, text = spec["layer"]
     for axis in ("x", "y"):
         text["encoding"][axis]["scale"]["padding"] = 28
-    xs = [row["x"] for row in spec["data"]["values"]]
+    rows = spec["data"]["values"]
+    xs = [row["x"] for row in rows]
     middle = (min(xs) + max(xs)) / 2
-    right_side = {
-        **text,
-        "transform": [{"filter": f"datum.x > {middle!r}"}],
-        "mark": {**text["mark"], "align": "right", "dx": -7},
-    }
-    left_side = {**text, "transform": [{"filter": f"datum.x <= {middle!r}"}]}
-    return {**spec, "layer": [*points, left_side, right_side]}
+    for rank, row in enumerate(sorted(rows, key=lambda r: r["x"])):
+        row["place"] = ("right" if row["x"] > middle else "left") + (" above" if rank % 2 == 0 else " below")
+    layers = [
+        {**text, "transform": [{"filter": f"datum.place == '{side} {level}'"}],
+         "mark": {**text["mark"], "align": "right" if side == "right" else "left", "dx": -7 if side == "right" else 7,
+                  "dy": -7 if level == "above" else 13}}
+        for side in ("left", "right") for level in ("above", "below")
+    ]  # fmt: skip
+    return {**spec, "layer": [*points, *layers]}
 
 
 @st.fragment
@@ -145,13 +150,13 @@ def similarity_and_map(vocab: Vocabulary, metric: str) -> None:
             similarity, chosen, chosen, key=f"{PAGE}_similarity", title=f"{metric} similarity", value_title=metric
         )
     with right:
-        points, labels = merge_coincident(pca_2d(E), chosen, tolerance=0.04)
-        render(
-            readable_map(scatter(points, labels, title="2-D map (PCA of the chosen words)"), labels), key=f"{PAGE}_map"
-        )
+        shown = chosen[:MAP_LIMIT]
+        points, labels = merge_coincident(pca_2d(embed(shown, vocab).vectors), shown, tolerance=0.04)
+        render(readable_map(scatter(points, labels, title="2-D map (PCA of the chosen words)")), key=f"{PAGE}_map")
         st.caption(
-            "PCA keeps the two directions along which these words differ most. Words that land on the "
-            "same spot share one label (“cat, dog”): they differ only in directions this flat map drops."
+            "PCA keeps the two directions along which these words differ most. Words that land on the same spot "
+            "share one label (“dog, cat”): they differ only in directions this flat map drops."
+            + (f" The map shows the first {MAP_LIMIT} of the {len(chosen)} words." if len(chosen) > MAP_LIMIT else "")
         )
     page_export(
         PAGE,
