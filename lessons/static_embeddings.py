@@ -46,9 +46,7 @@ page_header(
 
 @st.fragment
 def one_hot_vs_dense() -> None:
-    trio = url_state.multiselect(
-        st, "Words to compare", TOY.words, default=["dog", "cat", "table"], key=f"{PAGE}_trio", max_selections=12
-    )
+    trio = url_state.multiselect(st, "Words to compare", TOY.words, default=["dog", "cat", "table"], key=f"{PAGE}_trio")
     if len(trio) < 2:
         st.info("Pick at least two words to compare.")
         return

@@ -147,3 +147,23 @@ def test_pca_map_of_default_words_has_no_pile():
     words = ["king", "queen", "man", "woman", "prince", "princess", "boy", "girl", "dog", "cat"]  # the page's default
     _, labels = merge_coincident(pca_2d(torch.stack([toy.vector(w) for w in words])), words, tolerance=0.04)
     assert labels == ["king", "queen", "man", "woman", "prince", "princess", "boy", "girl", "dog, cat"]
+
+
+def test_a_hostile_link_falls_back_with_notices():
+    import json
+
+    from conftest import APP
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    bad = {"static_d": "0", "static_king_gender": "9", "static_real_d": "1000", "static_edit": "nope"}
+    at.query_params.update(
+        {**{k: [v] for k, v in bad.items()}, "static_trio": [json.dumps(toy_vocabulary().words[:20])]}
+    )
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    notices = " ".join(t.value for t in at.toast)
+    assert all(key in notices for key in bad)
+    assert at.slider(key="static_d").value == 11 and at.slider(key="static_king_gender").value == pytest.approx(0.9)
+    assert len(at.multiselect(key="static_trio").value) == 20  # many words: the maps go one under the other
