@@ -255,3 +255,8 @@ def nearest_neighbours_in_prefix(
 def cosine_in_prefix(X: ArrayLike, d: int) -> torch.Tensor:
     """(n, D) -> (n, n): cosine similarity of the rows looking at their first d dimensions only."""
     return cosine_similarity(as_tensor(X)[..., :d])
+
+
+def empty_words(vocabulary: Vocabulary) -> list[str]:
+    """Words whose vector (d,) is all zeros: no direction, so cosine calls them unlike everything."""
+    return [w for w, row in zip(vocabulary.words, vocabulary.vectors) if not bool(row.any())]

@@ -9,6 +9,7 @@ from core.embeddings import (
     cosine_similarity,
     dot_similarity,
     embed,
+    empty_words,
     first_dimensions,
     nearest_neighbours,
     nearest_neighbours_in_prefix,
@@ -78,8 +79,9 @@ def readable_map(spec: dict) -> dict:
     padded scales; labels of right-hand points drawn to their left so none runs off the chart; and
     neighbours along x labelled alternately above and below so a row of points keeps readable labels."""
     *points, text = spec["layer"]
-    for axis in ("x", "y"):
+    for axis in ("x", "y"):  # the layers share these encodings
         text["encoding"][axis]["scale"]["padding"] = 28
+        text["encoding"][axis]["axis"] = {"format": ".1f", "tickMinStep": 0.1}
     rows = spec["data"]["values"]
     xs = [row["x"] for row in rows]
     middle = (min(xs) + max(xs)) / 2
@@ -176,9 +178,12 @@ def neighbours(vocab: Vocabulary, metric: str, edited: str) -> None:
         column_config={metric: SCORE},
         key=f"{PAGE}_neighbours",
     )
+    empty = empty_words(vocab)
     st.caption(
-        f"With {len(vocab.dimensions)} of {len(TOY.dimensions)} features. Fewer features, cruder "
-        f"neighbours: drag *Features used* down and watch *{probe}*'s list fall apart."
+        f"With {len(vocab.dimensions)} of {len(TOY.dimensions)} features"
+        + (f", {len(empty)} of {len(vocab.words)} words are all zeros (no direction at all)" if empty else "")
+        + f". Fewer features, cruder neighbours: drag *Features used* down and watch *{probe}*'s list fall apart."
+        + (f" Here *{probe}* itself is all zeros, so every cosine is 0." if probe in empty else "")
     )
 
 
@@ -328,6 +333,7 @@ explain(
 )
 show_code(
     embed,
+    empty_words,
     one_hot,
     cosine_similarity,
     dot_similarity,

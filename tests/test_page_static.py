@@ -8,6 +8,7 @@ from core.embeddings import (
     analogy,
     cosine_in_prefix,
     cosine_similarity,
+    empty_words,
     first_dimensions,
     nearest_neighbours,
     nearest_neighbours_in_prefix,
@@ -59,6 +60,13 @@ def test_fewer_features_degrade_the_toy_neighbours():
     assert float(cosine_similarity(one.vector("queen")[None], one.vector("man")[None])) == pytest.approx(1.0)
 
 
+def test_empty_words_have_no_feature_left():
+    toy = toy_vocabulary()
+    assert empty_words(toy) == []
+    royalty_only = first_dimensions(toy, 1)
+    assert "bank" in empty_words(royalty_only) and "king" not in empty_words(royalty_only)
+
+
 def test_merge_coincident_points_share_a_label():
     coords = torch.tensor([[0.0, 0.0], [1.0, 1.0], [0.001, 0.0], [1.0, 0.0]])
     points, labels = merge_coincident(coords, ["cat", "king", "dog", "queen"])
@@ -79,6 +87,7 @@ def test_dimension_slider_changes_the_analogy_and_neighbours():
     assert "king − man + woman ≈ queen" in markdown(at)
     at.slider(key="static_d").set_value(1).run()
     assert not at.exception
+    assert any("*bank* itself is all zeros" in c.value for c in at.caption)
     toy = first_dimensions(toy_vocabulary(), 1)
     _, ranked = analogy("king", "man", "woman", toy)
     assert f"≈ {ranked[0][0]}** (cosine {ranked[0][1]:.3f})" in markdown(at)
