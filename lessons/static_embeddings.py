@@ -266,6 +266,7 @@ def real_table() -> None:
             column_config={"cosine": SCORE},
             key=f"{PAGE}_real_neighbours",
         )
+        st.caption(f"From the first {d} of {width} numbers per word: fewer numbers, noisier neighbours.")
 
 
 @st.fragment
