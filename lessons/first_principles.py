@@ -48,6 +48,11 @@ PRESETS = {
     "softmax": ("softmax(E·Eᵀ)", COMPUTED, ":material/calculate:"),
     "uniform": ("Uniform (1/3 each)", {s: [[1 / 3] * 3] * 3 for s in SEED_TABLES}, ":material/drag_handle:"),
 }
+D_HELP = "The toy vocabulary has 11 named features; fewer keeps the first ones, more adds seeded random unnamed ones."
+T_HELP = (
+    "Scores are divided by the temperature before the softmax: low = sharp, one word takes almost all; high = flat."
+)
+FEATURES = dict(row_title="word", col_title="feature", value_title="value")
 MAP = dict(row_title="word i (asking)", col_title="word j", value_title="weight", domain=(0, 1))
 
 page_header(
@@ -66,26 +71,9 @@ if sentence is None:
 def four_steps(words: list[str]) -> None:
     labels = unique_labels(words)
     left, right = st.columns(2)
-    d = url_state.slider(
-        left,
-        "Embedding dimensions d",
-        1,
-        32,
-        len(TOY.dimensions),
-        key=f"{PAGE}_d",
-        help=f"The toy vocabulary has {len(TOY.dimensions)} named features; fewer keeps the first "
-        "ones, more adds seeded random unnamed features.",
-    )
+    d = url_state.slider(left, "Embedding dimensions d", 1, 32, len(TOY.dimensions), key=f"{PAGE}_d", help=D_HELP)
     temperature = url_state.slider(
-        right,
-        "Softmax temperature",
-        0.1,
-        5.0,
-        1.0,
-        0.1,
-        key=f"{PAGE}_temperature",
-        help="Scores are divided by the temperature before the softmax: low = sharp, "
-        "one word takes almost all weight; high = flat.",
+        right, "Softmax temperature", 0.1, 5.0, 1.0, 0.1, key=f"{PAGE}_temperature", help=T_HELP
     )
     embedded = embed(words, TOY)
     E, dims = resize_dimensions(embedded.vectors, d, seed=seed()), dimension_names(TOY, d)
@@ -94,16 +82,7 @@ def four_steps(words: list[str]) -> None:
         st.caption("Not in the toy vocabulary (given a fixed pseudo-random vector): " + ", ".join(unknown))
     result = first_principles_attention(E, temperature=temperature)
     st.subheader("1 · Embeddings E")
-    show_matrix(
-        E,
-        labels,
-        dims,
-        key=f"{PAGE}_E",
-        title=f"E: {len(words)} words × {d} features",
-        row_title="word",
-        col_title="feature",
-        value_title="value",
-    )
+    show_matrix(E, labels, dims, key=f"{PAGE}_E", title=f"E: {len(words)} words × {d} features", **FEATURES)
     probe = next((i for i, w in enumerate(words) if w in ("it", "bank", "love")), len(words) - 1)
     focus = attention_focus(result.weights, probe, probe)
     if predict(
@@ -121,14 +100,7 @@ def four_steps(words: list[str]) -> None:
         st.caption("Steps 2–4 appear once you have answered: they give the answer away.")
     page_export(
         PAGE,
-        {
-            "words": words,
-            "temperature": temperature,
-            "E": E,
-            "scores": result.scores,
-            "weights": result.weights,
-            "output": result.output,
-        },
+        {"words": words, "temperature": temperature, "E": E, **result._asdict()},
         snippet=f"import torch\n\nE = {literal(E)}  # one row per word: {' '.join(words)}\nT = {temperature!r}"
         "\n\nscores = E @ E.T\nweights = torch.softmax(scores / T, dim=-1)\noutput = weights @ E\n",
     )
@@ -150,16 +122,7 @@ def steps_two_to_four(labels: list[str], E, dims: list[str], result, temperature
         st.subheader("3 · Weights: softmax")
         show_matrix(result.weights, labels, labels, key=f"{PAGE}_weights", title="each row sums to 1", **MAP)
     st.subheader("4 · Outputs: weights·E")
-    show_matrix(
-        result.output,
-        labels,
-        dims,
-        key=f"{PAGE}_outputs",
-        title="contextual vectors y",
-        row_title="word",
-        col_title="feature",
-        value_title="value",
-    )
+    show_matrix(result.output, labels, dims, key=f"{PAGE}_outputs", title="contextual vectors y", **FEATURES)
     one_word(labels, E, dims, result, temperature)
     n, d = E.shape
     gap = tiny_difference(loop_matmul_difference(result.weights, E))
