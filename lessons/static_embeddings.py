@@ -32,6 +32,8 @@ PAGE = STATIC.id
 NUMBERS = {name: st.column_config.NumberColumn(name, format="%.2f") for name in toy_vocabulary().dimensions}
 SCORE = st.column_config.NumberColumn(format="%.3f")
 TOY = toy_vocabulary()
+D_HELP = "Similarities, neighbours, analogy and map look at the first d features only."
+METRIC_HELP = "Dot product grows with the vectors' lengths; cosine only looks at their directions."
 # Words a 2-D map can show apart (royalty, gender, person, animal); bank/money/river are in the neighbours below.
 MAP_LIMIT = 16  # more points than this on a 2-D map of 11 features pile up on one line
 MAP_WORDS = ["king", "queen", "man", "woman", "prince", "princess", "boy", "girl", "dog", "cat"]
@@ -100,21 +102,10 @@ def readable_map(spec: dict) -> dict:
 def vocabulary_lab() -> None:
     top = st.columns(2)
     d = url_state.slider(
-        top[0],
-        "Features used",
-        1,
-        len(TOY.dimensions),
-        len(TOY.dimensions),
-        key=f"{PAGE}_d",
-        help="Similarities, neighbours, analogy and map look at the first d features only.",
+        top[0], "Features used", 1, len(TOY.dimensions), len(TOY.dimensions), key=f"{PAGE}_d", help=D_HELP
     )
     metric = url_state.radio(
-        top[1],
-        "Similarity",
-        ["cosine", "dot"],
-        horizontal=True,
-        key=f"{PAGE}_metric",
-        help="Dot product grows with the vectors' lengths; cosine only looks at their directions.",
+        top[1], "Similarity", ["cosine", "dot"], horizontal=True, key=f"{PAGE}_metric", help=METRIC_HELP
     )
     st.subheader("Edit one word")
     word = url_state.selectbox(st, "Word to edit", TOY.words, index=TOY.words.index("king"), key=f"{PAGE}_edit")
