@@ -2,7 +2,8 @@
 
 import pytest
 import torch
-from conftest import app_test
+from conftest import APP, app_test
+from streamlit.testing.v1 import AppTest
 
 from core.attention import (
     attention_focus,
@@ -132,8 +133,6 @@ def test_every_control_at_both_ends():
 
 
 def test_presenter_mode_with_fragments():
-    from conftest import APP
-    from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["presenter"] = "1"

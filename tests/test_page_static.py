@@ -1,8 +1,11 @@
 """Static embeddings: its core functions, and the page as a student uses it."""
 
+import json
+
 import pytest
 import torch
-from conftest import app_test
+from conftest import APP, app_test
+from streamlit.testing.v1 import AppTest
 
 from core.embeddings import (
     analogy,
@@ -159,8 +162,6 @@ def test_pca_map_of_default_words_has_no_pile():
 
 
 def test_a_hostile_link_falls_back_with_notices():
-    import json
-
     from conftest import APP
     from streamlit.testing.v1 import AppTest
 
@@ -176,3 +177,17 @@ def test_a_hostile_link_falls_back_with_notices():
     assert all(key in notices for key in bad)
     assert at.slider(key="static_d").value == 11 and at.slider(key="static_king_gender").value == pytest.approx(0.9)
     assert len(at.multiselect(key="static_trio").value) == 20  # many words: the maps go one under the other
+
+
+def test_presenter_mode_with_fragments():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["presenter"] = "1"
+    at.run()
+    at.switch_page(PAGE).run()
+    assert [h.value for h in at.header] == ["1 · One-hot vs dense vectors"]
+    at.multiselect(key="static_trio").set_value(["dog", "cat", "bank"]).run()  # a fragment's control
+    assert len(at.header) == 1 and not at.exception
+    at.button(key="present_next").click().run()
+    assert [h.value for h in at.header][-1] == "2 · A vocabulary you can edit"
+    at.slider(key="static_d").set_value(3).run()
+    assert len(at.header) == 2 and not at.exception
