@@ -103,3 +103,52 @@ def row_entropy(weights: ArrayLike) -> torch.Tensor:
     """Shannon entropy (nats) of each attention row: log(n) when uniform, 0 when one-hot."""
     w = as_tensor(weights)
     return -(w * w.clamp_min(torch.finfo(w.dtype).tiny).log()).sum(-1)
+
+
+def weighted_sum_loop(weights: ArrayLike, values: ArrayLike) -> torch.Tensor:
+    """y_i = sum_j w_ij v_j one word after another, as a plain loop: (n, n), (n, d) -> (n, d).
+    The same numbers as `weighted_sum`'s single matrix product, only slower."""
+    values = as_tensor(values)
+    weights = as_tensor(weights, like=values)
+    n = weights.shape[-2]
+    return torch.stack([sum(weights[i, j] * values[j] for j in range(weights.shape[-1])) for i in range(n)])
+
+
+def loop_matmul_difference(weights: ArrayLike, values: ArrayLike) -> float:
+    """Largest |loop − matrix product| over every output number (float rounding only)."""
+    return float((weighted_sum_loop(weights, values) - weighted_sum(weights, values)).abs().max())
+
+
+class Focus(NamedTuple):
+    strongest: int  # index of the word that word i attends to most
+    strongest_weight: float
+    target_weight: float  # weight on the chosen target word
+    target_rank: int  # 1 = the target is the most-attended word
+
+
+def attention_focus(weights: ArrayLike, i: int, target: int) -> Focus:
+    """Where row i of an (n, n) weight matrix puts most of its weight, and how much goes to `target`."""
+    row = as_tensor(weights)[i]
+    strongest = int(row.argmax())
+    return Focus(strongest, float(row[strongest]), float(row[target]), int((row > row[target]).sum()) + 1)
+
+
+def near_ties(weights: ArrayLike, i: int, tolerance: float = 0.02) -> list[int]:
+    """Indices j whose weight in row i is within `tolerance` of the row's largest: all count as
+    "the word it attends to most" when predicting."""
+    row = as_tensor(weights)[i]
+    return [j for j, w in enumerate(row.tolist()) if w >= float(row.max()) - tolerance]
+
+
+def attention_with_weights(raw_weights: ArrayLike, values: ArrayLike) -> tuple[torch.Tensor, torch.Tensor]:
+    """Hand-set weights (n, n), rows renormalised to sum to 1, applied to values (n, d):
+    returns (weights used (n, n), outputs (n, d))."""
+    values = as_tensor(values)
+    weights = normalise_rows(as_tensor(raw_weights, like=values))
+    return weights, weighted_sum(weights, values)
+
+
+def top_weights(weights: ArrayLike, i: int, k: int) -> list[tuple[int, float]]:
+    """The k largest weights of row i of (n, n) weights, as (j, weight), largest first."""
+    top = as_tensor(weights)[i].topk(min(k, as_tensor(weights).shape[-1]))
+    return list(zip(top.indices.tolist(), top.values.tolist()))

@@ -208,3 +208,55 @@ def analogy(a: str, b: str, c: str, vocabulary: Vocabulary, k: int = 5) -> tuple
     """a − b + c (king − man + woman) and the words nearest to it, the three inputs excluded."""
     target = vocabulary.vector(a) - vocabulary.vector(b) + vocabulary.vector(c)
     return target, nearest_neighbours(target, vocabulary.vectors, vocabulary.words, k, exclude=(a, b, c))
+
+
+def dimension_names(vocabulary: Vocabulary, d: int) -> list[str]:
+    """Names of the first d features: the vocabulary's named ones, then "extra 1", "extra 2", ...
+    for the unnamed features `resize_dimensions` appends beyond them."""
+    named = list(vocabulary.dimensions[:d])
+    return named + [f"extra {i + 1}" for i in range(d - len(named))]
+
+
+def first_dimensions(vocabulary: Vocabulary, d: int) -> Vocabulary:
+    """The same words described by their first d features only: vectors (V, d0) -> (V, d)."""
+    if not 1 <= d <= len(vocabulary.dimensions):
+        raise ValueError(f"d must be between 1 and {len(vocabulary.dimensions)}, got {d}")
+    return Vocabulary(vocabulary.words, vocabulary.dimensions[:d], vocabulary.vectors[:, :d])
+
+
+def with_vector(vocabulary: Vocabulary, word: str, vector: ArrayLike) -> Vocabulary:
+    """A copy of the vocabulary where `word`'s row (d,) is replaced by `vector` (d,)."""
+    vectors = vocabulary.vectors.clone()
+    vectors[vocabulary.words.index(word)] = as_tensor(vector, like=vectors)
+    return Vocabulary(vocabulary.words, vocabulary.dimensions, vectors)
+
+
+def nearest_neighbours_in_prefix(
+    query: ArrayLike,
+    table: ArrayLike,
+    words: list[str] | tuple[str, ...],
+    d: int,
+    k: int = 5,
+    exclude: tuple[str, ...] = (),
+) -> list[tuple[str, float]]:
+    """The k rows of `table` (V, D) closest by cosine to `query` (D,) looking at the first d
+    dimensions only: fewer dimensions, cruder neighbours. Uses top-k, not a full sort, so a
+    30,000-row table stays fast."""
+    table = as_tensor(table)[:, :d]
+    query = as_tensor(query, like=table)[:d]
+    scores = cosine_similarity(query[None], table)[0]
+    top = scores.topk(min(k + len(exclude), len(words)))
+    ranked = [
+        (words[i], float(s)) for s, i in zip(top.values.tolist(), top.indices.tolist()) if words[i] not in exclude
+    ]
+    return ranked[:k]
+
+
+def cosine_in_prefix(X: ArrayLike, d: int) -> torch.Tensor:
+    """(n, D) -> (n, n): cosine similarity of the rows looking at their first d dimensions only."""
+    return cosine_similarity(as_tensor(X)[..., :d])
+
+
+def empty_words(vocabulary: Vocabulary) -> list[str]:
+    """Words whose vector (d,) is all zeros: no direction, so cosine calls them unlike everything."""
+    return [w for w, row in zip(vocabulary.words, vocabulary.vectors) if not bool(row.any())]

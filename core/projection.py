@@ -26,3 +26,24 @@ def pca_2d(X: ArrayLike) -> torch.Tensor:
             [coords, torch.zeros(X.shape[0], 2 - coords.shape[1], dtype=coords.dtype, device=X.device)], 1
         )
     return coords.float()
+
+
+def merge_coincident(coords: ArrayLike, labels: list[str], tolerance: float = 0.03) -> tuple[torch.Tensor, list[str]]:
+    """Points closer than `tolerance` × the map's larger side become one point labelled
+    "cat, dog" (at their mean), so a 2-D map never stacks labels on top of each other.
+
+    coords: (n, 2) -> (m, 2) with m <= n, and the m labels.
+    """
+    xy = as_tensor(coords).double()
+    span = float((xy.max(0).values - xy.min(0).values).max()) if len(xy) else 0.0
+    limit = tolerance * span if span > 0 else 1e-9
+    groups: list[list[int]] = []
+    for i in range(len(xy)):
+        for group in groups:
+            if float((xy[group].mean(0) - xy[i]).norm()) <= limit:
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+    merged = torch.stack([xy[g].mean(0) for g in groups]) if groups else xy
+    return merged.float(), [", ".join(labels[i] for i in g) for g in groups]

@@ -49,6 +49,7 @@ def test_static_embeddings_controls_recompute():
     assert "king − man + girl ≈" in " ".join(m.value for m in at.markdown)
     at.radio(key="static_metric").set_value("dot").run()
     no_exception(at)
+    at.radio(key="static_predict").set_value("1.0: the same vector").run()  # the cosines wait for an answer
     assert metric(at, "Toy vectors: cosine of 'bank'") == "1.0000"
     assert metric(at, "MiniLM input rows: cosine of 'bank'") == "1.0000"
 
@@ -95,6 +96,8 @@ def test_first_principles_sliders_and_sentence():
     at = app_test("lessons/first_principles.py")
     at.button(key="fp_example_1").click().run()  # money bank grows
     assert at.text_input(key="fp_sentence").value == "money bank grows"
+    assert not at.latex  # the worked formula answers the prediction: held back
+    at.radio(key="fp_predict").set_value("bank").run()
     latex_before = [formula.value for formula in at.latex]
     at.slider(key="fp_temperature").set_value(0.2).run()
     no_exception(at)

@@ -1,0 +1,15 @@
+"""Numbers written for people: fixed decimals, and words instead of 1.5e-07."""
+
+from __future__ import annotations
+
+import math
+
+
+def tiny_difference(x: float, decimals: int = 6) -> str:
+    """A difference that is normally float rounding: "less than one millionth" below 10^-6,
+    otherwise fixed decimals ("0.000012")."""
+    if not math.isfinite(x):
+        return "not a number"
+    if abs(x) < 10.0**-decimals:
+        return "less than one millionth" if decimals == 6 else f"less than 1/{10**decimals:,}"
+    return f"{x:.{decimals}f}"

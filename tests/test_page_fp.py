@@ -1,0 +1,145 @@
+"""First-principles attention: its core functions, and the page as a student uses it."""
+
+import pytest
+import torch
+from conftest import APP, app_test
+from streamlit.testing.v1 import AppTest
+
+from core.attention import (
+    attention_focus,
+    attention_with_weights,
+    first_principles_attention,
+    loop_matmul_difference,
+    near_ties,
+    top_weights,
+    weighted_sum,
+    weighted_sum_loop,
+)
+from core.embeddings import dimension_names, embed, resize_dimensions, toy_vocabulary
+from core.numbers import tiny_difference
+from core.text import tokenize
+
+PAGE = "lessons/first_principles.py"
+LESSON = tokenize("The animal didn't cross the road because it was tired").words
+
+
+# --- core ------------------------------------------------------------------------------------------
+def test_dimension_names_named_then_extra():
+    toy = toy_vocabulary()
+    assert dimension_names(toy, 3) == ["royalty", "gender", "person"]
+    names = dimension_names(toy, 13)
+    assert names[:11] == list(toy.dimensions) and names[11:] == ["extra 1", "extra 2"]
+    assert len(dimension_names(toy, 32)) == resize_dimensions(toy.vectors[:2], 32).shape[-1]
+
+
+def test_loop_equals_matrix_product():
+    generator = torch.Generator().manual_seed(0)
+    w = torch.rand(7, 7, generator=generator).softmax(-1)
+    v = torch.randn(7, 5, generator=generator)
+    loop = weighted_sum_loop(w, v)
+    by_hand = [[sum(float(w[i, j]) * float(v[j, k]) for j in range(7)) for k in range(5)] for i in range(7)]
+    torch.testing.assert_close(loop, torch.tensor(by_hand), atol=1e-5, rtol=0)
+    assert loop_matmul_difference(w, v) == pytest.approx(float((loop - weighted_sum(w, v)).abs().max()))
+    assert loop_matmul_difference(w, v) < 1e-5
+
+
+def test_attention_focus_and_ties():
+    w = torch.tensor([[0.5, 0.49, 0.01], [0.1, 0.2, 0.7], [1 / 3, 1 / 3, 1 / 3]])
+    assert attention_focus(w, 0, 2) == (0, 0.5, pytest.approx(0.01), 3)
+    assert attention_focus(w, 1, 2).target_rank == 1
+    assert near_ties(w, 0, 0.02) == [0, 1] and near_ties(w, 0, 0.005) == [0]
+    assert near_ties(w, 2) == [0, 1, 2]
+    assert top_weights(w, 1, 2) == [(2, pytest.approx(0.7)), (1, pytest.approx(0.2))]
+
+
+def test_parameter_free_attention_sends_it_to_the_not_animal():
+    result = first_principles_attention(embed(LESSON, toy_vocabulary()).vectors)
+    focus = attention_focus(result.weights, LESSON.index("it"), LESSON.index("animal"))
+    assert LESSON[focus.strongest] == "the"
+    assert focus.target_weight < focus.strongest_weight and focus.target_rank > 1
+
+
+def test_hand_set_weights_renormalise():
+    v = torch.eye(3)
+    weights, output = attention_with_weights([[2.0, 1.0, 1.0], [0, 0, 0], [0.1, 0.0, 0.3]], v)
+    torch.testing.assert_close(weights.sum(-1), torch.ones(3))
+    torch.testing.assert_close(weights[0], torch.tensor([0.5, 0.25, 0.25]))
+    torch.testing.assert_close(weights[1], torch.full((3,), 1 / 3))  # all-zero row: uniform
+    torch.testing.assert_close(output, weights)  # identity values: the output is the weights
+
+
+def test_tiny_difference_for_people():
+    assert tiny_difference(1.5e-7) == "less than one millionth"
+    assert tiny_difference(0.0) == "less than one millionth"
+    assert tiny_difference(0.0000123) == "0.000012"
+    assert "e-" not in tiny_difference(2.5e-6)
+
+
+# --- the page ---------------------------------------------------------------------------------------
+def subheaders(at) -> list[str]:
+    return [s.value for s in at.subheader]
+
+
+def test_prediction_holds_back_steps_two_to_four():
+    at = app_test(PAGE)
+    assert not at.exception
+    question = at.selectbox(key="fp_predict")  # 10 words: a menu
+    assert question.value is None
+    assert "3 · Weights: softmax" not in subheaders(at)
+    assert "One word, with its numbers" not in subheaders(at)
+    assert not [t for t in at.toggle if t.key in ("fp_weights_numbers", "fp_scores_numbers")]
+    assert not any("Strongest link of each row: the →" in c.value for c in at.caption)
+    question.set_value("the (2)").run()  # a tie with "the": counts as right
+    assert not at.exception
+    assert at.success and at.success[0].value.startswith("Right")
+    assert {"2 · Scores: E·Eᵀ", "3 · Weights: softmax", "One word, with its numbers"} <= set(subheaders(at))
+    weights = torch.tensor(at.session_state["fp_export"][0]["weights"])
+    expected = first_principles_attention(embed(LESSON, toy_vocabulary()).vectors).weights
+    torch.testing.assert_close(weights, expected, atol=1e-5, rtol=0)
+    loop = next(m.value for m in at.markdown if "loop and the product" in m.value)
+    assert "less than one millionth" in loop
+
+
+def test_where_it_fails_shows_the_live_numbers_after_its_question():
+    at = app_test(PAGE)
+    assert not any("attends most to" in m.value for m in at.markdown)
+    at.radio(key="fp_predict_it").set_value("animal").run()
+    assert at.error and "the" in at.error[0].value
+    result = first_principles_attention(embed(LESSON, toy_vocabulary()).vectors)
+    focus = attention_focus(result.weights, LESSON.index("it"), LESSON.index("animal"))
+    shown = next(m.value for m in at.markdown if "attends most to" in m.value)
+    assert f"“the”** ({focus.strongest_weight:.2f})" in shown
+    assert f"“animal” only {focus.target_weight:.2f}" in shown
+    assert any(link.label.startswith("Learned queries and keys") for link in at.get("page_link"))
+
+
+def test_every_control_at_both_ends():
+    at = app_test(PAGE)
+    at.selectbox(key="fp_predict").set_value("it").run()
+    for key, value in (("fp_d", 1), ("fp_d", 32), ("fp_temperature", 0.1), ("fp_temperature", 5.0)):
+        at.slider(key=key).set_value(value).run()
+        assert not at.exception, key
+    at.selectbox(key="fp_focus").set_value(0).run()
+    assert not at.exception
+    for key, value in (("fp_w_money_0_0", 0.0), ("fp_w_river_2_2", 1.0), ("fp_w_money_1_1", 0.0)):
+        at.slider(key=key).set_value(value).run()
+        assert not at.exception
+    at.button(key="fp_preset_softmax").click().run()
+    computed = first_principles_attention(embed(["money", "bank", "grows"], toy_vocabulary()).vectors).weights
+    assert at.slider(key="fp_w_money_1_0").value == pytest.approx(float(computed[1, 0]))
+    at.button(key="fp_preset_uniform").click().run()
+    assert at.slider(key="fp_w_river_0_2").value == pytest.approx(1 / 3)
+    assert not at.exception
+
+
+def test_presenter_mode_with_fragments():
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["presenter"] = "1"
+    at.run()
+    at.switch_page(PAGE).run()
+    assert [h.value for h in at.header] == ["The four steps"]
+    at.slider(key="fp_d").set_value(5).run()  # a fragment rerun keeps the next sections hidden
+    assert [h.value for h in at.header] == ["The four steps"] and not at.exception
+    at.button(key="present_next").click().run()
+    assert [h.value for h in at.header] == ["The four steps", "Edit the weights yourself: two banks"]

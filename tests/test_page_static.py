@@ -1,0 +1,193 @@
+"""Static embeddings: its core functions, and the page as a student uses it."""
+
+import json
+
+import pytest
+import torch
+from conftest import APP, app_test
+from streamlit.testing.v1 import AppTest
+
+from core.embeddings import (
+    analogy,
+    cosine_in_prefix,
+    cosine_similarity,
+    empty_words,
+    first_dimensions,
+    nearest_neighbours,
+    nearest_neighbours_in_prefix,
+    toy_vocabulary,
+    with_vector,
+)
+from core.projection import merge_coincident, pca_2d
+
+PAGE = "lessons/static_embeddings.py"
+
+
+# --- core ------------------------------------------------------------------------------------------
+def test_first_dimensions_keeps_the_first_features():
+    toy = toy_vocabulary()
+    small = first_dimensions(toy, 3)
+    assert small.dimensions == ("royalty", "gender", "person") and small.vectors.shape == (len(toy.words), 3)
+    torch.testing.assert_close(small.vector("king"), torch.tensor([1.0, 0.9, 0.8]))
+    with pytest.raises(ValueError):
+        first_dimensions(toy, 0)
+
+
+def test_with_vector_changes_one_row_only():
+    toy = toy_vocabulary()
+    edited = with_vector(toy, "king", [0.0] * len(toy.dimensions))
+    assert float(edited.vector("king").abs().sum()) == 0.0
+    torch.testing.assert_close(edited.vector("queen"), toy.vector("queen"))
+    assert float(toy.vector("king")[0]) == 1.0  # the original is untouched
+
+
+def test_neighbours_in_a_prefix_match_the_full_search_on_a_sliced_table():
+    generator = torch.Generator().manual_seed(1)
+    table = torch.randn(500, 32, generator=generator)
+    words = [f"w{i}" for i in range(500)]
+    for d in (2, 8, 32):
+        ours = nearest_neighbours_in_prefix(table[7], table, words, d, k=5, exclude=("w7",))
+        reference = nearest_neighbours(table[7, :d], table[:, :d], words, k=5, exclude=("w7",))
+        assert [w for w, _ in ours] == [w for w, _ in reference]
+        assert [s for _, s in ours] == pytest.approx([s for _, s in reference], abs=1e-6)
+    torch.testing.assert_close(cosine_in_prefix(table[:4], 8), cosine_similarity(table[:4, :8]))
+
+
+def test_fewer_features_degrade_the_toy_neighbours():
+    toy = toy_vocabulary()
+    full = [w for w, _ in nearest_neighbours(toy.vector("queen"), toy.vectors, toy.words, k=3, exclude=("queen",))]
+    assert "princess" in full
+    one = first_dimensions(toy, 1)  # royalty only: every royal-ish word, man included, ties with queen
+    crude = nearest_neighbours(one.vector("queen"), one.vectors, one.words, k=3, exclude=("queen",))
+    assert [s for _, s in crude] == pytest.approx([1.0, 1.0, 1.0])
+    assert float(cosine_similarity(one.vector("queen")[None], one.vector("man")[None])) == pytest.approx(1.0)
+
+
+def test_empty_words_have_no_feature_left():
+    toy = toy_vocabulary()
+    assert empty_words(toy) == []
+    royalty_only = first_dimensions(toy, 1)
+    assert "bank" in empty_words(royalty_only) and "king" not in empty_words(royalty_only)
+
+
+def test_merge_coincident_points_share_a_label():
+    coords = torch.tensor([[0.0, 0.0], [1.0, 1.0], [0.001, 0.0], [1.0, 0.0]])
+    points, labels = merge_coincident(coords, ["cat", "king", "dog", "queen"])
+    assert labels == ["cat, dog", "king", "queen"]
+    torch.testing.assert_close(points[0], torch.tensor([0.0005, 0.0]))
+    _, apart = merge_coincident(coords, ["a", "b", "c", "d"], tolerance=0.0)
+    assert apart == ["a", "b", "c", "d"]
+
+
+# --- the page ---------------------------------------------------------------------------------------
+def markdown(at) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+def test_dimension_slider_changes_the_analogy_and_neighbours():
+    at = app_test(PAGE, timeout=120)
+    assert not at.exception
+    assert "king − man + woman ≈ queen" in markdown(at)
+    at.slider(key="static_d").set_value(1).run()
+    assert not at.exception
+    assert any("*bank* itself is all zeros" in c.value for c in at.caption)
+    toy = first_dimensions(toy_vocabulary(), 1)
+    _, ranked = analogy("king", "man", "woman", toy)
+    assert f"≈ {ranked[0][0]}** (cosine {ranked[0][1]:.3f})" in markdown(at)
+    at.slider(key="static_d").set_value(11).run()
+    assert "king − man + woman ≈ queen" in markdown(at)
+
+
+def test_feature_sliders_edit_one_word_and_stay_in_the_link():
+    at = app_test(PAGE, timeout=120)
+    at.slider(key="static_king_gender").set_value(-3.0).run()
+    assert not at.exception
+    assert at.query_params["static_king_gender"] in ("-3.0", ["-3.0"])
+    edited = with_vector(toy_vocabulary(), "king", [1.0, -3.0, 0.8] + [0.0] * 8)
+    _, ranked = analogy("king", "man", "woman", edited)
+    assert f"≈ {ranked[0][0]}** (cosine {ranked[0][1]:.3f})" in markdown(at)
+    for value in (3.0, -3.0):
+        at.slider(key="static_king_royalty").set_value(value).run()
+        assert not at.exception
+    at.selectbox(key="static_edit").set_value("queen").run()
+    assert at.slider(key="static_queen_gender").value == pytest.approx(-0.9)
+    assert not at.exception
+
+
+def test_the_table_shows_stored_precision():
+    at = app_test(PAGE, timeout=120)
+    table = next(d for d in at.dataframe if "gender" in getattr(d.value, "columns", []))
+    assert table.value.loc["king", "gender"] == pytest.approx(0.9, abs=1e-9)  # float64, not 0.8999999761
+
+
+def test_minilm_dimension_slider_both_ends():
+    at = app_test(PAGE, timeout=120)
+    full = list(at.dataframe[-1].value.iloc[:, 0])
+    at.slider(key="static_real_d").set_value(2).run()
+    assert not at.exception
+    crude = list(at.dataframe[-1].value.iloc[:, 0])
+    assert crude != full  # two numbers per word cannot keep the neighbours
+    at.slider(key="static_real_d").set_value(384).run()
+    assert list(at.dataframe[-1].value.iloc[:, 0]) == full
+
+
+def test_prediction_holds_back_the_cosines():
+    at = app_test(PAGE, timeout=120)
+    assert not [m for m in at.metric if "cosine of" in m.label]
+    assert not at.success
+    at.radio(key="static_predict").set_value("between 0 and 1").run()
+    assert at.error and "1.0: the same vector" in at.error[0].value
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Toy vectors: cosine of 'bank' in 1 and 2"] == "1.0000"
+    assert shown["MiniLM input rows: cosine of 'bank' in 1 and 2"] == "1.0000"
+
+
+def test_other_controls():
+    at = app_test(PAGE, timeout=120)
+    at.multiselect(key="static_trio").set_value(["dog"]).run()
+    assert any("at least two" in i.value for i in at.info)
+    at.multiselect(key="static_words").set_value(list(toy_vocabulary().words[:40])).run()
+    at.radio(key="static_metric").set_value("dot").run()
+    at.selectbox(key="static_probe").set_value("river").run()
+    at.text_input(key="static_real_words").set_value("!!!").run()
+    assert not at.exception
+    assert any("no words" in i.value for i in at.info)
+
+
+def test_pca_map_of_default_words_has_no_pile():
+    toy = toy_vocabulary()
+    words = ["king", "queen", "man", "woman", "prince", "princess", "boy", "girl", "dog", "cat"]  # the page's default
+    _, labels = merge_coincident(pca_2d(torch.stack([toy.vector(w) for w in words])), words, tolerance=0.04)
+    assert labels == ["king", "queen", "man", "woman", "prince", "princess", "boy", "girl", "dog, cat"]
+
+
+def test_a_hostile_link_falls_back_with_notices():
+    from conftest import APP
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    bad = {"static_d": "0", "static_king_gender": "9", "static_real_d": "1000", "static_edit": "nope"}
+    at.query_params.update(
+        {**{k: [v] for k, v in bad.items()}, "static_trio": [json.dumps(toy_vocabulary().words[:20])]}
+    )
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    notices = " ".join(t.value for t in at.toast)
+    assert all(key in notices for key in bad)
+    assert at.slider(key="static_d").value == 11 and at.slider(key="static_king_gender").value == pytest.approx(0.9)
+    assert len(at.multiselect(key="static_trio").value) == 20  # many words: the maps go one under the other
+
+
+def test_presenter_mode_with_fragments():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["presenter"] = "1"
+    at.run()
+    at.switch_page(PAGE).run()
+    assert [h.value for h in at.header] == ["1 · One-hot vs dense vectors"]
+    at.multiselect(key="static_trio").set_value(["dog", "cat", "bank"]).run()  # a fragment's control
+    assert len(at.header) == 1 and not at.exception
+    at.button(key="present_next").click().run()
+    assert [h.value for h in at.header][-1] == "2 · A vocabulary you can edit"
+    at.slider(key="static_d").set_value(3).run()
+    assert len(at.header) == 2 and not at.exception
