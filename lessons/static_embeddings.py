@@ -76,28 +76,6 @@ def one_hot_vs_dense() -> None:
         )
 
 
-def readable_map(spec: dict) -> dict:
-    """The scatter with room for its labels (a page-local fix until ui.specs.scatter does it itself):
-    padded scales; labels of right-hand points drawn to their left so none runs off the chart; and
-    neighbours along x labelled alternately above and below so a row of points keeps readable labels."""
-    *points, text = spec["layer"]
-    for axis in ("x", "y"):  # the layers share these encodings
-        text["encoding"][axis]["scale"]["padding"] = 28
-        text["encoding"][axis]["axis"] = {"format": ".1f", "tickMinStep": 0.1}
-    rows = spec["data"]["values"]
-    xs = [row["x"] for row in rows]
-    middle = (min(xs) + max(xs)) / 2
-    for rank, row in enumerate(sorted(rows, key=lambda r: r["x"])):
-        row["place"] = ("right" if row["x"] > middle else "left") + (" above" if rank % 2 == 0 else " below")
-    layers = [
-        {**text, "transform": [{"filter": f"datum.place == '{side} {level}'"}],
-         "mark": {**text["mark"], "align": "right" if side == "right" else "left", "dx": -7 if side == "right" else 7,
-                  "dy": -7 if level == "above" else 13}}
-        for side in ("left", "right") for level in ("above", "below")
-    ]  # fmt: skip
-    return {**spec, "layer": [*points, *layers]}
-
-
 @st.fragment
 def vocabulary_lab() -> None:
     top = st.columns(2)
@@ -143,7 +121,7 @@ def similarity_and_map(vocab: Vocabulary, metric: str) -> None:
     with right:
         shown = chosen[:MAP_LIMIT]
         points, labels = merge_coincident(pca_2d(embed(shown, vocab).vectors), shown, tolerance=0.04)
-        render(readable_map(scatter(points, labels, title="2-D map (PCA of the chosen words)")), key=f"{PAGE}_map")
+        render(scatter(points, labels, title="2-D map (PCA of the chosen words)"), key=f"{PAGE}_map")
         st.caption(
             "PCA keeps the two directions along which these words differ most. Words that land on the same spot "
             "share one label (“dog, cat”): they differ only in directions this flat map drops."
@@ -249,8 +227,8 @@ def real_table() -> None:
             st.caption("Split into several WordPiece tokens (their rows averaged): " + ", ".join(split))
     with right:
         probe = url_state.selectbox(st, "Nearest neighbours of", real_words, key=f"{PAGE}_real_probe")
-        vocabulary, table = model_cache.whole_words()
-        ranked = nearest_neighbours_in_prefix(encoder.static_vector(probe), table, vocabulary, d, k=8, exclude=(probe,))
+        vocabulary, _ = model_cache.whole_words()
+        ranked = model_cache.static_neighbours(probe, k=8, d=d)
         st.dataframe(
             pd.DataFrame(ranked, columns=[f"nearest of {len(vocabulary):,} whole words", "cosine"]),
             hide_index=True,

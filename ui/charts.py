@@ -72,7 +72,8 @@ def show_matrix(
         if text:
             st.caption(text)
     if numbers and url_state.toggle(st, "Show numbers", key=f"{key}_numbers"):
-        st.dataframe(frame.style.format("{:.4f}"), key=f"{key}_table")
+        number = st.column_config.NumberColumn(format="%.4f")
+        st.dataframe(frame, column_config={column: number for column in frame.columns}, key=f"{key}_table")
     return frame
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 import torch
 
-from core.embeddings import nearest_neighbours
+from core.embeddings import nearest_neighbours_in_prefix
 from core.model import Encoder, EncoderRun, ModelLoadError, load_encoder
 from ui import session
 
@@ -39,15 +39,20 @@ def whole_words() -> tuple[list[str], torch.Tensor]:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _cached_static_neighbours(word: str, k: int, name_or_path: str | None, device: str) -> list[tuple[str, float]]:
+def _cached_static_neighbours(
+    word: str, k: int, d: int | None, name_or_path: str | None, device: str
+) -> list[tuple[str, float]]:
     encoder = _cached_encoder(name_or_path, device)
     words, rows = _cached_whole_words(name_or_path, device)
-    return nearest_neighbours(encoder.static_vector(word), rows, words, k=k, exclude=(word,))
+    return nearest_neighbours_in_prefix(
+        encoder.static_vector(word), rows, words, d or rows.shape[1], k, exclude=(word,)
+    )
 
 
-def static_neighbours(word: str, k: int = 8) -> list[tuple[str, float]]:
-    """The k whole words whose input-table rows are closest (cosine) to `word`'s."""
-    return _cached_static_neighbours(word, k, session.model_name(), str(session.device()))
+def static_neighbours(word: str, k: int = 8, d: int | None = None) -> list[tuple[str, float]]:
+    """The k whole words whose input-table rows are closest (cosine) to `word`'s, comparing the
+    first d numbers of each row (all of them by default)."""
+    return _cached_static_neighbours(word, k, d, session.model_name(), str(session.device()))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -208,8 +208,15 @@ def scatter(
     y_title: str = "component 2",
     connect: bool = False,
 ) -> dict:
-    """Labelled points in 2-D (optionally joined in order within each group)."""
+    """Labelled points in 2-D (optionally joined in order within each group).
+
+    Labels stay on the chart and apart: scales padded by 28 px, points in the right half labelled to
+    their left (no label runs off the edge), and neighbours along x labelled alternately above and
+    below, so a row of points keeps readable labels.
+    """
     xy = to_numpy(coords) if isinstance(coords, torch.Tensor) else np.asarray(coords)
+    middle = (xy[:, 0].min() + xy[:, 0].max()) / 2 if len(xy) else 0.0
+    rank_along_x = np.argsort(np.argsort(xy[:, 0], kind="stable"), kind="stable")
     frame = pd.DataFrame(
         {
             "x": xy[:, 0],
@@ -217,13 +224,30 @@ def scatter(
             "label": labels,
             "group": groups if groups is not None else ["words"] * len(labels),
             "order": range(len(labels)),
+            "place": [
+                ("right" if x > middle else "left") + (" above" if rank % 2 == 0 else " below")
+                for x, rank in zip(xy[:, 0], rank_along_x, strict=True)
+            ],
         }
     )
+    axis = {"format": ".1f", "tickMinStep": 0.1}
     encoding = {
-        "x": {"field": "x", "type": "quantitative", "title": x_title, "scale": {"zero": False}},
-        "y": {"field": "y", "type": "quantitative", "title": y_title, "scale": {"zero": False}},
+        "x": {"field": "x", "type": "quantitative", "title": x_title, "scale": {"zero": False, "padding": 28},
+              "axis": axis},
+        "y": {"field": "y", "type": "quantitative", "title": y_title, "scale": {"zero": False, "padding": 28},
+              "axis": axis},
         "color": _category_colour("group", legend=groups is not None),
-    }
+    }  # fmt: skip
+    labels_layers = [
+        {
+            "transform": [{"filter": f"datum.place == '{side} {level}'"}],
+            "mark": {"type": "text", "fontSize": 12, "align": "right" if side == "right" else "left",
+                     "dx": -7 if side == "right" else 7, "dy": -7 if level == "above" else 13},
+            "encoding": {**encoding, "text": {"field": "label"}},
+        }
+        for side in ("left", "right")
+        for level in ("above", "below")
+    ]  # fmt: skip
     layers = [
         {
             "mark": {"type": "circle", "size": 90},
@@ -237,10 +261,7 @@ def scatter(
                 ],
             },
         },
-        {
-            "mark": {"type": "text", "align": "left", "dx": 7, "dy": -7, "fontSize": 12},
-            "encoding": {**encoding, "text": {"field": "label"}},
-        },
+        *labels_layers,
     ]
     if connect:
         layers.insert(

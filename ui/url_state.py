@@ -67,8 +67,9 @@ def _options(params: dict) -> Callable[[str], Any]:
             values = json.loads(raw)
         except json.JSONDecodeError:
             raise ValueError("not a list of choices") from None
-        if not isinstance(values, list) or len(values) > len(params.get("options") or []):
-            raise ValueError("not a list of choices")
+        limit = params.get("max_selections") or len(params.get("options") or [])
+        if not isinstance(values, list) or len(values) > limit:
+            raise ValueError(f"not a list of at most {limit} choices")
         return [one(str(v)) for v in values]
 
     return parse
