@@ -31,7 +31,7 @@ from bench.common import ROOT, percentile, report
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 QUIET_MS = 100  # the DOM must stay unchanged this long after the run: not counted in the figure
-LOAD_QUIET_MS = 300
+LOAD_QUIET_MS = 2000  # widgets can appear ~1.5 s after a page's first run ends, with the DOM idle meanwhile
 CHART = '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
 MAIN = '[data-testid="stMain"] '
 SIDEBAR_SENTENCE = '[data-testid="stSidebar"] textarea'
@@ -79,6 +79,7 @@ const [mode, quiet, timeout, selector] = arguments;
 const done = arguments[arguments.length - 1];
 const b = window.__bench;
 const start = performance.now();
+const drawn = 'canvas, svg';
 const poll = () => {
   const now = performance.now();
   const root = document.querySelector('[data-test-script-state]');
@@ -95,7 +96,8 @@ const poll = () => {
   } else if (mode === 'quiet') {
     if ((state === 'notRunning' || state === null) && quietFor >= quiet) return done({ms: 0});
   } else if (state === 'notRunning' && b.states.some((s) => s[1] === 'running') && quietFor >= quiet &&
-             (!selector || document.querySelector(selector))) {
+             (!selector || document.querySelector(selector)) &&
+             [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every((c) => c.querySelector(drawn))) {
     return done({ms: b.lastMut});
   }
   if (now - start > timeout) {
@@ -315,8 +317,20 @@ def choose(options: list, current: int, step: int, state: dict) -> int:
     return other if step % 2 == 0 else original
 
 
+def click(driver, element) -> None:
+    """A real click; where something lies over the element (a chart's hover toolbar), a click from script
+    (then the figure runs from the arming, just before)."""
+    from selenium.common.exceptions import ElementClickInterceptedException
+
+    try:
+        element.click()
+    except ElementClickInterceptedException:
+        driver.execute_script("arguments[0].click();", element)
+
+
 def press(driver, control: Control, step: int) -> None:
     """Prepare the control (untimed), arm the timer, then press what changes the value."""
+    from selenium.common.exceptions import ElementClickInterceptedException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
@@ -348,7 +362,7 @@ def press(driver, control: Control, step: int) -> None:
         current = next((i for i, o in enumerate(options) if o.find_element(By.CSS_SELECTOR, "input").is_selected()), 0)
         target = options[choose(options, current, step, control.state)]
         arm()
-        target.click()
+        click(driver, target)
     elif kind == "segmented":
         buttons = element.find_elements(By.CSS_SELECTOR, "button")
         active = [
@@ -358,17 +372,31 @@ def press(driver, control: Control, step: int) -> None:
         ]
         target = buttons[choose(buttons, active[0] if active else 0, step, control.state)]
         arm()
-        target.click()
+        click(driver, target)
     elif kind == "selectbox":
-        current = element.find_element(By.CSS_SELECTOR, '[data-baseweb="select"]').text.strip()
-        element.find_element(By.CSS_SELECTOR, '[data-baseweb="select"]').click()
-        options = WebDriverWait(driver, 10).until(
-            lambda d: d.find_elements(By.CSS_SELECTOR, '[role="listbox"] [role="option"]')
-        )
+        box = element.find_element(By.CSS_SELECTOR, "input")
+        opener = element.find_elements(By.CSS_SELECTOR, 'button[aria-haspopup="listbox"]')
+        listed = lambda d: d.find_elements(By.CSS_SELECTOR, '[role="listbox"] [role="option"]')
+        try:
+            (opener or [box])[0].click()
+        except ElementClickInterceptedException:  # a chart's hover toolbar lies over it: open it from the keyboard
+            box.send_keys(Keys.ARROW_DOWN)
+        options = WebDriverWait(driver, 10).until(listed)
         texts = [o.text.strip() for o in options]
-        index = choose(texts, texts.index(current) if current in texts else 0, step, control.state)
+        if "texts" not in control.state:  # the original choice and a neighbour, by text: the list may get filtered
+            current = box.get_attribute("value")
+            index = texts.index(current) if current in texts else 0
+            control.state["texts"] = (texts[index], texts[index + 1 if index + 1 < len(texts) else index - 1])
+        target = control.state["texts"][1 if step % 2 == 0 else 0]
+        if target not in texts:  # typing filters the list down to it
+            box.send_keys(Keys.CONTROL, "a")
+            box.send_keys(target)
+            options = WebDriverWait(driver, 10).until(listed)
+            texts = [o.text.strip() for o in options]
+        option = options[texts.index(target)]
+        driver.execute_script("arguments[0].scrollIntoView({block: 'nearest'});", option)
         arm()
-        options[index].click()
+        click(driver, option)
     elif kind in ("text", "40-word sentence", "sidebar sentence"):
         target = element if kind == "sidebar sentence" else element.find_element(By.CSS_SELECTOR, "input")
         if "original" not in control.state:
@@ -461,6 +489,7 @@ def run(
     timeout_s: float = 60,
     cold_start: bool = True,
     trivial_repeats: int | None = None,
+    one_per_kind: bool = False,
     log=print,
 ) -> tuple[list[dict], list[dict]]:
     """Time the trivial app, then every control of the chosen pages. Returns (control rows, other rows)."""
@@ -505,7 +534,10 @@ def run(
                         rows.append({"page": name, "control": "page load", "note": str(error)})
                         log(f"{name}: {error}")
                         continue
-                    for control in discover(driver)[:max_controls]:
+                    controls = discover(driver)
+                    if one_per_kind:
+                        controls = [c for i, c in enumerate(controls) if c.kind not in {d.kind for d in controls[:i]}]
+                    for control in controls[:max_controls]:
                         try:
                             times, note = time_control(driver, control, repeats, timeout_s)
                         except Exception as error:  # a control that fails is a finding, not the end of the run
@@ -530,7 +562,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", help="comma-separated url names (why_attention,cost,home); default: every page")
     parser.add_argument("--repeats", type=int, default=6, help="presses per control, alternating values")
-    parser.add_argument("--quick", action="store_true", help="2 presses per control, first 3 controls per page")
+    parser.add_argument("--quick", action="store_true", help="2 presses, one control of each kind per page")
     args = parser.parse_args(argv)
     if not (CHROMIUM and CHROMEDRIVER):
         print("bench.browser skipped: needs Debian chromium and chromedriver (make browser)")
@@ -539,7 +571,7 @@ def main(argv: list[str] | None = None) -> None:
     rows, extra = run(
         pages=args.pages.split(",") if args.pages else None,
         repeats=repeats,
-        max_controls=3 if args.quick else None,
+        one_per_kind=args.quick,
     )
     rss = next(e["mib"] for e in extra if "mib" in e)
     cold = [e for e in extra if "cold" in e["control"]]
