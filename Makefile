@@ -25,7 +25,8 @@ browser:
 	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver) || \
 	  echo "Could not install chromium (needs root): the browser test will be skipped."
 
-bench: $(VENV)/.dev-installed
+# bench.browser starts a server and headless Chromium: on a shared machine, `flock /tmp/browser.lock make bench`.
+bench: $(VENV)/.dev-installed browser
 	$(BIN)/python -m bench.run_all
 
 $(BIN)/python:

@@ -1,0 +1,587 @@
+"""Browser response: every control on every page, timed in real headless Chromium, next to a trivial app.
+
+A figure runs from the key press (or pointer press) in the page until the script run has finished
+and the DOM has been quiet for a short window (the window itself is not counted): what a student
+waits for. Controls are found from the DOM (data-testid), so the benchmark follows the pages as they
+change. Also: cold start of a fresh server on a direct link to /real_model, and the server's peak
+memory after every page has been visited.
+
+    python -m bench.browser [--pages why_attention,cost] [--repeats 6] [--quick]
+
+Start it under `flock /tmp/browser.lock` on a shared machine (one server and browser at a time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.common import ROOT, percentile, report
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+QUIET_MS = 100  # the DOM must stay unchanged this long after the run: not counted in the figure
+LOAD_QUIET_MS = 2000  # widgets can appear ~1.5 s after a page's first run ends, with the DOM idle meanwhile
+CHART = '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
+MAIN = '[data-testid="stMain"] '
+SIDEBAR_SENTENCE = '[data-testid="stSidebar"] textarea'
+SENTENCES = ("The student said he was tired", "The cat sat on the mat because it was warm")
+LONG = (
+    "The animal did not cross the busy road in the middle of the afternoon because it was far too tired "
+    "after walking all day across the hills and the fields behind the old farm where the farmer kept his "
+    "sheep and two dogs"
+)  # 40 words
+LONG_2 = LONG.replace("animal", "student")
+
+# Installed in every document before the page's own scripts: one observer records when the DOM last
+# changed and every change of Streamlit's script state; capture listeners record the press time.
+INIT_JS = """
+(() => {
+  if (window.__bench) return;
+  const b = window.__bench = {lastMut: performance.now(), armed: null, t0: null, sawRunning: false,
+                              runEnd: null, mutsAfter: 0, states: []};
+  const mark = (e) => { if (b.armed !== null && b.t0 === null) b.t0 = e.timeStamp; };
+  for (const type of ['keydown', 'pointerdown', 'mousedown']) window.addEventListener(type, mark, true);
+  new MutationObserver((records) => {
+    const now = performance.now();
+    b.lastMut = now;
+    if (b.armed !== null) b.mutsAfter += records.length;
+    for (const r of records) {
+      if (r.type !== 'attributes' || r.attributeName !== 'data-test-script-state') continue;
+      const state = r.target.getAttribute('data-test-script-state');
+      b.states.push([now, state]);
+      if (b.armed === null) continue;
+      if (state === 'running') b.sawRunning = true;
+      else if (state === 'notRunning' && b.sawRunning) b.runEnd = now;
+    }
+  }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+})();
+"""
+
+ARM_JS = """
+const b = window.__bench;
+b.armed = performance.now(); b.t0 = null; b.sawRunning = false; b.runEnd = null; b.mutsAfter = 0;
+"""
+
+# mode "action": from the press after ARM_JS; mode "load": from navigation start (performance.now() = 0).
+WAIT_JS = """
+const [mode, quiet, timeout, selector] = arguments;
+const done = arguments[arguments.length - 1];
+const b = window.__bench;
+const start = performance.now();
+const drawn = 'canvas, svg';
+const poll = () => {
+  const now = performance.now();
+  const root = document.querySelector('[data-test-script-state]');
+  const state = root ? root.getAttribute('data-test-script-state') : null;
+  const quietFor = now - b.lastMut;
+  if (mode === 'action') {
+    let t0 = b.t0;
+    if (t0 === null || t0 < b.armed - 50 || t0 > now) t0 = b.armed;
+    if (state === 'notRunning' && quietFor >= quiet) {
+      if (b.sawRunning && b.runEnd !== null) return done({ms: b.lastMut - t0, observed: true});
+      // a run too fast to see: the DOM changed after the press and the script is not running
+      if (!b.sawRunning && b.mutsAfter > 0 && now - t0 > 1500) return done({ms: b.lastMut - t0, observed: false});
+    }
+  } else if (mode === 'quiet') {
+    if ((state === 'notRunning' || state === null) && quietFor >= quiet) return done({ms: 0});
+  } else if (state === 'notRunning' && b.states.some((s) => s[1] === 'running') && quietFor >= quiet &&
+             (!selector || document.querySelector(selector)) &&
+             [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every((c) => c.querySelector(drawn))) {
+    return done({ms: b.lastMut});
+  }
+  if (now - start > timeout) {
+    return done({error: `did not settle in ${timeout / 1000} s (state ${state}, saw a run: ${b.sawRunning}, ` +
+                        `last DOM change ${Math.round(quietFor)} ms ago)`});
+  }
+  setTimeout(poll, 5);
+};
+poll();
+"""
+
+
+class Unsettled(RuntimeError):
+    pass
+
+
+# ---------------------------------------------------------------- server and browser
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`streamlit run` in a fresh process, as a user starts it."""
+
+    def __init__(self, script: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.TemporaryFile()
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(self.port)]
+            + ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT,
+            env={**os.environ, "HF_HUB_OFFLINE": "1"},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1).read() == b"ok":
+                    return
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"streamlit did not start:\n{self.output()[-2000:]}")
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def peak_rss_mib(self) -> float:
+        """Peak resident memory (VmHWM) of the server process and its children."""
+        try:
+            import psutil
+
+            processes = [psutil.Process(self.process.pid)]
+            processes += processes[0].children(recursive=True)
+            pids = [p.pid for p in processes]
+        except ImportError:
+            pids, todo = [], [self.process.pid]
+            while todo:
+                pid = todo.pop()
+                pids.append(pid)
+                for task in Path(f"/proc/{pid}/task").glob("*/children"):
+                    todo += [int(c) for c in task.read_text().split()]
+        total_kib = 0
+        for pid in pids:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total_kib += int(line.split()[1])
+        return total_kib / 1024
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_browser(profile: str):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": INIT_JS})
+    driver.set_script_timeout(300)
+    return driver
+
+
+def wait(driver, mode: str, quiet_ms: int, timeout_s: float, selector: str = "") -> float:
+    """Milliseconds to settle (see WAIT_JS); raises Unsettled. Sets wait.unseen when no run was observed."""
+    result = driver.execute_async_script(WAIT_JS, mode, quiet_ms, timeout_s * 1000, selector)
+    if "error" in result:
+        raise Unsettled(result["error"])
+    wait.unseen = result.get("observed") is False
+    return result["ms"]
+
+
+def open_page(driver, url: str, timeout_s: float = 180, selector: str = "") -> float:
+    """Load a page; ms from navigation start until drawn and quiet."""
+    driver.get(url)
+    return wait(driver, "load", LOAD_QUIET_MS, timeout_s, selector)
+
+
+# ---------------------------------------------------------------- controls
+
+
+@dataclass
+class Control:
+    kind: str  # first slider, slider, toggle, checkbox, radio, segmented, selectbox, text, sidebar sentence, ...
+    css: str  # finds every control of this family
+    index: int  # which of them
+    label: str
+    state: dict = field(default_factory=dict)
+
+    def element(self, driver):
+        from selenium.webdriver.common.by import By
+
+        found = driver.find_elements(By.CSS_SELECTOR, self.css)
+        if self.index >= len(found):
+            raise RuntimeError(f"{self.kind} {self.label!r} is gone")
+        return found[self.index]
+
+
+def label_of(driver, element) -> str:
+    text = driver.execute_script(
+        "const l = arguments[0].querySelector('[data-testid=\"stWidgetLabel\"]');"
+        "return (l ? l.innerText : arguments[0].getAttribute('aria-label') || '').trim();",
+        element,
+    )
+    return " ".join(text.split())[:60]
+
+
+def discover(driver) -> list[Control]:
+    """Every control on the page, from the DOM; the family decides how it is pressed."""
+    from selenium.webdriver.common.by import By
+
+    controls: list[Control] = []
+    families = [
+        ("slider", MAIN + '[data-testid="stSlider"]'),
+        ("checkbox", MAIN + '[data-testid="stCheckbox"]'),
+        ("radio", MAIN + '[data-testid="stRadio"]'),
+        ("segmented", MAIN + '[data-testid="stButtonGroup"]'),
+        ("selectbox", MAIN + '[data-testid="stSelectbox"]'),
+        ("text", MAIN + '[data-testid="stTextInput"]'),
+    ]
+    for family, css in families:
+        for index, element in enumerate(driver.find_elements(By.CSS_SELECTOR, css)):
+            if driver.execute_script(
+                "return !!arguments[0].querySelector('input:disabled, button:disabled, [aria-disabled=\"true\"]')",
+                element,
+            ):
+                continue
+            kind = family
+            if family == "slider":
+                kind = "slider" if any(c.kind == "first slider" for c in controls) else "first slider"
+            elif family == "checkbox" and driver.execute_script(
+                'return !!arguments[0].querySelector(\'[role="switch"], input[role="switch"]\')'
+                ' || !arguments[0].querySelector(\'[data-testid="stCheckboxInput"], input[type="checkbox"]\')'
+                " || /toggle/i.test(arguments[0].className)",
+                element,
+            ):
+                kind = "toggle"
+            controls.append(Control(kind, css, index, label_of(driver, element)))
+    texts = [c for c in controls if c.kind == "text"]
+    if texts:
+        sentence = next((c for c in texts if "sentence" in c.label.lower()), texts[0])
+        controls.append(Control("40-word sentence", sentence.css, sentence.index, sentence.label))
+    if driver.find_elements(By.CSS_SELECTOR, SIDEBAR_SENTENCE):
+        sidebar = driver.find_elements(By.CSS_SELECTOR, SIDEBAR_SENTENCE)[0]
+        controls.append(Control("sidebar sentence", SIDEBAR_SENTENCE, 0, label_of_textarea(driver, sidebar)))
+    return controls
+
+
+def label_of_textarea(driver, textarea) -> str:
+    text = driver.execute_script(
+        "const w = arguments[0].closest('[data-testid=\"stTextArea\"]');"
+        "const l = w && w.querySelector('[data-testid=\"stWidgetLabel\"]');"
+        "return l ? l.innerText : (arguments[0].getAttribute('aria-label') || '');",
+        textarea,
+    )
+    return " ".join(text.split())[:60]
+
+
+def choose(options: list, current: int, step: int, state: dict) -> int:
+    """Alternate between a neighbour of the original choice and the original."""
+    if "original" not in state:
+        state["original"] = max(current, 0)
+    original = state["original"]
+    other = original + 1 if original + 1 < len(options) else original - 1
+    return other if step % 2 == 0 else original
+
+
+def click(driver, element) -> None:
+    """A real click; where something lies over the element (a chart's hover toolbar), a click from script
+    (then the figure runs from the arming, just before)."""
+    from selenium.common.exceptions import ElementClickInterceptedException
+
+    try:
+        element.click()
+    except ElementClickInterceptedException:
+        driver.execute_script("arguments[0].click();", element)
+
+
+def press(driver, control: Control, step: int) -> None:
+    """Prepare the control (untimed), arm the timer, then press what changes the value."""
+    from selenium.common.exceptions import ElementClickInterceptedException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    element = control.element(driver)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+    wait(driver, "quiet", QUIET_MS, 60)
+    arm = lambda: driver.execute_script(ARM_JS)
+    kind = control.kind
+    if kind in ("first slider", "slider"):
+        target = element.find_element(By.CSS_SELECTOR, "input")
+        if "forward" not in control.state:
+            thumb = element.find_elements(By.CSS_SELECTOR, '[role="slider"]')
+            at_max = thumb and thumb[0].get_attribute("aria-valuenow") == thumb[0].get_attribute("aria-valuemax")
+            if not thumb:
+                at_max = target.get_attribute("value") == target.get_attribute("max")
+            control.state["forward"] = Keys.ARROW_LEFT if at_max else Keys.ARROW_RIGHT
+            control.state["back"] = Keys.ARROW_RIGHT if at_max else Keys.ARROW_LEFT
+        driver.execute_script("arguments[0].focus();", target)
+        arm()
+        driver.switch_to.active_element.send_keys(control.state["forward" if step % 2 == 0 else "back"])
+    elif kind in ("toggle", "checkbox"):
+        target = element.find_element(By.CSS_SELECTOR, "input")
+        driver.execute_script("arguments[0].focus();", target)
+        arm()
+        driver.switch_to.active_element.send_keys(Keys.SPACE)
+    elif kind == "radio":
+        options = element.find_elements(By.CSS_SELECTOR, '[role="radiogroup"] label')
+        current = next((i for i, o in enumerate(options) if o.find_element(By.CSS_SELECTOR, "input").is_selected()), 0)
+        target = options[choose(options, current, step, control.state)]
+        arm()
+        click(driver, target)
+    elif kind == "segmented":
+        buttons = element.find_elements(By.CSS_SELECTOR, "button")
+        active = [
+            i
+            for i, b in enumerate(buttons)
+            if "Active" in (b.get_attribute("data-testid") or "") or b.get_attribute("aria-pressed") == "true"
+        ]
+        target = buttons[choose(buttons, active[0] if active else 0, step, control.state)]
+        arm()
+        click(driver, target)
+    elif kind == "selectbox":
+        box = element.find_element(By.CSS_SELECTOR, "input")
+        opener = element.find_elements(By.CSS_SELECTOR, 'button[aria-haspopup="listbox"]')
+        listed = lambda d: d.find_elements(By.CSS_SELECTOR, '[role="listbox"] [role="option"]')
+        try:
+            (opener or [box])[0].click()
+        except ElementClickInterceptedException:  # a chart's hover toolbar lies over it: open it from the keyboard
+            box.send_keys(Keys.ARROW_DOWN)
+        options = WebDriverWait(driver, 10).until(listed)
+        texts = [o.text.strip() for o in options]
+        if "texts" not in control.state:  # the original choice and a neighbour, by text: the list may get filtered
+            current = box.get_attribute("value")
+            index = texts.index(current) if current in texts else 0
+            control.state["texts"] = (texts[index], texts[index + 1 if index + 1 < len(texts) else index - 1])
+        target = control.state["texts"][1 if step % 2 == 0 else 0]
+        if target not in texts:  # typing filters the list down to it
+            box.send_keys(Keys.CONTROL, "a")
+            box.send_keys(target)
+            options = WebDriverWait(driver, 10).until(listed)
+            texts = [o.text.strip() for o in options]
+        option = options[texts.index(target)]
+        driver.execute_script("arguments[0].scrollIntoView({block: 'nearest'});", option)
+        arm()
+        click(driver, option)
+    elif kind in ("text", "40-word sentence", "sidebar sentence"):
+        target = element if kind == "sidebar sentence" else element.find_element(By.CSS_SELECTOR, "input")
+        if "original" not in control.state:
+            control.state["original"] = target.get_attribute("value")
+        texts = (LONG, LONG_2) if kind == "40-word sentence" else SENTENCES
+        target.send_keys(Keys.CONTROL, "a")
+        target.send_keys(texts[step % 2])
+        arm()
+        target.send_keys(Keys.CONTROL, Keys.ENTER) if kind == "sidebar sentence" else target.send_keys(Keys.ENTER)
+    else:
+        raise ValueError(kind)
+
+
+def restore(driver, control: Control, steps: int, timeout_s: float) -> None:
+    """Put the control back as it was (untimed), so the next control starts from the page's defaults."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    if control.kind in ("text", "40-word sentence", "sidebar sentence"):
+        element = control.element(driver)
+        target = element if control.kind == "sidebar sentence" else element.find_element(By.CSS_SELECTOR, "input")
+        target.send_keys(Keys.CONTROL, "a")
+        target.send_keys(control.state.get("original") or Keys.BACKSPACE)
+        driver.execute_script(ARM_JS)
+        target.send_keys(Keys.CONTROL, Keys.ENTER) if control.kind == "sidebar sentence" else target.send_keys(
+            Keys.ENTER
+        )
+        wait(driver, "action", QUIET_MS, timeout_s)
+    elif steps % 2 == 1:
+        press(driver, control, steps)
+        wait(driver, "action", QUIET_MS, timeout_s)
+
+
+def errors_shown(driver) -> int:
+    from selenium.webdriver.common.by import By
+
+    return len(driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]'))
+
+
+def time_control(driver, control: Control, repeats: int, timeout_s: float) -> tuple[list[float], str]:
+    times, notes, unseen = [], [], 0
+    before = errors_shown(driver)
+    for step in range(repeats):
+        press(driver, control, step)
+        times.append(wait(driver, "action", QUIET_MS, timeout_s))
+        unseen += wait.unseen
+    if unseen:
+        notes.append(f"run too fast to see in {unseen} of {repeats} presses")
+    if errors_shown(driver) > before:
+        notes.append("shows an error")
+    restore(driver, control, repeats, timeout_s)
+    return times, "; ".join(notes)
+
+
+def row(page: str, control: Control, times: list[float], baseline: float | None, note: str = "") -> dict:
+    median = statistics.median(times) if times else math.nan
+    return {
+        "page": page,
+        "control": control.kind,
+        "label": control.label,
+        "median_ms": round(median, 1),
+        "p90_ms": round(percentile(times, 0.9), 1) if times else math.nan,
+        "ratio": round(median / baseline, 2) if baseline and times else math.nan,
+        "runs": len(times),
+        "note": note,
+    }
+
+
+# ---------------------------------------------------------------- the benchmark
+
+
+def pages_of(driver, base_url: str) -> list[tuple[str, str]]:
+    """(name, url) of every page in the sidebar navigation."""
+    from selenium.webdriver.common.by import By
+
+    links = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebarNav"] a')
+    found = []
+    for link in links:
+        href = (link.get_attribute("href") or "").split("?")[0].rstrip("/")
+        name = href[len(base_url) :].strip("/") or "home"
+        if href.startswith(base_url) and (name, href) not in found:
+            found.append((name, href))
+    return found
+
+
+def run(
+    pages: list[str] | None = None,
+    repeats: int = 6,
+    max_controls: int | None = None,
+    timeout_s: float = 60,
+    cold_start: bool = True,
+    trivial_repeats: int | None = None,
+    one_per_kind: bool = False,
+    log=print,
+) -> tuple[list[dict], list[dict]]:
+    """Time the trivial app, then every control of the chosen pages. Returns (control rows, other rows)."""
+    if not (CHROMIUM and CHROMEDRIVER):
+        raise RuntimeError("needs Debian chromium and chromedriver (make browser)")
+    rows, extra = [], []
+    with tempfile.TemporaryDirectory() as profile:
+        driver = start_browser(profile)
+        try:
+            trivial = Server(ROOT / "bench" / "trivial_app.py")
+            try:
+                open_page(driver, trivial.url, selector=CHART)
+                slider = discover(driver)[0]
+                times, note = time_control(driver, slider, trivial_repeats or max(repeats, 4), timeout_s)
+                baseline = statistics.median(times)
+                rows.append(row("trivial app", slider, times, baseline, note))
+                log(f"trivial app: {baseline:.0f} ms")
+            finally:
+                trivial.stop()
+
+            app = Server(ROOT / "app.py")
+            try:
+                if cold_start:
+                    spawned_ms = (time.perf_counter() - app.started) * 1000
+                    drawn = open_page(driver, f"{app.url}/real_model", timeout_s=240, selector=CHART)
+                    for kind, ms in (
+                        ("cold start: link → drawn", drawn),
+                        ("cold start: server → drawn", spawned_ms + drawn),
+                    ):
+                        extra.append(
+                            {"page": "real_model", "control": kind, "label": "fresh server", "median_ms": round(ms)}
+                        )
+                    log(f"cold start /real_model: {drawn:.0f} ms after the link, {spawned_ms:.0f} ms for the server")
+                else:
+                    open_page(driver, app.url)
+                available = pages_of(driver, app.url)
+                chosen = [p for p in available if not pages or p[0] in pages]
+                for name, url in chosen:
+                    try:
+                        open_page(driver, url)
+                    except Unsettled as error:
+                        rows.append({"page": name, "control": "page load", "note": str(error)})
+                        log(f"{name}: {error}")
+                        continue
+                    controls = discover(driver)
+                    if one_per_kind:
+                        controls = [c for i, c in enumerate(controls) if c.kind not in {d.kind for d in controls[:i]}]
+                    for control in controls[:max_controls]:
+                        try:
+                            times, note = time_control(driver, control, repeats, timeout_s)
+                        except Exception as error:  # a control that fails is a finding, not the end of the run
+                            times, note = [], f"{type(error).__name__}: {str(error).strip().splitlines()[0][:120]}"
+                            open_page(driver, url)  # start the next control from a fresh page
+                        rows.append(row(name, control, times, baseline, note))
+                        r = rows[-1]
+                        log(f"{name:20} {control.kind:17} {control.label[:30]:30} {r['median_ms']:>8} ms {note}")
+                rss = app.peak_rss_mib()
+                extra.append(
+                    {"page": "all visited", "control": "server peak RSS (VmHWM)", "median_ms": None, "mib": round(rss)}
+                )
+                log(f"server peak RSS: {rss:.0f} MiB")
+            finally:
+                app.stop()
+        finally:
+            driver.quit()
+    return rows, extra
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", help="comma-separated url names (why_attention,cost,home); default: every page")
+    parser.add_argument("--repeats", type=int, default=6, help="presses per control, alternating values")
+    parser.add_argument("--quick", action="store_true", help="2 presses, one control of each kind per page")
+    args = parser.parse_args(argv)
+    if not (CHROMIUM and CHROMEDRIVER):
+        print("bench.browser skipped: needs Debian chromium and chromedriver (make browser)")
+        return
+    repeats = 2 if args.quick else args.repeats
+    rows, extra = run(
+        pages=args.pages.split(",") if args.pages else None,
+        repeats=repeats,
+        one_per_kind=args.quick,
+    )
+    rss = next(e["mib"] for e in extra if "mib" in e)
+    cold = [e for e in extra if "cold" in e["control"]]
+    notes = (
+        f"median and p90 from the key press until the script has finished and the DOM is quiet; ratio: median over "
+        f"the trivial app's median (one slider, one 8x8 Vega-Lite heatmap), same run. {repeats} presses per control.\n"
+        f"server peak RSS (VmHWM, server and children) after the pages visited: {rss} MiB"
+    )
+    report("browser", rows + cold, notes=notes)
+
+
+if __name__ == "__main__":
+    main()
