@@ -11,6 +11,7 @@ import torch
 # operation avoids threads fighting over the cores (about 1.4x more reruns a second under load).
 torch.set_num_threads(int(os.environ.get("ATTENTION_LAB_TORCH_THREADS", "1")))
 
+from ui.model_cache import preload_in_background  # noqa: E402 (after the thread setting above)
 from ui.navigation import HOME, LESSONS  # noqa: E402 (after the thread setting above)
 from ui.present import start_page  # noqa: E402 (after the thread setting above)
 from ui.sidebar import shared_sidebar  # noqa: E402 (after the thread setting above)
@@ -31,3 +32,4 @@ start_page(PAGE_ID.get(navigation.url_path or "", HOME.id))
 shared_sidebar()
 navigation.run()
 show_notices()
+preload_in_background()  # after the page is drawn: the model is ready before a student reaches it

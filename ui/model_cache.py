@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from functools import cache
+
 import streamlit as st
 import torch
 
+from core.device import pick_device
 from core.embeddings import nearest_neighbours_in_prefix
 from core.model import Encoder, EncoderRun, ModelLoadError, load_encoder
 from ui import session
@@ -13,6 +17,21 @@ from ui import session
 @st.cache_resource(show_spinner="Loading all-MiniLM-L6-v2 (once per server, a few seconds)…", max_entries=2)
 def _cached_encoder(name_or_path: str | None, device: str) -> Encoder:
     return load_encoder(name_or_path, device)
+
+
+@cache  # once per server process
+def preload_in_background() -> None:
+    """Start loading the bundled model on a background thread after the first page has been drawn,
+    so a student who later opens *Inside a real model* finds it ready instead of waiting seconds.
+    st.cache_resource holds a lock per key: a page asking meanwhile waits for this load, never a second."""
+
+    def load() -> None:
+        try:
+            _cached_encoder(None, str(pick_device()))  # what a new session's sidebar asks for
+        except ModelLoadError:
+            pass  # the page that needs the model says what went wrong, in plain words
+
+    threading.Thread(target=load, name="preload-model", daemon=True).start()
 
 
 def encoder() -> Encoder | None:
