@@ -343,3 +343,162 @@ def column_blocks(n_columns: int, group_of: list[str], *, title: str = "", x_tit
             "tooltip": [{"field": "column"}, {"field": "head"}],
         },
     )
+
+
+def integer_axis(spec: dict, channel: str = "x") -> dict:
+    """A copy of a single-view spec whose `channel` axis shows whole numbers only (layers, steps)."""
+    encoding = dict(spec["encoding"])
+    field = dict(encoding[channel])
+    field["axis"] = {**field.get("axis", {}), "format": "d", "tickMinStep": 1}
+    encoding[channel] = field
+    return {**spec, "encoding": encoding}
+
+
+ROLE_COLOURS = ("#e15759", "#4e79a7", "#59a14f", "#bab0ac", "#f28e2b", "#b07aa1")
+
+
+def head_atlas(
+    cells: list[dict],
+    *,
+    roles: tuple[str, ...],
+    selected: tuple[int, int] | None = None,
+    param: str = "head",
+    title: str = "",
+) -> dict:
+    """Every head of a model as one cell, layers down, heads across, coloured by its role.
+
+    cells: one dict per head with layer, head (ints), role (one of `roles`), score (0..1) and links
+    (its strongest links in words). A click selects a head: the point selection `param` carries its
+    layer and head (Streamlit's on_select hands them back). The `selected` head is outlined.
+    """
+    records = [{**cell, "text": f"{cell['score']:.2f}"} for cell in cells]
+    encoding = {
+        "x": {"field": "head", "type": "ordinal", "title": "head", "axis": {"labelAngle": 0, "orient": "top"}},
+        "y": {"field": "layer", "type": "ordinal", "title": "layer"},
+    }
+    chosen = f"datum.layer == {selected[0]} && datum.head == {selected[1]}" if selected else "false"
+    return chart_spec(
+        records,
+        title,
+        width="container",
+        height={"step": 34},
+        layer=[
+            {
+                "params": [{"name": param, "select": {"type": "point", "fields": ["layer", "head"]}}],
+                "mark": {"type": "rect", "cursor": "pointer", "tooltip": True},
+                "encoding": {
+                    **encoding,
+                    "color": {
+                        "field": "role",
+                        "type": "nominal",
+                        "scale": {"domain": list(roles), "range": list(ROLE_COLOURS[: len(roles)])},
+                        "title": "role",
+                        "legend": {"orient": "bottom", "columns": 3, "labelLimit": 160},
+                    },
+                    "stroke": {"condition": {"test": chosen, "value": "black"}, "value": "white"},
+                    "strokeWidth": {"condition": {"test": chosen, "value": 3}, "value": 1},
+                    "tooltip": [
+                        {"field": "name", "title": "head"},
+                        {"field": "role", "title": "role"},
+                        {"field": "score", "type": "quantitative", "format": ".2f", "title": "score"},
+                        {"field": "links", "title": "strongest links"},
+                    ],
+                },
+            },
+            {
+                "mark": {"type": "text", "fontSize": 11, "color": "black"},
+                "encoding": {**encoding, "text": {"field": "text"}},
+            },
+        ],
+    )
+
+
+def attention_lines(
+    weights: torch.Tensor | np.ndarray,
+    tokens: list[str],
+    *,
+    selected: int | None = None,
+    min_weight: float = 0.05,
+    title: str = "",
+) -> dict:
+    """One head's weights as lines from each asking token (left column) to the tokens it attends to
+    (right column), thicker and darker for more weight: readable where a heatmap's labels are not.
+
+    Only links of at least `min_weight` are drawn; with `selected` (a token index) only that
+    token's row, down to 0.01. Height: 18 px per token.
+    """
+    values = to_numpy(weights) if isinstance(weights, torch.Tensor) else np.asarray(weights, dtype=float)
+    n = len(tokens)
+    rows = [selected] if selected is not None else range(n)
+    floor = 0.01 if selected is not None else min_weight
+    links = []
+    for i in rows:
+        for j in range(n):
+            w = float(values[i, j])
+            if w >= floor:
+                pair = len(links) // 2
+                common = {"pair": pair, "from": tokens[i], "to": tokens[j], "weight": round(w, 4)}
+                links += [{**common, "side": 0, "pos": i}, {**common, "side": 1, "pos": j}]
+    labels = [
+        {"side": side, "pos": p, "token": t, "picked": p == selected and side == 0}
+        for side in (0, 1)
+        for p, t in enumerate(tokens)
+    ]
+    x = {"field": "side", "type": "quantitative", "axis": None, "scale": {"domain": [0, 1]}}
+    y = {"field": "pos", "type": "quantitative", "axis": None, "scale": {"domain": [-0.5, n - 0.5], "reverse": True}}
+    return chart_spec(
+        links,
+        title,
+        width="container",
+        height=18 * n,
+        padding={"left": 110, "right": 110, "top": 5, "bottom": 5},
+        layer=[
+            {
+                "mark": {"type": "line", "color": "#2a6f97"},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "detail": {"field": "pair", "type": "nominal"},
+                    "opacity": {
+                        "field": "weight",
+                        "type": "quantitative",
+                        "scale": {"domain": [0, 1], "range": [0.15, 1]},
+                        "legend": None,
+                    },
+                    "strokeWidth": {
+                        "field": "weight",
+                        "type": "quantitative",
+                        "scale": {"domain": [0, 1], "range": [0.5, 7]},
+                        "legend": None,
+                    },
+                    "tooltip": [
+                        {"field": "from", "title": "token asking"},
+                        {"field": "to", "title": "attends to"},
+                        {"field": "weight", "type": "quantitative", "format": ".2f"},
+                    ],
+                },
+            },
+            *[
+                {
+                    "data": {"values": labels},
+                    "transform": [{"filter": f"datum.side == {side}"}],
+                    "mark": {
+                        "type": "text",
+                        "fontSize": 12,
+                        "limit": 100,
+                        "baseline": "middle",
+                        "align": "right" if side == 0 else "left",
+                        "dx": -6 if side == 0 else 6,
+                    },
+                    "encoding": {
+                        "x": x,
+                        "y": y,
+                        "text": {"field": "token"},
+                        "size": {"condition": {"test": "datum.picked", "value": 14}, "value": 12},
+                        "color": {"condition": {"test": "datum.picked", "value": "#e4572e"}, "value": "black"},
+                    },
+                }
+                for side in (0, 1)
+            ],
+        ],
+    )
