@@ -228,3 +228,9 @@ def top_links(
 def token_row_by_layer(attentions: torch.Tensor, token: int) -> torch.Tensor:
     """(L, H, n, n) -> (L, n): where token `token` looks in each layer, its rows averaged over the heads."""
     return attentions[:, :, token].mean(1)
+
+
+def row_change_by_layer(before: torch.Tensor, after: torch.Tensor, token: int) -> torch.Tensor:
+    """(L, H, n, n) weights of two runs -> (L, n): how token `token`'s head-averaged row changed in
+    each layer (after − before): what switching heads off did to the attention of the layers above."""
+    return token_row_by_layer(after, token) - token_row_by_layer(before, token)

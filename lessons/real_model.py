@@ -2,6 +2,7 @@ from collections import Counter
 
 import pandas as pd
 import streamlit as st
+import torch
 
 from core.attention import scaled_dot_product_attention
 from core.contextual import cosine_by_layer, path_through_layers
@@ -16,6 +17,7 @@ from core.heads import (
     most_similar_heads,
     role_scores,
     rollout_to_sentence,
+    row_change_by_layer,
     token_row_by_layer,
     top_heads,
     top_links,
@@ -89,7 +91,10 @@ if run.truncated:
 labels = unique_labels(run.tokens)
 st.caption(f"WordPiece tokens ({len(run.tokens)}): " + " · ".join(md_escape(t) for t in run.tokens))
 first = model_cache.run(EXAMPLES[0])
-DEFAULT = top_heads(first.attentions[:, :, first.tokens.index("it"), first.tokens.index("animal")], 1)[0][:2]
+IT_ANIMAL = [
+    head[:2] for head in top_heads(first.attentions[:, :, first.tokens.index("it"), first.tokens.index("animal")], 2)
+]
+DEFAULT = IT_ANIMAL[0]
 
 section(f"1 · The head atlas: what each of the {L * H} heads does")
 
@@ -101,14 +106,10 @@ def head_explorer() -> None:
     cols = st.columns(2)
     layer = url_state.slider(cols[0], "Layer", 0, L - 1, DEFAULT[0], key=LAYER)
     head = url_state.slider(cols[1], "Head", 0, H - 1, DEFAULT[1], key=HEAD)
-    cells = [
-        {**r._asdict(), "name": name(r.layer, r.head), "links": "; ".join(f"{a} → {b} {w:.2f}" for a, b, w in k)}
-        for r, k in zip(roles, links, strict=True)
-    ]
-    for cell in cells:
-        cell["links"] = cell["links"] or "no word pair"
     atlas.vega_lite_chart(
-        head_atlas(cells, roles=ROLES, selected=(layer, head), title="Click a head to open it; hover for its links"),
+        head_atlas(
+            roles, links, roles=ROLES, selected=(layer, head), title="Click a head to open it; hover for its links"
+        ),
         on_select=open_clicked_head,
         selection_mode="head",
         key=ATLAS,
@@ -117,7 +118,7 @@ def head_explorer() -> None:
     counts = Counter(r.role for r in roles).most_common()
     atlas.caption(
         "Each head's role is the largest of six scores measured from its weights on this sentence (the number in "
-        "the cell): " + "; ".join(f"{md_escape(role)}: {count} heads" for role, count in counts) + "."
+        "the cell): " + "; ".join(f"{md_escape(role)}: {count}" for role, count in counts) + " heads."
     )
     similar = most_similar_heads(model_cache.similarity(text), layer, head, 5, n_heads=H)
     st.markdown(
@@ -189,7 +190,9 @@ def rankings() -> None:
     role = url_state.selectbox(left, "Rank heads by role", ROLES, index=ROLES.index("word pair"), key=f"{PAGE}_rank")
     top = top_heads(model_cache.role_score_table(text)[..., ROLES.index(role)], 10)
     frame = pd.DataFrame({"head": [name(lay, hd) for lay, hd, _ in top], "score": [s for *_, s in top]})
-    render(bars(frame, "head", "score", title=f"Top 10 heads: {role}", value_title="role score"), key=f"{PAGE}_rb")
+    render(
+        bars(frame, "head", "score", title=f"Top 10: {role}", value_title="role score"), key=f"{PAGE}_rb", target=left
+    )
     cols = right.columns(2)
     src = pick_token(cols[0], "From", labels, f"{PAGE}_finder_from")
     tgt = pick_token(cols[1], "To", labels, f"{PAGE}_finder_to", preferred=("animal", "student", "phone", "road"))
@@ -260,7 +263,7 @@ def ablation() -> None:
     everything = [name(lay, hd) for lay in range(L) for hd in range(H)]
     cols = st.columns([3, 1])
     chosen = url_state.multiselect(
-        cols[0], "Heads to switch off", everything, default=[name(*DEFAULT)], key=f"{PAGE}_ablate"
+        cols[0], "Heads to switch off", everything, default=[name(*h) for h in IT_ANIMAL], key=f"{PAGE}_ablate"
     )
     mode = url_state.segmented_control(cols[1], "How", ["zero", "mean"], default="zero", key=f"{PAGE}_mode") or "zero"
     st.caption(
@@ -280,25 +283,13 @@ def ablation() -> None:
     )
     picked = pick_token(st, "Token whose attention to follow through the layers", labels, f"{PAGE}_ablate_token")
     i, lowest = labels.index(picked), min(layer for layer, _ in heads)
+    change = row_change_by_layer(run.attentions, model_cache.ablated_run(text, heads, mode).attentions, i)
     layer_names = [f"layer {layer}" for layer in range(L)]
-    places = side_by_side(2, len(labels))
-    for place, (title, result) in zip(
-        places, [("all heads on", run), ("heads off", model_cache.ablated_run(text, heads, mode))]
-    ):
-        with place:
-            show_matrix(
-                token_row_by_layer(result.attentions, i),
-                layer_names,
-                labels,
-                key=f"{PAGE}_rows_{title[-2:]}",
-                title=f"“{picked}”, heads averaged: {title}",
-                value_title="weight",
-                overlay=False,
-            )
+    show_matrix(change, layer_names, labels, key=f"{PAGE}_change", title=f"How “{picked}”'s attention changed",
+                value_title="after − before", fmt=".3f", overlay=False, numbers=False)  # fmt: skip
     st.caption(
-        f"Layers 0–{lowest} are the same in both: a head is switched off after its own weights are computed, so only "
-        "the layers above it can react"
-        + (" (none: layer 5 is the last; try a lower head such as L3 H1)." if lowest == L - 1 else ".")
+        f"Heads averaged, one row per layer. Layers 0–{lowest} cannot change: a head is switched off after its own "
+        f"weights are computed, so only the layers above react (largest change here: {change.abs().max():.3f})."
     )
     st.info(
         "**What this shows, and what it does not.** Attention weights say where a head looks, not why the model does "
@@ -336,7 +327,10 @@ def rollout() -> None:
     keep = sorted(range(len(labels)), key=lambda k: -share[k])[:24]
     if len(labels) > 24:
         st.caption(f"The 24 tokens with the largest rollout share of {len(labels)}.")
-    vectors = {"rollout (all layers)": [share[k] for k in keep], "last layer only": [plain[k] for k in keep]}
+    vectors = {
+        "rollout (all layers)": torch.tensor([share[k] for k in keep]),
+        "last layer only": torch.tensor([plain[k] for k in keep]),
+    }
     spec = vector_bars(vectors, [labels[k] for k in keep], title="Share of the sentence embedding", value_title="share")
     render(spec, key=f"{PAGE}_rollout")
     st.latex(
@@ -379,5 +373,6 @@ show_code(
     mean_pooling,
     Encoder.ablating,
     ablate_context,
+    row_change_by_layer,
     token_row_by_layer,
 )

@@ -358,7 +358,8 @@ ROLE_COLOURS = ("#e15759", "#4e79a7", "#59a14f", "#bab0ac", "#f28e2b", "#b07aa1"
 
 
 def head_atlas(
-    cells: list[dict],
+    heads: list,
+    links: list[list[tuple[str, str, float]]],
     *,
     roles: tuple[str, ...],
     selected: tuple[int, int] | None = None,
@@ -367,11 +368,23 @@ def head_atlas(
 ) -> dict:
     """Every head of a model as one cell, layers down, heads across, coloured by its role.
 
-    cells: one dict per head with layer, head (ints), role (one of `roles`), score (0..1) and links
-    (its strongest links in words). A click selects a head: the point selection `param` carries its
-    layer and head (Streamlit's on_select hands them back). The `selected` head is outlined.
+    heads: one record per head with .layer, .head, .role (one of `roles`) and .score (0..1), e.g.
+    core.heads.HeadRole; links: each head's strongest links as (from, to, weight), written in its
+    tooltip. A click selects a head: the point selection `param` carries its layer and head
+    (Streamlit's on_select hands them back). The `selected` head is outlined.
     """
-    records = [{**cell, "text": f"{cell['score']:.2f}"} for cell in cells]
+    records = [
+        {
+            "layer": h.layer,
+            "head": h.head,
+            "name": f"L{h.layer} H{h.head}",
+            "role": h.role,
+            "score": round(h.score, 3),
+            "text": f"{h.score:.2f}",
+            "links": "; ".join(f"{a} → {b} {w:.2f}" for a, b, w in pairs) or "no word pair",
+        }
+        for h, pairs in zip(heads, links, strict=True)
+    ]
     encoding = {
         "x": {"field": "head", "type": "ordinal", "title": "head", "axis": {"labelAngle": 0, "orient": "top"}},
         "y": {"field": "layer", "type": "ordinal", "title": "layer"},
@@ -425,7 +438,7 @@ def attention_lines(
     (right column), thicker and darker for more weight: readable where a heatmap's labels are not.
 
     Only links of at least `min_weight` are drawn; with `selected` (a token index) only that
-    token's row, down to 0.01. Height: 18 px per token.
+    token's row, down to 0.01. Height: 22 px per token.
     """
     values = to_numpy(weights) if isinstance(weights, torch.Tensor) else np.asarray(weights, dtype=float)
     n = len(tokens)
@@ -450,7 +463,7 @@ def attention_lines(
         links,
         title,
         width="container",
-        height=18 * n,
+        height=22 * n + (30 if title else 10),
         padding={"left": 110, "right": 110, "top": 5, "bottom": 5},
         layer=[
             {
