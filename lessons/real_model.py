@@ -60,7 +60,8 @@ def pick_token(where, label: str, options: list[str], key: str, preferred=("it",
     if key in st.session_state and st.session_state[key] not in options:
         del st.session_state[key]
         st.query_params.pop(key, None)
-    index = next((options.index(w) for w in preferred if w in options), min(1, len(options) - 1))
+    words = [i for i, option in enumerate(options) if option != "every token" and not option.startswith("[")]
+    index = next((options.index(w) for w in preferred if w in options), words[0] if words else 0)
     return url_state.selectbox(where, label, options, index=index, key=key)
 
 

@@ -457,6 +457,7 @@ def attention_lines(
         for side in (0, 1)
         for p, t in enumerate(tokens)
     ]
+    pad = min(110, 7 * max((len(t) for t in tokens), default=1) + 14)  # room for the longest label on each side
     x = {"field": "side", "type": "quantitative", "axis": None, "scale": {"domain": [0, 1]}}
     y = {"field": "pos", "type": "quantitative", "axis": None, "scale": {"domain": [-0.5, n - 0.5], "reverse": True}}
     return chart_spec(
@@ -464,7 +465,7 @@ def attention_lines(
         title,
         width="container",
         height=22 * n + (30 if title else 10),
-        padding={"left": 110, "right": 110, "top": 5, "bottom": 5},
+        padding={"left": pad, "right": pad, "top": 5, "bottom": 5},
         layer=[
             {
                 "mark": {"type": "line", "color": "#2a6f97"},
@@ -498,7 +499,7 @@ def attention_lines(
                     "mark": {
                         "type": "text",
                         "fontSize": 12,
-                        "limit": 100,
+                        "limit": pad - 8,
                         "baseline": "middle",
                         "align": "right" if side == 0 else "left",
                         "dx": -6 if side == 0 else 6,
