@@ -4,24 +4,9 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from core import heads
 from core.attention import scaled_dot_product_attention
 from core.contextual import cosine_by_layer, path_through_layers
-from core.heads import (
-    ROLES,
-    attention_rollout,
-    head_roles,
-    head_similarity,
-    hide_special_tokens,
-    last_layer_share,
-    merge_word_pieces,
-    most_similar_heads,
-    role_scores,
-    rollout_to_sentence,
-    row_change_by_layer,
-    token_row_by_layer,
-    top_heads,
-    top_links,
-)
 from core.model import MAX_MODEL_TOKENS, Encoder, ablate_context, max_abs_difference, mean_pooling
 from core.text import unique_labels
 from ui import model_cache, url_state
@@ -92,9 +77,8 @@ if run.truncated:
 labels = unique_labels(run.tokens)
 st.caption(f"WordPiece tokens ({len(run.tokens)}): " + " · ".join(md_escape(t) for t in run.tokens))
 first = model_cache.run(EXAMPLES[0])
-IT_ANIMAL = [
-    head[:2] for head in top_heads(first.attentions[:, :, first.tokens.index("it"), first.tokens.index("animal")], 2)
-]
+it_animal = first.attentions[:, :, first.tokens.index("it"), first.tokens.index("animal")]
+IT_ANIMAL = [head[:2] for head in heads.top_heads(it_animal, 2)]  # the two heads that link them most
 DEFAULT = IT_ANIMAL[0]
 
 section(f"1 · The head atlas: what each of the {L * H} heads does")
@@ -107,21 +91,14 @@ def head_explorer() -> None:
     cols = st.columns(2)
     layer = url_state.slider(cols[0], "Layer", 0, L - 1, DEFAULT[0], key=LAYER)
     head = url_state.slider(cols[1], "Head", 0, H - 1, DEFAULT[1], key=HEAD)
-    atlas.vega_lite_chart(
-        head_atlas(
-            roles, links, roles=ROLES, selected=(layer, head), title="Click a head to open it; hover for its links"
-        ),
-        on_select=open_clicked_head,
-        selection_mode="head",
-        key=ATLAS,
-        width="stretch",
-    )
+    spec = head_atlas(roles, links, roles=heads.ROLES, selected=(layer, head), title="Click a head to open it")
+    atlas.vega_lite_chart(spec, on_select=open_clicked_head, selection_mode="head", key=ATLAS, width="stretch")
     counts = Counter(r.role for r in roles).most_common()
     atlas.caption(
         "Each head's role is the largest of six scores measured from its weights on this sentence (the number in "
         "the cell): " + "; ".join(f"{md_escape(role)}: {count}" for role, count in counts) + " heads."
     )
-    similar = most_similar_heads(model_cache.similarity(text), layer, head, 5, n_heads=H)
+    similar = heads.most_similar_heads(model_cache.similarity(text), layer, head, 5, n_heads=H)
     st.markdown(
         f"**{name(layer, head)}** is a *{roles[layer * H + head].role}* head here. Heads most like it (patterns "
         "compared row by row, 1 = identical): " + ", ".join(f"{name(lay, hd)} ({s:.2f})" for lay, hd, s in similar)
@@ -129,8 +106,8 @@ def head_explorer() -> None:
     merge = url_state.toggle(st, "Merge word pieces into words (columns summed, rows averaged)", key=f"{PAGE}_merge")
     hide = url_state.toggle(st, "Hide [CLS]/[SEP] (each row renormalised to sum to 1)", key=f"{PAGE}_hide")
     weights, tokens = run.attentions[layer, head], run.tokens
-    weights, tokens = merge_word_pieces(weights, tokens) if merge else (weights, tokens)
-    weights, tokens = hide_special_tokens(weights, tokens) if hide else (weights, tokens)
+    weights, tokens = heads.merge_word_pieces(weights, tokens) if merge else (weights, tokens)
+    weights, tokens = heads.hide_special_tokens(weights, tokens) if hide else (weights, tokens)
     view = unique_labels(tokens)
     picked = pick_token(st, "Show one token's row", ["every token", *view], f"{PAGE}_source")
     row = view.index(picked) if picked in view else None
@@ -139,18 +116,9 @@ def head_explorer() -> None:
         st.caption(f"Over {MAX_LABELLED} tokens a heatmap cannot label them all: the line view shows the head.")
     else:
         with places[0]:
-            show_matrix(
-                weights,
-                view,
-                view,
-                key=f"{PAGE}_head_map",
-                title=f"{name(layer, head)} as a heatmap",
-                row_title="token asking",
-                col_title="attends to",
-                value_title="weight",
-                domain=(0, 1),
-                highlight_row=picked if row is not None else None,
-            )
+            show_matrix(weights, view, view, key=f"{PAGE}_head_map", title=f"{name(layer, head)} as a heatmap",
+                        row_title="token asking", col_title="attends to", value_title="weight", domain=(0, 1),
+                        highlight_row=picked if row is not None else None)  # fmt: skip
     with places[1]:
         title = f"{name(layer, head)}: " + (f"where “{picked}” looks" if row is not None else "links of 0.05 or more")
         render(attention_lines(weights, view, selected=row, title=title), key=f"{PAGE}_lines")
@@ -166,18 +134,14 @@ def head_explorer() -> None:
     (st.success if difference <= 1e-5 else st.error)(
         "Equal to within float32 rounding (1 × 10⁻⁵)." if difference <= 1e-5 else "They differ by more than 1 × 10⁻⁵."
     )
-    page_export(
-        PAGE,
-        {
-            "text": text,
-            "tokens": run.tokens,
-            "layer": layer,
-            "head": head,
-            "attention": theirs,
-            "rebuilt": ours,
-            "max_difference": difference,
-        },
-    )
+    if url_state.toggle(st, "Show both maps", key=f"{PAGE}_both"):
+        maps = [(ours, "rebuilt with core/"), (theirs, "reported by the model")]
+        for place, (matrix, title) in zip(side_by_side(2, len(labels)), maps, strict=True):
+            with place:
+                show_matrix(matrix, labels, labels, key=f"{PAGE}_{title[:3]}", title=title, value_title="weight",
+                            domain=(0, 1), overlay=False, numbers=False)  # fmt: skip
+    page_export(PAGE, {"text": text, "tokens": run.tokens, "layer": layer, "head": head, "attention": theirs,
+                       "rebuilt": ours, "max_difference": difference})  # fmt: skip
 
 
 head_explorer()
@@ -188,8 +152,10 @@ section("2 · Heads ranked: by role, or by the link between two words")
 @st.fragment
 def rankings() -> None:
     left, right = st.columns(2)
-    role = url_state.selectbox(left, "Rank heads by role", ROLES, index=ROLES.index("word pair"), key=f"{PAGE}_rank")
-    top = top_heads(model_cache.role_score_table(text)[..., ROLES.index(role)], 10)
+    role = url_state.selectbox(
+        left, "Rank heads by role", heads.ROLES, index=heads.ROLES.index("word pair"), key=f"{PAGE}_rank"
+    )
+    top = heads.top_heads(model_cache.role_score_table(text)[..., heads.ROLES.index(role)], 10)
     frame = pd.DataFrame({"head": [name(lay, hd) for lay, hd, _ in top], "score": [s for *_, s in top]})
     render(
         bars(frame, "head", "score", title=f"Top 10: {role}", value_title="role score"), key=f"{PAGE}_rb", target=left
@@ -197,7 +163,7 @@ def rankings() -> None:
     cols = right.columns(2)
     src = pick_token(cols[0], "From", labels, f"{PAGE}_finder_from")
     tgt = pick_token(cols[1], "To", labels, f"{PAGE}_finder_to", preferred=("animal", "student", "phone", "road"))
-    top = top_heads(run.attentions[:, :, labels.index(src), labels.index(tgt)], 10)
+    top = heads.top_heads(run.attentions[:, :, labels.index(src), labels.index(tgt)], 10)
     right.markdown(
         f"Strongest: **layer {top[0][0]}, head {top[0][1]}** puts **{top[0][2]:.2f}** of “{md_escape(src)}”’s "
         f"attention on “{md_escape(tgt)}” (uniform would be {1 / len(labels):.2f})."
@@ -273,18 +239,18 @@ def ablation() -> None:
     )
     if not chosen:
         return st.info("Pick at least one head to switch off.")
-    heads = [tuple(int(part[1:]) for part in head.split()) for head in chosen]
-    before, after = model_cache.pair_similarity(*BANKS), model_cache.pair_similarity(*BANKS, heads, mode)
+    silenced = [tuple(int(part[1:]) for part in head.split()) for head in chosen]
+    before, after = model_cache.pair_similarity(*BANKS), model_cache.pair_similarity(*BANKS, silenced, mode)
     metrics = st.columns(2)
     metrics[0].metric(
-        "Your sentence's embedding: cosine to unablated", f"{model_cache.ablation_effect(text, heads, mode):.4f}"
+        "Your sentence's embedding: cosine to unablated", f"{model_cache.ablation_effect(text, silenced, mode):.4f}"
     )
     metrics[1].metric(
         "The two “bank” sentences: similarity", f"{after:.4f}", delta=f"{after - before:.4f} vs {before:.4f}"
     )
     picked = pick_token(st, "Token whose attention to follow through the layers", labels, f"{PAGE}_ablate_token")
-    i, lowest = labels.index(picked), min(layer for layer, _ in heads)
-    change = row_change_by_layer(run.attentions, model_cache.ablated_run(text, heads, mode).attentions, i)
+    i, lowest = labels.index(picked), min(layer for layer, _ in silenced)
+    change = heads.row_change_by_layer(run.attentions, model_cache.ablated_run(text, silenced, mode).attentions, i)
     layer_names = [f"layer {layer}" for layer in range(L)]
     show_matrix(change, layer_names, labels, key=f"{PAGE}_change", title=f"How “{picked}”'s attention changed",
                 value_title="after − before", fmt=".3f", overlay=False, numbers=False)  # fmt: skip
@@ -309,8 +275,8 @@ section("5 · Where attention carries the sentence")
 
 @st.fragment
 def rollout() -> None:
-    share = rollout_to_sentence(model_cache.rollout(text)).tolist()
-    plain = last_layer_share(run.attentions).tolist()
+    share = heads.rollout_to_sentence(model_cache.rollout(text)).tolist()
+    plain = heads.last_layer_share(run.attentions).tolist()
     best = max(share)
     near = [label for label, s in zip(labels, share, strict=True) if best - s < 0.02]
     answered = predict(
@@ -342,7 +308,7 @@ def rollout() -> None:
         "Ā is a layer's weights averaged over its 12 heads; ½ I counts the residual path as attention to oneself "
         "(Abnar & Zuidema, 2020). The last-layer bars use Ā of layer 5 alone: what a plain heatmap suggests."
     )
-    show_code(attention_rollout, rollout_to_sentence, last_layer_share, title="The rollout code")
+    show_code(heads.attention_rollout, heads.rollout_to_sentence, heads.last_layer_share, title="The rollout code")
 
 
 rollout()
@@ -354,26 +320,9 @@ explain(
     "- The input table gives *bank* one vector; after a few attention layers, the two *bank*s differ."
 )
 show_code(
-    Encoder.run,
-    head_roles,
-    role_scores,
-    top_links,
-    top_heads,
-    head_similarity,
-    most_similar_heads,
-    merge_word_pieces,
-    hide_special_tokens,
-    Encoder.rebuild_head,
-    scaled_dot_product_attention,
-    max_abs_difference,
-    cosine_by_layer,
-    path_through_layers,
-    Encoder.ablation_effect,
-    Encoder.pair_similarity,
-    Encoder.sentence_embedding,
-    mean_pooling,
-    Encoder.ablating,
-    ablate_context,
-    row_change_by_layer,
-    token_row_by_layer,
-)
+    Encoder.run, heads.head_roles, heads.role_scores, heads.top_links, heads.top_heads, heads.head_similarity,
+    heads.most_similar_heads, heads.merge_word_pieces, heads.hide_special_tokens, Encoder.rebuild_head,
+    scaled_dot_product_attention, max_abs_difference, cosine_by_layer, path_through_layers, Encoder.ablation_effect,
+    Encoder.pair_similarity, Encoder.sentence_embedding, mean_pooling, Encoder.ablating, ablate_context,
+    heads.row_change_by_layer, heads.token_row_by_layer,
+)  # fmt: skip
