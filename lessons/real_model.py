@@ -7,7 +7,7 @@ import torch
 from core import heads
 from core.attention import scaled_dot_product_attention
 from core.contextual import cosine_by_layer, path_through_layers
-from core.model import MAX_MODEL_TOKENS, Encoder, ablate_context, max_abs_difference, mean_pooling
+from core.model import MAX_CHARS, MAX_MODEL_TOKENS, Encoder, ablate_context, max_abs_difference, mean_pooling
 from core.text import unique_labels
 from ui import model_cache, url_state
 from ui.charts import render, show_matrix, side_by_side
@@ -63,7 +63,7 @@ page_header(
     "the same computation as the earlier pages, with learned W_q, W_k, W_v.",
 )
 encoder = model_cache.encoder()
-sentence = sentence_input(PAGE, max_tokens=MAX_MODEL_TOKENS, examples=EXAMPLES) if encoder else None
+sentence = sentence_input(PAGE, max_tokens=MAX_CHARS, examples=EXAMPLES) if encoder else None  # model cuts
 if sentence is None:
     st.stop()
 text, L, H = sentence.text, encoder.n_layers, encoder.n_heads

@@ -150,6 +150,9 @@ def test_views_toggles_and_pickers(page):
     assert "[CLS]" not in at.selectbox(key="real_source").options
     at.selectbox(key="real_source").set_value("every token").run()
     assert chart(at, "L5 H11: links of 0.05")
+    at.toggle(key="real_both").set_value(True).run()
+    assert chart(at, "rebuilt with core/") and chart(at, "reported by the model")
+    at.toggle(key="real_both").set_value(False).run()
     at.toggle(key="real_merge").set_value(False).run()
     at.toggle(key="real_hide").set_value(False).run()
     at.slider(key="real_layer").set_value(0).run()
@@ -215,7 +218,9 @@ def test_256_pieces_run_and_warn():
     at = app_test(PAGE, timeout=120)
     at.text_input(key="real_sentence").set_value(" ".join(["extraordinarily"] * 60 + ["it", "animal"] * 100)).run()
     no_exception(at)
-    assert any("at most 256 word pieces" in w.value for w in at.warning)
+    assert [w.value for w in at.warning] == [
+        "The model reads at most 256 word pieces; the rest of the text was left out."
+    ]
     assert chart(at, "Click a head")
 
 
