@@ -199,7 +199,7 @@ def static_vs_contextual() -> None:
     metrics = st.columns(2)
     metrics[0].metric("Static (input table row): cosine", f"{static:.4f}")
     metrics[1].metric("Contextual, last layer: cosine", f"{per_layer[-1]:.4f}", delta=f"{per_layer[-1] - static:.4f}")
-    left, right = st.columns(2)
+    left, right = st.columns([2, 3])  # the PCA map keeps room for its legend
     frame = pd.DataFrame({"layer": range(L + 1), "cosine": per_layer})
     spec = lines(
         frame, "layer", "cosine", title=f"cosine of “{word}” in 1 vs 2", x_title="layer (0 = input + position)"
@@ -252,11 +252,13 @@ def ablation() -> None:
     i, lowest = labels.index(picked), min(layer for layer, _ in silenced)
     change = heads.row_change_by_layer(run.attentions, model_cache.ablated_run(text, silenced, mode).attentions, i)
     layer_names = [f"layer {layer}" for layer in range(L)]
-    show_matrix(change, layer_names, labels, key=f"{PAGE}_change", title=f"How “{picked}”'s attention changed",
-                value_title="after − before", fmt=".3f", overlay=False, numbers=False)  # fmt: skip
+    biggest = float(change.abs().max())  # a scale symmetric around 0: no change is the middle colour
+    show_matrix(change, layer_names, labels, key=f"{PAGE}_change", title=f"How the attention of “{picked}” changed",
+                value_title="after − before", fmt=".3f", overlay=False, numbers=False,
+                domain=(-max(biggest, 1e-3), max(biggest, 1e-3)))  # fmt: skip
     st.caption(
         f"Heads averaged, one row per layer. Layers 0–{lowest} cannot change: a head is switched off after its own "
-        f"weights are computed, so only the layers above react (largest change here: {change.abs().max():.3f})."
+        f"weights are computed, so only the layers above react (largest change here: {biggest:.3f})."
     )
     st.info(
         "**What this shows, and what it does not.** Attention weights say where a head looks, not why the model does "

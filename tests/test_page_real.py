@@ -187,7 +187,7 @@ def test_ablation_matches_core(encoder):
     assert float(metric(at, "Your sentence's embedding")) == pytest.approx(
         encoder.ablation_effect(DEFAULT, [(5, 11)], "mean"), abs=1e-4
     )
-    assert chart(at, "How “it”'s attention changed")
+    assert chart(at, "How the attention of “it” changed")
     at.multiselect(key="real_ablate").set_value([]).run()
     no_exception(at)
     assert any("at least one head" in i.value for i in at.info)
