@@ -160,6 +160,13 @@ def test_views_toggles_and_pickers(page):
     no_exception(at)
     at.selectbox(key="real_rank").set_value("[CLS]/[SEP] sink").run()
     assert chart(at, "Top 10: [CLS]/[SEP] sink")
+    at.selectbox(key="real_finder_from").set_value("road").run()
+    at.selectbox(key="real_finder_to").set_value("[SEP]").run()
+    assert any(m.value.startswith("Strongest") and "“road”" in m.value for m in at.markdown)
+    at.text_input(key="real_pair_1_bank").set_value("   ").run()
+    no_exception(at)
+    at.text_input(key="real_pair_1_bank").set_value("money money").run()
+    assert any("token in common" in i.value for i in at.info)
     at.button_group(key="real_pair").set_value("apple").run()
     no_exception(at)
     assert any("“apple”" in s.value for s in at.subheader)  # the heading follows the example
@@ -188,6 +195,12 @@ def test_ablation_matches_core(encoder):
         encoder.ablation_effect(DEFAULT, [(5, 11)], "mean"), abs=1e-4
     )
     assert chart(at, "How the attention of “it” changed")
+    at.selectbox(key="real_ablate_token").set_value("[SEP]").run()
+    assert chart(at, "How the attention of “[SEP]” changed")
+    at.multiselect(key="real_ablate").set_value(["L0 H0"]).run()
+    assert float(metric(at, "Your sentence's embedding")) == pytest.approx(
+        encoder.ablation_effect(DEFAULT, [(0, 0)], "mean"), abs=1e-4
+    )
     at.multiselect(key="real_ablate").set_value([]).run()
     no_exception(at)
     assert any("at least one head" in i.value for i in at.info)
