@@ -161,7 +161,7 @@ def test_views_toggles_and_pickers(page):
     at.selectbox(key="real_rank").set_value("[CLS]/[SEP] sink").run()
     assert chart(at, "Top 10: [CLS]/[SEP] sink")
     at.selectbox(key="real_finder_from").set_value("road").run()
-    at.selectbox(key="real_finder_to").set_value("[SEP]").run()
+    at.selectbox(key="real_finder_to").set_value("cross").run()
     assert any(m.value.startswith("Strongest") and "“road”" in m.value for m in at.markdown)
     at.text_input(key="real_pair_1_bank").set_value("   ").run()
     no_exception(at)
