@@ -2,7 +2,6 @@ from collections import Counter
 
 import pandas as pd
 import streamlit as st
-import torch
 
 from core import heads
 from core.attention import scaled_dot_product_attention
@@ -16,7 +15,16 @@ from ui.markdown import md_escape
 from ui.navigation import REAL_MODEL
 from ui.present import section
 from ui.quiz import predict
-from ui.specs import MAX_LABELLED, attention_lines, bars, head_atlas, integer_axis, lines, scatter, vector_bars
+from ui.specs import (
+    MAX_LABELLED,
+    attention_lines,
+    head_atlas,
+    head_ranking,
+    integer_axis,
+    layer_path,
+    lines,
+    token_shares,
+)
 from ui.widgets import explain, page_header, sentence_input, show_code
 
 PAGE = REAL_MODEL.id
@@ -156,10 +164,7 @@ def rankings() -> None:
         left, "Rank heads by role", heads.ROLES, index=heads.ROLES.index("word pair"), key=f"{PAGE}_rank"
     )
     top = heads.top_heads(model_cache.role_score_table(text)[..., heads.ROLES.index(role)], 10)
-    frame = pd.DataFrame({"head": [name(lay, hd) for lay, hd, _ in top], "score": [s for *_, s in top]})
-    render(
-        bars(frame, "head", "score", title=f"Top 10: {role}", value_title="role score"), key=f"{PAGE}_rb", target=left
-    )
+    render(head_ranking(top, title=f"Top 10: {role}", value_title="role score"), key=f"{PAGE}_rb", target=left)
     cols = right.columns(2)
     src = pick_token(cols[0], "From", labels, f"{PAGE}_finder_from")
     tgt = pick_token(cols[1], "To", labels, f"{PAGE}_finder_to", preferred=("animal", "student", "phone", "road"))
@@ -168,8 +173,8 @@ def rankings() -> None:
         f"Strongest: **layer {top[0][0]}, head {top[0][1]}** puts **{top[0][2]:.2f}** of “{md_escape(src)}”’s "
         f"attention on “{md_escape(tgt)}” (uniform would be {1 / len(labels):.2f})."
     )
-    frame = pd.DataFrame({"head": [name(lay, hd) for lay, hd, _ in top], "weight": [w for *_, w in top]})
-    render(bars(frame, "head", "weight", title=f"Top 10: “{src}” → “{tgt}”"), key=f"{PAGE}_finder_bars", target=right)
+    spec = head_ranking(top, title=f"Top 10: “{src}” → “{tgt}”", value_title="weight")
+    render(spec, key=f"{PAGE}_finder_bars", target=right)
 
 
 rankings()
@@ -205,10 +210,8 @@ def static_vs_contextual() -> None:
         frame, "layer", "cosine", title=f"cosine of “{word}” in 1 vs 2", x_title="layer (0 = input + position)"
     )
     render(integer_axis(spec), key=f"{PAGE}_pair_lines", target=left)
-    points = [f"L{depth}" for depth in range(L + 1)] * 2
-    groups = ["sentence 1"] * (L + 1) + ["sentence 2"] * (L + 1)
     path = path_through_layers(run_1.hidden_states, i, run_2.hidden_states, j)
-    spec = scatter(path, points, groups=groups, connect=True, title=f"“{word}” through the layers (PCA)")
+    spec = layer_path(path, L + 1, title=f"“{word}” through the layers (PCA)")
     render(spec, key=f"{PAGE}_pair_map", target=right)
     st.caption(
         (
@@ -277,31 +280,25 @@ section("5 · Where attention carries the sentence")
 
 @st.fragment
 def rollout() -> None:
-    share = heads.rollout_to_sentence(model_cache.rollout(text)).tolist()
-    plain = heads.last_layer_share(run.attentions).tolist()
-    best = max(share)
-    near = [label for label, s in zip(labels, share, strict=True) if best - s < 0.02]
+    share, plain = heads.rollout_to_sentence(model_cache.rollout(text)), heads.last_layer_share(run.attentions)
+    best = float(share.max())
+    near = [label for label, s in zip(labels, share.tolist(), strict=True) if best - s < 0.02]
     answered = predict(
         f"{PAGE}_predict",
         "MiniLM's sentence embedding is the average of its last-layer token vectors. Following attention down through "
         "all six layers, which input token carries the largest share of it?",
         labels,
-        labels[share.index(best)],
+        labels[int(share.argmax())],
         "Most attention, layer after layer, flows to [CLS] and [SEP]: they act as a place to park attention.",
         also_right=near,
         tie_note="Shares within 0.02 of the largest count as right.",
     )
     if not answered:
         return st.caption("Answer above to see each token's share.")
-    keep = sorted(range(len(labels)), key=lambda k: -share[k])[:24]
     if len(labels) > 24:
         st.caption(f"The 24 tokens with the largest rollout share of {len(labels)}.")
-    vectors = {
-        "rollout (all layers)": torch.tensor([share[k] for k in keep]),
-        "last layer only": torch.tensor([plain[k] for k in keep]),
-    }
-    spec = vector_bars(vectors, [labels[k] for k in keep], title="Share of the sentence embedding", value_title="share")
-    render(spec, key=f"{PAGE}_rollout")
+    series = {"rollout (all layers)": share, "last layer only": plain}
+    render(token_shares(series, labels, title="Share of the sentence embedding"), key=f"{PAGE}_rollout")
     st.latex(
         r"\hat A_\ell = \operatorname{rownorm}\!\left(\tfrac12 \bar A_\ell + \tfrac12 I\right),\quad"
         r"R = \hat A_{L} \cdots \hat A_{1},\quad \text{share}_j = \tfrac1n \textstyle\sum_i R_{ij}"

@@ -14,7 +14,7 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from core.contextual import cosine_by_layer, path_through_layers
 from core.heads import ROLES, HeadRole, row_change_by_layer, token_row_by_layer, top_links
 from core.model import max_abs_difference
-from ui.specs import attention_lines, head_atlas, integer_axis, lines
+from ui.specs import attention_lines, head_atlas, head_ranking, integer_axis, layer_path, lines, token_shares
 
 PAGE = "lessons/real_model.py"
 DEFAULT = "The animal didn't cross the road because it was tired"
@@ -69,10 +69,21 @@ SCHEMA = json.loads((Path(altair.__file__).parent / "vegalite/v6/schema/vega-lit
         attention_lines(torch.full((3, 3), 1 / 3), ["a", "b", "c"]),
         attention_lines(torch.full((3, 3), 1 / 3), ["a", "b", "c"], selected=1, title="b"),
         integer_axis(lines(__import__("pandas").DataFrame({"layer": [0, 1], "c": [1.0, 0.5]}), "layer", "c")),
+        head_ranking([(5, 11, 0.65), (3, 1, 0.61)], title="it → animal"),
+        token_shares({"a": torch.tensor([0.1, 0.6, 0.3]), "b": torch.tensor([0.2, 0.2, 0.6])}, ["x", "y", "z"]),
+        layer_path(torch.randn(6, 2, generator=torch.Generator().manual_seed(0)), 3),
     ],
 )
 def test_new_specs_are_valid_vega_lite(spec):
     jsonschema.validate(spec, SCHEMA)
+
+
+def test_token_shares_keep_the_largest_first():
+    spec = token_shares(
+        {"a": torch.tensor([0.1, 0.6, 0.3]), "b": torch.tensor([0.2, 0.2, 0.6])}, ["x", "y", "z"], limit=2
+    )
+    assert spec["encoding"]["y"]["sort"] == ["y", "z"]
+    assert {(r["vector"], r["dimension"]): r["value"] for r in spec["data"]["values"]}[("b", "z")] == pytest.approx(0.6)
 
 
 def test_attention_lines_show_one_row_when_a_token_is_picked():

@@ -523,3 +523,28 @@ def attention_lines(
             ],
         ],
     )
+
+
+def head_ranking(top: list[tuple[int, int, float]], *, title: str = "", value_title: str = "score") -> dict:
+    """Heads as (layer, head, value), largest first (core.heads.top_heads) -> one bar per head, "L5 H11"."""
+    frame = pd.DataFrame({"head": [f"L{layer} H{head}" for layer, head, _ in top], "value": [v for *_, v in top]})
+    return bars(frame, "head", "value", title=title, value_title=value_title)
+
+
+def token_shares(
+    series: dict[str, torch.Tensor], tokens: list[str], *, limit: int = 24, title: str = "", value_title: str = "share"
+) -> dict:
+    """Per-token shares side by side (e.g. rollout vs last layer): the `limit` tokens with the largest
+    share in the first series, largest first, so a 256-token sentence stays a readable chart."""
+    first = to_numpy(next(iter(series.values())))
+    keep = sorted(range(len(tokens)), key=lambda k: -first[k])[:limit]
+    picked = {name: torch.as_tensor(to_numpy(values)[keep]) for name, values in series.items()}
+    return vector_bars(picked, [tokens[k] for k in keep], title=title, value_title=value_title)
+
+
+def layer_path(coords: torch.Tensor | np.ndarray, n_depths: int, *, title: str = "") -> dict:
+    """One token's 2-D positions at depths 0..n_depths-1 in two sentences (core.contextual.path_through_layers),
+    joined in order and labelled L0, L1, …"""
+    labels = [f"L{depth}" for depth in range(n_depths)] * 2
+    groups = ["sentence 1"] * n_depths + ["sentence 2"] * n_depths
+    return scatter(coords, labels, groups=groups, connect=True, title=title)
