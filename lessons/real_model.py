@@ -84,9 +84,10 @@ if run.truncated:
     st.warning(f"The model reads at most {MAX_MODEL_TOKENS} word pieces; the rest of the text was left out.")
 labels = unique_labels(run.tokens)
 st.caption(f"WordPiece tokens ({len(run.tokens)}): " + " · ".join(md_escape(t) for t in run.tokens))
-first = model_cache.run(EXAMPLES[0])
-it_animal = first.attentions[:, :, first.tokens.index("it"), first.tokens.index("animal")]
-IT_ANIMAL = [head[:2] for head in heads.top_heads(it_animal, 2)]  # the two heads that link them most
+first = model_cache.run(EXAMPLES[0])  # the page opens on the two heads that link "it" to "animal" most
+pair = [first.tokens.index(w) for w in ("it", "animal") if w in first.tokens]  # (another model may split them)
+it_animal = first.attentions[:, :, pair[0], pair[1]] if len(pair) == 2 else first.attentions[:, :, 0, 0]
+IT_ANIMAL = [head[:2] for head in heads.top_heads(it_animal, 2)]
 DEFAULT = IT_ANIMAL[0]
 
 section(f"1 · The head atlas: what each of the {L * H} heads does")
