@@ -247,7 +247,7 @@ def ablation() -> None:
     before, after = model_cache.pair_similarity(*BANKS), model_cache.pair_similarity(*BANKS, silenced, mode)
     metrics = st.columns(2)
     metrics[0].metric(
-        "Your sentence's embedding: cosine to unablated", f"{model_cache.ablation_effect(text, silenced, mode):.4f}"
+        "Your sentence's embedding: cosine to all heads on", f"{model_cache.ablation_effect(text, silenced, mode):.4f}"
     )
     metrics[1].metric(
         "The two “bank” sentences: similarity", f"{after:.4f}", delta=f"{after - before:.4f} vs {before:.4f}"
