@@ -210,3 +210,27 @@ def hide_special_tokens(
     mass = kept.sum(-1, keepdim=True)
     uniform = torch.full_like(kept, 1.0 / max(len(keep), 1))
     return torch.where(mass > min_mass, kept / mass.clamp_min(min_mass), uniform), [tokens[i] for i in keep]
+
+
+def top_links(
+    weights: torch.Tensor, tokens: Sequence[str], k: int = 3, special: Sequence[str] = SPECIAL_TOKENS
+) -> list[tuple[str, str, float]]:
+    """One (n, n) map's k largest word-pair weights (see role_scores: no special tokens, no self or
+    neighbours) as (asking token, attended token, weight), largest first; fewer if there are fewer."""
+    links = _word_pair_links(weights, tokens, special).flatten()
+    values, flat = links.topk(min(k, links.numel()))
+    n = weights.shape[-1]
+    return [
+        (tokens[int(i) // n], tokens[int(i) % n], float(v)) for v, i in zip(values, flat, strict=True) if float(v) > 0
+    ]
+
+
+def token_row_by_layer(attentions: torch.Tensor, token: int) -> torch.Tensor:
+    """(L, H, n, n) -> (L, n): where token `token` looks in each layer, its rows averaged over the heads."""
+    return attentions[:, :, token].mean(1)
+
+
+def row_change_by_layer(before: torch.Tensor, after: torch.Tensor, token: int) -> torch.Tensor:
+    """(L, H, n, n) weights of two runs -> (L, n): how token `token`'s head-averaged row changed in
+    each layer (after − before): what switching heads off did to the attention of the layers above."""
+    return token_row_by_layer(after, token) - token_row_by_layer(before, token)

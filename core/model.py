@@ -276,3 +276,8 @@ class Encoder:
 
 def _cosine(a: torch.Tensor, b: torch.Tensor) -> float:
     return float(torch.nn.functional.cosine_similarity(a, b, dim=-1))
+
+
+def max_abs_difference(a: torch.Tensor, b: torch.Tensor) -> float:
+    """The largest |a − b| over every entry of two same-shaped tensors (how far a rebuild is off)."""
+    return float((a - b).abs().max()) if a.numel() else 0.0

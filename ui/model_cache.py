@@ -10,7 +10,8 @@ import torch
 
 from core.device import pick_device
 from core.embeddings import nearest_neighbours_in_prefix
-from core.model import Encoder, EncoderRun, ModelLoadError, load_encoder
+from core.heads import HeadRole, attention_rollout, head_roles, head_similarity, role_scores, top_links
+from core.model import AblationMode, Encoder, EncoderRun, Head, ModelLoadError, load_encoder
 from ui import session
 
 
@@ -92,3 +93,93 @@ def _cached_rebuild(text: str, layer: int, head: int, name_or_path: str | None, 
 def rebuild_head(text: str, layer: int, head: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(ours, theirs) for one head of the sidebar model, cached per (text, layer, head)."""
     return _cached_rebuild(text, layer, head, session.model_name(), str(session.device()))
+
+
+def _heads(heads) -> tuple[Head, ...]:
+    return tuple(sorted((int(layer), int(head)) for layer, head in heads))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cached_ablated_run(text: str, heads: tuple[Head, ...], mode: str, name_or_path: str | None, device: str):
+    return _cached_encoder(name_or_path, device).run(text, frozenset(heads), mode)
+
+
+def ablated_run(text: str, heads=frozenset(), mode: AblationMode = "zero") -> EncoderRun:
+    """Encoder.run with some (layer, head)s silenced, cached per (text, heads, mode, model, device)."""
+    heads = _heads(heads)
+    if not heads:
+        return run(text)
+    return _cached_ablated_run(text, heads, mode, session.model_name(), str(session.device()))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cached_roles(text: str, name_or_path: str | None, device: str) -> list[HeadRole]:
+    result = _cached_run(text, name_or_path, device)
+    return head_roles(result.attentions, result.tokens)
+
+
+def roles(text: str) -> list[HeadRole]:
+    """core.heads.head_roles of every head on one text (layer by layer), cached."""
+    return _cached_roles(text, session.model_name(), str(session.device()))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cached_links(text: str, k: int, name_or_path: str | None, device: str) -> list[list[tuple[str, str, float]]]:
+    result = _cached_run(text, name_or_path, device)
+    return [top_links(weights, result.tokens, k) for weights in result.attentions.flatten(0, 1)]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cached_role_scores(text: str, name_or_path: str | None, device: str) -> torch.Tensor:
+    result = _cached_run(text, name_or_path, device)
+    return role_scores(result.attentions, result.tokens)
+
+
+def role_score_table(text: str) -> torch.Tensor:
+    """core.heads.role_scores (L, H, len(ROLES)) of every head on one text, cached."""
+    return _cached_role_scores(text, session.model_name(), str(session.device()))
+
+
+def head_links(text: str, k: int = 3) -> list[list[tuple[str, str, float]]]:
+    """core.heads.top_links of every head (layer by layer, L*H lists), cached."""
+    return _cached_links(text, k, session.model_name(), str(session.device()))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cached_similarity(text: str, name_or_path: str | None, device: str) -> torch.Tensor:
+    return head_similarity(_cached_run(text, name_or_path, device).attentions)
+
+
+def similarity(text: str) -> torch.Tensor:
+    """core.heads.head_similarity (L*H, L*H) of every pair of heads on one text, cached."""
+    return _cached_similarity(text, session.model_name(), str(session.device()))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cached_rollout(text: str, name_or_path: str | None, device: str) -> torch.Tensor:
+    return attention_rollout(_cached_run(text, name_or_path, device).attentions)
+
+
+def rollout(text: str) -> torch.Tensor:
+    """core.heads.attention_rollout (n, n) of one text, cached."""
+    return _cached_rollout(text, session.model_name(), str(session.device()))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _cached_ablation_effect(text: str, heads: tuple[Head, ...], mode: str, name_or_path: str | None, device: str):
+    return _cached_encoder(name_or_path, device).ablation_effect(text, frozenset(heads), mode)
+
+
+def ablation_effect(text: str, heads, mode: AblationMode = "zero") -> float:
+    """Encoder.ablation_effect: cosine of the sentence embedding with `heads` silenced to without, cached."""
+    return _cached_ablation_effect(text, _heads(heads), mode, session.model_name(), str(session.device()))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _cached_pair_similarity(a: str, b: str, heads: tuple[Head, ...], mode: str, name_or_path: str | None, device: str):
+    return _cached_encoder(name_or_path, device).pair_similarity(a, b, frozenset(heads), mode)
+
+
+def pair_similarity(a: str, b: str, heads=frozenset(), mode: AblationMode = "zero") -> float:
+    """Encoder.pair_similarity: two texts' sentence-embedding cosine with `heads` silenced in both, cached."""
+    return _cached_pair_similarity(a, b, _heads(heads), mode, session.model_name(), str(session.device()))

@@ -364,3 +364,208 @@ def column_blocks(n_columns: int, group_of: list[str], *, title: str = "", x_tit
             "tooltip": [{"field": "column"}, {"field": "head"}],
         },
     )
+
+
+def integer_axis(spec: dict, channel: str = "x") -> dict:
+    """A copy of a single-view spec whose `channel` axis shows whole numbers only (layers, steps)."""
+    encoding = dict(spec["encoding"])
+    field = dict(encoding[channel])
+    field["axis"] = {**field.get("axis", {}), "format": "d", "tickMinStep": 1}
+    encoding[channel] = field
+    return {**spec, "encoding": encoding}
+
+
+ROLE_COLOURS = ("#e15759", "#4e79a7", "#59a14f", "#bab0ac", "#f28e2b", "#b07aa1")
+
+
+def head_atlas(
+    heads: list,
+    links: list[list[tuple[str, str, float]]],
+    *,
+    roles: tuple[str, ...],
+    selected: tuple[int, int] | None = None,
+    param: str = "head",
+    title: str = "",
+) -> dict:
+    """Every head of a model as one cell, layers down, heads across, coloured by its role.
+
+    heads: one record per head with .layer, .head, .role (one of `roles`) and .score (0..1), e.g.
+    core.heads.HeadRole; links: each head's strongest links as (from, to, weight), written in its
+    tooltip. A click selects a head: the point selection `param` carries its layer and head
+    (Streamlit's on_select hands them back). The `selected` head is outlined.
+    """
+    records = [
+        {
+            "layer": h.layer,
+            "head": h.head,
+            "name": f"L{h.layer} H{h.head}",
+            "role": h.role,
+            "score": round(h.score, 3),
+            "text": f"{h.score:.2f}",
+            "links": "; ".join(f"{a} → {b} {w:.2f}" for a, b, w in pairs) or "no word pair",
+        }
+        for h, pairs in zip(heads, links, strict=True)
+    ]
+    encoding = {
+        "x": {"field": "head", "type": "ordinal", "title": "head", "axis": {"labelAngle": 0, "orient": "top"}},
+        "y": {"field": "layer", "type": "ordinal", "title": "layer"},
+    }
+    chosen = f"datum.layer == {selected[0]} && datum.head == {selected[1]}" if selected else "false"
+    return chart_spec(
+        records,
+        title,
+        width="container",
+        height={"step": 34},
+        layer=[
+            {
+                "params": [{"name": param, "select": {"type": "point", "fields": ["layer", "head"]}}],
+                "mark": {"type": "rect", "cursor": "pointer", "tooltip": True},
+                "encoding": {
+                    **encoding,
+                    "color": {
+                        "field": "role",
+                        "type": "nominal",
+                        "scale": {"domain": list(roles), "range": list(ROLE_COLOURS[: len(roles)])},
+                        "title": "role",
+                        "legend": {
+                            "orient": "bottom",
+                            "columns": 3,
+                            "labelLimit": 160,
+                            "labelFontSize": 12,
+                            "symbolSize": 160,
+                            "symbolType": "square",
+                        },
+                    },
+                    "stroke": {"condition": {"test": chosen, "value": "black"}, "value": "white"},
+                    "strokeWidth": {"condition": {"test": chosen, "value": 3}, "value": 1},
+                    "tooltip": [
+                        {"field": "name", "title": "head"},
+                        {"field": "role", "title": "role"},
+                        {"field": "score", "type": "quantitative", "format": ".2f", "title": "score"},
+                        {"field": "links", "title": "strongest links"},
+                    ],
+                },
+            },
+            {
+                "mark": {"type": "text", "fontSize": 12, "color": "black"},
+                "encoding": {**encoding, "text": {"field": "text"}},
+            },
+        ],
+    )
+
+
+def attention_lines(
+    weights: torch.Tensor | np.ndarray,
+    tokens: list[str],
+    *,
+    selected: int | None = None,
+    min_weight: float = 0.05,
+    title: str = "",
+) -> dict:
+    """One head's weights as lines from each asking token (left column) to the tokens it attends to
+    (right column), thicker and darker for more weight: readable where a heatmap's labels are not.
+
+    Only links of at least `min_weight` are drawn; with `selected` (a token index) only that
+    token's row, down to 0.01. Height: 22 px per token.
+    """
+    values = to_numpy(weights) if isinstance(weights, torch.Tensor) else np.asarray(weights, dtype=float)
+    n = len(tokens)
+    rows = [selected] if selected is not None else range(n)
+    floor = 0.01 if selected is not None else min_weight
+    links = []
+    for i in rows:
+        for j in range(n):
+            w = float(values[i, j])
+            if w >= floor:
+                pair = len(links) // 2
+                common = {"pair": pair, "from": tokens[i], "to": tokens[j], "weight": round(w, 4)}
+                links += [{**common, "side": 0, "pos": i}, {**common, "side": 1, "pos": j}]
+    labels = [
+        {"side": side, "pos": p, "token": t, "picked": p == selected and side == 0}
+        for side in (0, 1)
+        for p, t in enumerate(tokens)
+    ]
+    pad = min(110, 7 * max((len(t) for t in tokens), default=1) + 14)  # room for the longest label on each side
+    x = {"field": "side", "type": "quantitative", "axis": None, "scale": {"domain": [0, 1]}}
+    y = {"field": "pos", "type": "quantitative", "axis": None, "scale": {"domain": [-0.5, n - 0.5], "reverse": True}}
+    return chart_spec(
+        links,
+        title,
+        width="container",
+        height=22 * n + (30 if title else 10),
+        padding={"left": pad, "right": pad, "top": 5, "bottom": 5},
+        layer=[
+            {
+                "mark": {"type": "line", "color": "#2a6f97"},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "detail": {"field": "pair", "type": "nominal"},
+                    "opacity": {
+                        "field": "weight",
+                        "type": "quantitative",
+                        "scale": {"domain": [0, 1], "range": [0.15, 1]},
+                        "legend": None,
+                    },
+                    "strokeWidth": {
+                        "field": "weight",
+                        "type": "quantitative",
+                        "scale": {"domain": [0, 1], "range": [0.5, 7]},
+                        "legend": None,
+                    },
+                    "tooltip": [
+                        {"field": "from", "title": "token asking"},
+                        {"field": "to", "title": "attends to"},
+                        {"field": "weight", "type": "quantitative", "format": ".2f"},
+                    ],
+                },
+            },
+            *[
+                {
+                    "data": {"values": labels},
+                    "transform": [{"filter": f"datum.side == {side}"}],
+                    "mark": {
+                        "type": "text",
+                        "fontSize": 12,
+                        "limit": pad - 8,
+                        "baseline": "middle",
+                        "align": "right" if side == 0 else "left",
+                        "dx": -6 if side == 0 else 6,
+                    },
+                    "encoding": {
+                        "x": x,
+                        "y": y,
+                        "text": {"field": "token"},
+                        "size": {"condition": {"test": "datum.picked", "value": 14}, "value": 12},
+                        "color": {"condition": {"test": "datum.picked", "value": "#e4572e"}, "value": "black"},
+                    },
+                }
+                for side in (0, 1)
+            ],
+        ],
+    )
+
+
+def head_ranking(top: list[tuple[int, int, float]], *, title: str = "", value_title: str = "score") -> dict:
+    """Heads as (layer, head, value), largest first (core.heads.top_heads) -> one bar per head, "L5 H11"."""
+    frame = pd.DataFrame({"head": [f"L{layer} H{head}" for layer, head, _ in top], "value": [v for *_, v in top]})
+    return bars(frame, "head", "value", title=title, value_title=value_title)
+
+
+def token_shares(
+    series: dict[str, torch.Tensor], tokens: list[str], *, limit: int = 24, title: str = "", value_title: str = "share"
+) -> dict:
+    """Per-token shares side by side (e.g. rollout vs last layer): the `limit` tokens with the largest
+    share in the first series, largest first, so a 256-token sentence stays a readable chart."""
+    first = to_numpy(next(iter(series.values())))
+    keep = sorted(range(len(tokens)), key=lambda k: -first[k])[:limit]
+    picked = {name: torch.as_tensor(to_numpy(values)[keep]) for name, values in series.items()}
+    return vector_bars(picked, [tokens[k] for k in keep], title=title, value_title=value_title)
+
+
+def layer_path(coords: torch.Tensor | np.ndarray, n_depths: int, *, title: str = "") -> dict:
+    """One token's 2-D positions at depths 0..n_depths-1 in two sentences (core.contextual.path_through_layers),
+    joined in order and labelled L0, L1, …"""
+    labels = [f"L{depth}" for depth in range(n_depths)] * 2
+    groups = ["sentence 1"] * n_depths + ["sentence 2"] * n_depths
+    return scatter(coords, labels, groups=groups, connect=True, title=title)

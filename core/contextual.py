@@ -1,0 +1,19 @@
+"""One token in two sentences, followed through the layers of a model (static vs contextual)."""
+
+from __future__ import annotations
+
+import torch
+
+from core.projection import pca_2d
+
+
+def cosine_by_layer(states_a: torch.Tensor, i: int, states_b: torch.Tensor, j: int) -> torch.Tensor:
+    """(L+1, n, d) token i's vectors in sentence a, (L+1, m, d) token j's in sentence b -> (L+1,):
+    the cosine between the two at every depth (0 = embeddings + position, then after each layer)."""
+    return torch.nn.functional.cosine_similarity(states_a[:, i], states_b[:, j], dim=-1)
+
+
+def path_through_layers(states_a: torch.Tensor, i: int, states_b: torch.Tensor, j: int) -> torch.Tensor:
+    """(L+1, n, d), (L+1, m, d) -> (2(L+1), 2): both tokens' vectors at every depth on one PCA plane,
+    sentence a's L+1 points first, then sentence b's."""
+    return pca_2d(torch.cat([states_a[:, i], states_b[:, j]]))

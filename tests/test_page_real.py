@@ -1,0 +1,255 @@
+"""Inside a real model: the page through AppTest (atlas, views, ablation, rollout, long and hostile
+input), the core functions it adds checked by hand, and its new chart specs against Vega-Lite v6."""
+
+import json
+from pathlib import Path
+
+import altair
+import jsonschema
+import pytest
+import torch
+from conftest import APP, app_test
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+from core.contextual import cosine_by_layer, path_through_layers
+from core.heads import ROLES, HeadRole, row_change_by_layer, token_row_by_layer, top_links
+from core.model import max_abs_difference
+from ui.specs import attention_lines, head_atlas, head_ranking, integer_axis, layer_path, lines, token_shares
+
+PAGE = "lessons/real_model.py"
+DEFAULT = "The animal didn't cross the road because it was tired"
+
+
+# --- core, by hand --------------------------------------------------------------------------------
+TOKENS = ["[CLS]", "it", "was", "animal", "[SEP]"]
+
+
+def test_top_links_skip_specials_self_and_neighbours():
+    w = torch.zeros(5, 5)
+    w[1, 3] = 0.6  # it → animal: a word pair
+    w[1, 2] = 0.9  # it → was: neighbours, not a pair
+    w[3, 0] = 0.9  # animal → [CLS]: special
+    w[3, 1] = 0.3  # animal → it
+    assert top_links(w, TOKENS, k=3) == [("it", "animal", pytest.approx(0.6)), ("animal", "it", pytest.approx(0.3))]
+    assert top_links(torch.eye(5), TOKENS) == []
+
+
+def test_token_rows_and_their_change_by_layer():
+    before = torch.softmax(torch.randn(3, 2, 4, 4, generator=torch.Generator().manual_seed(0)), -1)
+    after = before.clone()
+    after[2, 1, 1] = torch.tensor([0.0, 1.0, 0.0, 0.0])
+    rows = token_row_by_layer(before, 1)
+    torch.testing.assert_close(rows[0], (before[0, 0, 1] + before[0, 1, 1]) / 2)
+    change = row_change_by_layer(before, after, 1)
+    torch.testing.assert_close(change[:2], torch.zeros(2, 4))
+    torch.testing.assert_close(change[2], (after[2, 1, 1] - before[2, 1, 1]) / 2)
+
+
+def test_cosine_by_layer_and_path():
+    a = torch.tensor([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [2.0, 0.0]]])  # (2 depths, 2 tokens, 2)
+    b = torch.tensor([[[1.0, 0.0]], [[-1.0, -1.0]]])
+    torch.testing.assert_close(cosine_by_layer(a, 0, b, 0), torch.tensor([1.0, -1.0]))
+    assert path_through_layers(a, 0, b, 0).shape == (4, 2)
+    assert max_abs_difference(a, a + 0.25) == pytest.approx(0.25)
+
+
+# --- specs ----------------------------------------------------------------------------------------
+SCHEMA = json.loads((Path(altair.__file__).parent / "vegalite/v6/schema/vega-lite-schema.json").read_text())
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        head_atlas(
+            [HeadRole(layer, head, ROLES[(layer + head) % 6], 0.5, "") for layer in range(2) for head in range(3)],
+            [[("it", "animal", 0.65)]] * 6,
+            roles=ROLES,
+            selected=(1, 2),
+        ),
+        attention_lines(torch.full((3, 3), 1 / 3), ["a", "b", "c"]),
+        attention_lines(torch.full((3, 3), 1 / 3), ["a", "b", "c"], selected=1, title="b"),
+        integer_axis(lines(__import__("pandas").DataFrame({"layer": [0, 1], "c": [1.0, 0.5]}), "layer", "c")),
+        head_ranking([(5, 11, 0.65), (3, 1, 0.61)], title="it → animal"),
+        token_shares({"a": torch.tensor([0.1, 0.6, 0.3]), "b": torch.tensor([0.2, 0.2, 0.6])}, ["x", "y", "z"]),
+        layer_path(torch.randn(6, 2, generator=torch.Generator().manual_seed(0)), 3),
+    ],
+)
+def test_new_specs_are_valid_vega_lite(spec):
+    jsonschema.validate(spec, SCHEMA)
+
+
+def test_token_shares_keep_the_largest_first():
+    spec = token_shares(
+        {"a": torch.tensor([0.1, 0.6, 0.3]), "b": torch.tensor([0.2, 0.2, 0.6])}, ["x", "y", "z"], limit=2
+    )
+    assert spec["encoding"]["y"]["sort"] == ["y", "z"]
+    assert {(r["vector"], r["dimension"]): r["value"] for r in spec["data"]["values"]}[("b", "z")] == pytest.approx(0.6)
+
+
+def test_attention_lines_show_one_row_when_a_token_is_picked():
+    weights = torch.tensor([[0.5, 0.5, 0.0], [0.02, 0.0, 0.98], [1.0, 0.0, 0.0]])
+    spec = attention_lines(weights, ["a", "b", "c"], selected=1)
+    assert {(r["from"], r["to"]) for r in spec["data"]["values"]} == {("b", "a"), ("b", "c")}
+    assert integer_axis(lines(__import__("pandas").DataFrame({"x": [0, 1], "y": [1, 2]}), "x", "y"))["encoding"]["x"][
+        "axis"
+    ] == {"format": "d", "tickMinStep": 1}
+
+
+# --- the page -------------------------------------------------------------------------------------
+def chart(at, title_start: str):
+    """The chart whose title starts so, with its data back in the spec (Streamlit sends it as Arrow)."""
+    for element in at.get("vega_lite_chart"):
+        spec = json.loads(element.proto.spec)
+        if str(spec.get("title", "")).startswith(title_start):
+            if element.proto.data.data:
+                spec["data"] = {"values": convert_arrow_bytes_to_pandas_df(element.proto.data.data).to_dict("records")}
+            return spec
+    return None
+
+
+def metric(at, label_start: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label_start))
+
+
+def no_exception(at):
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def open_link(params: dict):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(params)
+    at.run()
+    return at.switch_page(PAGE).run()
+
+
+@pytest.fixture(scope="module")
+def page():
+    return app_test(PAGE, timeout=120)
+
+
+def test_opens_on_the_strongest_it_animal_head_with_its_atlas(page, encoder):
+    no_exception(page)
+    run = encoder.run(DEFAULT)
+    link = run.attentions[:, :, run.tokens.index("it"), run.tokens.index("animal")]
+    best = divmod(int(link.argmax()), encoder.n_heads)
+    assert (page.slider(key="real_layer").value, page.slider(key="real_head").value) == best == (5, 11)
+    atlas = chart(page, "Click a head")
+    assert len(atlas["data"]["values"]) == 72 and atlas["layer"][0]["params"][0]["name"] == "head"
+    cell = next(c for c in atlas["data"]["values"] if (c["layer"], c["head"]) == (5, 11))
+    assert "it → animal 0.65" in cell["links"]
+    assert chart(page, "L5 H11: where “it” looks") and chart(page, "L5 H11 as a heatmap")
+    assert float(page.metric[0].value.split(" ")[0]) >= 0  # a number for people: "2 × 10⁻⁷"
+    assert "e-" not in metric(page, "max |ours − model's|")
+
+
+def test_a_link_opens_a_head():
+    # AppTest cannot click a chart; a click sets the same two keys the link restores
+    at = open_link({"real_layer": "0", "real_head": "2"})
+    no_exception(at)
+    assert chart(at, "L0 H2")
+    cell = next(c for c in chart(at, "Click a head")["data"]["values"] if (c["layer"], c["head"]) == (0, 2))
+    assert cell["role"] == "previous token" and cell["score"] > 0.95
+
+
+def test_views_toggles_and_pickers(page):
+    at = page
+    at.toggle(key="real_merge").set_value(True).run()
+    at.toggle(key="real_hide").set_value(True).run()
+    no_exception(at)
+    assert "[CLS]" not in at.selectbox(key="real_source").options
+    at.selectbox(key="real_source").set_value("every token").run()
+    assert chart(at, "L5 H11: links of 0.05")
+    at.toggle(key="real_both").set_value(True).run()
+    assert chart(at, "rebuilt with core/") and chart(at, "reported by the model")
+    at.toggle(key="real_both").set_value(False).run()
+    at.toggle(key="real_merge").set_value(False).run()
+    at.toggle(key="real_hide").set_value(False).run()
+    at.slider(key="real_layer").set_value(0).run()
+    at.slider(key="real_head").set_value(0).run()
+    no_exception(at)
+    at.selectbox(key="real_rank").set_value("[CLS]/[SEP] sink").run()
+    assert chart(at, "Top 10: [CLS]/[SEP] sink")
+    at.selectbox(key="real_finder_from").set_value("road").run()
+    at.selectbox(key="real_finder_to").set_value("cross").run()
+    assert any(m.value.startswith("Strongest") and "“road”" in m.value for m in at.markdown)
+    at.text_input(key="real_pair_1_bank").set_value("   ").run()
+    no_exception(at)
+    at.text_input(key="real_pair_1_bank").set_value("money money").run()
+    assert any("token in common" in i.value for i in at.info)
+    at.button_group(key="real_pair").set_value("apple").run()
+    no_exception(at)
+    assert any("“apple”" in s.value for s in at.subheader)  # the heading follows the example
+    at.selectbox(key="real_source").set_value("it").run()
+    at.text_input(key="real_sentence").set_value("The student said he was tired").run()
+    no_exception(at)
+    assert at.selectbox(key="real_source").value == "he"  # pickers follow the sentence
+    assert at.selectbox(key="real_finder_from").value == "he"
+    assert at.selectbox(key="real_finder_to").value == "student"
+    at.text_input(key="real_sentence").set_value("She bought smartphones").run()
+    at.toggle(key="real_merge").set_value(True).run()
+    no_exception(at)
+    assert "smartphones" in at.selectbox(key="real_source").options
+    assert at.selectbox(key="real_source").value == "she"
+
+
+def test_ablation_matches_core(encoder):
+    at = app_test(PAGE, timeout=120)
+    at.multiselect(key="real_ablate").set_value(["L5 H11"]).run()
+    no_exception(at)
+    shown = float(metric(at, "Your sentence's embedding"))
+    assert shown == pytest.approx(encoder.ablation_effect(DEFAULT, [(5, 11)]), abs=1e-4)
+    assert shown == pytest.approx(0.930, abs=0.002)
+    at.button_group(key="real_mode").set_value("mean").run()
+    assert float(metric(at, "Your sentence's embedding")) == pytest.approx(
+        encoder.ablation_effect(DEFAULT, [(5, 11)], "mean"), abs=1e-4
+    )
+    assert chart(at, "How the attention of “it” changed")
+    at.selectbox(key="real_ablate_token").set_value("[SEP]").run()
+    assert chart(at, "How the attention of “[SEP]” changed")
+    at.multiselect(key="real_ablate").set_value(["L0 H0"]).run()
+    assert float(metric(at, "Your sentence's embedding")) == pytest.approx(
+        encoder.ablation_effect(DEFAULT, [(0, 0)], "mean"), abs=1e-4
+    )
+    at.multiselect(key="real_ablate").set_value([]).run()
+    no_exception(at)
+    assert any("at least one head" in i.value for i in at.info)
+
+
+def test_rollout_held_back_until_answered(page, encoder):
+    at = app_test(PAGE, timeout=120)
+    assert chart(at, "Share of the sentence embedding") is None
+    at.selectbox(key="real_predict").set_value("[CLS]").run()
+    no_exception(at)
+    spec = chart(at, "Share of the sentence embedding")
+    assert spec is not None and at.latex
+    from core.heads import attention_rollout, rollout_to_sentence
+
+    share = rollout_to_sentence(attention_rollout(encoder.run(DEFAULT).attentions))
+    first = next(r for r in spec["data"]["values"] if r["vector"] == "rollout (all layers)")
+    assert first["dimension"] == "[CLS]" and first["value"] == pytest.approx(float(share.max()), abs=1e-5)
+
+
+@pytest.mark.parametrize("text", ["<script>alert(1)</script> $x$ **b** `c`", "🙂 🙂", "   ", "\x00\x01 ?"])
+def test_hostile_input(text):
+    at = app_test(PAGE, timeout=120)
+    at.text_input(key="real_sentence").set_value(text).run()
+    no_exception(at)
+
+
+def test_256_pieces_run_and_warn():
+    at = app_test(PAGE, timeout=120)
+    at.text_input(key="real_sentence").set_value(" ".join(["extraordinarily"] * 60 + ["it", "animal"] * 100)).run()
+    no_exception(at)
+    assert [w.value for w in at.warning] == [
+        "The model reads at most 256 word pieces; the rest of the text was left out."
+    ]
+    assert chart(at, "Click a head")
+
+
+def test_presenter_mode_holds_later_sections():
+    at = open_link({"presenter": "1"})
+    no_exception(at)
+    headers = [h.value for h in at.header]
+    assert any(h.startswith("1 ·") for h in headers) and not any(h.startswith("2 ·") for h in headers)
