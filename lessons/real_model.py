@@ -258,7 +258,7 @@ def ablation() -> None:
     layer_names = [f"layer {layer}" for layer in range(L)]
     biggest = float(change.abs().max())  # a scale symmetric around 0: no change is the middle colour
     show_matrix(change, layer_names, labels, key=f"{PAGE}_change", title=f"How the attention of “{picked}” changed",
-                value_title="after − before", fmt=".3f", overlay=False, numbers=False,
+                value_title="after − before", fmt=".3f", overlay=False, numbers=False, signed=True,
                 domain=(-max(biggest, 1e-3), max(biggest, 1e-3)))  # fmt: skip
     st.caption(
         f"Heads averaged, one row per layer. Layers 0–{lowest} cannot change: a head is switched off after its own "

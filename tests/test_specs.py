@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import torch
 
+from core.heads import ROLES, HeadRole
 from ui import specs
 
 WORDS = ["the", "animal", "was", "tired"]
@@ -44,6 +45,22 @@ SPECS = {
         pd.DataFrame({"token": WORDS, "weight": [0.1, 0.2, 0.3, 0.4]}), "token", "weight", highlight="was"
     ),  # fmt: skip
     "column_blocks": lambda: specs.column_blocks(8, [f"head {c // 2 + 1}" for c in range(8)]),
+    "head_atlas": lambda: specs.head_atlas(
+        [HeadRole(layer, head, ROLES[(layer + head) % 6], 0.5, "") for layer in range(2) for head in range(3)],
+        [[("it", "animal", 0.65)]] * 6,
+        roles=ROLES,
+        selected=(1, 2),
+    ),
+    "attention_lines": lambda: specs.attention_lines(torch.full((3, 3), 1 / 3), ["a", "b", "c"]),
+    "attention_lines, one row": lambda: specs.attention_lines(torch.full((3, 3), 1 / 3), list("abc"), selected=1),
+    "integer_axis": lambda: specs.integer_axis(
+        specs.lines(pd.DataFrame({"layer": [0, 1], "c": [1.0, 0.5]}), "layer", "c")
+    ),
+    "head_ranking": lambda: specs.head_ranking([(5, 11, 0.65), (3, 1, 0.61)], title="it → animal"),
+    "token_shares": lambda: specs.token_shares(
+        {"a": torch.tensor([0.1, 0.6, 0.3]), "b": torch.tensor([0.2, 0.2, 0.6])}, ["x", "y", "z"]
+    ),
+    "layer_path": lambda: specs.layer_path(torch.randn(6, 2, generator=torch.Generator().manual_seed(0)), 3),
 }
 
 

@@ -14,6 +14,8 @@ from ui.export import chart_downloads
 from ui.markdown import md_escape
 from ui.specs import heatmap
 
+DIVERGING = "blueorange"  # for signed values (changes): a domain symmetric around 0 puts "no change" in the middle
+
 
 def render(
     spec: dict, *, key: str | None = None, width: str = "stretch", target=st, table: pd.DataFrame | None = None
@@ -53,17 +55,19 @@ def show_matrix(
     key: str,
     caption: str | None = None,
     numbers: bool = True,
+    signed: bool = False,
     **heatmap_options,
 ) -> pd.DataFrame:
     """Draw a heatmap as wide as its column, with a text summary for attention weights (no
-    information by colour alone) and a "show numbers" switch that adds the exact table."""
+    information by colour alone) and a "show numbers" switch that adds the exact table. `signed`
+    values (changes around 0) get a diverging palette instead of the sidebar's."""
     frame = matrix_frame(matrix, rows, cols)
     attention = heatmap_options.get("domain") == (0, 1) and strongest_links(frame) is not None
     spec = heatmap(
         matrix,
         rows,
         cols,
-        palette=session.palette(),
+        palette=DIVERGING if signed else session.palette(),
         stretch_rows=attention and session.rows_stretched(),
         **heatmap_options,
     )
