@@ -1,5 +1,6 @@
 """Inside a real model: the page through AppTest (atlas, views, ablation, rollout, long and hostile
-input), the core functions it adds checked by hand, and its chart specs' shapes (their schema check is in test_specs.py)."""
+input), the core functions it adds checked by hand, and its chart specs' shapes (the schema check of
+every spec builder is in test_specs.py)."""
 
 import json
 
