@@ -59,6 +59,15 @@ def test_batches_follow_the_rule():
     assert not nouns(held) & nouns(batch)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Train as app.py runs it: one torch thread (two threads on a busy 2-core machine wait on each other)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def trained():
     return train(TrainConfig(seed=0))
