@@ -1,11 +1,13 @@
 """Attention trained live: two stacked heads learn what "it" refers to.
 
 Task: "the animal didn't cross the road because it was tired" -> the animal, but "... because it was
-wide" -> the road. Nothing in "it" says which: the adjective at the end decides. So the model needs two
-steps, one per layer. Layer 1 lets "it" read the adjective and adds what it read to its own vector (the
-residual stream); layer 2 lets that informed "it" point at the noun the adjective fits. The answer is
-the word "it" attends to most in layer 2 (a pointer); the loss is -log of layer 2's weight on the right
-noun. Positions are learned, so the model can tell the animal's slot from the place's.
+wide" -> the road. Nothing in "it" says which: the adjective at the end decides, and no single attention
+step can both read the adjective and point at a noun. So there are two layers on a residual stream:
+in layer 1 every word may read other words and adds what it read to its own vector; in layer 2 "it"
+points at a noun. The answer is the word "it" attends to most in layer 2 (a pointer); the loss is -log
+of that weight on the right noun. Training decides who reads the adjective in layer 1: usually one of
+the nouns (so its vector now says "tired"/"wide" and layer 2 can tell the nouns apart), sometimes "it".
+Positions are learned, so the model can tell the animal's slot from the place's.
 """
 
 from __future__ import annotations
