@@ -204,3 +204,56 @@ def answer(model: TwoLayerAttention, words: list[str]) -> Answer:
     results = model(encode_words(words)[None].to(device))
     weights = [r.weights[0].cpu() for r in results]
     return Answer(weights, pronoun, int(weights[-1][pronoun].argmax()))
+
+
+class Example(NamedTuple):
+    words: list[str]  # one generated sentence
+    answer: str  # the noun "it" refers to
+    kind: str  # "animal" when the adjective describes the animal, else "place"
+
+
+def examples(size: int, generator: torch.Generator) -> list[Example]:
+    """size training sentences from make_batch, written back as words with their right answer."""
+    batch = make_batch(size, generator)
+    rows = [[VOCABULARY[i] for i in row] for row in batch.tokens.tolist()]
+    return [
+        Example(words, words[target], "animal" if target == ANIMAL_POSITION else "place")
+        for words, target in zip(rows, batch.target_position.tolist())
+    ]
+
+
+def first_step_reaching(accuracies: list[float], bar: float = 0.9) -> int | None:
+    """The first training step (1-based) whose batch accuracy is at least `bar`, None if none is."""
+    return next((step for step, a in enumerate(accuracies, start=1) if a >= bar), None)
+
+
+class Stacking(NamedTuple):
+    reader: int  # the word (not the adjective itself) whose layer-1 row puts most weight on the adjective
+    reader_weight: float  # that weight
+    pointer: int  # the word the pronoun attends to most in layer 2
+    pointer_weight: float  # that weight
+
+
+def stacking(
+    weights: list[torch.Tensor], pronoun: int = PRONOUN_POSITION, adjective: int = ADJECTIVE_POSITION
+) -> Stacking:
+    """How the two layers share the work in one sentence, read off its maps [layer 1, layer 2], each (n, n):
+    who reads the adjective in layer 1 (its own row excluded), and where the pronoun points in layer 2."""
+    column = weights[0][:, adjective].clone()  # (n,) every word's weight on the adjective
+    column[adjective] = -1.0
+    reader = int(column.argmax())
+    pointer = int(weights[-1][pronoun].argmax())
+    return Stacking(reader, float(column[reader]), pointer, float(weights[-1][pronoun, pointer]))
+
+
+def reader_ties(layer1: torch.Tensor, adjective: int = ADJECTIVE_POSITION, tolerance: float = 0.05) -> list[int]:
+    """The words whose layer-1 row (layer1 is (n, n)) puts within `tolerance` of the largest weight any word
+    but the adjective itself puts on the adjective: the readers that count as right in a near-tie."""
+    column = layer1[:, adjective].clone()  # (n,)
+    column[adjective] = -1.0
+    return [i for i, w in enumerate(column.tolist()) if w >= float(column.max()) - tolerance]
+
+
+def unknown_words(words: list[str]) -> list[str]:
+    """The words (sorted, once each) that the model never saw and reads as <unk>."""
+    return sorted({w for w in words if w not in TOKEN_ID and w not in PRONOUNS})
