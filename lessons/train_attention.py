@@ -6,6 +6,7 @@ from core.text import unique_labels
 from core.training import (
     ADJECTIVE_POSITION,
     PROBES,
+    Stacking,
     TrainConfig,
     TrainingRun,
     TwoLayerAttention,
@@ -33,7 +34,11 @@ RUN = f"{PAGE}_run"  # (TrainConfig, TrainingRun, Evaluation) of the last Train 
 LEARNING_RATES = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1]
 PROBE_LABELS = unique_labels(PROBES[0])  # both probes differ only in the last word
 ENDINGS = [probe[ADJECTIVE_POSITION] for probe in PROBES]  # "tired", "wide"
-EXAMPLES = (*(" ".join(p) for p in PROBES), "The dog did not cross the road because it was tired")
+EVEN = 2 / len(PROBES[0])  # a weight below twice an even share picks nothing out
+
+
+def loss_text(loss: float) -> str:
+    return f"{loss:.3f}" if loss >= 0.001 else "< 0.001"
 
 
 def step_chart(history: pd.DataFrame, steps: int, title: str, marker: int | None = None) -> dict:
@@ -53,6 +58,22 @@ def curves(losses: list[float], accuracies: list[float]) -> pd.DataFrame:
     return pd.DataFrame(
         {"step": steps * 2, "value": losses + accuracies, "curve": ["loss"] * len(steps) + ["accuracy"] * len(steps)}
     )
+
+
+def in_words(found: Stacking, ending: str) -> str:
+    """What the two layers do in one probe, in words; a weight near an even share is called a spread."""
+    reader, pointer = PROBE_LABELS[found.reader], PROBE_LABELS[found.pointer]
+    one = (
+        f"layer 1 moves “{ending}” into **{reader}**"
+        if found.reader_weight >= EVEN
+        else f"in layer 1 no word reads “{ending}” more than the rest"
+    )
+    two = (
+        f"layer 2 points “it” at **{pointer}**"
+        if found.pointer_weight >= EVEN
+        else "layer 2 spreads “it” over the words"
+    )
+    return f"{one} ({found.reader_weight:.2f}); {two} ({found.pointer_weight:.2f})."
 
 
 def two_maps(weights: list, labels: list[str], key: str, title: str, highlights: tuple) -> None:
@@ -129,7 +150,7 @@ if trained is not None:
     config, run, held_out = trained
     reached = first_step_reaching(run.accuracies)
     metrics = st.columns(3)
-    metrics[0].metric("Loss at the last step", f"{run.losses[-1]:.3f}", help=f"At the first step: {run.losses[0]:.3f}")
+    metrics[0].metric("Loss at the last step", loss_text(run.losses[-1]), help=f"At step 1: {run.losses[0]:.3f}")
     metrics[1].metric("Held-out accuracy", f"{held_out.accuracy:.0%}", help="512 sentences with nouns never seen.")
     metrics[2].metric("First step at ≥ 90 % accuracy", "not reached" if reached is None else f"{reached}")
 
@@ -140,18 +161,21 @@ section("Replay: watch both layers learn")
 def replay(run: TrainingRun) -> None:
     pick, slide = st.columns([1, 2])
     ending = url_state.radio(pick, "Sentence ending", ENDINGS, horizontal=True, key=f"{PAGE}_probe")
-    index = url_state.slider(slide, "Snapshot (0 = untrained)", 0, len(run.snapshot_steps) - 1, 0, key=f"{PAGE}_replay")
+    last = len(run.snapshot_steps) - 1
+    index = url_state.slider(slide, "Snapshot (0 = untrained)", 0, last, last, key=f"{PAGE}_replay")
     step, weights = run.snapshot_steps[index], run.snapshot_weights[index][ENDINGS.index(ending)]
     now = stacking(weights)
     render(
         step_chart(curves(run.losses, run.accuracies), len(run.losses), "training curves", step), key=f"{PAGE}_curves"
     )
-    two_maps(weights, PROBE_LABELS, f"{PAGE}_replay", f" after {step} steps", (PROBE_LABELS[now.reader], "it"))
-    st.markdown(
-        f"After **{step}** steps, in layer 1 **{PROBE_LABELS[now.reader]}** reads “{ending}” most "
-        f"({now.reader_weight:.2f}); in layer 2 “it” attends most to **{PROBE_LABELS[now.pointer]}** "
-        f"({now.pointer_weight:.2f})."
+    two_maps(
+        weights,
+        PROBE_LABELS,
+        f"{PAGE}_replay",
+        f" after {step} steps",
+        (PROBE_LABELS[now.reader] if now.reader_weight >= EVEN else None, "it"),
     )
+    st.markdown(f"After **{step}** steps: {in_words(now, ending)}")
 
 
 def stacking_story(run: TrainingRun) -> None:
@@ -171,12 +195,10 @@ def stacking_story(run: TrainingRun) -> None:
         return
     replay(run)
     st.subheader("Stacking: two layers, two jobs")
-    done = [stacking(weights) for weights in run.snapshot_weights[-1]]
     st.markdown(
         "\n".join(
-            f"- *…it was {ending}*: layer 1 moves “{ending}” into **{PROBE_LABELS[d.reader]}** "
-            f"({d.reader_weight:.2f}); layer 2 points “it” at **{PROBE_LABELS[d.pointer]}** ({d.pointer_weight:.2f})."
-            for ending, d in zip(ENDINGS, done)
+            f"- *…it was {ending}*: {in_words(stacking(weights), ending)}"
+            for ending, weights in zip(ENDINGS, run.snapshot_weights[-1])
         )
         + "\n\nOne attention step cannot do both: “it” would have to read the adjective *and* point at a noun. "
         "Layer 1 writes the adjective into a word's vector (the residual stream keeps what the word was and adds "
@@ -195,7 +217,7 @@ section("Try your own sentence")
 
 @st.fragment
 def own_sentence(model: TwoLayerAttention) -> None:
-    sentence = sentence_input(PAGE, label="Sentence with “it” (or he, she, they)", examples=EXAMPLES)
+    sentence = sentence_input(PAGE, label="Sentence with “it” (or he, she, they)", examples=(" ".join(PROBES[1]),))
     if sentence is None:
         return
     try:

@@ -81,7 +81,8 @@ def test_page_trains_holds_back_and_replays(run):
     at = trained_page()
     held_out = evaluate(run.model)
     assert metric(at, "Held-out accuracy") == f"{held_out.accuracy:.0%}"
-    assert metric(at, "Loss at the last step") == f"{run.losses[-1]:.3f}"
+    assert metric(at, "Loss at the last step") == (f"{run.losses[-1]:.3f}" if run.losses[-1] >= 0.001 else "< 0.001")
+    loss = metric(at, "Loss at the last step")
     assert metric(at, "First step at") == str(first_step_reaching(run.accuracies))
     # predict first: no replay slider, no maps, no stacking summary before the answer
     assert not [s for s in at.slider if s.key == "train_replay"]
@@ -97,7 +98,7 @@ def test_page_trains_holds_back_and_replays(run):
             at.slider(key="train_replay").set_value(index).run()
             assert not at.exception
             now = stacking(run.snapshot_weights[index][probe])
-            text = f"After **{run.snapshot_steps[index]}** steps, in layer 1"
+            text = f"After **{run.snapshot_steps[index]}** steps: "
             line = next(m.value for m in at.markdown if m.value.startswith(text))
             assert f"({now.reader_weight:.2f})" in line and f"({now.pointer_weight:.2f})" in line
     labels = ["the", "animal", "didn't", "cross", "the (2)", "road", "because", "it", "was", "tired"]
@@ -108,7 +109,7 @@ def test_page_trains_holds_back_and_replays(run):
         assert not at.exception
     at.select_slider(key="train_lr").set_value(0.001).run()
     at.select_slider(key="train_lr").set_value(0.1).run()
-    assert metric(at, "Loss at the last step") == f"{run.losses[-1]:.3f}"
+    assert metric(at, "Loss at the last step") == loss  # moving the training sliders did not retrain
     assert json.dumps(at.session_state["train_export"][0])  # the page's numbers export
 
 
