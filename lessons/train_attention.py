@@ -47,9 +47,13 @@ def step_chart(history: pd.DataFrame, steps: int, title: str, marker: int | None
     spec["encoding"]["x"] |= {"axis": {"format": "d", "tickMinStep": 1}, "scale": {"domain": [0, steps]}}
     if marker is None:
         return spec
-    rule = {"data": {"values": [{"step": marker}]}, "mark": {"type": "rule", "color": "#e4572e", "strokeWidth": 2}}
+    rule = {
+        "data": {"values": [{"step": marker}]},
+        "mark": {"type": "rule", "color": "#222", "strokeWidth": 2, "strokeDash": [5, 3]},
+    }
     rule["encoding"] = {"x": {"field": "step", "type": "quantitative"}}
-    return {**spec, "layer": [{"mark": spec.pop("mark"), "encoding": spec.pop("encoding")}, rule]}
+    line = {"mark": spec.pop("mark"), "encoding": spec.pop("encoding")}
+    return {**spec, "layer": [line, rule]}
 
 
 def curves(losses: list[float], accuracies: list[float]) -> pd.DataFrame:

@@ -7,6 +7,7 @@ import pytest
 import torch
 from conftest import APP, app_test
 from streamlit.testing.v1 import AppTest
+from test_specs import validator
 
 from core.training import (
     ADJECTIVE_POSITION,
@@ -73,6 +74,20 @@ def trained_page():
     return at
 
 
+def chart_specs(at) -> list[dict]:
+    """Every Vega-Lite spec on the page (AppTest has no accessor for vega_lite_chart elements)."""
+    found = []
+
+    def walk(node):
+        for child in getattr(node, "children", {}).values():
+            if getattr(child, "type", "") == "vega_lite_chart":
+                found.append(json.loads(child.proto.spec))
+            walk(child)
+
+    walk(at._tree)
+    return found
+
+
 def metric(at, label_start: str) -> str:
     return next(m.value for m in at.metric if m.label.startswith(label_start))
 
@@ -100,6 +115,13 @@ def test_page_trains_holds_back_and_replays(run):
             now = stacking(run.snapshot_weights[index][probe])
             text = f"After **{run.snapshot_steps[index]}** steps: "
             line = next(m.value for m in at.markdown if m.value.startswith(text))
+            curves = next(c for c in chart_specs(at) if c["title"] == "training curves")
+            assert curves["layer"][1]["data"]["values"] == [{"step": run.snapshot_steps[index]}]  # the marker
+            assert curves["layer"][0]["encoding"]["x"]["axis"]["format"] == "d"  # integer step ticks
+            assert not list(validator().iter_errors(curves))
+            titles = [c["title"] for c in chart_specs(at)]
+            assert f"layer 1 after {run.snapshot_steps[index]} steps" in titles
+            assert f"layer 2 after {run.snapshot_steps[index]} steps" in titles
             assert f"({now.reader_weight:.2f})" in line and f"({now.pointer_weight:.2f})" in line
     labels = ["the", "animal", "didn't", "cross", "the (2)", "road", "because", "it", "was", "tired"]
     assert any(f"into **{labels[final.reader]}** ({final.reader_weight:.2f})" in m.value for m in at.markdown)
