@@ -37,6 +37,9 @@ ENDINGS = [probe[ADJECTIVE_POSITION] for probe in PROBES]  # "tired", "wide"
 EVEN = 2 / len(PROBES[0])  # a weight below twice an even share picks nothing out
 
 
+LOSS_CAP = 2.5  # the chart's loss axis; an untrained model starts at ln 10 = 2.30
+
+
 def loss_text(loss: float) -> str:
     return f"{loss:.3f}" if loss >= 0.001 else "< 0.001"
 
@@ -45,6 +48,7 @@ def step_chart(history: pd.DataFrame, steps: int, title: str, marker: int | None
     """Loss/accuracy against the training step: integer ticks, and a rule at `marker` (page-local)."""
     spec = lines(history, "step", "value", color="curve", points=False, title=title, y_title="loss · accuracy")
     spec["encoding"]["x"] |= {"axis": {"format": "d", "tickMinStep": 1}, "scale": {"domain": [0, steps]}}
+    spec["encoding"]["y"]["scale"] = {"domain": [0, LOSS_CAP], "clamp": True}  # a spike would flatten the rest
     if marker is None:
         return spec
     rule = {
@@ -172,6 +176,8 @@ def replay(run: TrainingRun) -> None:
     render(
         step_chart(curves(run.losses, run.accuracies), len(run.losses), "training curves", step), key=f"{PAGE}_curves"
     )
+    if max(run.losses) > LOSS_CAP:
+        st.caption(f"The loss peaks at {max(run.losses):.2f}; the chart cuts it at {LOSS_CAP:.2f}.")
     two_maps(
         weights,
         PROBE_LABELS,
@@ -185,15 +191,22 @@ def replay(run: TrainingRun) -> None:
 def stacking_story(run: TrainingRun) -> None:
     """Ask first; then the replay and what each layer does in the trained model."""
     final = stacking(run.snapshot_weights[-1][0])
+    reader, options = PROBE_LABELS[final.reader], list(dict.fromkeys(["it", "animal", "road", "was"]))
+    learned = final.reader_weight >= EVEN  # else every word reads the adjective about equally: any answer is right
     if not predict(
         f"{PAGE}_predict",
         f"after training, in “…because it was {ENDINGS[0]}”, which word reads “{ENDINGS[0]}” most in layer 1?",
-        list(dict.fromkeys(["it", "animal", "road", "was", PROBE_LABELS[final.reader]])),
-        PROBE_LABELS[final.reader],
-        f"Its layer-1 row puts {final.reader_weight:.2f} on “{ENDINGS[0]}”. Not necessarily “it”: a noun that "
-        "reads the adjective carries it in its vector, and layer 2 can then tell the two nouns apart.",
-        also_right=[PROBE_LABELS[i] for i in reader_ties(run.snapshot_weights[-1][0][0])],
-        tie_note="Within 0.05 of the largest weight.",
+        list(dict.fromkeys([*options, reader])),
+        reader,
+        (
+            f"“{reader}”'s layer-1 row puts {final.reader_weight:.2f} on “{ENDINGS[0]}”. Not necessarily “it”: a "
+            "noun that reads the adjective carries it in its vector, and layer 2 can then tell the nouns apart."
+            if learned
+            else f"This model has not learned yet: no word puts much more than an even share on “{ENDINGS[0]}” "
+            f"(largest {final.reader_weight:.2f}). Train longer or faster and ask again."
+        ),
+        also_right=[PROBE_LABELS[i] for i in reader_ties(run.snapshot_weights[-1][0][0])] if learned else options,
+        tie_note="Within 0.05 of the largest weight." if learned else "",
     ):
         st.caption("Answer the question above to see the replay.")
         return
