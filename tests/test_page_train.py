@@ -158,6 +158,15 @@ def test_retraining_with_fewer_steps_keeps_the_replay_working():
     at.button(key="train_train").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.slider(key="train_replay").max <= 10
+    # the slowest settings at their ends: an untrained model is said to be one, every answer counts
+    at.slider(key="train_d_k").set_value(1).run()
+    at.select_slider(key="train_lr").set_value(0.001).run()
+    at.button(key="train_train").click().run()
+    assert not at.exception
+    assert any("has not learned yet" in s.value for s in at.success)
+    assert any("no word reads “tired” more than the rest" in m.value for m in at.markdown)
+    at.slider(key="train_replay").set_value(0).run()
+    assert any(m.value.startswith("After **0** steps: in layer 1 no word") for m in at.markdown)
 
 
 def test_presenter_mode_waits_section_by_section():
