@@ -232,18 +232,22 @@ class Stacking(NamedTuple):
     reader_weight: float  # that weight
     pointer: int  # the word the pronoun attends to most in layer 2
     pointer_weight: float  # that weight
+    runner_up: int  # the word with the pronoun's second-largest layer-2 weight (the other noun on a plateau)
+    runner_up_weight: float
 
 
 def stacking(
     weights: list[torch.Tensor], pronoun: int = PRONOUN_POSITION, adjective: int = ADJECTIVE_POSITION
 ) -> Stacking:
     """How the two layers share the work in one sentence, read off its maps [layer 1, layer 2], each (n, n):
-    who reads the adjective in layer 1 (its own row excluded), and where the pronoun points in layer 2."""
+    who reads the adjective in layer 1 (its own row excluded), and where the pronoun points in layer 2 (its two
+    largest weights: on the plateau it splits between the two nouns)."""
     column = weights[0][:, adjective].clone()  # (n,) every word's weight on the adjective
     column[adjective] = -1.0
     reader = int(column.argmax())
-    pointer = int(weights[-1][pronoun].argmax())
-    return Stacking(reader, float(column[reader]), pointer, float(weights[-1][pronoun, pointer]))
+    top = weights[-1][pronoun].topk(2)  # the pronoun's two largest layer-2 weights
+    pointer, runner_up = top.indices.tolist()
+    return Stacking(reader, float(column[reader]), pointer, float(top.values[0]), runner_up, float(top.values[1]))
 
 
 def reader_ties(layer1: torch.Tensor, adjective: int = ADJECTIVE_POSITION, tolerance: float = 0.05) -> list[int]:

@@ -76,11 +76,11 @@ def in_words(found: Stacking, ending: str) -> str:
         if found.reader_weight >= EVEN
         else f"in layer 1 no word reads “{ending}” more than the rest"
     )
-    two = (
-        f"layer 2 points “it” at **{pointer}**"
-        if found.pointer_weight >= EVEN
-        else "layer 2 spreads “it” over the words"
-    )
+    if found.runner_up_weight >= EVEN:  # e.g. the plateau: both nouns get a share
+        runner_up = PROBE_LABELS[found.runner_up]
+        two = f"layer 2 splits “it” between **{pointer}** ({found.pointer_weight:.2f}) and **{runner_up}**"
+        return f"{one} ({found.reader_weight:.2f}); {two} ({found.runner_up_weight:.2f})."
+    two = f"layer 2 points “it” at **{pointer}**" if found.pointer_weight >= EVEN else "layer 2 spreads “it” out"
     return f"{one} ({found.reader_weight:.2f}); {two} ({found.pointer_weight:.2f})."
 
 

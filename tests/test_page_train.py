@@ -49,9 +49,11 @@ def test_stacking_reads_the_maps():
     layer1[1, ADJECTIVE_POSITION] = 0.78
     layer2 = torch.full((10, 10), 0.05)
     layer2[PRONOUN_POSITION, 1] = 0.55
+    layer2[PRONOUN_POSITION, 5] = 0.3
     found = stacking([layer1, layer2])
     assert (found.reader, found.pointer) == (5, 1)
     assert found.reader_weight == pytest.approx(0.8) and found.pointer_weight == pytest.approx(0.55)
+    assert (found.runner_up, found.runner_up_weight) == (5, pytest.approx(0.3))
     assert reader_ties(layer1) == [1, 5]
 
 
