@@ -47,7 +47,7 @@ def loss_text(loss: float) -> str:
 def step_chart(history: pd.DataFrame, steps: int, title: str, marker: int | None = None) -> dict:
     """Loss/accuracy against the training step: integer ticks, and a rule at `marker` (page-local)."""
     spec = lines(history, "step", "value", color="curve", points=False, title=title, y_title="loss · accuracy")
-    spec["encoding"]["x"] |= {"axis": {"format": "d", "tickMinStep": 1}, "scale": {"domain": [0, steps]}}
+    spec["encoding"]["x"] |= {"axis": {"format": "d", "tickMinStep": 1}, "scale": {"domain": [0, steps], "nice": False}}
     spec["encoding"]["y"]["scale"] = {"domain": [0, LOSS_CAP], "clamp": True}  # a spike would flatten the rest
     if marker is None:
         return spec
