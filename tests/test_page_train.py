@@ -1,0 +1,187 @@
+"""Train attention live: the page trains, replays both layers, holds the replay back until the
+prediction, and answers a typed sentence; core/training's page helpers against their definitions."""
+
+import json
+
+import pytest
+import torch
+from conftest import APP, app_test
+from streamlit.testing.v1 import AppTest
+from test_specs import validator
+
+from core.training import (
+    ADJECTIVE_POSITION,
+    PROBES,
+    PRONOUN_POSITION,
+    TrainConfig,
+    answer,
+    evaluate,
+    examples,
+    first_step_reaching,
+    reader_ties,
+    stacking,
+    train,
+    unknown_words,
+)
+
+PAGE = "lessons/train_attention.py"
+STEPS = 60  # enough for seed 0 to break through the plateau, quick enough for a page test
+
+
+# --- core helpers ------------------------------------------------------------------------------------------
+def test_examples_write_back_the_batch_with_its_answer():
+    rows = examples(20, torch.Generator().manual_seed(0))
+    assert all(len(e.words) == 10 and e.words[PRONOUN_POSITION] == "it" for e in rows)
+    for e in rows:
+        assert e.answer == e.words[1 if e.kind == "animal" else 5]
+    assert {e.kind for e in rows} == {"animal", "place"}
+
+
+def test_first_step_reaching():
+    assert first_step_reaching([0.1, 0.5, 0.9, 1.0]) == 3
+    assert first_step_reaching([0.1, 0.5], bar=0.9) is None
+
+
+def test_stacking_reads_the_maps():
+    layer1 = torch.full((10, 10), 0.1)
+    layer1[ADJECTIVE_POSITION, ADJECTIVE_POSITION] = 0.99  # the adjective reading itself does not count
+    layer1[5, ADJECTIVE_POSITION] = 0.8
+    layer1[1, ADJECTIVE_POSITION] = 0.78
+    layer2 = torch.full((10, 10), 0.05)
+    layer2[PRONOUN_POSITION, 1] = 0.55
+    layer2[PRONOUN_POSITION, 5] = 0.3
+    found = stacking([layer1, layer2])
+    assert (found.reader, found.pointer) == (5, 1)
+    assert found.reader_weight == pytest.approx(0.8) and found.pointer_weight == pytest.approx(0.55)
+    assert (found.runner_up, found.runner_up_weight) == (5, pytest.approx(0.3))
+    assert reader_ties(layer1) == [1, 5]
+
+
+def test_unknown_words():
+    assert unknown_words("the zebra didn't cross the road because she was tired zebra".split()) == ["zebra"]
+
+
+@pytest.fixture(scope="module")
+def run():
+    return train(TrainConfig(steps=STEPS))
+
+
+# --- the page ------------------------------------------------------------------------------------------------
+def trained_page():
+    at = app_test(PAGE)
+    assert any("Press **Train**" in i.value for i in at.info)
+    at.slider(key="train_steps").set_value(STEPS).run()
+    at.button(key="train_train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def chart_specs(at) -> list[dict]:
+    """Every Vega-Lite spec on the page (AppTest has no accessor for vega_lite_chart elements)."""
+    found = []
+
+    def walk(node):
+        for child in getattr(node, "children", {}).values():
+            if getattr(child, "type", "") == "vega_lite_chart":
+                found.append(json.loads(child.proto.spec))
+            walk(child)
+
+    walk(at._tree)
+    return found
+
+
+def metric(at, label_start: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label_start))
+
+
+def test_page_trains_holds_back_and_replays(run):
+    at = trained_page()
+    held_out = evaluate(run.model)
+    assert metric(at, "Held-out accuracy") == f"{held_out.accuracy:.0%}"
+    assert metric(at, "Loss at the last step") == (f"{run.losses[-1]:.3f}" if run.losses[-1] >= 0.001 else "< 0.001")
+    loss = metric(at, "Loss at the last step")
+    assert metric(at, "First step at") == str(first_step_reaching(run.accuracies))
+    # predict first: no replay slider, no maps, no stacking summary before the answer
+    assert not [s for s in at.slider if s.key == "train_replay"]
+    assert not any("Stacking" in h.value for h in at.subheader)
+    final = stacking(run.snapshot_weights[-1][0])
+    at.radio(key="train_predict").set_value("it").run()
+    assert any("Stacking" in h.value for h in at.subheader)
+    # both ends of the replay slider, both probes; numbers on screen are core's
+    last = len(run.snapshot_steps) - 1
+    for index in (0, last):
+        for probe, ending in enumerate(("tired", "wide")):
+            at.radio(key="train_probe").set_value(ending).run()
+            at.slider(key="train_replay").set_value(index).run()
+            assert not at.exception
+            now = stacking(run.snapshot_weights[index][probe])
+            text = f"After **{run.snapshot_steps[index]}** steps: "
+            line = next(m.value for m in at.markdown if m.value.startswith(text))
+            curves = next(c for c in chart_specs(at) if c["title"] == "training curves")
+            assert curves["layer"][1]["data"]["values"] == [{"step": run.snapshot_steps[index]}]  # the marker
+            assert curves["layer"][0]["encoding"]["x"]["axis"]["format"] == "d"  # integer step ticks
+            assert not list(validator().iter_errors(curves))
+            titles = [c["title"] for c in chart_specs(at)]
+            assert f"layer 1 after {run.snapshot_steps[index]} steps" in titles
+            assert f"layer 2 after {run.snapshot_steps[index]} steps" in titles
+            assert f"({now.reader_weight:.2f})" in line and f"({now.pointer_weight:.2f})" in line
+    labels = ["the", "animal", "didn't", "cross", "the (2)", "road", "because", "it", "was", "tired"]
+    assert any(f"into **{labels[final.reader]}** ({final.reader_weight:.2f})" in m.value for m in at.markdown)
+    # the training sliders at both ends do not retrain or break the page
+    for key, value in (("train_d_k", 1), ("train_d_k", 32), ("train_steps", 10), ("train_steps", 400)):
+        at.slider(key=key).set_value(value).run()
+        assert not at.exception
+    at.select_slider(key="train_lr").set_value(0.001).run()
+    at.select_slider(key="train_lr").set_value(0.1).run()
+    assert metric(at, "Loss at the last step") == loss  # moving the training sliders did not retrain
+    assert json.dumps(at.session_state["train_export"][0])  # the page's numbers export
+
+
+def test_own_sentence_answers_in_words(run):
+    at = trained_page()
+    sentence = at.text_input(key="train_sentence")
+    assert sentence.value == "The animal didn't cross the road because it was tired"
+    expected = answer(run.model, PROBES[0])
+    words = PROBES[0]
+    assert any(f"“it” → “{words[expected.answer]}”" in m.value for m in at.markdown)
+    assert expected.answer == 1  # the lesson's sentence: it → animal
+    at.text_input(key="train_sentence").set_value("The animal didn't cross the road because it was wide").run()
+    assert any("“it” → “road”" in m.value for m in at.markdown)
+    at.text_input(key="train_sentence").set_value("no pronoun here").run()
+    assert any("There is no pronoun to resolve" in i.value for i in at.info)
+    assert not at.exception
+
+
+def test_retraining_with_fewer_steps_keeps_the_replay_working():
+    at = trained_page()
+    at.radio(key="train_predict").set_value("animal").run()
+    at.slider(key="train_replay").set_value(at.slider(key="train_replay").max).run()
+    at.slider(key="train_steps").set_value(10).run()
+    at.button(key="train_train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.slider(key="train_replay").max <= 10
+    # the slowest settings at their ends: an untrained model is said to be one, every answer counts
+    at.slider(key="train_d_k").set_value(1).run()
+    at.select_slider(key="train_lr").set_value(0.001).run()
+    at.button(key="train_train").click().run()
+    assert not at.exception
+    assert any("has not learned yet" in s.value for s in at.success)
+    assert any("no word reads “tired” more than the rest" in m.value for m in at.markdown)
+    at.slider(key="train_replay").set_value(0).run()
+    assert any(m.value.startswith("After **0** steps: in layer 1 no word") for m in at.markdown)
+
+
+def test_presenter_mode_waits_section_by_section():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["presenter"] = "1"
+    at.run()
+    at.switch_page(PAGE).run()
+    assert [h.value for h in at.header] == ["The task"]
+    at.button(key="present_next").click().run()
+    assert [h.value for h in at.header] == ["The task", "Train it"]
+    at.slider(key="train_steps").set_value(STEPS).run()  # a fragment rerun keeps the presenter step
+    at.button(key="train_train").click().run()
+    assert [h.value for h in at.header] == ["The task", "Train it"]
+    at.button(key="present_all").click().run()
+    assert len(at.header) == 4 and not at.exception
+    assert not [s for s in at.slider if s.key == "train_replay"]  # the teacher still reveals the replay
