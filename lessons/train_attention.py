@@ -45,19 +45,9 @@ def loss_text(loss: float) -> str:
 
 
 def step_chart(history: pd.DataFrame, steps: int, title: str, marker: int | None = None) -> dict:
-    """Loss/accuracy against the training step: integer ticks, and a rule at `marker` (page-local)."""
-    spec = lines(history, "step", "value", color="curve", points=False, title=title, y_title="loss · accuracy")
-    spec["encoding"]["x"] |= {"axis": {"format": "d", "tickMinStep": 1}, "scale": {"domain": [0, steps], "nice": False}}
-    spec["encoding"]["y"]["scale"] = {"domain": [0, LOSS_CAP], "clamp": True}  # a spike would flatten the rest
-    if marker is None:
-        return spec
-    rule = {
-        "data": {"values": [{"step": marker}]},
-        "mark": {"type": "rule", "color": "#222", "strokeWidth": 2, "strokeDash": [5, 3]},
-    }
-    rule["encoding"] = {"x": {"field": "step", "type": "quantitative"}}
-    line = {"mark": spec.pop("mark"), "encoding": spec.pop("encoding")}
-    return {**spec, "layer": [line, rule]}
+    """Loss and accuracy against the training step, the loss axis capped (a spike would flatten the rest)."""
+    return lines(history, "step", "value", color="curve", points=False, title=title, y_title="loss · accuracy",
+                 integer_x=True, x_domain=(0, steps), y_domain=(0, LOSS_CAP), marker_x=marker)  # fmt: skip
 
 
 def curves(losses: list[float], accuracies: list[float]) -> pd.DataFrame:

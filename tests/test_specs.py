@@ -44,6 +44,15 @@ SPECS = {
     "bars": lambda: specs.bars(
         pd.DataFrame({"token": WORDS, "weight": [0.1, 0.2, 0.3, 0.4]}), "token", "weight", highlight="was"
     ),  # fmt: skip
+    "lines, marked": lambda: specs.lines(
+        pd.DataFrame({"step": [1, 2, 3], "value": [2.0, 1.0, 0.5]}),
+        "step",
+        "value",
+        integer_x=True,
+        x_domain=(0, 3),
+        y_domain=(0, 2.5),
+        marker_x=2,
+    ),  # fmt: skip
     "column_blocks": lambda: specs.column_blocks(8, [f"head {c // 2 + 1}" for c in range(8)]),
     "head_atlas": lambda: specs.head_atlas(
         [HeadRole(layer, head, ROLES[(layer + head) % 6], 0.5, "") for layer in range(2) for head in range(3)],

@@ -70,7 +70,8 @@ TRAIN = PageInfo(
     "lessons/train_attention.py",
     "Train attention live",
     ":material/model_training:",
-    "A one-head model learns, in seconds, to point a pronoun at the right noun — replay every step.",
+    "Two stacked one-head layers learn, in seconds, what “it” refers to (tired → animal, wide → road); "
+    "replay both layers while they learn.",
 )
 REAL_MODEL = PageInfo(
     "real",

@@ -290,26 +290,35 @@ def lines(
     log_x: bool = False,
     log_y: bool = False,
     points: bool = True,
+    integer_x: bool = False,
+    x_domain: tuple[float, float] | None = None,
+    y_domain: tuple[float, float] | None = None,
+    marker_x: float | None = None,
 ) -> dict:
-    """y against x, one line per `color` group, optional log axes."""
+    """y against x, one line per `color` group, optional log axes. `integer_x`: whole-number ticks
+    (steps, layers); `x_domain`/`y_domain`: fixed ranges (values beyond y's are clamped to its edge,
+    so one spike does not flatten the rest); `marker_x`: a dashed rule at that x (e.g. "now")."""
+    x_scale = {"type": "log" if log_x else "linear", **({"domain": list(x_domain), "nice": False} if x_domain else {})}
+    y_scale = {"type": "log" if log_y else "linear", "zero": False}
     encoding = {
-        "x": {
-            "field": x,
-            "type": "quantitative",
-            "title": x_title or x,
-            "scale": {"type": "log" if log_x else "linear"},
-        },
-        "y": {
-            "field": y,
-            "type": "quantitative",
-            "title": y_title or y,
-            "scale": {"type": "log" if log_y else "linear", "zero": False},
-        },
+        "x": {"field": x, "type": "quantitative", "title": x_title or x, "scale": x_scale},
+        "y": {"field": y, "type": "quantitative", "title": y_title or y,
+              "scale": {**y_scale, "domain": list(y_domain), "clamp": True} if y_domain else y_scale},
         "tooltip": [{"field": c} for c in frame.columns],
-    }
+    }  # fmt: skip
+    if integer_x:
+        encoding["x"]["axis"] = {"format": "d", "tickMinStep": 1}
     if color:
         encoding["color"] = _category_colour(color)
-    return chart_spec(frame, title, height=320, mark={"type": "line", "point": points}, encoding=encoding)
+    line = {"mark": {"type": "line", "point": points}, "encoding": encoding}
+    if marker_x is None:
+        return chart_spec(frame, title, height=320, **line)
+    rule = {
+        "data": {"values": [{x: marker_x}]},
+        "mark": {"type": "rule", "color": "#222", "strokeWidth": 2, "strokeDash": [5, 3]},
+        "encoding": {"x": {"field": x, "type": "quantitative"}},
+    }
+    return chart_spec(frame, title, height=320, layer=[line, rule])
 
 
 def bars(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from functools import cache
 from typing import NamedTuple
 
 import streamlit as st
@@ -41,14 +42,14 @@ def sentence_input(
     key = page_sentence_key(page)
     text = url_state.text_input(st, label, shared_sentence(), key=key, max_chars=2000)
     if examples:
-        columns = st.columns(len(examples))
-        for i, (column, example) in enumerate(zip(columns, examples)):
-            column.button(
+        row = st.container(horizontal=True)  # buttons as wide as their sentence, wrapping: none cut short
+        for i, example in enumerate(examples):
+            row.button(
                 example,
                 key=f"{page}_example_{i}",
                 on_click=_set_value,
                 args=(key, example),
-                width="stretch",
+                width="content",
                 help="Use this example sentence",
             )
     try:
@@ -61,11 +62,16 @@ def sentence_input(
     return Sentence(text, tokens.words, tokens.truncated)
 
 
+@cache  # reading source files costs ~40 ms a page; the source does not change while the server runs
+def _source(function: Callable) -> str:
+    return inspect.getsource(function)
+
+
 def show_code(*functions: Callable, title: str = "Show the code this page runs") -> None:
     """The real source of the core/ functions behind the numbers on screen."""
     with st.expander(title, icon=":material/code:"):
         for function in functions:
-            st.code(inspect.getsource(function), language="python")
+            st.code(_source(function), language="python")
 
 
 def explain(text: str, *, title: str = "In plain words") -> None:
