@@ -109,28 +109,7 @@ def test_first_principles_sliders_and_sentence():
     assert any("first 64 words" in w.value for w in at.warning)
 
 
-# --- positional encoding ----------------------------------------------------------------------------
-def test_positional_permutation_test():
-    at = app_test("lessons/positional_encoding.py")
-    assert float(metric(at, "Largest difference")) < 1e-5
-    at.toggle(key="pe_use_pe").set_value(True).run()
-    no_exception(at)
-    assert float(metric(at, "Largest difference")) > 1e-2
-    at.slider(key="pe_strength").set_value(0.0).run()
-    assert float(metric(at, "Largest difference")) < 1e-5
-    at.text_input(key="pe_second").set_value("completely different words").run()
-    assert any("same words" in i.value for i in at.info)
-
-
-def test_positional_sliders_move():
-    at = app_test("lessons/positional_encoding.py")
-    for key, value in (("pe_positions", 128), ("pe_d_model", 3), ("pe_positions", 2), ("pe_d_model", 128)):
-        at.slider(key=key).set_value(value).run()
-        no_exception(at)
-    at.select_slider(key="pe_base").set_value(100.0).run()
-    at.slider(key="pe_probe").set_value(10).run()
-    no_exception(at)
-    assert any("can encode 10 positions" in s.value for s in at.success)
+# --- positional encoding: tests/test_page_pe.py ------------------------------------------------------
 
 
 # --- real model ---------------------------------------------------------------------------------
