@@ -206,18 +206,7 @@ def test_train_page_trains_and_replays():
 
 
 # --- why attention and cost ------------------------------------------------------------------------
-def test_why_attention_page():
-    at = app_test("lessons/why_attention.py")
-    at.slider(key="why_step").set_value(1).run()
-    no_exception(at)
-    assert any("Read 1 of 10 words" in m.value for m in at.markdown)
-    at.radio(key="why_kind").set_value("LSTM").run()
-    at.slider(key="why_max_n").set_value(8).run()
-    no_exception(at)
-    caption = next(c.value for c in at.caption if c.value.startswith("At n = 8"))
-    assert "RNN" in caption and "LSTM" in caption
-    at.button(key="why_play").click().run()
-    no_exception(at)
+# why attention: tests/test_page_why.py
 
 
 def test_cost_page_measures_small_n():
