@@ -95,8 +95,12 @@ def stepping_section(labels: list[str], E: torch.Tensor) -> None:
             row_title="word",
             col_title="looks at",
             value_title="weight",
-            caption=f"Colours span this map's own range, {weights.min():.2f} to {weights.max():.2f}: these toy "
-            "vectors spread attention thinly, so on a 0-to-1 scale every cell would look dark.",
+            domain=(0, 1) if session.rows_stretched() else None,  # stretched rows, or this map's own range
+            caption=None
+            if session.rows_stretched()
+            else f"Colours span this map's own range, {weights.min():.2f} to {weights.max():.2f} (these toy vectors "
+            "spread attention thinly). For long sentences, choose **each row stretched** under *Attention colours* "
+            "in the sidebar to see every row's pattern.",
         )
 
     def draw(step: int) -> None:

@@ -85,6 +85,11 @@ def test_stepping_with_a_long_sentence():
     at.button(key="why_play").click().run()
     assert not at.exception and any("Read 50 of 50 words" in m.value for m in at.markdown)
     assert at.session_state["why_export"][0]["model"] == "LSTM"
+    attention_map = next(json.loads(c.proto.spec) for c in at.get("vega_lite_chart") if "every pair" in c.proto.spec)
+    assert attention_map["layer"][0]["encoding"]["color"]["field"] == "value"  # this map's own range
+    at.button_group(key="attention_colours").set_value("each row stretched").run()
+    attention_map = next(json.loads(c.proto.spec) for c in at.get("vega_lite_chart") if "every pair" in c.proto.spec)
+    assert attention_map["layer"][0]["encoding"]["color"]["field"] == "shade"  # the sidebar's choice applies
     at.text_input(key="why_sentence").set_value("one").run()
     assert not at.exception
 
