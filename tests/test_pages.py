@@ -207,18 +207,4 @@ def test_train_page_trains_and_replays():
 
 # --- why attention and cost ------------------------------------------------------------------------
 # why attention: tests/test_page_why.py
-
-
-def test_cost_page_measures_small_n():
-    at = app_test("lessons/cost.py")
-    at.slider(key="cost_d").set_value(128).run()
-    assert any("shorter than **128 tokens**" in m.value for m in at.markdown)
-    at.select_slider(key="cost_max_n").set_value(256).run()
-    at.slider(key="cost_repeats").set_value(1).run()
-    at.radio(key="cost_predict").set_value("attention").run()
-    at.button(key="cost_run").click().run()
-    no_exception(at)
-    assert metric(at, "Fitted exponent, attention").startswith("n^")
-    assert any("At n = 256" in m.value for m in [*at.success, *at.error])
-    at.slider(key="cost_n_steps").set_value(4096).run()
-    no_exception(at)
+# cost of attention: tests/test_page_cost.py
