@@ -25,7 +25,7 @@ RESULTS = f"{PAGE}_results"  # the last measurement: (device, d, records)
 
 def log_axes(spec: dict, n_values: list[int], y_format: str) -> dict:
     """Both axes logarithmic with readable labels: n at the measured sizes, y as plain numbers."""
-    spec["encoding"]["x"]["axis"] = {"values": n_values, "format": "~s", "labelOverlap": "greedy"}
+    spec["encoding"]["x"]["axis"] = {"values": n_values, "format": ",d", "labelOverlap": "greedy"}
     spec["encoding"]["y"]["axis"] = {"format": y_format}
     return spec
 
@@ -113,7 +113,7 @@ def measurement_section() -> None:
     if not answered:
         st.caption("Answer above to see the timings at every n.")
         return
-    results = pd.DataFrame(rows)
+    results = pd.DataFrame(rows).astype({"measured peak (MiB)": float})  # None (not measured) -> "—"
     spec = lines(
         results,
         "n",

@@ -88,7 +88,7 @@ def test_sliders_at_both_ends():
     for d in (16, 2048):
         at.slider(key="cost_d").set_value(d).run()
         assert any(f"shorter than **{d} tokens**" in m.value for m in at.markdown)
-        assert specs(at)[f"work per layer, d = {d} (crossover at n = d)"]["encoding"]["x"]["axis"]["format"] == "~s"
+        assert specs(at)[f"work per layer, d = {d} (crossover at n = d)"]["encoding"]["x"]["axis"]["format"] == ",d"
     for n in (1, 4096):
         at.slider(key="cost_n_steps").set_value(n).run()
         steps = at.dataframe[-1].value
