@@ -79,3 +79,60 @@ def loglog_slope(xs: list[float], ys: list[float]) -> float:
 def operations_per_layer(n: int, d: int) -> dict[str, int]:
     """Table 1 of Attention Is All You Need: multiply-adds per layer, up to constants."""
     return {"self-attention": n * n * d, "recurrent": n * d * d}
+
+
+TIE_TOLERANCE = 0.15  # two timings within 15 % of the faster one count as "about the same"
+
+
+def measure_scaling(
+    ns: list[int],
+    d: int,
+    device: torch.device,
+    repeats: int = 5,
+    on_progress: Callable[[float, str], None] | None = None,
+) -> list[dict]:
+    """time_attention and time_recurrent at every n: one record per (n, model) with "n", "model",
+    "milliseconds", "n×n matrix (MiB)" and "measured peak (MiB)" (None off CUDA).
+    on_progress(fraction done, what is running) is called before each n (for a progress bar)."""
+    rows = []
+    for i, n in enumerate(ns):
+        if on_progress is not None:
+            on_progress(i / len(ns), f"n = {n}: attention and RNN on {device.type}")
+        for model, timing in (
+            ("attention", time_attention(n, d, device, repeats)),
+            ("RNN", time_recurrent(n, d, device, repeats)),
+        ):
+            rows.append(
+                {
+                    "n": n,
+                    "model": model,
+                    "milliseconds": timing.seconds * 1000,
+                    "n×n matrix (MiB)": timing.matrix_bytes / 2**20,
+                    "measured peak (MiB)": None if timing.peak_bytes is None else timing.peak_bytes / 2**20,
+                }
+            )
+    return rows
+
+
+def tail_exponents(rows: list[dict], x: str = "n", y: str = "milliseconds", tail: float = 8.0) -> dict[str, float]:
+    """Per model, loglog_slope of y against x over the large-x end (x ≥ max x / tail), where fixed
+    per-call overheads fade: time ∝ n^exponent."""
+    exponents = {}
+    for model in dict.fromkeys(r["model"] for r in rows):
+        mine = [r for r in rows if r["model"] == model]
+        largest = max(r[x] for r in mine)
+        end = [r for r in mine if r[x] >= largest / tail]
+        exponents[model] = loglog_slope([r[x] for r in end], [r[y] for r in end])
+    return exponents
+
+
+def compare_times(times: dict[str, float], tolerance: float = TIE_TOLERANCE) -> tuple[str, list[str]]:
+    """Which of two timings is faster, as a quiz answer: (answer, options that also count as right).
+
+    Within `tolerance` of the faster one, the answer is "about the same" and the faster one counts
+    too (a near-tie); beyond it, the faster one alone.
+    """
+    (fast, fast_time), (_, slow_time) = sorted(times.items(), key=lambda item: item[1])
+    if slow_time <= fast_time * (1 + tolerance):
+        return "about the same", [fast]
+    return fast, []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from core.attention import first_principles_attention
+
 
 def sinusoidal_encoding(
     n_positions: int, d_model: int, base: float = 10000.0, device: torch.device | str | None = None
@@ -52,3 +54,51 @@ class LearnedPositionalEmbedding(nn.Module):
                 f"it has no vector for position {n_positions - 1}"
             )
         return self.table(torch.arange(n_positions, device=self.table.weight.device))
+
+
+SAME_OUTPUT_TOLERANCE = 1e-5  # float32 rounding: differences below this count as "exactly the same"
+
+
+def occurrence_order(words_a: list[str], words_b: list[str]) -> list[int]:
+    """Where each word of sentence A sits in sentence B, the same words in another order: the k-th
+    "the" of A is matched with the k-th "the" of B. -> order with words_b[order[i]] == words_a[i].
+
+    Raises ValueError when B is not a reordering of A.
+    """
+    if sorted(words_a) != sorted(words_b):
+        raise ValueError("sentence B must use exactly the same words as sentence A")
+    places: dict[str, list[int]] = {}
+    for j, word in enumerate(words_b):
+        places.setdefault(word, []).append(j)
+    seen: dict[str, int] = {}
+    order = []
+    for word in words_a:
+        order.append(places[word][seen.get(word, 0)])
+        seen[word] = seen.get(word, 0) + 1
+    return order
+
+
+def permutation_test(E: torch.Tensor, order: list[int], strength: float = 0.0, base: float = 10000.0) -> torch.Tensor:
+    """The permutation test: first-principles attention on sentence A (embeddings E, (n, d)) and on
+    sentence B, the same rows in another order (B[order[i]] = A[i]), each plus strength · PE at its own
+    positions (strength 0: no positional encoding).
+
+    -> (n,): for each word of A, max |y_A[i] − y_B[order[i]]| over the d output features.
+    """
+    index = torch.as_tensor(order, device=E.device)
+    E_b = torch.empty_like(E)
+    E_b[index] = E
+    y_a = first_principles_attention(add_positions(E, strength, base)).output
+    y_b = first_principles_attention(add_positions(E_b, strength, base)).output
+    return (y_a - y_b[index]).abs().amax(-1)
+
+
+def position_similarity(pe: torch.Tensor) -> torch.Tensor:
+    """PE_i · PE_j for every pair of positions. pe: (n, d) -> (n, n)."""
+    return pe @ pe.T
+
+
+def similarity_by_distance(pe: torch.Tensor) -> torch.Tensor:
+    """Mean of PE_i · PE_j over the pairs at each distance k = |i − j|. pe: (n, d) -> (n,), k = 0 … n − 1."""
+    similarity = position_similarity(pe)
+    return torch.stack([similarity.diagonal(k).mean() for k in range(pe.shape[0])])

@@ -2,8 +2,12 @@ import pandas as pd
 import streamlit as st
 
 from core.complexity import (
+    TIE_TOLERANCE,
+    compare_times,
     loglog_slope,
+    measure_scaling,
     operations_per_layer,
+    tail_exponents,
     time_attention,
     time_recurrent,
 )
@@ -16,6 +20,15 @@ from ui.specs import lines
 from ui.widgets import explain, page_header, show_code
 
 PAGE = COST.id
+RESULTS = f"{PAGE}_results"  # the last measurement: (device, d, records)
+
+
+def log_axes(spec: dict, n_values: list[int], y_format: str) -> dict:
+    """Both axes logarithmic with readable labels: n at the measured sizes, y as plain numbers."""
+    spec["encoding"]["x"]["axis"] = {"values": n_values, "format": ",d", "labelOverlap": "greedy"}
+    spec["encoding"]["y"]["axis"] = {"format": y_format}
+    return spec
+
 
 page_header(
     "Cost of attention",
@@ -24,151 +37,125 @@ page_header(
     "how much the hardware can do in parallel — so here we **measure** it, on this machine.",
 )
 
-section("1 · The paper's table")
-d_user = url_state.slider(
-    st,
-    "Model width d",
-    16,
-    2048,
-    512,
-    16,
-    key=f"{PAGE}_d",
-    help="d_model: the length of each token's vector (512 in the original Transformer).",
-)
-st.markdown(
-    "| layer | work per layer | sequential steps | longest path between two words |\n"
-    "|---|---|---|---|\n"
-    "| self-attention | O(n² · d) | O(1) | O(1) |\n"
-    "| recurrent | O(n · d²) | O(n) | O(n) |\n\n"
-    f"Self-attention does less work than a recurrent layer while **n < d**: with d = {d_user}, attention "
-    f"is cheaper for sentences shorter than **{d_user} tokens** and dearer beyond."
-)
-sizes = sorted({2**k for k in range(3, 16)} | {d_user})
-ops = pd.concat(
-    [
-        pd.DataFrame(
-            {"n": sizes, "multiply-adds": [operations_per_layer(n, d_user)[layer] for n in sizes], "layer": layer}
-        )
-        for layer in ("self-attention", "recurrent")
-    ]
-)
-render(
-    lines(
+
+@st.fragment
+def table_section() -> None:
+    d = url_state.slider(
+        st,
+        "Model width d",
+        16,
+        2048,
+        512,
+        16,
+        key=f"{PAGE}_d",
+        help="d_model: the length of each token's vector (512 in the original Transformer).",
+    )
+    st.markdown(
+        "| layer | work per layer | sequential steps | longest path between two words |\n"
+        "|---|---|---|---|\n"
+        "| self-attention | O(n² · d) | O(1) | O(1) |\n"
+        "| recurrent | O(n · d²) | O(n) | O(n) |\n\n"
+        f"Self-attention does less work than a recurrent layer while **n < d**: with d = {d}, attention "
+        f"is cheaper for sentences shorter than **{d} tokens** and dearer beyond."
+    )
+    sizes = sorted({2**k for k in range(3, 16)} | {d})
+    ops = pd.DataFrame(
+        [
+            {"n": n, "multiply-adds": count, "layer": layer}
+            for n in sizes
+            for layer, count in operations_per_layer(n, d).items()
+        ]
+    )
+    spec = lines(
         ops,
         "n",
         "multiply-adds",
         color="layer",
         log_x=True,
         log_y=True,
-        title=f"work per layer, d = {d_user} (crossover at n = d)",
-    ),
-    key=f"{PAGE}_ops",
-)
+        title=f"work per layer, d = {d} (crossover at n = d)",
+    )
+    render(log_axes(spec, [8, 64, 512, 4096, 32768], "~s"), key=f"{PAGE}_ops")
 
-section("2 · Measured on this machine")
-device = session.device()
-controls = st.columns(3)
-largest = url_state.select_slider(
-    controls[0],
-    "Largest n",
-    [256, 512, 1024, 2048, 4096] + ([8192, 16384] if device.type == "cuda" else []),
-    value=1024,
-    key=f"{PAGE}_max_n",
-)
-width = url_state.select_slider(controls[1], "d", [32, 64, 128, 256], value=64, key=f"{PAGE}_width")
-repeats = url_state.slider(controls[2], "Repeats (median)", 1, 9, 5, key=f"{PAGE}_repeats")
-QUESTION = ("at the largest n, which pass is faster?", ["the RNN", "attention", "about the same"])
-if st.button("Run the measurement", type="primary", key=f"{PAGE}_run", icon=":material/timer:"):
-    ns = [n for n in (16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384) if n <= largest]
-    progress = st.progress(0.0, text="Measuring…")
-    rows = []
-    for i, n in enumerate(ns):
-        progress.progress(i / len(ns), text=f"n = {n}: attention and RNN on {device.type}")
-        for model, timing in (
-            ("attention", time_attention(n, width, device, repeats)),
-            ("RNN", time_recurrent(n, width, device, repeats)),
-        ):
-            rows.append(
-                {
-                    "n": n,
-                    "model": model,
-                    "milliseconds": timing.seconds * 1000,
-                    "n×n matrix (MiB)": timing.matrix_bytes / 2**20,
-                    "measured peak (MiB)": float("nan") if timing.peak_bytes is None else timing.peak_bytes / 2**20,
-                }
-            )
-    progress.empty()
-    st.session_state[f"{PAGE}_results"] = (device.type, width, pd.DataFrame(rows))
 
-if f"{PAGE}_results" in st.session_state:
-    measured_on, measured_d, results = st.session_state[f"{PAGE}_results"]
-    render(
-        lines(
-            results,
-            "n",
-            "milliseconds",
-            color="model",
-            log_x=True,
-            log_y=True,
-            title=f"one pass, d = {measured_d}, on {measured_on}",
-        ),
-        key=f"{PAGE}_timings",
-    )
-    slopes = {}
-    for model, group in results.groupby("model"):
-        tail = group[group["n"] >= group["n"].max() / 8]  # the large-n end, where fixed overheads fade
-        slopes[model] = loglog_slope(tail["n"].tolist(), tail["milliseconds"].tolist())
-    cols = st.columns(2)
-    cols[0].metric(
-        "Fitted exponent, attention (largest n)",
-        f"n^{slopes['attention']:.2f}",
-        help="Theory: 2 once the n² work dominates.",
-    )
-    cols[1].metric(
-        "Fitted exponent, RNN (largest n)", f"n^{slopes['RNN']:.2f}", help="Theory: 1 (n steps of fixed size)."
-    )
-    largest_row = results[results["n"] == results["n"].max()].set_index("model")["milliseconds"]
-    faster = "attention" if largest_row["attention"] < largest_row["RNN"] else "the RNN"
-    predict(
+@st.fragment
+def measurement_section() -> None:
+    device = session.device()
+    controls = st.columns(3)
+    choices = [256, 512, 1024, 2048, 4096] + ([8192, 16384] if device.type == "cuda" else [])
+    largest = url_state.select_slider(controls[0], "Largest n", choices, value=1024, key=f"{PAGE}_max_n")
+    width = url_state.select_slider(controls[1], "d", [32, 64, 128, 256], value=64, key=f"{PAGE}_width")
+    repeats = url_state.slider(controls[2], "Repeats (median)", 1, 9, 5, key=f"{PAGE}_repeats")
+    if st.button("Run the measurement", type="primary", key=f"{PAGE}_run", icon=":material/timer:"):
+        ns = [2**k for k in range(4, 15) if 2**k <= largest]
+        progress = st.progress(0.0, text="Measuring…")
+        st.session_state[RESULTS] = (device.type, width, measure_scaling(ns, width, device, repeats, progress.progress))
+        progress.empty()
+    if RESULTS not in st.session_state:
+        st.info(
+            "Press **Run the measurement** (a few seconds with the defaults); then predict.", icon=":material/timer:"
+        )
+        return
+    measured_on, measured_d, rows = st.session_state[RESULTS]
+    n_max = max(r["n"] for r in rows)
+    at_largest = {r["model"]: r["milliseconds"] for r in rows if r["n"] == n_max}
+    answer, also_right = compare_times(at_largest)
+    answered = predict(
         f"{PAGE}_predict",
-        *QUESTION,
-        faster,
-        f"At n = {results['n'].max()}: attention "
-        f"{largest_row['attention']:.2f} ms, RNN {largest_row['RNN']:.2f} ms, on {measured_on}.",
+        f"at n = {n_max}, d = {measured_d}, which pass is faster?",
+        ["RNN", "attention", "about the same"],
+        answer,
+        f"At n = {n_max}: attention {at_largest['attention']:.2f} ms, RNN {at_largest['RNN']:.2f} ms, "
+        f"on {measured_on}.",
+        also_right=also_right,
+        tie_note=f"Timings within {TIE_TOLERANCE:.0%} of each other count as about the same.",
     )
-    st.dataframe(
-        results.style.format(
-            {"milliseconds": "{:.3f}", "n×n matrix (MiB)": "{:.2f}", "measured peak (MiB)": "{:.2f}"}, na_rep="—"
-        ),
-        hide_index=True,
-        key=f"{PAGE}_table",
+    if not answered:
+        st.caption("Answer above to see the timings at every n.")
+        return
+    results = pd.DataFrame(rows).astype({"measured peak (MiB)": float})  # None (not measured) -> "—"
+    spec = lines(
+        results,
+        "n",
+        "milliseconds",
+        color="model",
+        log_x=True,
+        log_y=True,
+        title=f"one pass, d = {measured_d}, on {measured_on}",
     )
+    render(log_axes(spec, sorted(results["n"].unique().tolist()), "~g"), key=f"{PAGE}_timings")
+    exponents = tail_exponents(rows)
+    cols = st.columns(2)
+    cols[0].metric("Fitted exponent, attention (largest n)", f"n^{exponents['attention']:.2f}", help="Theory: 2.")
+    cols[1].metric("Fitted exponent, RNN (largest n)", f"n^{exponents['RNN']:.2f}", help="Theory: 1 (n steps).")
+    formats = {"milliseconds": "{:.3f}", "n×n matrix (MiB)": "{:.2f}", "measured peak (MiB)": "{:.2f}"}
+    st.dataframe(results.style.format(formats, na_rep="—"), hide_index=True, key=f"{PAGE}_table")
     st.caption(
         "Small n: both are dominated by fixed per-call overheads, so the curves are flat. Large n: "
         "attention's n² shows once the matrix no longer fits in fast memory or the cores are saturated; "
         "parallel hardware (a GPU) hides it for longer. The RNN's n steps can never run in parallel. "
-        "The n×n matrix size is computed (4 bytes per score); peak memory is measured on CUDA only."
-    )
-else:
-    url_state.radio(st, f"**Predict first:** {QUESTION[0]}", QUESTION[1], index=None, key=f"{PAGE}_predict")
-    st.info(
-        "Make your prediction, then press **Run the measurement** (a few seconds with the defaults).",
-        icon=":material/timer:",
+        "Exponents are fitted over the largest n (n ≥ largest / 8). The n×n matrix size is computed "
+        "(4 bytes per score); peak memory is measured on CUDA only."
     )
 
+
+@st.fragment
+def steps_section() -> None:
+    n = url_state.slider(st, "Sentence length n", 1, 4096, 512, key=f"{PAGE}_n_steps")
+    steps = {
+        "": ["dependent steps", "scores held at once", "hops between word 1 and word n"],
+        "RNN": [f"{n:,}", "d (the state)", f"{max(n - 1, 0):,}"],
+        "self-attention": ["1 matrix product", f"{n * n:,} (n²)", "1"],
+    }
+    st.dataframe(pd.DataFrame(steps), hide_index=True, key=f"{PAGE}_steps")
+
+
+section("1 · The paper's table")
+table_section()
+section("2 · Measured on this machine")
+measurement_section()
 section("3 · Steps that must wait for each other")
-n_steps = url_state.slider(st, "Sentence length n", 1, 4096, 512, key=f"{PAGE}_n_steps")
-st.dataframe(
-    pd.DataFrame(
-        {
-            "": ["dependent steps", "scores held at once", "hops between word 1 and word n"],
-            "RNN": [f"{n_steps:,}", f"{width:,} (the state)", f"{max(n_steps - 1, 0):,}"],
-            "self-attention": ["1 matrix product", f"{n_steps * n_steps:,} (n²)", "1"],
-        }
-    ),
-    hide_index=True,
-    key=f"{PAGE}_steps",
-)
+steps_section()
 
 explain(
     "- Attention trades **work** (n² pairs) for **parallelism** (one step) and **short paths** (every pair "
@@ -177,4 +164,6 @@ explain(
     "- For very long inputs the n² memory becomes the limit, which is why long-context models use "
     "tricks such as FlashAttention, sparse or sliding-window attention."
 )
-show_code(time_attention, time_recurrent, loglog_slope, operations_per_layer)
+show_code(
+    measure_scaling, time_attention, time_recurrent, tail_exponents, loglog_slope, compare_times, operations_per_layer
+)

@@ -2,18 +2,20 @@ import time
 
 import pandas as pd
 import streamlit as st
+import torch
 
 from core.attention import first_principles_attention
 from core.embeddings import embed, toy_vocabulary
 from core.recurrent import (
-    first_token_influence,
+    attention_first_token_influences,
+    first_token_influences,
     hidden_states,
-    influence_by_distance,
+    influence_curves,
     make_recurrent,
 )
 from core.text import unique_labels
 from ui import session, url_state
-from ui.charts import render, show_matrix
+from ui.charts import render, show_matrix, side_by_side
 from ui.export import page_export
 from ui.navigation import WHY
 from ui.present import section
@@ -24,6 +26,28 @@ from ui.widgets import explain, page_header, sentence_input, show_code
 PAGE = WHY.id
 TOY = toy_vocabulary()
 D_HIDDEN = 8
+PLAY_SECONDS = 8  # the whole animation, however long the sentence
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def plain(x: float) -> str:
+    """A number for people: 0.59 for ordinary sizes, 9.7 × 10⁻²¹ for tiny ones."""
+    if x >= 0.01:
+        return f"{x:.2f}"
+    mantissa, exponent = f"{x:.1e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
+
+
+def powers_of_ten_axis(spec: dict) -> dict:
+    """Log-axis ticks written 10⁻²⁰, at powers of ten only, instead of Vega's 1e-20."""
+    power = "round(log(datum.value) / LN10)"
+    exponent = f"'' + {power}"
+    for digit, superscript in zip("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"):
+        exponent = f"replace({exponent}, regexp('{digit}', 'g'), '{superscript}')"
+    is_power = f"abs(log(datum.value) / LN10 - {power}) < 0.001"
+    spec["encoding"]["y"]["axis"] = {"labelExpr": f"{is_power} ? '10' + {exponent} : ''"}
+    return spec
+
 
 page_header(
     "Why attention?",
@@ -32,7 +56,6 @@ page_header(
     "t must wait for step t − 1), forgetful (early words fade), and squeezed (a whole sentence in a "
     "few numbers). Attention lets every word look at every other word directly, all at once.",
 )
-
 tokens = sentence_input(
     PAGE, examples=("Apple launched a new phone", "The animal didn't cross the road because it was tired")
 )
@@ -41,106 +64,87 @@ if tokens is None:
 labels = unique_labels(tokens.words)
 E = embed(tokens.words, TOY).vectors
 
-# --- 1. one step at a time ---------------------------------------------------------------------------
-section("1 · One word per step vs all pairs at once")
-kind = url_state.radio(
-    st,
-    "Recurrent model",
-    ["RNN", "LSTM"],
-    horizontal=True,
-    key=f"{PAGE}_kind",
-    help="Seeded torch.nn.RNN / torch.nn.LSTM, untrained (PyTorch's default random initialisation).",
-)
-rnn = make_recurrent(kind, E.shape[-1], D_HIDDEN, seed=session.seed())
-states = hidden_states(rnn, E)
-step = (
-    url_state.slider(
-        st, "Step", 1, len(labels), len(labels), key=f"{PAGE}_step", help="How many words the recurrent model has read."
-    )
-    if len(labels) > 1
-    else 1
-)
-animate = st.button("Play the steps", key=f"{PAGE}_play", icon=":material/play_arrow:")
-left, right = st.columns(2)
-with left:
-    st.subheader(f"{kind}: step by step")
-    read_slot, state_slot = st.empty(), st.empty()
-with right:
-    st.subheader("Attention: one matrix product")
-    show_matrix(
-        first_principles_attention(E).weights,
-        labels,
-        labels,
-        key=f"{PAGE}_attention",
-        domain=(0, 1),
-        title="every pair, computed together",
-        row_title="word",
-        col_title="looks at",
-        value_title="weight",
-    )
 
-
-def draw(step: int) -> None:
-    # words are letters, digits and apostrophes only (core.text), so they are safe inside :gray[...]
-    read_slot.markdown(
-        " ".join(f"**{w}**" if i < step else f":gray[{w}]" for i, w in enumerate(labels))
-        + f"  \nRead {step} of {len(labels)} words: {step} dependent steps so far."
+@st.fragment
+def stepping_section(labels: list[str], E: torch.Tensor) -> None:
+    kind = url_state.radio(
+        st,
+        "Recurrent model",
+        ["RNN", "LSTM"],
+        horizontal=True,
+        key=f"{PAGE}_kind",
+        help="Seeded torch.nn.RNN / torch.nn.LSTM, untrained (PyTorch's default random initialisation).",
     )
-    render(
-        vector_bars(
-            {f"h after “{labels[step - 1]}”": states[step - 1]},
-            [f"h{i}" for i in range(D_HIDDEN)],
-            title=f"the whole memory: {D_HIDDEN} numbers",
-        ),
-        target=state_slot,
-    )
+    states = hidden_states(make_recurrent(kind, E.shape[-1], D_HIDDEN, seed=session.seed()), E)
+    n = len(labels)
+    step = url_state.slider(st, "Step", 1, n, n, key=f"{PAGE}_step", help="Words read so far.") if n > 1 else 1
+    animate = st.button("Play the steps", key=f"{PAGE}_play", icon=":material/play_arrow:")
+    recurrent, attention = side_by_side(2, n)
+    with recurrent:
+        st.subheader(f"{kind}: step by step")
+        read_slot, state_slot = st.empty(), st.empty()
+    with attention:
+        st.subheader("Attention: one matrix product")
+        weights = first_principles_attention(E).weights
+        show_matrix(
+            weights,
+            labels,
+            labels,
+            key=f"{PAGE}_attention",
+            title="every pair, computed together",
+            row_title="word",
+            col_title="looks at",
+            value_title="weight",
+            domain=(0, 1) if session.rows_stretched() else None,  # stretched rows, or this map's own range
+            caption=None
+            if session.rows_stretched()
+            else f"Colours span this map's own range, {weights.min():.2f} to {weights.max():.2f} (these toy vectors "
+            "spread attention thinly). For long sentences, choose **each row stretched** under *Attention colours* "
+            "in the sidebar to see every row's pattern.",
+        )
 
+    def draw(step: int) -> None:
+        # words are letters, digits and apostrophes only (core.text), so they are safe inside :gray[...]
+        read_slot.markdown(
+            " ".join(f"**{w}**" if i < step else f":gray[{w}]" for i, w in enumerate(labels))
+            + f"  \nRead {step} of {n} words: {step} dependent steps so far."
+        )
+        state = {f"h after “{labels[step - 1]}”": states[step - 1]}
+        memory = vector_bars(state, [f"h{i}" for i in range(D_HIDDEN)], title=f"the whole memory: {D_HIDDEN} numbers")
+        render(memory, target=state_slot)
 
-if animate:
-    for t in range(1, len(labels) + 1):
+    for t in range(1, n + 1) if animate else [step]:
         draw(t)
-        time.sleep(0.6)
-else:
-    draw(step)
-st.caption(
-    f"The {kind} must finish word t before starting word t + 1, and all it remembers is the "
-    f"{D_HIDDEN}-number state above (the bottleneck). Attention needs no loop: the weights of every "
-    "pair come out of one matrix product."
-)
-
-# --- 2. forgetting ------------------------------------------------------------------------------
-section("2 · Forgetting, measured")
-st.markdown(
-    "How much can the **first** word still change the **last** output? Autograd gives the size of "
-    "∂(last output)/∂(first input). For a recurrent model the signal passes through every step in "
-    "between and shrinks at each; for attention it is one hop, whatever the distance (it only shares "
-    "the last word's attention with the other n − 1 words)."
-)
-max_n = url_state.slider(st, "Longest sequence", 8, 128, 64, 8, key=f"{PAGE}_max_n")
+        if animate:
+            time.sleep(min(0.6, PLAY_SECONDS / n))
+    st.caption(
+        f"The {kind} must finish word t before starting word t + 1, and all it remembers is the "
+        f"{D_HIDDEN}-number state (the bottleneck). Attention needs no loop: the weights of every "
+        "pair come out of one matrix product."
+    )
+    page_export(PAGE, {"words": labels, "model": kind, "hidden_states": states})
 
 
-@st.cache_data(max_entries=32, show_spinner="Differentiating through every step…")
-def influence_table(max_n: int, seed: int) -> pd.DataFrame:
+@st.fragment
+def forgetting_section() -> None:
+    max_n = url_state.slider(st, "Longest sequence", 8, 128, 64, 8, key=f"{PAGE}_max_n")
     lengths = sorted({2, 4, 8, 16, 32, 64, 128, max_n} & set(range(2, max_n + 1)))
-    rows = []
-    for model, name in (("rnn", "RNN"), ("lstm", "LSTM"), ("attention", "attention")):
-        for n, value in zip(lengths, influence_by_distance(model, lengths, d_in=16, d_hidden=16, seed=seed)):
-            rows.append({"distance n": n, "influence": max(value, 1e-12), "model": name})
-    return pd.DataFrame(rows)
-
-
-frame = influence_table(max_n, session.seed())
-lengths = sorted(frame["distance n"].unique())
-last = frame[frame["distance n"] == lengths[-1]].set_index("model")["influence"]
-predict(
-    f"{PAGE}_predict",
-    f"at distance n = {lengths[-1]}, which model keeps the most of the first word's influence?",
-    ["RNN", "LSTM", "attention"],
-    str(last.idxmax()),
-    f"RNN {last['RNN']:.1e}, LSTM {last['LSTM']:.1e}, attention {last['attention']:.1e} (measured just now).",
-)
-render(
-    lines(
+    curves = influence_curves(lengths, d_in=16, d_hidden=16, seed=session.seed())
+    last = {model: values[-1] for model, values in curves.items()}
+    answered = predict(
+        f"{PAGE}_predict",
+        f"at distance n = {max_n}, which model keeps the most of the first word's influence?",
+        list(curves),
+        max(last, key=last.get),
+        "; ".join(f"{model} {plain(value)}" for model, value in last.items()) + " (measured just now).",
+    )
+    if not answered:
+        st.caption("Answer above to see the influence measured at every distance.")
+        return
+    frame = pd.DataFrame(
+        [{"distance n": n, "influence": v, "model": m} for m, values in curves.items() for n, v in zip(lengths, values)]
+    )
+    spec = lines(
         frame,
         "distance n",
         "influence",
@@ -148,16 +152,28 @@ render(
         log_x=True,
         log_y=True,
         title="‖∂ last output / ∂ first input‖ (random inputs, untrained models)",
-    ),
-    key=f"{PAGE}_influence",
-)
-st.caption(
-    f"At n = {lengths[-1]}: RNN {last['RNN']:.1e}, LSTM {last['LSTM']:.1e}, attention {last['attention']:.1e}. "
-    "Recurrent influence falls exponentially (a straight drop on this log scale); attention's falls "
-    "only as its weight is shared among more words."
-)
+    )
+    spec["encoding"]["x"]["axis"] = {"values": lengths, "format": "d"}
+    spec["encoding"]["x"]["scale"]["base"] = 2
+    render(powers_of_ten_axis(spec), key=f"{PAGE}_influence")
+    st.caption(
+        f"At n = {max_n}: " + "; ".join(f"{model} {plain(value)}" for model, value in last.items()) + ". "
+        "Recurrent influence falls exponentially (a straight drop on this log scale); attention's falls "
+        "only as its weight is shared among more words. Measured in 64-bit floats, so even tiny values are real."
+    )
 
-# --- 3. Apple -----------------------------------------------------------------------------------
+
+section("1 · One word per step vs all pairs at once")
+stepping_section(labels, E)
+section("2 · Forgetting, measured")
+st.markdown(
+    "How much can the **first** word still change the **last** output? Autograd gives the size of "
+    "∂(last output)/∂(first input). For a recurrent model the signal passes through every step in "
+    "between and shrinks at each; for attention it is one hop, whatever the distance (it only shares "
+    "the last word's attention with the other n − 1 words)."
+)
+forgetting_section()
+
 section("3 · “Apple launched a new phone”")
 apple_words = "apple launched a new phone".split()
 apple = first_principles_attention(embed(apple_words, TOY).vectors)
@@ -168,31 +184,13 @@ with left:
         "RNN has already built its state for *Apple* before it reads *phone*. With attention, *Apple* "
         "looks at the whole sentence: its vector mixes in *phone* and moves toward technology."
     )
-    render(
-        bars(
-            pd.DataFrame({"word": apple_words, "weight": apple.weights[0].tolist()}),
-            "word",
-            "weight",
-            sort=apple_words,
-            title="what “apple” attends to",
-            highlight="phone",
-        ),
-        key=f"{PAGE}_apple",
-    )
+    weights = pd.DataFrame({"word": apple_words, "weight": apple.weights[0].tolist()})
+    spec = bars(weights, "word", "weight", sort=apple_words, title="what “apple” attends to", highlight="phone")
+    render(spec, key=f"{PAGE}_apple")
 with right:
-    render(
-        vector_bars(
-            {"apple (static)": embed(["apple"], TOY).vectors[0], "apple (after attention)": apple.output[0]},
-            list(TOY.dimensions),
-            title="apple, before and after",
-        ),
-        key=f"{PAGE}_apple_bars",
-    )
+    vectors = {"apple (static)": embed(["apple"], TOY).vectors[0], "apple (after attention)": apple.output[0]}
+    render(vector_bars(vectors, list(TOY.dimensions), title="apple, before and after"), key=f"{PAGE}_apple_bars")
 st.page_link("lessons/static_embeddings.py", label="Next: how words become vectors", icon=":material/arrow_forward:")
-
-page_export(
-    PAGE, {"words": tokens.words, "model": kind, "hidden_states": states, "influence": frame.to_dict("records")}
-)
 
 explain(
     "- **Slow**: an RNN does n dependent steps; attention does one big matrix product that hardware "
@@ -201,4 +199,11 @@ explain(
     "- **Bottleneck**: everything read so far must fit in one fixed-size state.\n"
     "- Attention's price: it compares every pair of words, n² of them — see *Cost of attention*."
 )
-show_code(make_recurrent, hidden_states, first_token_influence, influence_by_distance)
+show_code(
+    make_recurrent,
+    hidden_states,
+    first_principles_attention,
+    influence_curves,
+    first_token_influences,
+    attention_first_token_influences,
+)

@@ -112,28 +112,7 @@ def test_first_principles_sliders_and_sentence():
     assert any("first 64 words" in w.value for w in at.warning)
 
 
-# --- positional encoding ----------------------------------------------------------------------------
-def test_positional_permutation_test():
-    at = app_test("lessons/positional_encoding.py")
-    assert float(metric(at, "Largest difference")) < 1e-5
-    at.toggle(key="pe_use_pe").set_value(True).run()
-    no_exception(at)
-    assert float(metric(at, "Largest difference")) > 1e-2
-    at.slider(key="pe_strength").set_value(0.0).run()
-    assert float(metric(at, "Largest difference")) < 1e-5
-    at.text_input(key="pe_second").set_value("completely different words").run()
-    assert any("same words" in i.value for i in at.info)
-
-
-def test_positional_sliders_move():
-    at = app_test("lessons/positional_encoding.py")
-    for key, value in (("pe_positions", 128), ("pe_d_model", 3), ("pe_positions", 2), ("pe_d_model", 128)):
-        at.slider(key=key).set_value(value).run()
-        no_exception(at)
-    at.select_slider(key="pe_base").set_value(100.0).run()
-    at.slider(key="pe_probe").set_value(10).run()
-    no_exception(at)
-    assert any("can encode 10 positions" in s.value for s in at.success)
+# --- positional encoding: tests/test_page_pe.py ------------------------------------------------------
 
 
 # --- real model ---------------------------------------------------------------------------------
@@ -230,30 +209,5 @@ def test_train_page_trains_and_replays():
 
 
 # --- why attention and cost ------------------------------------------------------------------------
-def test_why_attention_page():
-    at = app_test("lessons/why_attention.py")
-    at.slider(key="why_step").set_value(1).run()
-    no_exception(at)
-    assert any("Read 1 of 10 words" in m.value for m in at.markdown)
-    at.radio(key="why_kind").set_value("LSTM").run()
-    at.slider(key="why_max_n").set_value(8).run()
-    no_exception(at)
-    caption = next(c.value for c in at.caption if c.value.startswith("At n = 8"))
-    assert "RNN" in caption and "LSTM" in caption
-    at.button(key="why_play").click().run()
-    no_exception(at)
-
-
-def test_cost_page_measures_small_n():
-    at = app_test("lessons/cost.py")
-    at.slider(key="cost_d").set_value(128).run()
-    assert any("shorter than **128 tokens**" in m.value for m in at.markdown)
-    at.select_slider(key="cost_max_n").set_value(256).run()
-    at.slider(key="cost_repeats").set_value(1).run()
-    at.radio(key="cost_predict").set_value("attention").run()
-    at.button(key="cost_run").click().run()
-    no_exception(at)
-    assert metric(at, "Fitted exponent, attention").startswith("n^")
-    assert any("At n = 256" in m.value for m in [*at.success, *at.error])
-    at.slider(key="cost_n_steps").set_value(4096).run()
-    no_exception(at)
+# why attention: tests/test_page_why.py
+# cost of attention: tests/test_page_cost.py

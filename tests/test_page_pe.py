@@ -1,0 +1,135 @@
+"""Positional encoding: the permutation test and PE similarity in core, and the page through AppTest."""
+
+import json
+
+import pytest
+import torch
+from conftest import APP, app_test
+from streamlit.testing.v1 import AppTest
+
+from core.embeddings import embed, toy_vocabulary
+from core.positional import (
+    SAME_OUTPUT_TOLERANCE,
+    occurrence_order,
+    permutation_test,
+    position_similarity,
+    similarity_by_distance,
+    sinusoidal_encoding,
+)
+
+PAGE = "lessons/positional_encoding.py"
+A, B = "the cat sat on the mat".split(), "the mat sat on the cat".split()
+
+
+# --- core ---------------------------------------------------------------------------------------------
+def test_occurrence_order_matches_the_kth_occurrence():
+    order = occurrence_order(A, B)
+    assert order == [0, 5, 2, 3, 4, 1]
+    assert [B[j] for j in order] == A
+    assert occurrence_order(["a", "a", "b"], ["a", "b", "a"]) == [0, 2, 1]
+    with pytest.raises(ValueError):
+        occurrence_order(A, ["the", "cat"])
+
+
+def test_permutation_test_without_and_with_positions():
+    E = embed(A, toy_vocabulary()).vectors
+    order = occurrence_order(A, B)
+    assert permutation_test(E, order, 0.0).shape == (6,)
+    assert permutation_test(E, order, 0.0).max() < SAME_OUTPUT_TOLERANCE  # attention alone: a bag of words
+    assert permutation_test(E, order, 1.0).max() > 1e-2
+    assert permutation_test(E, list(range(6)), 1.0).max() == 0  # the same order: nothing changes
+
+
+def test_permutation_test_against_a_by_hand_reference():
+    torch.manual_seed(0)
+    E, order = torch.randn(5, 4), [3, 0, 4, 1, 2]
+    E_b = torch.empty_like(E)
+    E_b[order] = E
+
+    def attend(X):
+        X = X + sinusoidal_encoding(5, 4)
+        return torch.softmax(X @ X.T, -1) @ X
+
+    expected = (attend(E) - attend(E_b)[order]).abs().amax(-1)
+    torch.testing.assert_close(permutation_test(E, order, 1.0), expected)
+
+
+@pytest.mark.parametrize("n, d", [(1, 2), (12, 8), (50, 64), (9, 7)])
+def test_similarity_by_distance(n, d):
+    pe = sinusoidal_encoding(n, d)
+    similarity = position_similarity(pe)
+    torch.testing.assert_close(similarity, pe @ pe.T)
+    by_distance = similarity_by_distance(pe)
+    assert by_distance.shape == (n,)
+    expected = [torch.tensor([similarity[i, i + k] for i in range(n - k)]).mean() for k in range(n)]
+    torch.testing.assert_close(by_distance, torch.stack(expected))
+    if d % 2 == 0:  # sin² + cos² = 1 per pair of dimensions, and a dot that depends on |i − j| only
+        torch.testing.assert_close(by_distance[0], torch.tensor(d / 2))
+        for k in range(n):
+            torch.testing.assert_close(similarity.diagonal(k), by_distance[k].expand(n - k), atol=1e-4, rtol=1e-4)
+
+
+# --- the page -----------------------------------------------------------------------------------------
+def charts(at) -> dict:
+    return {json.loads(c.proto.spec)["title"]: json.loads(c.proto.spec) for c in at.get("vega_lite_chart")}
+
+
+def test_the_permutation_answer_waits_for_a_prediction():
+    at = app_test(PAGE)
+    assert not at.exception and not at.metric and not at.dataframe
+    at.radio(key="pe_predict_plain").set_value("yes, exactly the same").run()
+    assert at.success[0].value.startswith("Right")
+    assert at.metric[0].value == "0 (rounding only)"
+    at.toggle(key="pe_use_pe").set_value(True).run()
+    assert not at.metric  # a new question with the encoding on, held back again
+    at.radio(key="pe_predict_pe").set_value("yes, exactly the same").run()
+    assert "Not quite" in at.error[0].value
+    E = embed(A, toy_vocabulary()).vectors
+    assert at.metric[0].value == f"{float(permutation_test(E, occurrence_order(A, B), 1.0).max()):.3f}"
+    for strength, shown in ((3.0, None), (0.0, "0 (rounding only)")):
+        at.slider(key="pe_strength").set_value(strength).run()
+        assert not at.exception and (shown is None or at.metric[0].value == shown)
+    at.text_input(key="pe_second").set_value("completely different words").run()
+    assert any("same words" in i.value for i in at.info)
+
+
+def test_encoding_sliders_at_both_ends_fit_a_screen():
+    at = app_test(PAGE)
+    for key, value in (("pe_positions", 128), ("pe_d_model", 128), ("pe_positions", 2), ("pe_d_model", 2)):
+        at.slider(key=key).set_value(value).run()
+        assert not at.exception
+        specs = charts(at)
+        for title in ("PE: one row per position", "PE_i · PE_j"):
+            assert specs[title]["height"]["step"] * at.slider(key="pe_positions").value <= 400
+    at.slider(key="pe_d_model").set_value(16).run()
+    at.multiselect(key="pe_dims").set_value([10, 4, 1]).run()
+    waves = charts(at)["Each dimension is a wave"]
+    assert waves["encoding"]["color"]["sort"] == ["dim 1", "dim 4", "dim 10"]
+    assert waves["encoding"]["x"]["axis"]["format"] == "d"
+    for base in (10.0, 100000.0):
+        at.select_slider(key="pe_base").set_value(base).run()
+        assert not at.exception
+    payload = at.session_state["pe_export"][0]
+    torch.testing.assert_close(torch.tensor(payload["pe"]), sinusoidal_encoding(2, 16, 100000.0))
+
+
+def test_learned_table_limit_in_plain_numbers():
+    at = app_test(PAGE)
+    at.slider(key="pe_table_rows").set_value(4).run()
+    at.slider(key="pe_probe").set_value(128).run()
+    warning = next(w.value for w in at.warning if "learned table" in w.value)
+    assert "[" not in warning and "position 127" in warning and "0.97, 0.23, 0.13" in warning
+    at.slider(key="pe_table_rows").set_value(64).run()
+    at.slider(key="pe_probe").set_value(1).run()
+    assert any("can encode 1 positions" in s.value for s in at.success)
+
+
+def test_presenter_mode_shows_one_section_at_a_time():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["presenter"] = "1"
+    at.run().switch_page(PAGE).run()
+    assert [h.value for h in at.header] == ["1 · The permutation test"]
+    at.radio(key="pe_predict_plain").set_value("no, they change").run()  # a fragment rerun keeps the step
+    assert [h.value for h in at.header] == ["1 · The permutation test"] and at.metric
+    at.button(key="present_next").click().run()
+    assert len(at.header) == 2 and not at.exception
