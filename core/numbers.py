@@ -13,3 +13,14 @@ def tiny_difference(x: float, decimals: int = 6) -> str:
     if abs(x) < 10.0**-decimals:
         return "less than one millionth" if decimals == 6 else f"less than 1/{10**decimals:,}"
     return f"{x:.{decimals}f}"
+
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def readable_number(x: float) -> str:
+    """A number for people: 0.59 for ordinary sizes, 9.7 × 10⁻²¹ for tiny ones (never 9.7e-21)."""
+    if x >= 0.01:
+        return f"{x:.2f}"
+    mantissa, exponent = f"{x:.1e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"

@@ -22,7 +22,7 @@ from ui.export import page_export
 from ui.navigation import POSITIONAL
 from ui.present import section
 from ui.quiz import predict
-from ui.specs import heatmap, lines, row_step
+from ui.specs import heatmap, integer_axis, lines
 from ui.widgets import explain, page_header, show_code
 
 PAGE = POSITIONAL.id
@@ -30,19 +30,9 @@ TOY = toy_vocabulary()
 MAX_HEIGHT = 400  # px of cells: a map of many positions keeps this height and thins its numbered labels
 
 
-def integer_axis(spec: dict, channel: str = "x") -> dict:
-    """Whole-number ticks on an axis of positions or distances."""
-    spec["encoding"][channel]["axis"] = {"format": "d", "tickMinStep": 1}
-    return spec
-
-
 def position_map(matrix, rows: list[str], cols: list[str], **options) -> dict:
     """A heatmap of numbered positions that fits a screen: at most MAX_HEIGHT px tall, labels thinned."""
-    spec = heatmap(matrix, rows, cols, palette=session.palette(), overlay=False, **options)
-    spec["height"] = {"step": round(min(row_step(len(rows)), MAX_HEIGHT / len(rows)), 2)}
-    spec["layer"][0]["encoding"]["y"]["axis"]["labelOverlap"] = "greedy"
-    spec["layer"][0]["mark"]["strokeWidth"] = 0.5 if len(rows) <= 24 and len(cols) <= 48 else 0
-    return spec
+    return heatmap(matrix, rows, cols, palette=session.palette(), overlay=False, max_height=MAX_HEIGHT, **options)
 
 
 page_header(

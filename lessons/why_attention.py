@@ -6,6 +6,7 @@ import torch
 
 from core.attention import first_principles_attention
 from core.embeddings import embed, toy_vocabulary
+from core.numbers import readable_number
 from core.recurrent import (
     attention_first_token_influences,
     first_token_influences,
@@ -16,37 +17,18 @@ from core.recurrent import (
 from core.text import unique_labels
 from ui import session, url_state
 from ui.charts import render, show_matrix, side_by_side
+from ui.compute_cache import cached_influence_curves
 from ui.export import page_export
 from ui.navigation import WHY
 from ui.present import section
 from ui.quiz import predict
-from ui.specs import bars, lines, vector_bars
+from ui.specs import bars, lines, powers_of_ten_axis, vector_bars
 from ui.widgets import explain, page_header, sentence_input, show_code
 
 PAGE = WHY.id
 TOY = toy_vocabulary()
 D_HIDDEN = 8
 PLAY_SECONDS = 8  # the whole animation, however long the sentence
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def plain(x: float) -> str:
-    """A number for people: 0.59 for ordinary sizes, 9.7 × 10⁻²¹ for tiny ones."""
-    if x >= 0.01:
-        return f"{x:.2f}"
-    mantissa, exponent = f"{x:.1e}".split("e")
-    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
-
-
-def powers_of_ten_axis(spec: dict) -> dict:
-    """Log-axis ticks written 10⁻²⁰, at powers of ten only, instead of Vega's 1e-20."""
-    power = "round(log(datum.value) / LN10)"
-    exponent = f"'' + {power}"
-    for digit, superscript in zip("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"):
-        exponent = f"replace({exponent}, regexp('{digit}', 'g'), '{superscript}')"
-    is_power = f"abs(log(datum.value) / LN10 - {power}) < 0.001"
-    spec["encoding"]["y"]["axis"] = {"labelExpr": f"{is_power} ? '10' + {exponent} : ''"}
-    return spec
 
 
 page_header(
@@ -129,14 +111,14 @@ def stepping_section(labels: list[str], E: torch.Tensor) -> None:
 def forgetting_section() -> None:
     max_n = url_state.slider(st, "Longest sequence", 8, 128, 64, 8, key=f"{PAGE}_max_n")
     lengths = sorted({2, 4, 8, 16, 32, 64, 128, max_n} & set(range(2, max_n + 1)))
-    curves = influence_curves(lengths, d_in=16, d_hidden=16, seed=session.seed())
+    curves = cached_influence_curves(lengths, d_in=16, d_hidden=16, seed=session.seed())
     last = {model: values[-1] for model, values in curves.items()}
     answered = predict(
         f"{PAGE}_predict",
         f"at distance n = {max_n}, which model keeps the most of the first word's influence?",
         list(curves),
         max(last, key=last.get),
-        "; ".join(f"{model} {plain(value)}" for model, value in last.items()) + " (measured just now).",
+        "; ".join(f"{model} {readable_number(value)}" for model, value in last.items()) + " (measured just now).",
     )
     if not answered:
         st.caption("Answer above to see the influence measured at every distance.")
@@ -157,7 +139,7 @@ def forgetting_section() -> None:
     spec["encoding"]["x"]["scale"]["base"] = 2
     render(powers_of_ten_axis(spec), key=f"{PAGE}_influence")
     st.caption(
-        f"At n = {max_n}: " + "; ".join(f"{model} {plain(value)}" for model, value in last.items()) + ". "
+        f"At n = {max_n}: " + "; ".join(f"{model} {readable_number(value)}" for model, value in last.items()) + ". "
         "Recurrent influence falls exponentially (a straight drop on this log scale); attention's falls "
         "only as its weight is shared among more words. Measured in 64-bit floats, so even tiny values are real."
     )

@@ -53,6 +53,16 @@ SPECS = {
         y_domain=(0, 2.5),
         marker_x=2,
     ),  # fmt: skip
+    "powers_of_ten_axis": lambda: specs.powers_of_ten_axis(
+        specs.lines(pd.DataFrame({"n": [2, 8], "norm": [1e-3, 1e-20]}), "n", "norm", log_y=True)
+    ),
+    "heatmap, 128 positions capped": lambda: specs.heatmap(
+        np.zeros((128, 16)),
+        [str(i) for i in range(128)],
+        [str(j) for j in range(16)],
+        palette="viridis",
+        max_height=400,
+    ),  # fmt: skip
     "column_blocks": lambda: specs.column_blocks(8, [f"head {c // 2 + 1}" for c in range(8)]),
     "head_atlas": lambda: specs.head_atlas(
         [HeadRole(layer, head, ROLES[(layer + head) % 6], 0.5, "") for layer in range(2) for head in range(3)],

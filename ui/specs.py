@@ -67,6 +67,7 @@ def heatmap(
     highlight_row: str | None = None,
     domain: tuple[float, float] | None = None,
     stretch_rows: bool = False,
+    max_height: int | None = None,
 ) -> dict:
     """An n×m matrix as coloured cells with labels on both axes, the value on hover and, when the
     cells are big enough, written in each cell.
@@ -75,10 +76,11 @@ def heatmap(
     so a 40-token map grows tall enough for every label instead of shrinking. Every token label is
     drawn up to MAX_LABELLED columns; numbered columns (dimensions) are thinned by Vega instead.
     `stretch_rows` colours each row relative to its own largest value (small weights visible) while
-    the tooltip and the written numbers stay the real values.
+    the tooltip and the written numbers stay the real values. `max_height` (px of cells) caps a map
+    of many numbered rows (positions): its rows get thinner and their labels are thinned.
     """
     values = to_numpy(matrix) if isinstance(matrix, torch.Tensor) else np.asarray(matrix, dtype=float)
-    step = row_step(len(rows))
+    step = row_step(len(rows)) if max_height is None else round(min(row_step(len(rows)), max_height / len(rows)), 2)
     written = overlay and len(cols) <= 8 and step >= 24
     grid = _cells(values, rows, cols, fmt, written, stretch_rows)
     numbered = all(str(c).isdigit() for c in cols)
@@ -99,7 +101,10 @@ def heatmap(
             "type": "nominal",
             "sort": rows,
             "title": row_title,
-            "axis": {"labelLimit": 110, "labelOverlap": "greedy" if len(rows) > MAX_LABELLED else False},
+            "axis": {
+                "labelLimit": 110,
+                "labelOverlap": "greedy" if len(rows) > MAX_LABELLED or step < 14 else False,
+            },
         },
     }
     colour_field, colour_title = ("shade", "share of the row's largest") if stretch_rows else ("value", value_title)
@@ -111,7 +116,7 @@ def heatmap(
     )
     layers = [
         {
-            "mark": {"type": "rect", "stroke": "white", "strokeWidth": 0.5 if len(cols) <= 48 else 0},
+            "mark": {"type": "rect", "stroke": "white", "strokeWidth": 0.5 if len(cols) <= 48 and step >= 14 else 0},
             "encoding": {
                 **encoding,
                 "color": {
@@ -381,6 +386,18 @@ def integer_axis(spec: dict, channel: str = "x") -> dict:
     field = dict(encoding[channel])
     field["axis"] = {**field.get("axis", {}), "format": "d", "tickMinStep": 1}
     encoding[channel] = field
+    return {**spec, "encoding": encoding}
+
+
+def powers_of_ten_axis(spec: dict, channel: str = "y") -> dict:
+    """A copy of a single-view spec whose log axis is labelled 10⁻²⁰ at powers of ten only (not 1e-20)."""
+    power = "round(log(datum.value) / LN10)"
+    exponent = f"'' + {power}"
+    for digit, superscript in zip("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹", strict=True):
+        exponent = f"replace({exponent}, regexp('{digit}', 'g'), '{superscript}')"
+    is_power = f"abs(log(datum.value) / LN10 - {power}) < 0.001"
+    encoding = dict(spec["encoding"])
+    encoding[channel] = {**encoding[channel], "axis": {"labelExpr": f"{is_power} ? '10' + {exponent} : ''"}}
     return {**spec, "encoding": encoding}
 
 
