@@ -208,3 +208,10 @@ def analogy(a: str, b: str, c: str, vocabulary: Vocabulary, k: int = 5) -> tuple
     """a − b + c (king − man + woman) and the words nearest to it, the three inputs excluded."""
     target = vocabulary.vector(a) - vocabulary.vector(b) + vocabulary.vector(c)
     return target, nearest_neighbours(target, vocabulary.vectors, vocabulary.words, k, exclude=(a, b, c))
+
+
+def dimension_names(vocabulary: Vocabulary, d: int) -> list[str]:
+    """Names of the first d dimensions of resize_dimensions(vocabulary vectors, d): the named
+    features, then "extra 1", "extra 2", ... for the seeded unnamed ones."""
+    named = list(vocabulary.dimensions[:d])
+    return named + [f"extra {i + 1}" for i in range(d - len(named))]
