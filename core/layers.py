@@ -29,3 +29,15 @@ def residual_drift(inputs: Sequence[torch.Tensor]) -> list[float]:
     mean over words of ‖inputs[i] − inputs[0]‖ (inputs as returned by stack_layers, each (n, d));
     one number per layer."""
     return [float((x - inputs[0]).norm(dim=-1).mean()) for x in inputs[1:]]
+
+
+def max_difference_to_torch(module, x: torch.Tensor) -> float:
+    """Largest |difference| between our MultiHeadSelfAttention `module` on x (n, d_model) and
+    torch.nn.MultiheadAttention holding the same weights, over the outputs (n, d_model) and the
+    per-head weights (heads, n, n)."""
+    from core.qkv import to_torch_multihead
+
+    with torch.no_grad():
+        ours = module(x)
+        theirs, their_weights = to_torch_multihead(module)(x[None], x[None], x[None], average_attn_weights=False)
+    return max(float((theirs[0] - ours.output).abs().max()), float((their_weights[0] - ours.weights).abs().max()))
