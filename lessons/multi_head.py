@@ -28,7 +28,7 @@ SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 def small_number(x: float) -> str:
     """0.25 → "0.25"; 3.2e-07 → "3.2 × 10⁻⁷" (never Python's e-notation)."""
     if x == 0:
-        return "0 (identical)"
+        return "0 (identical here)"
     if x >= 0.01:
         return f"{x:.2f}"
     exponent = math.floor(math.log10(x))
@@ -44,9 +44,10 @@ def head_grid(weights, size: int) -> dict:
     axis = {"labels": False, "ticks": False, "title": None, "domain": False}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "title": "Every head (rows: the word attending; columns: attended to)",
+        "title": "Every head",
         "data": {"values": data},
         "columns": min(heads, 4),
+        "spacing": 8,
         "facet": {"field": "head", "type": "nominal", "sort": [f"head {h + 1}" for h in range(heads)], "title": None},
         "spec": {
             "width": size,
@@ -145,8 +146,9 @@ section("One attention map per head")
 def head_maps(weights, labels: list[str]) -> None:
     grid, big = side_by_side(2, len(labels))
     heads = weights.shape[0]
-    size = max(48, min(120, (300 if len(labels) <= 12 else 600) // min(heads, 4) - 12))
+    size = max(40, min(120, (260 if len(labels) <= 12 else 560) // min(heads, 4) - 8))
     render(head_grid(weights, size), target=grid, width="content")
+    grid.caption("Rows: the word attending; columns: the word attended to; same colours as the map beside.")
     with big:
         options = [f"head {h + 1}" for h in range(heads)]
         picked = url_state.selectbox(st, "Head to see with its labels", options, key=f"{PAGE}_head_{heads}")

@@ -43,9 +43,9 @@ page_header(
 st.latex(r"\operatorname{Attention}(Q,K,V) = \operatorname{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right)V")
 
 
-def places(count: int, n_tokens: int, width: int) -> list:
-    """Columns while every chart keeps readable cells (≤ 12 tokens, ≤ 16 columns each), else full width."""
-    return list(st.columns(count)) if n_tokens <= 12 and width * count <= 24 else [st.container() for _ in range(count)]
+def places(count: int, fits: bool) -> list:
+    """`count` columns when each chart stays readable in one, else full-width places one under another."""
+    return list(st.columns(count)) if fits else [st.container() for _ in range(count)]
 
 
 @st.fragment
@@ -61,8 +61,8 @@ def search_analogy(encoder: Encoder | None) -> None:
     else:
         vectors = toy_text_embedding(texts, TOY)
     search = search_attention(vectors[0], vectors[1 : 1 + len(VIDEOS)], vectors[1 + len(VIDEOS) :], temperature)
-    table = pd.DataFrame({"video title (key)": list(VIDEOS), "content (value)": list(VIDEOS.values())})
-    table["match q·k"], table["share of attention"] = search.scores[0].tolist(), search.weights[0].tolist()
+    table = pd.DataFrame({"video title (key)": list(VIDEOS), "match q·k": search.scores[0].tolist()})
+    table["share of attention"], table["content (value)"] = search.weights[0].tolist(), list(VIDEOS.values())
     st.dataframe(
         table.sort_values("match q·k", ascending=False).style.format(
             {"match q·k": "{:.2f}", "share of attention": "{:.0%}"}
@@ -134,7 +134,7 @@ def step_by_step() -> None:
     projection = QKVProjection(d_model, d_k, seed=session.seed())
     weights = {"W_q": projection.w_q.detach(), "W_k": projection.w_k.detach(), "W_v": projection.w_v.detach()}
     if edit and editable:
-        for column, name in zip(places(3, 0, d_k), list(weights)):
+        for column, name in zip(places(3, d_k <= 8), list(weights)):
             column.caption(f"{name} ({d_model} × {d_k}), seeded; edit any cell")
             frame = pd.DataFrame(
                 weights[name].numpy(), index=dimension_names(TOY, d_model), columns=list(map(str, range(d_k)))
@@ -165,7 +165,8 @@ def step_by_step() -> None:
     st.latex(r"\textbf{Step " + str(shown + 1) + r":}\ " + formulas[shown])
     dims, n = [str(j) for j in range(d_k)], len(labels)
     heat = dict(row_title="query", col_title="key")
-    for place, (name, matrix) in zip(places(3, n, d_k), (("Q", steps.q), ("K", steps.k), ("V", steps.v))):
+    qkv = (("Q", steps.q), ("K", steps.k), ("V", steps.v))
+    for place, (name, matrix) in zip(places(3, True) if d_k <= 8 else st.tabs(["Q", "K", "V"]), qkv):
         with place:
             show_matrix(
                 matrix,
@@ -176,7 +177,7 @@ def step_by_step() -> None:
                 col_title="dimension",
                 value_title=name,
             )
-    pairs = places(2, n, n // 2)
+    pairs = places(2, n <= 12)
     if shown >= 1:
         with pairs[0]:
             show_matrix(steps.raw, labels, labels, key=f"{PAGE}_raw", title="scores QKᵀ", value_title="q·k", **heat)
@@ -184,7 +185,7 @@ def step_by_step() -> None:
         with pairs[1]:
             title = "scaled (and masked) scores" if scale or causal else "scores (unscaled)"
             show_matrix(result.scores, labels, labels, key=f"{PAGE}_scaled", title=title, value_title="score", **heat)
-    outputs = places(2, n, d_k)
+    outputs = places(2, n <= 12 and d_k <= 12)
     if shown >= 3:
         entropy, largest = attention_sharpness(result.weights)
         with outputs[0]:
