@@ -55,7 +55,10 @@ def search_analogy(encoder: Encoder | None) -> None:
     left, right = st.columns([3, 2])
     query = url_state.text_input(left, "Your search (query)", "funny cat video", key=f"{PAGE}_search", max_chars=200)
     temperature = url_state.slider(right, "Temperature", 0.02, 1.0, 0.1, 0.02, key=f"{PAGE}_search_temperature")
-    texts = [query or " ", *VIDEOS, *VIDEOS.values()]
+    if not query.strip(" .,!?"):
+        st.info("Type a search above, e.g. *funny cat video*.")
+        return
+    texts = [query, *VIDEOS, *VIDEOS.values()]
     if encoder is not None:
         vectors = mean_pooled_embedding(encoder, texts, run=model_cache.run)
     else:
