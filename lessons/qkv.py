@@ -169,7 +169,10 @@ def step_by_step() -> None:
     dims, n = [str(j) for j in range(d_k)], len(labels)
     heat = dict(row_title="query", col_title="key")
     qkv = (("Q", steps.q), ("K", steps.k), ("V", steps.v))
-    for place, (name, matrix) in zip(places(3, True) if d_k <= 8 else st.tabs(["Q", "K", "V"]), qkv):
+    if d_k > 8:  # one wide matrix at a time stays readable; three side by side would not
+        picked = url_state.segmented_control(st, "Matrix shown", ["Q", "K", "V"], default="Q", key=f"{PAGE}_matrix")
+        qkv = [m for m in qkv if m[0] == (picked or "Q")]
+    for place, (name, matrix) in zip(places(len(qkv), True), qkv):
         with place:
             show_matrix(
                 matrix,

@@ -81,6 +81,10 @@ def test_every_control_at_both_ends():
     for key, value in (("qkv_d_k", 1), ("qkv_d_k", 64), ("qkv_d_model", 2), ("qkv_d_model", 32)):
         at.slider(key=key).set_value(value).run()
         assert not at.exception, (key, value)
+        if (key, value) == ("qkv_d_k", 64):
+            at.button_group(key="qkv_matrix").set_value("V").run()
+            shown = [t.key for t in at.toggle]
+            assert not at.exception and "qkv_V_numbers" in shown and "qkv_Q_numbers" not in shown
     for value in (0.1, 5.0):
         at.slider(key="qkv_temperature").set_value(value).run()
     at.toggle(key="qkv_scale").set_value(False).run()
