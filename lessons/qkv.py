@@ -282,7 +282,12 @@ def scaling_experiment() -> None:
         (right, saturation, "mean largest weight", "Saturation of the softmax (16 keys)"),
     ):
         spec = lines(data, "d_k", y, color="series", log_x=True, log_y=y.startswith("std"), title=title)
-        spec["encoding"]["x"]["axis"] = {"values": D_KS, "format": "d", "labelAngle": -45}  # readable log ticks
+        spec["encoding"]["x"]["axis"] = {
+            "values": D_KS,
+            "format": "d",
+            "labelAngle": -45,
+            "labelOverlap": False,
+        }  # readable log ticks
         spec["encoding"]["y"]["axis"] = {"format": "~g"}
         spec["encoding"]["color"]["legend"] = {"orient": "bottom", "columns": 2}
         render(spec, key=f"{PAGE}_{title.split()[0].lower()}", target=place)
