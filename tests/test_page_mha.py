@@ -52,3 +52,14 @@ def test_every_control_at_both_ends():
     assert any(m.value.startswith("Each layer adds") for m in at.markdown)
     at.slider(key="mha_layers").set_value(1).run()
     assert not at.exception and not any(h.value == "Stacking layers" for h in at.header)
+
+
+def test_presenter_mode_waits_behind_next():
+    from conftest import APP
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["presenter"] = "1"
+    at.run().switch_page("lessons/multi_head.py").run()
+    assert not at.exception and [h.value for h in at.header] == ["Layer 1: 4 heads"]
+    assert any("Next: One attention map" in b.label for b in at.button)
