@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 from torch import nn
 
-from core.attention import AttentionResult, scaled_dot_product_attention
+from core.attention import AttentionResult, row_entropy, scaled_dot_product_attention
 
 
 def init_projection(d_in: int, d_out: int, seed: int, device: torch.device | str | None = None) -> torch.Tensor:
@@ -35,3 +36,40 @@ class QKVProjection(nn.Module):
     ) -> AttentionResult:
         q, k, v = self.project(x)
         return scaled_dot_product_attention(q, k, v, mask=mask, scale=scale, temperature=temperature)
+
+
+def project_qkv(
+    X: torch.Tensor, w_q: torch.Tensor, w_k: torch.Tensor, w_v: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """X (..., n, d_model), W_q, W_k (d_model, d_k), W_v (d_model, d_v) -> Q, K (..., n, d_k), V (..., n, d_v)."""
+    return X @ w_q, X @ w_k, X @ w_v
+
+
+class QKVSteps(NamedTuple):
+    q: torch.Tensor  # (n, d_k)
+    k: torch.Tensor  # (n, d_k)
+    v: torch.Tensor  # (n, d_v)
+    raw: torch.Tensor  # (n, n) QKᵀ before scaling, temperature and mask
+    attention: AttentionResult  # scaled (and masked) scores, weights, output (n, d_v)
+
+
+def qkv_attention_steps(
+    X: torch.Tensor,
+    w_q: torch.Tensor,
+    w_k: torch.Tensor,
+    w_v: torch.Tensor,
+    mask: torch.Tensor | None = None,
+    scale: bool = True,
+    temperature: float = 1.0,
+) -> QKVSteps:
+    """Every intermediate of one head on X (n, d_model): Q, K, V, the raw scores QKᵀ (n, n) and
+    softmax(QKᵀ / √d_k / temperature, masked) with its output."""
+    with torch.no_grad():
+        q, k, v = project_qkv(X, w_q, w_k, w_v)
+        result = scaled_dot_product_attention(q, k, v, mask=mask, scale=scale, temperature=temperature)
+        return QKVSteps(q, k, v, q @ k.transpose(-2, -1), result)
+
+
+def attention_sharpness(weights: torch.Tensor) -> tuple[float, float]:
+    """weights (..., n, n) -> (mean row entropy in nats, mean of each row's largest weight)."""
+    return float(row_entropy(weights).mean()), float(weights.amax(-1).mean())

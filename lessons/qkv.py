@@ -4,17 +4,14 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from core.attention import (
-    causal_mask,
-    row_entropy,
-    scaled_dot_product_attention,
-    softmax,
-)
-from core.embeddings import embed, resize_dimensions, toy_vocabulary
+from core.attention import causal_mask, scaled_dot_product_attention, softmax
+from core.embeddings import dimension_names, embed, resize_dimensions, toy_vocabulary
+from core.model import Encoder
 from core.normalisation import layer_norm
-from core.qkv import QKVProjection, init_projection
+from core.qkv import QKVProjection, attention_sharpness, init_projection, project_qkv, qkv_attention_steps
 from core.scaling import dot_product_scaling
-from core.text import unique_labels, words_or_nothing
+from core.search import mean_pool, mean_pooled_embedding, search_attention, toy_text_embedding
+from core.text import unique_labels
 from ui import model_cache, session, url_state
 from ui.charts import render, show_matrix
 from ui.export import literal, page_export
@@ -27,6 +24,15 @@ from ui.widgets import explain, page_header, sentence_input, show_code
 PAGE = QKV.id
 TOY = toy_vocabulary()
 STEPS = ["Q, K, V", "scores QKᵀ", "scaled", "weights", "output"]
+D_KS = [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+VIDEOS = {  # title (the key) -> content (the value)
+    "Funny cats knocking things off tables": "a cat pushes cups and pens off the table while its owner laughs",
+    "Whitewater rafting down a spring river": "friends paddle a boat through rapids on a cold river",
+    "How banks lend your money": "an economist explains loans, interest and savings accounts",
+    "The coronation of the king and queen": "crowds watch the royal couple being crowned in the abbey",
+    "Easy pasta recipe in ten minutes": "a cook boils spaghetti and stirs a tomato sauce",
+    "Puppy meets a kitten for the first time": "a small dog sniffs a shy kitten and they play together",
+}
 
 page_header(
     "Queries, keys and values",
@@ -37,256 +43,187 @@ page_header(
 )
 st.latex(r"\operatorname{Attention}(Q,K,V) = \operatorname{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right)V")
 
-# --- the search analogy ------------------------------------------------------------------------
-with st.container(border=True):
+
+def places(count: int, fits: bool) -> list:
+    """`count` columns when each chart stays readable in one, else full-width places one under another."""
+    return list(st.columns(count)) if fits else [st.container() for _ in range(count)]
+
+
+@st.fragment
+def search_analogy(encoder: Encoder | None) -> None:
     st.subheader("The search-engine analogy")
-    st.markdown(
-        "You type a **query**; each video has a **title** (its key) and **content** (its value). "
-        "The better a title matches the query, the more of that video you get."
-    )
-    videos = {
-        "cat plays the piano": "cat animal love",
-        "river rafting in spring": "river water flows",
-        "how banks lend money": "bank money loan",
-        "the king and queen crowned": "king queen royalty",
-    }
-    query = url_state.text_input(st, "Your search (query)", "funny cat video", key=f"{PAGE}_search", max_chars=200)
-    q = embed(words_or_nothing(query) or ["the"], TOY).vectors.mean(0, keepdim=True)
-    keys = torch.stack([embed(title.split(), TOY).vectors.mean(0) for title in videos])
-    values = torch.stack([embed(content.split(), TOY).vectors.mean(0) for content in videos.values()])
-    search = scaled_dot_product_attention(q, keys, values, scale=False)
+    st.markdown("You type a **query**; each video has a **title** (its key) and **content** (its value).")
+    left, right = st.columns([3, 2])
+    query = url_state.text_input(left, "Your search (query)", "funny cat video", key=f"{PAGE}_search", max_chars=200)
+    temperature = url_state.slider(right, "Temperature", 0.02, 1.0, 0.1, 0.02, key=f"{PAGE}_search_temperature")
+    if not query.strip(" .,!?"):
+        st.info("Type a search above, e.g. *funny cat video*.")
+        return
+    texts = [query, *VIDEOS, *VIDEOS.values()]
+    if encoder is not None:
+        vectors = mean_pooled_embedding(encoder, texts, run=model_cache.run)
+    else:
+        vectors = toy_text_embedding(texts, TOY)
+    search = search_attention(vectors[0], vectors[1 : 1 + len(VIDEOS)], vectors[1 + len(VIDEOS) :], temperature)
+    table = pd.DataFrame({"video title (key)": list(VIDEOS), "match q·k": search.scores[0].tolist()})
+    table["share of attention"], table["content (value)"] = search.weights[0].tolist(), list(VIDEOS.values())
     st.dataframe(
-        pd.DataFrame(
-            {
-                "video title (key)": list(videos),
-                "match q·k": search.scores[0].tolist(),
-                "share of attention": search.weights[0].tolist(),
-            }
-        ).style.format({"match q·k": "{:.2f}", "share of attention": "{:.0%}"}),
+        table.sort_values("match q·k", ascending=False).style.format(
+            {"match q·k": "{:.2f}", "share of attention": "{:.0%}"}
+        ),
         hide_index=True,
         key=f"{PAGE}_search_table",
     )
     st.caption(
-        "Unlike a search engine, attention does not return the top video: it returns a blend of all "
-        "the contents, weighted by the shares above. Words are averaged toy vectors."
+        (
+            "Query, titles and contents are MiniLM sentence embeddings (token vectors averaged, length 1), "
+            "so q·k is their cosine similarity, between −1 and 1."
+            if encoder is not None
+            else "The model could not be loaded: texts are averaged toy word vectors instead, so the ranking is crude."
+        )
+        + f" Scores this close would give almost equal shares, so they are divided by a temperature of "
+        f"{temperature:.2f} before the softmax (the same job as √d_k below, in the other direction). "
+        "Attention does not return the top video: it returns a blend of all the contents, weighted by these shares."
     )
 
-# --- the pipeline --------------------------------------------------------------------------------
+
+with st.container(border=True):
+    search_analogy(model_cache.encoder())
+
 section("Step by step on your sentence")
-tokens = sentence_input(PAGE, examples=("The animal didn't cross the road because it was tired", "money bank grows"))
-if tokens is None:
-    st.stop()
-labels = unique_labels(tokens.words)
 
-source = url_state.radio(
-    st, "Embeddings X", ["toy vocabulary", "MiniLM input table (384-d)"], horizontal=True, key=f"{PAGE}_source"
-)
-encoder = model_cache.encoder() if source.startswith("MiniLM") else None
-controls = st.columns(3)
-if encoder is not None:
-    X = torch.stack([encoder.static_vector(w) for w in tokens.words]).cpu()
+
+@st.fragment
+def step_by_step() -> None:
+    tokens = sentence_input(
+        PAGE, examples=("The animal didn't cross the road because it was tired", "money bank grows")
+    )
+    if tokens is None:
+        return
+    labels = unique_labels(tokens.words)
+    sources = ["toy vocabulary", "MiniLM input table (384-d)"]
+    source = url_state.radio(st, "Embeddings X", sources, horizontal=True, key=f"{PAGE}_source")
+    encoder = model_cache.encoder() if source == sources[1] else None
+    controls = st.columns(3)
+    if encoder is not None:
+        X = torch.stack([encoder.static_vector(w) for w in tokens.words]).cpu()
+        controls[0].metric("d_model", X.shape[-1])
+    else:
+        d = url_state.slider(controls[0], "d_model", 2, 32, len(TOY.dimensions), key=f"{PAGE}_d_model")
+        X = resize_dimensions(embed(tokens.words, TOY).vectors, d, seed=session.seed())
     d_model = X.shape[-1]
-    controls[0].metric("d_model", d_model)
-else:
-    d_model = url_state.slider(controls[0], "d_model", 2, 32, len(TOY.dimensions), key=f"{PAGE}_d_model")
-    X = resize_dimensions(embed(tokens.words, TOY).vectors, d_model, seed=session.seed())
-d_k = url_state.slider(controls[1], "d_k", 1, 64, 4, key=f"{PAGE}_d_k", help="Width of each query and key (and value).")
-temperature = url_state.slider(controls[2], "Temperature", 0.1, 5.0, 1.0, 0.1, key=f"{PAGE}_temperature")
-toggles = st.columns(3)
-scale = url_state.toggle(toggles[0], "Divide by √d_k", value=True, key=f"{PAGE}_scale")
-causal = url_state.toggle(
-    toggles[1],
-    "Causal mask (decoder)",
-    value=False,
-    key=f"{PAGE}_causal",
-    help="A decoder such as GPT may only look at earlier words: the upper triangle is masked.",
-)
-edit = url_state.toggle(
-    toggles[2],
-    "Edit W_q, W_k, W_v",
-    value=False,
-    key=f"{PAGE}_edit",
-    disabled=encoder is not None or d_model * d_k > 400,
-    help="Available for the toy embeddings with d_model × d_k ≤ 400.",
-)
-
-X = layer_norm(X)
-st.caption(
-    "X is layer-normalised first, as inside a transformer: each word vector is shifted and scaled "
-    "to mean 0 and variance 1, so the scores do not depend on how long the raw vectors happen to be."
-)
-projection = QKVProjection(d_model, d_k, seed=session.seed())
-weights = {"W_q": projection.w_q.detach(), "W_k": projection.w_k.detach(), "W_v": projection.w_v.detach()}
-if edit and encoder is None:
-    rows = list(TOY.dimensions[:d_model]) + [f"extra {i + 1}" for i in range(d_model - len(TOY.dimensions))]
-    for column, name in zip(st.columns(3), list(weights)):
-        with column:
-            st.caption(f"{name} ({d_model} × {d_k}), seeded; edit any cell")
-            frame = st.data_editor(
-                pd.DataFrame(weights[name].numpy(), index=rows, columns=[f"k{j}" for j in range(d_k)]),
-                key=f"{PAGE}_edit_{name}_{d_model}_{d_k}_{session.seed()}",
-                height=260,
+    d_k = url_state.slider(
+        controls[1], "d_k", 1, 64, 4, key=f"{PAGE}_d_k", help="Width of each query and key (and value)."
+    )
+    temperature = url_state.slider(controls[2], "Temperature", 0.1, 5.0, 1.0, 0.1, key=f"{PAGE}_temperature")
+    toggles = st.columns(3)
+    scale = url_state.toggle(toggles[0], "Divide by √d_k", value=True, key=f"{PAGE}_scale")
+    causal = url_state.toggle(
+        toggles[1],
+        "Causal mask (decoder)",
+        value=False,
+        key=f"{PAGE}_causal",
+        help="A decoder such as GPT may only look at earlier words: the upper triangle is masked.",
+    )
+    editable = encoder is None and d_model * d_k <= 400
+    edit = url_state.toggle(
+        toggles[2], "Edit W_q, W_k, W_v", value=False, key=f"{PAGE}_edit", disabled=not editable,
+        help="Available for the toy embeddings with d_model × d_k ≤ 400.",
+    )  # fmt: skip
+    X = layer_norm(X)
+    st.caption(
+        "X is layer-normalised first, as inside a transformer: each word vector is shifted and scaled "
+        "to mean 0 and variance 1, so the scores do not depend on how long the raw vectors happen to be."
+    )
+    projection = QKVProjection(d_model, d_k, seed=session.seed())
+    weights = {"W_q": projection.w_q.detach(), "W_k": projection.w_k.detach(), "W_v": projection.w_v.detach()}
+    if edit and editable:
+        for column, name in zip(places(3, d_k <= 8), list(weights)):
+            column.caption(f"{name} ({d_model} × {d_k}), seeded; edit any cell")
+            frame = pd.DataFrame(
+                weights[name].numpy(), index=dimension_names(TOY, d_model), columns=list(map(str, range(d_k)))
             )
-            weights[name] = torch.tensor(frame.fillna(0.0).to_numpy(dtype="float32"))
+            edited = column.data_editor(frame, key=f"{PAGE}_edit_{name}_{d_model}_{d_k}_{session.seed()}", height=260)
+            weights[name] = torch.tensor(edited.fillna(0.0).to_numpy(dtype="float64")).float()
+    mask = causal_mask(len(labels)) if causal else None
+    steps = qkv_attention_steps(X, *weights.values(), mask=mask, scale=scale, temperature=temperature)
+    result = steps.attention
 
-Q, K, V = X @ weights["W_q"], X @ weights["W_k"], X @ weights["W_v"]
-mask = causal_mask(len(labels)) if causal else None
-result = scaled_dot_product_attention(Q, K, V, mask=mask, scale=scale, temperature=temperature)
-raw = Q @ K.T
-
-step = url_state.select_slider(
-    st, "Show up to step", STEPS, value=STEPS[-1], key=f"{PAGE}_step", help="Reveal the computation one step at a time."
-)
-shown = STEPS.index(step)
-formulas = [
-    r"Q = XW_q,\; K = XW_k,\; V = XW_v",
-    r"S = QK^\top",
-    rf"S' = S / \sqrt{{d_k}} = S / {math.sqrt(d_k):.2f}" if scale else r"S' = S \text{ (no scaling)}",
-    rf"A = \operatorname{{softmax}}(S' / {temperature:g})" + (r"\text{ with the future masked}" if causal else ""),
-    r"Y = AV",
-]
-st.latex(r"\textbf{Step " + str(shown + 1) + r":}\ " + formulas[shown])
-dims = [f"{j}" for j in range(d_k)]
-if shown >= 0:
-    cols = st.columns(3)
-    for column, (name, matrix) in zip(cols, (("Q", Q), ("K", K), ("V", V))):
-        with column:
+    step = url_state.select_slider(
+        st,
+        "Show up to step",
+        STEPS,
+        value=STEPS[-1],
+        key=f"{PAGE}_step",
+        help="Reveal the computation one step at a time.",
+    )
+    shown = STEPS.index(step)
+    formulas = [
+        r"Q = XW_q,\; K = XW_k,\; V = XW_v",
+        r"S = QK^\top",
+        rf"S' = S / \sqrt{{d_k}} = S / {math.sqrt(d_k):.2f}" if scale else r"S' = S \text{ (no scaling)}",
+        rf"A = \operatorname{{softmax}}(S' / {temperature:.1f})"
+        + (r"\text{ with the future masked}" if causal else ""),
+        r"Y = AV",
+    ]
+    st.latex(r"\textbf{Step " + str(shown + 1) + r":}\ " + formulas[shown])
+    dims, n = [str(j) for j in range(d_k)], len(labels)
+    heat = dict(row_title="query", col_title="key")
+    qkv = (("Q", steps.q), ("K", steps.k), ("V", steps.v))
+    if d_k > 8:  # one wide matrix at a time stays readable; three side by side would not
+        picked = url_state.segmented_control(st, "Matrix shown", ["Q", "K", "V"], default="Q", key=f"{PAGE}_matrix")
+        qkv = [m for m in qkv if m[0] == (picked or "Q")]
+    for place, (name, matrix) in zip(places(len(qkv), True), qkv):
+        with place:
             show_matrix(
                 matrix,
                 labels,
                 dims,
                 key=f"{PAGE}_{name}",
-                title=f"{name} ({len(labels)} × {d_k})",
+                title=f"{name} ({n} × {d_k})",
                 col_title="dimension",
                 value_title=name,
             )
-if shown >= 1:
-    cols = st.columns(2)
-    with cols[0]:
-        show_matrix(
-            raw,
-            labels,
-            labels,
-            key=f"{PAGE}_raw",
-            title="scores QKᵀ",
-            row_title="query",
-            col_title="key",
-            value_title="q·k",
-        )
+    pairs = places(2, n <= 12)
+    if shown >= 1:
+        with pairs[0]:
+            show_matrix(steps.raw, labels, labels, key=f"{PAGE}_raw", title="scores QKᵀ", value_title="q·k", **heat)
     if shown >= 2:
-        with cols[1]:
+        with pairs[1]:
+            title = "scaled (and masked) scores" if scale or causal else "scores (unscaled)"
+            show_matrix(result.scores, labels, labels, key=f"{PAGE}_scaled", title=title, value_title="score", **heat)
+    outputs = places(2, n <= 12 and d_k <= 12)
+    if shown >= 3:
+        entropy, largest = attention_sharpness(result.weights)
+        with outputs[0]:
             show_matrix(
-                result.scores,
-                labels,
-                labels,
-                key=f"{PAGE}_scaled",
-                title="scaled (and masked) scores" if scale or causal else "scores (unscaled)",
-                row_title="query",
-                col_title="key",
-                value_title="score",
-            )
-if shown >= 3:
-    cols = st.columns(2)
-    with cols[0]:
-        show_matrix(
-            result.weights,
-            labels,
-            labels,
-            key=f"{PAGE}_weights",
-            title="weights: softmax of each row",
-            row_title="query",
-            col_title="key",
-            value_title="weight",
-            domain=(0, 1),
-        )
-        st.caption(
-            f"Mean row entropy {float(row_entropy(result.weights).mean()):.2f} nats "
-            f"(uniform would be {math.log(len(labels)):.2f}); mean largest weight "
-            f"{float(result.weights.amax(-1).mean()):.2f}."
-        )
+                result.weights, labels, labels, key=f"{PAGE}_weights", title="weights: softmax of each row",
+                value_title="weight", domain=(0, 1), caption=f"Mean row entropy {entropy:.2f} nats (uniform would be "
+                f"{math.log(n):.2f}); mean largest weight {largest:.2f}.", **heat,
+            )  # fmt: skip
     if shown >= 4:
-        with cols[1]:
+        with outputs[1]:
             show_matrix(
                 result.output,
                 labels,
                 dims,
                 key=f"{PAGE}_output",
-                title=f"output Y ({len(labels)} × {d_k})",
+                title=f"output Y ({n} × {d_k})",
                 col_title="dimension",
                 value_title="y",
             )
+    export(tokens.words, X, weights, steps, scale, causal, temperature, seeded=not (edit and editable))
 
-# --- the √d_k experiment ----------------------------------------------------------------------------
-section("Why divide by √d_k?")
-st.markdown(
-    "Pick random queries and keys whose entries have variance 1. A dot product adds d_k such "
-    "products, so its variance is d_k and its **spread grows like √d_k**. Large scores push the "
-    "softmax to put almost all weight on one key (saturation), where gradients vanish."
-)
-predict(
-    f"{PAGE}_predict",
-    "without scaling, as d_k grows, the softmax rows become…",
-    ["flatter (closer to uniform)", "sharper (one key takes all)", "unchanged"],
-    "sharper (one key takes all)",
-    "The spread of the scores grows like √d_k, so one key wins: see the plots below.",
-)
-samples = url_state.select_slider(st, "Queries sampled per d_k", [64, 256, 1024], value=256, key=f"{PAGE}_samples")
-device = session.device()
-stats = [
-    dot_product_scaling(d, n_queries=samples, seed=session.seed(), device=device)
-    for d in (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
-]
-frame = pd.DataFrame(stats)
-spread = pd.concat(
-    [
-        pd.DataFrame({"d_k": frame.d_k, "std of scores": frame.std_raw, "series": "raw q·k (measured)"}),
-        pd.DataFrame({"d_k": frame.d_k, "std of scores": frame.std_scaled, "series": "q·k / √d_k (measured)"}),
-        pd.DataFrame({"d_k": frame.d_k, "std of scores": frame.d_k**0.5, "series": "theory: √d_k"}),
-    ]
-)
-saturation = pd.concat(
-    [
-        pd.DataFrame({"d_k": frame.d_k, "mean largest weight": frame.max_weight_raw, "series": "without scaling"}),
-        pd.DataFrame({"d_k": frame.d_k, "mean largest weight": frame.max_weight_scaled, "series": "with √d_k scaling"}),
-    ]
-)
-left, right = st.columns(2)
-render(
-    lines(spread, "d_k", "std of scores", color="series", log_x=True, log_y=True, title="Spread of the scores"),
-    key=f"{PAGE}_spread",
-    target=left,
-)
-render(
-    lines(
-        saturation,
-        "d_k",
-        "mean largest weight",
-        color="series",
-        log_x=True,
-        title="Saturation of the softmax (16 keys)",
-    ),
-    key=f"{PAGE}_saturation",
-    target=right,
-)
-st.caption(
-    f"Computed live on {device.type}: at d_k = 1024 the raw scores spread {frame.std_raw.iloc[-1]:.1f} "
-    f"(theory {1024**0.5:.0f}), scaled {frame.std_scaled.iloc[-1]:.2f} (theory 1). Mean entropy without "
-    f"scaling {frame.entropy_raw.iloc[-1]:.2f} nats vs {frame.entropy_scaled.iloc[-1]:.2f} with "
-    f"(uniform {math.log(16):.2f})."
-)
 
-seeded = not edit or encoder is not None
-weights_source = (
-    f"""W_q, W_k, W_v = (init({d_model}, {d_k}, {session.seed()} + i) for i in range(3))  # the lab's seeded matrices"""
-    if seeded
-    else f"""W_q = {literal(weights["W_q"])}
-W_k = {literal(weights["W_k"])}
-W_v = {literal(weights["W_v"])}"""
-)
-snippet = (
-    None
-    if X.numel() > 4000
-    else f"""import math
+def export(words, X, weights, steps, scale: bool, causal: bool, temperature: float, seeded: bool) -> None:
+    d_model, d_k = weights["W_q"].shape
+    made = (
+        f"W_q, W_k, W_v = (init({d_model}, {d_k}, {session.seed()} + i) for i in range(3))  # the lab's seeded matrices"
+        if seeded
+        else "\n".join(f"{name} = {literal(w)}" for name, w in weights.items())
+    )
+    mask = "scores = scores.masked_fill(~torch.ones(len(X), len(X), dtype=torch.bool).tril(), float('-inf'))\n"
+    snippet = f"""import math
 import torch
 
 
@@ -295,33 +232,75 @@ def init(d_in, d_out, seed):
     return torch.randn(d_in, d_out, generator=generator) / math.sqrt(d_in)
 
 
-X = {literal(X)}  # layer-normalised embeddings of: {" ".join(tokens.words)}
-{weights_source}
+X = {literal(X)}  # layer-normalised embeddings of: {" ".join(words)}
+{made}
 Q, K, V = X @ W_q, X @ W_k, X @ W_v
 scores = Q @ K.T{f" / math.sqrt({d_k})" if scale else ""}
-{"scores = scores.masked_fill(~torch.ones(len(X), len(X), dtype=torch.bool).tril(), float('-inf'))" if causal else ""}
-weights = torch.softmax(scores / {temperature!r}, dim=-1)
+{mask if causal else ""}weights = torch.softmax(scores / {temperature!r}, dim=-1)
 output = weights @ V
 """
-)
-page_export(
-    PAGE,
-    {
-        "words": tokens.words,
-        "X": X,
-        **weights,
-        "Q": Q,
-        "K": K,
-        "V": V,
-        "scores": result.scores,
-        "weights": result.weights,
-        "output": result.output,
-        "scale": scale,
-        "causal": causal,
-        "temperature": temperature,
-    },
-    snippet,
-)
+    a = steps.attention
+    numbers = dict(words=words, X=X, **weights, Q=steps.q, K=steps.k, V=steps.v, scores=a.scores, weights=a.weights)
+    numbers.update(output=a.output, scale=scale, causal=causal, temperature=temperature)
+    page_export(PAGE, numbers, None if X.numel() > 4000 else snippet)
+
+
+step_by_step()
+
+section("Why divide by √d_k?")
+
+
+@st.fragment
+def scaling_experiment() -> None:
+    st.markdown(
+        "Pick random queries and keys whose entries have variance 1. A dot product adds d_k such products, "
+        "so its variance is d_k and its **spread grows like √d_k**. Large scores push the softmax to put almost "
+        "all weight on one key (saturation), where gradients vanish."
+    )
+    answered = predict(
+        f"{PAGE}_predict",
+        "without scaling, as d_k grows, the softmax rows become…",
+        ["flatter (closer to uniform)", "sharper (one key takes all)", "unchanged"],
+        "sharper (one key takes all)",
+        "The spread of the scores grows like √d_k, so one key wins: see the plots below.",
+    )
+    if not answered:
+        st.caption("Answer above to see the measured spread and saturation.")
+        return
+    samples = url_state.select_slider(st, "Queries sampled per d_k", [64, 256, 1024], value=256, key=f"{PAGE}_samples")
+    device = session.device()
+    frame = pd.DataFrame([dot_product_scaling(d, n_queries=samples, seed=session.seed(), device=device) for d in D_KS])
+    spread = frame.melt("d_k", ["std_raw", "std_scaled"], "series", "std of scores")
+    spread = pd.concat([spread, pd.DataFrame({"d_k": D_KS, "series": "theory", "std of scores": frame.d_k**0.5})])
+    spread["series"] = spread.series.map({"std_raw": "raw q·k", "std_scaled": "q·k / √d_k", "theory": "theory: √d_k"})
+    saturation = frame.melt("d_k", ["max_weight_raw", "max_weight_scaled"], "series", "mean largest weight")
+    saturation["series"] = saturation.series.map(
+        {"max_weight_raw": "without scaling", "max_weight_scaled": "with √d_k"}
+    )
+    left, right = st.columns(2)
+    for place, data, y, title in (
+        (left, spread, "std of scores", "Spread of the scores"),
+        (right, saturation, "mean largest weight", "Saturation of the softmax (16 keys)"),
+    ):
+        spec = lines(data, "d_k", y, color="series", log_x=True, log_y=y.startswith("std"), title=title)
+        spec["encoding"]["x"]["axis"] = {
+            "values": D_KS,
+            "format": "d",
+            "labelAngle": -45,
+            "labelOverlap": False,
+        }  # readable log ticks
+        spec["encoding"]["y"]["axis"] = {"format": "~g"}
+        spec["encoding"]["color"]["legend"] = {"orient": "bottom", "columns": 2}
+        render(spec, key=f"{PAGE}_{title.split()[0].lower()}", target=place)
+    st.caption(
+        f"Computed live on {device.type}: at d_k = 1024 the raw scores spread {frame.std_raw.iloc[-1]:.1f} "
+        f"(theory {1024**0.5:.0f}), scaled {frame.std_scaled.iloc[-1]:.2f} (theory 1). Mean entropy without "
+        f"scaling {frame.entropy_raw.iloc[-1]:.2f} nats vs {frame.entropy_scaled.iloc[-1]:.2f} with "
+        f"(uniform {math.log(16):.2f})."
+    )
+
+
+scaling_experiment()
 
 explain(
     "- **W_q, W_k, W_v** are learned in training; here they are seeded random matrices (change the seed "
@@ -331,5 +310,7 @@ explain(
     "- The **causal mask** sets the scores of later words to −∞ before the softmax: weight 0."
 )
 show_code(
-    scaled_dot_product_attention, softmax, causal_mask, QKVProjection, init_projection, layer_norm, dot_product_scaling
-)
+    mean_pooled_embedding, mean_pool, toy_text_embedding, search_attention, resize_dimensions, Encoder.static_vector,
+    layer_norm, QKVProjection, init_projection, qkv_attention_steps, project_qkv, scaled_dot_product_attention,
+    softmax, causal_mask, attention_sharpness, dot_product_scaling,
+)  # fmt: skip

@@ -1,0 +1,42 @@
+"""The search-engine analogy of attention: a query scored against titles (keys), contents (values)
+blended by the softmax of the scores — with real sentence embeddings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from core.attention import AttentionResult, scaled_dot_product_attention
+from core.embeddings import Vocabulary, embed
+from core.model import Encoder, EncoderRun
+from core.text import words_or_nothing
+
+
+def mean_pool(hidden: torch.Tensor) -> torch.Tensor:
+    """(n, d) token vectors of one text -> (d,) their mean, scaled to length 1 (what
+    sentence-transformers' all-MiniLM-L6-v2 does: mean pooling, then Normalize)."""
+    return torch.nn.functional.normalize(hidden.mean(0), dim=-1)
+
+
+def mean_pooled_embedding(
+    encoder: Encoder, texts: list[str], run: Callable[[str], EncoderRun] | None = None
+) -> torch.Tensor:
+    """(len(texts), d) one unit-length sentence vector per text: the mean of the encoder's last
+    hidden states over the text's tokens ([CLS] and [SEP] included), L2-normalised. `run` (text ->
+    EncoderRun) replaces encoder.run, e.g. by a cached version of it."""
+    run = run or encoder.run
+    return torch.stack([mean_pool(run(text).hidden_states[-1]) for text in texts])
+
+
+def toy_text_embedding(texts: list[str], vocabulary: Vocabulary) -> torch.Tensor:
+    """(len(texts), d) the fallback without a model: each text's toy word vectors averaged, unit length."""
+    return torch.stack([mean_pool(embed(words_or_nothing(t) or ["the"], vocabulary).vectors) for t in texts])
+
+
+def search_attention(
+    query: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, temperature: float = 1.0
+) -> AttentionResult:
+    """query (d,), keys (m, d), values (m, d_v) -> scores (1, m) = q·k (cosines for unit vectors),
+    weights (1, m) = softmax(scores / temperature), output (1, d_v) = the blend of the values."""
+    return scaled_dot_product_attention(query[None], keys, values, scale=False, temperature=temperature)

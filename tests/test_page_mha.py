@@ -1,0 +1,65 @@
+"""Multi-head page: layer stacking in core, and the page's controls, reveal and torch check."""
+
+import torch
+from conftest import app_test
+
+from core.layers import max_difference_to_torch, residual_drift, stack_layers
+from core.multi_head import MultiHeadSelfAttention
+
+
+def test_stacking_equals_the_manual_loop_and_drift_of_one_layer():
+    X = torch.randn(6, 8, generator=torch.Generator().manual_seed(3))
+    layers = [MultiHeadSelfAttention(8, 2, seed=10 * i) for i in range(3)]
+    inputs, results = stack_layers(X, layers)
+    x = X
+    with torch.no_grad():
+        for layer, given in zip(layers, inputs):
+            torch.testing.assert_close(given, x)
+            x = x + layer(x).output
+    torch.testing.assert_close(inputs[-1], x)
+    assert len(inputs) == 4 and len(results) == 3
+    one, _ = stack_layers(X, layers[:1])
+    drift = residual_drift(one)
+    assert len(drift) == 1 and abs(drift[0] - float(results[0].output.norm(dim=-1).mean())) < 1e-6
+    assert max_difference_to_torch(layers[0], X) < 1e-5
+
+
+def test_the_page_holds_back_the_split_and_matches_torch():
+    at = app_test("lessons/multi_head.py")
+    assert not at.exception
+    assert not any("Which columns" in m.value for m in at.markdown)
+    assert at.metric[0].value in ("0 (identical here)",) or "× 10⁻" in at.metric[0].value
+    at.radio(key="mha_predict_16_4").set_value("4").run()
+    assert any(s.value.startswith("Right") for s in at.success)
+    assert any("Which columns" in m.value for m in at.markdown)
+
+
+def test_every_control_at_both_ends():
+    at = app_test("lessons/multi_head.py")
+    for d_model in (8, 64, 16):
+        at.select_slider(key="mha_d_model").set_value(d_model).run()
+        assert not at.exception
+    for heads in (1, 16):
+        at.select_slider(key="mha_heads_16").set_value(heads).run()
+        assert not at.exception
+    assert at.selectbox(key="mha_head_16").options[-1] == "head 16"
+    at.selectbox(key="mha_head_16").set_value("head 16").run()
+    at.slider(key="mha_layers").set_value(6).run()
+    at.slider(key="mha_shown_6").set_value(1).run()
+    at.toggle(key="mha_pe").set_value(False).run()
+    assert not at.exception
+    assert any(h.value.startswith("Layer 1: 16 heads") for h in at.header)
+    assert any(m.value.startswith("Each layer adds") for m in at.markdown)
+    at.slider(key="mha_layers").set_value(1).run()
+    assert not at.exception and not any(h.value == "Stacking layers" for h in at.header)
+
+
+def test_presenter_mode_waits_behind_next():
+    from conftest import APP
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["presenter"] = "1"
+    at.run().switch_page("lessons/multi_head.py").run()
+    assert not at.exception and [h.value for h in at.header] == ["Layer 1: 4 heads"]
+    assert any("Next: One attention map" in b.label for b in at.button)

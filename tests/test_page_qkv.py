@@ -1,0 +1,114 @@
+"""Q, K, V page: its core functions against references, and the page's controls and numbers."""
+
+import pytest
+import torch
+from conftest import app_test
+
+from core.attention import scaled_dot_product_attention
+from core.embeddings import dimension_names, embed, resize_dimensions, toy_vocabulary
+from core.normalisation import layer_norm
+from core.qkv import QKVProjection, attention_sharpness, project_qkv, qkv_attention_steps
+from core.search import mean_pool, mean_pooled_embedding, search_attention, toy_text_embedding
+
+
+def test_dimension_names_follow_resize_dimensions():
+    toy = toy_vocabulary()
+    assert dimension_names(toy, 3) == list(toy.dimensions[:3])
+    names = dimension_names(toy, len(toy.dimensions) + 2)
+    assert names[-2:] == ["extra 1", "extra 2"] and len(names) == resize_dimensions(toy.vectors, len(names)).shape[1]
+
+
+def test_qkv_steps_match_the_projection_module():
+    X = torch.randn(5, 6, generator=torch.Generator().manual_seed(1))
+    module = QKVProjection(6, 3, seed=2)
+    steps = qkv_attention_steps(X, module.w_q, module.w_k, module.w_v, temperature=0.5)
+    q, k, v = module.project(X)
+    torch.testing.assert_close(steps.raw, q @ k.T)
+    torch.testing.assert_close(steps.attention.weights, torch.softmax(q @ k.T / 3**0.5 / 0.5, -1))
+    torch.testing.assert_close(project_qkv(X, module.w_q, module.w_k, module.w_v)[2], v)
+    entropy, largest = attention_sharpness(torch.full((4, 4), 0.25))
+    assert entropy == pytest.approx(torch.log(torch.tensor(4.0)).item()) and largest == pytest.approx(0.25)
+
+
+def test_mean_pooled_embedding_equals_sentence_transformers(encoder):
+    from sentence_transformers import SentenceTransformer
+
+    from core.model import bundled_model_path
+
+    texts = ["funny cat video", "How banks lend your money"]
+    reference = torch.tensor(SentenceTransformer(bundled_model_path(), device="cpu").encode(texts))
+    torch.testing.assert_close(mean_pooled_embedding(encoder, texts), reference, atol=1e-5, rtol=0)
+
+
+def test_search_ranks_the_cat_video_first_for_a_cat_query(encoder):
+    titles = ["Funny cats knocking things off tables", "The coronation of the king and queen", "How banks lend money"]
+    vectors = mean_pooled_embedding(encoder, ["funny cat video", *titles])
+    result = search_attention(vectors[0], vectors[1:], vectors[1:], temperature=0.1)
+    assert result.weights[0].argmax() == 0 and result.weights[0, 0] > 0.5
+    assert torch.allclose(mean_pool(torch.ones(3, 4)).norm(), torch.tensor(1.0))
+    assert toy_text_embedding(["king queen", "!!"], toy_vocabulary()).shape == (2, len(toy_vocabulary().dimensions))
+
+
+def test_the_page_shows_core_numbers_and_holds_the_answer_back():
+    at = app_test("lessons/qkv.py")
+    table = at.dataframe[0].value
+    assert table["video title (key)"].iloc[0].startswith("Funny cats")
+    at.button(key="qkv_example_1").click().run()  # money bank grows
+    at.toggle(key="qkv_weights_numbers").set_value(True).run()
+    assert not at.exception
+    shown = torch.tensor(at.dataframe[-1].value.to_numpy(), dtype=torch.float32)
+    X = layer_norm(resize_dimensions(embed(["money", "bank", "grows"], toy_vocabulary()).vectors, 11, seed=0))
+    q, k, v = QKVProjection(11, 4, seed=0).project(X)
+    torch.testing.assert_close(shown, scaled_dot_product_attention(q, k, v).weights.detach(), atol=1e-4, rtol=0)
+    at.toggle(key="qkv_causal").set_value(True).run()
+    shown = torch.tensor(at.dataframe[-1].value.to_numpy(), dtype=torch.float32)
+    assert torch.all(shown.triu(1) == 0) and shown[0, 0] == pytest.approx(1.0)
+
+    def answered() -> bool:  # the spread/saturation plots and their caption are drawn together
+        return any("Computed live" in c.value for c in at.caption) and at.select_slider(key="qkv_samples") is not None
+
+    assert not any("Computed live" in c.value for c in at.caption)
+    assert not [w for w in at.select_slider if w.key == "qkv_samples"]
+    at.radio(key="qkv_predict").set_value("sharper (one key takes all)").run()
+    assert any(s.value.startswith("Right") for s in at.success) and answered()
+
+
+def test_every_control_at_both_ends():
+    at = app_test("lessons/qkv.py")
+    at.slider(key="qkv_search_temperature").set_value(0.02).run()
+    at.text_input(key="qkv_search").set_value("").run()
+    assert not at.exception and any("Type a search" in i.value for i in at.info)
+    at.text_input(key="qkv_search").set_value("?").run()
+    for key, value in (("qkv_d_k", 1), ("qkv_d_k", 64), ("qkv_d_model", 2), ("qkv_d_model", 32)):
+        at.slider(key=key).set_value(value).run()
+        assert not at.exception, (key, value)
+        if (key, value) == ("qkv_d_k", 64):
+            at.button_group(key="qkv_matrix").set_value("V").run()
+            shown = [t.key for t in at.toggle]
+            assert not at.exception and "qkv_V_numbers" in shown and "qkv_Q_numbers" not in shown
+    for value in (0.1, 5.0):
+        at.slider(key="qkv_temperature").set_value(value).run()
+    at.toggle(key="qkv_scale").set_value(False).run()
+    at.select_slider(key="qkv_step").set_value("Q, K, V").run()
+    assert not at.exception and "Step 1" in at.latex[-1].value
+    at.slider(key="qkv_d_k").set_value(4).run()
+    at.toggle(key="qkv_edit").set_value(True).run()
+    assert not at.exception
+    at.radio(key="qkv_source").set_value("MiniLM input table (384-d)").run()
+    assert not at.exception and any(m.label == "d_model" and m.value == "384" for m in at.metric)
+    at.button(key="qkv_predict_reveal").click().run()
+    for value in (64, 1024):
+        at.select_slider(key="qkv_samples").set_value(value).run()
+    assert not at.exception
+
+
+def test_presenter_mode_waits_behind_next():
+    from conftest import APP
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["presenter"] = "1"
+    at.run().switch_page("lessons/qkv.py").run()
+    assert not at.exception
+    assert [h.value for h in at.header] == ["Step by step on your sentence"]
+    assert any("Next: Why divide" in b.label for b in at.button) and not [w for w in at.radio if w.key == "qkv_predict"]
