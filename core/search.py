@@ -3,13 +3,11 @@ blended by the softmax of the scores — with real sentence embeddings."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 
 from core.attention import AttentionResult, scaled_dot_product_attention
 from core.embeddings import Vocabulary, embed
-from core.model import Encoder, EncoderRun
+from core.model import Encoder
 from core.text import words_or_nothing
 
 
@@ -19,14 +17,10 @@ def mean_pool(hidden: torch.Tensor) -> torch.Tensor:
     return torch.nn.functional.normalize(hidden.mean(0), dim=-1)
 
 
-def mean_pooled_embedding(
-    encoder: Encoder, texts: list[str], run: Callable[[str], EncoderRun] | None = None
-) -> torch.Tensor:
-    """(len(texts), d) one unit-length sentence vector per text: the mean of the encoder's last
-    hidden states over the text's tokens ([CLS] and [SEP] included), L2-normalised. `run` (text ->
-    EncoderRun) replaces encoder.run, e.g. by a cached version of it."""
-    run = run or encoder.run
-    return torch.stack([mean_pool(run(text).hidden_states[-1]) for text in texts])
+def sentence_embeddings(encoder: Encoder, texts: list[str]) -> torch.Tensor:
+    """(len(texts), d) one unit-length sentence vector per text, as the model is meant to be used
+    (Encoder.sentence_embedding: its last hidden states averaged over the tokens, then normalised)."""
+    return torch.stack([encoder.sentence_embedding(text) for text in texts])
 
 
 def toy_text_embedding(texts: list[str], vocabulary: Vocabulary) -> torch.Tensor:

@@ -10,8 +10,8 @@ from core.model import Encoder
 from core.normalisation import layer_norm
 from core.qkv import QKVProjection, attention_sharpness, init_projection, project_qkv, qkv_attention_steps
 from core.scaling import dot_product_scaling
-from core.search import mean_pool, mean_pooled_embedding, search_attention, toy_text_embedding
-from core.text import unique_labels
+from core.search import mean_pool, search_attention, sentence_embeddings, toy_text_embedding
+from core.text import unique_labels, words_or_nothing
 from ui import model_cache, session, url_state
 from ui.charts import render, show_matrix
 from ui.export import literal, page_export
@@ -56,12 +56,12 @@ def search_analogy(encoder: Encoder | None) -> None:
     left, right = st.columns([3, 2])
     query = url_state.text_input(left, "Your search (query)", "funny cat video", key=f"{PAGE}_search", max_chars=200)
     temperature = url_state.slider(right, "Temperature", 0.02, 1.0, 0.1, 0.02, key=f"{PAGE}_search_temperature")
-    if not query.strip(" .,!?"):
+    if not words_or_nothing(query):
         st.info("Type a search above, e.g. *funny cat video*.")
         return
     texts = [query, *VIDEOS, *VIDEOS.values()]
     if encoder is not None:
-        vectors = mean_pooled_embedding(encoder, texts, run=model_cache.run)
+        vectors = model_cache.sentence_embeddings_of(tuple(texts))
     else:
         vectors = toy_text_embedding(texts, TOY)
     search = search_attention(vectors[0], vectors[1 : 1 + len(VIDEOS)], vectors[1 + len(VIDEOS) :], temperature)
@@ -310,7 +310,8 @@ explain(
     "- The **causal mask** sets the scores of later words to −∞ before the softmax: weight 0."
 )
 show_code(
-    mean_pooled_embedding, mean_pool, toy_text_embedding, search_attention, resize_dimensions, Encoder.static_vector,
+    sentence_embeddings, Encoder.sentence_embedding, mean_pool, toy_text_embedding, search_attention,
+    resize_dimensions, Encoder.static_vector,
     layer_norm, QKVProjection, init_projection, qkv_attention_steps, project_qkv, scaled_dot_product_attention,
     softmax, causal_mask, attention_sharpness, dot_product_scaling,
 )  # fmt: skip

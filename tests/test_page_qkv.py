@@ -8,7 +8,7 @@ from core.attention import scaled_dot_product_attention
 from core.embeddings import dimension_names, embed, resize_dimensions, toy_vocabulary
 from core.normalisation import layer_norm
 from core.qkv import QKVProjection, attention_sharpness, project_qkv, qkv_attention_steps
-from core.search import mean_pool, mean_pooled_embedding, search_attention, toy_text_embedding
+from core.search import mean_pool, search_attention, sentence_embeddings, toy_text_embedding
 
 
 def test_dimension_names_follow_resize_dimensions():
@@ -30,19 +30,19 @@ def test_qkv_steps_match_the_projection_module():
     assert entropy == pytest.approx(torch.log(torch.tensor(4.0)).item()) and largest == pytest.approx(0.25)
 
 
-def test_mean_pooled_embedding_equals_sentence_transformers(encoder):
+def test_sentence_embeddings_equal_sentence_transformers(encoder):
     from sentence_transformers import SentenceTransformer
 
     from core.model import bundled_model_path
 
     texts = ["funny cat video", "How banks lend your money"]
     reference = torch.tensor(SentenceTransformer(bundled_model_path(), device="cpu").encode(texts))
-    torch.testing.assert_close(mean_pooled_embedding(encoder, texts), reference, atol=1e-5, rtol=0)
+    torch.testing.assert_close(sentence_embeddings(encoder, texts), reference, atol=1e-5, rtol=0)
 
 
 def test_search_ranks_the_cat_video_first_for_a_cat_query(encoder):
     titles = ["Funny cats knocking things off tables", "The coronation of the king and queen", "How banks lend money"]
-    vectors = mean_pooled_embedding(encoder, ["funny cat video", *titles])
+    vectors = sentence_embeddings(encoder, ["funny cat video", *titles])
     result = search_attention(vectors[0], vectors[1:], vectors[1:], temperature=0.1)
     assert result.weights[0].argmax() == 0 and result.weights[0, 0] > 0.5
     assert torch.allclose(mean_pool(torch.ones(3, 4)).norm(), torch.tensor(1.0))

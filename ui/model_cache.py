@@ -12,6 +12,7 @@ from core.device import pick_device
 from core.embeddings import nearest_neighbours_in_prefix
 from core.heads import HeadRole, attention_rollout, head_roles, head_similarity, role_scores, top_links
 from core.model import AblationMode, Encoder, EncoderRun, Head, ModelLoadError, load_encoder
+from core.search import sentence_embeddings
 from ui import session
 
 
@@ -83,6 +84,17 @@ def _cached_run(text: str, name_or_path: str | None, device: str) -> EncoderRun:
 def run(text: str) -> EncoderRun:
     """The sidebar model's numbers for one text, cached per (text, model, device)."""
     return _cached_run(text, session.model_name(), str(session.device()))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cached_sentence_embeddings(texts: tuple[str, ...], name_or_path: str | None, device: str) -> torch.Tensor:
+    return sentence_embeddings(_cached_encoder(name_or_path, device), list(texts))
+
+
+def sentence_embeddings_of(texts: tuple[str, ...]) -> torch.Tensor:
+    """(len(texts), d) unit-length sentence vectors of the sidebar model, cached per tuple of texts
+    (small tensors, not whole model runs)."""
+    return _cached_sentence_embeddings(texts, session.model_name(), str(session.device()))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
