@@ -103,12 +103,14 @@ def test_controls_answer_and_predictions_hold_back(app_url, browser, page):
     from selenium.webdriver.common.keys import Keys
 
     open_page(browser, app_url, page)
-    feedback = f'{MAIN} [data-testid="stAlertContentSuccess"], {MAIN} [data-testid="stAlertContentError"]'
-    questions = [q for q in find(browser, f'{MAIN} [data-testid="stRadio"]') if "Predict first" in q.text]
+    box = '[class*="st-key-predict_box_"]'  # ui.quiz.predict's container
+    feedback = ", ".join(f'{box} [data-testid="{kind}"]' for kind in ("stAlertContentSuccess", "stAlertContentError"))
+    questions = find(browser, f'{box} [data-testid="stRadio"]')
     assert not find(browser, feedback), f"{page.title}: an answer is shown before the question is answered"
     if questions:
-        option = questions[0].find_elements("css selector", "label")[0]
-        browser.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", option)
+        option = questions[0].find_elements("css selector", '[data-testid="stRadioOption"]')[0]
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", option)
+        option.click()
         settle(browser)
         assert_healthy(browser, page.title)
         assert find(browser, feedback), f"{page.title}: answering gave no feedback"

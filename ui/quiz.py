@@ -34,7 +34,7 @@ def predict(
     Returns True once the question has been answered or revealed: the page draws what answers
     the question only then.
     """
-    with st.container(border=True):
+    with st.container(border=True, key=f"predict_box_{key}"):  # the key marks it for the browser tests
         ask = st.radio if len(options) <= 8 else st.selectbox  # long lists fold into a menu
         choice = ask(f"**Predict first:** {question}", options, index=None, key=key)
         revealed = st.session_state.get(f"{key}_revealed", False)
