@@ -144,3 +144,28 @@ def test_a_shared_link_opens_the_same_view(app_url, browser):
     open_page(browser, app_url, FIRST_PRINCIPLES, {"fp_temperature": "2.5", "fp_d": "5"})
     values = [v.text for v in find(browser, f'{MAIN} [data-testid="stSliderThumbValue"]')]
     assert values[:2] == ["5", "2.50"], values
+
+
+def test_clicking_a_head_in_the_atlas_opens_it(app_url, browser):
+    """Inside a real model: a click on the cell of layer 0, head 2 opens that head (and puts it in the URL)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    from ui.navigation import REAL_MODEL
+
+    browser.set_window_size(1400, 1000)
+    open_page(browser, app_url, REAL_MODEL)
+    atlas = find(browser, f'{MAIN} [data-testid="stVegaLiteChart"]')[0].find_element("css selector", "canvas, svg")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", atlas)
+    left, top, width, height = browser.execute_script(
+        "const b = arguments[0].getBoundingClientRect(); return [b.left, b.top, b.width, b.height];", atlas
+    )
+    # 12 head columns right of the layer labels; row 0 sits under the title and the top axis, so step down to it
+    x = int(width - (width - 53) / 12 * 9.5) - width // 2  # the centre of column 2, from the right edge
+    for y in range(int(height * 0.08), int(height * 0.5), 10):
+        ActionChains(browser).move_to_element_with_offset(atlas, x, y - height // 2).click().perform()
+        settle(browser)
+        if "real_head=" in browser.current_url:
+            break
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(browser.current_url).query)
+    assert query.get("real_layer") == ["0"] and query.get("real_head") == ["2"], browser.current_url
+    assert_healthy(browser, "atlas click")
