@@ -137,25 +137,6 @@ def test_real_model_page_finds_heads_and_rebuilds():
 
 
 # --- Q, K, V -------------------------------------------------------------------------------------
-def test_qkv_page_pipeline_matches_core():
-    from core.attention import scaled_dot_product_attention
-    from core.embeddings import resize_dimensions
-    from core.normalisation import layer_norm
-    from core.qkv import QKVProjection
-
-    at = app_test("lessons/qkv.py")
-    at.button(key="qkv_example_1").click().run()  # money bank grows
-    at.toggle(key="qkv_weights_numbers").set_value(True).run()
-    no_exception(at)
-    shown = torch.tensor(at.dataframe[-1].value.to_numpy(), dtype=torch.float32)
-    X = layer_norm(resize_dimensions(embed(["money", "bank", "grows"], toy_vocabulary()).vectors, 11, seed=0))
-    q, k, v = QKVProjection(11, 4, seed=0).project(X)
-    torch.testing.assert_close(shown, scaled_dot_product_attention(q, k, v).weights.detach(), atol=1e-4, rtol=0)
-    at.toggle(key="qkv_causal").set_value(True).run()
-    shown = torch.tensor(at.dataframe[-1].value.to_numpy(), dtype=torch.float32)
-    assert torch.all(shown.triu(1) == 0) and shown[0, 0] == pytest.approx(1.0)
-
-
 def test_qkv_controls():
     at = app_test("lessons/qkv.py")
     for key, value in (("qkv_d_k", 1), ("qkv_d_k", 64), ("qkv_d_model", 2), ("qkv_temperature", 0.1)):
