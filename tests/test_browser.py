@@ -169,3 +169,33 @@ def test_clicking_a_head_in_the_atlas_opens_it(app_url, browser):
     query = urllib.parse.parse_qs(urllib.parse.urlparse(browser.current_url).query)
     assert query.get("real_layer") == ["0"] and query.get("real_head") == ["2"], browser.current_url
     assert_healthy(browser, "atlas click")
+
+
+# Links that put a page's controls at their ends (the largest and smallest matrices each page draws).
+EXTREMES = {
+    "first_principles": [{"fp_d": "32", "fp_temperature": "0.1"}, {"fp_d": "1", "fp_temperature": "5.0"}],
+    "static_embeddings": [{"static_d": "1"}],
+    "positional_encoding": [
+        {"pe_positions": "128", "pe_d_model": "128", "pe_table_rows": "64"},
+        {"pe_positions": "2", "pe_d_model": "2"},
+    ],
+    "qkv": [{"qkv_source": "MiniLM input table (384-d)", "qkv_d_k": "64"}, {"qkv_d_model": "2", "qkv_d_k": "1"}],
+    "multi_head": [{"mha_d_model": "64", "mha_heads_64": "16", "mha_layers": "6"}],
+    "why_attention": [{"why_max_n": "128", "why_step": "1"}],
+    "real_model": [{"real_layer": "0", "real_head": "0"}],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("path", list(EXTREMES))
+def test_controls_at_their_ends_still_fit(app_url, browser, path):
+    page = next(p for p in LESSONS if p.url_path == path)
+    browser.set_window_size(1024, 1000)
+    for query in EXTREMES[path]:
+        open_page(browser, app_url, page, {**query, "shared_sentence": SENTENCES[12]})
+        where = f"{page.title} with {query} at 1024 px"
+        assert not overflowing(browser), f"{where}: {overflowing(browser)}"
+        assert not raw_text(browser), f"{where}: raw text on screen {raw_text(browser)}"
+        assert not find(browser, '[data-testid="stToast"]'), f"{where}: a link value was refused"
+        for chart in charts(browser):
+            assert chart["height"] >= 60 and chart["marks"] + chart["canvas"] > 0, f"{where}: unreadable chart {chart}"
+    browser.set_window_size(1400, 1000)
