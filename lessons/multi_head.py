@@ -149,7 +149,11 @@ def head_maps(weights, labels: list[str]) -> None:
     heads = weights.shape[0]
     size = max(40, min(120, (260 if len(labels) <= 12 else 560) // min(heads, 4) - 8))
     render(head_grid(weights, size), target=grid, width="content")
-    grid.caption("Rows: the word attending; columns: the word attended to; same colours as the map beside.")
+    grid.caption(
+        "Rows: the word attending; columns: the word attended to; same colours as the map beside. With many "
+        "words each weight is small and the maps look dark: choose **each row stretched** under *Attention "
+        "colours* in the sidebar to see every row's pattern."
+    )
     with big:
         options = [f"head {h + 1}" for h in range(heads)]
         picked = url_state.selectbox(st, "Head to see with its labels", options, key=f"{PAGE}_head_{heads}")
@@ -189,7 +193,7 @@ for place, matrix, name, title in zip(
         )
 difference = max_difference_to_torch(layer, x_in)
 st.metric("Largest difference from torch.nn.MultiheadAttention with the same weights", small_number(difference))
-st.caption("Outputs and per-head weights agree up to float32 rounding (about 10⁻⁷).")
+st.caption("Outputs and per-head weights compared number by number; float32 rounding alone would allow about 10⁻⁷.")
 
 if n_layers > 1:
     section("Stacking layers")

@@ -68,11 +68,15 @@ def search_analogy(encoder: Encoder | None) -> None:
     table = pd.DataFrame({"video title (key)": list(VIDEOS), "match q·k": search.scores[0].tolist()})
     table["share of attention"], table["content (value)"] = search.weights[0].tolist(), list(VIDEOS.values())
     st.dataframe(
-        table.sort_values("match q·k", ascending=False).style.format(
-            {"match q·k": "{:.2f}", "share of attention": "{:.0%}"}
-        ),
+        table.sort_values("match q·k", ascending=False),
         hide_index=True,
         key=f"{PAGE}_search_table",
+        column_config={
+            "match q·k": st.column_config.NumberColumn(format="%.2f", width="small"),
+            "share of attention": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
+            "content (value)": st.column_config.TextColumn(width="large"),
+        },
+        row_height=52,
     )
     st.caption(
         (
@@ -166,7 +170,8 @@ def step_by_step() -> None:
         + (r"\text{ with the future masked}" if causal else ""),
         r"Y = AV",
     ]
-    st.latex(r"\textbf{Step " + str(shown + 1) + r":}\ " + formulas[shown])
+    shown_steps = "Step 1" if shown == 0 else f"Steps 1–{shown + 1} below; the last, step {shown + 1}"
+    st.latex(rf"\textbf{{{shown_steps}:}}\ " + formulas[shown])
     dims, n = [str(j) for j in range(d_k)], len(labels)
     heat = dict(row_title="query", col_title="key")
     qkv = (("Q", steps.q), ("K", steps.k), ("V", steps.v))
@@ -190,7 +195,7 @@ def step_by_step() -> None:
             show_matrix(steps.raw, labels, labels, key=f"{PAGE}_raw", title="scores QKᵀ", value_title="q·k", **heat)
     if shown >= 2:
         with pairs[1]:
-            title = "scaled (and masked) scores" if scale or causal else "scores (unscaled)"
+            title = ("scaled" if scale else "unscaled") + (" and masked" if causal else "") + " scores"
             show_matrix(result.scores, labels, labels, key=f"{PAGE}_scaled", title=title, value_title="score", **heat)
     outputs = places(2, n <= 12 and d_k <= 12)
     if shown >= 3:
@@ -254,8 +259,7 @@ section("Why divide by √d_k?")
 def scaling_experiment() -> None:
     st.markdown(
         "Pick random queries and keys whose entries have variance 1. A dot product adds d_k such products, "
-        "so its variance is d_k and its **spread grows like √d_k**. Large scores push the softmax to put almost "
-        "all weight on one key (saturation), where gradients vanish."
+        "so its variance is d_k and its **spread grows like √d_k**. What does that do to the softmax?"
     )
     answered = predict(
         f"{PAGE}_predict",

@@ -88,7 +88,7 @@ def stepping_section(labels: list[str], E: torch.Tensor) -> None:
     def draw(step: int) -> None:
         # words are letters, digits and apostrophes only (core.text), so they are safe inside :gray[...]
         read_slot.markdown(
-            " ".join(f"**{w}**" if i < step else f":gray[{w}]" for i, w in enumerate(labels))
+            " ".join(f"**{w}**" if i < step else f":gray[{w}]" for i, w in enumerate(tokens.words))
             + f"  \nRead {step} of {n} words: {step} dependent steps so far."
         )
         state = {f"h after “{labels[step - 1]}”": states[step - 1]}

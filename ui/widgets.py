@@ -11,7 +11,7 @@ import streamlit as st
 
 from core.text import MAX_TOKENS, tokenize
 from ui import url_state
-from ui.session import presenting, shared_sentence
+from ui.session import shared_sentence
 from ui.sidebar import page_sentence_key
 
 
@@ -76,5 +76,6 @@ def show_code(*functions: Callable, title: str = "Show the code this page runs")
 
 def explain(text: str, *, title: str = "In plain words") -> None:
     """The page's explanation in plain words (folded while presenting: the teacher says it)."""
-    with st.expander(title, expanded=not presenting(), icon=":material/lightbulb:"):
+    # Folded: opened on request, it cannot give a predict-first answer away before the question.
+    with st.expander(title, expanded=False, icon=":material/lightbulb:"):
         st.markdown(text)
