@@ -158,7 +158,7 @@ def raw_text(driver) -> list[str]:
     return sorted({m.group() for m in RAW_TEXT.finditer(text) if m.group() not in code})
 
 
-def full_page_screenshot(driver, path: Path, width: int) -> None:
+def full_page_screenshot(driver, path: Path, width: int, tiles: bool = False) -> None:
     height = driver.execute_script(
         "const m = document.querySelector('[data-testid=\"stMain\"]'); return m ? m.scrollHeight : document.body.scrollHeight;"
     )
@@ -166,6 +166,8 @@ def full_page_screenshot(driver, path: Path, width: int) -> None:
     time.sleep(0.6)
     driver.save_screenshot(str(path))
     driver.set_window_size(width, 1000)
+    if not tiles:
+        return
     from PIL import Image
 
     with Image.open(path) as picture:  # tiles a file viewer can show at full size
@@ -195,7 +197,7 @@ def main() -> None:
                         driver.get(f"{url}/{page}" + (f"?{query}" if query else ""))
                         settle(driver)
                         name = f"{page or 'home'}_{width}_{words}w{'_' + re.sub(r'[^a-z0-9]+', '-', args.params) if args.params else ''}.png"
-                        full_page_screenshot(driver, out / name, width)
+                        full_page_screenshot(driver, out / name, width, tiles=True)
                         problems = overflowing(driver) + [f"raw text: {t}" for t in raw_text(driver)]
                         small = [c for c in charts(driver) if c["height"] < 60]
                         problems += [f"flat chart: {c}" for c in small]
