@@ -106,7 +106,7 @@ def head_explorer() -> None:
     atlas.caption(
         "Each head's role is the largest of six scores measured from its weights on this sentence (the number in "
         "the cell): "
-        + "; ".join(f"{md_escape(role)}: {count} head{'s' * (count != 1)}" for role, count in counts)
+        + "; ".join(f"{md_escape(role)}: {count} {'head' if count == 1 else 'heads'}" for role, count in counts)
         + "."
     )
     similar = heads.most_similar_heads(model_cache.similarity(text), layer, head, 5, n_heads=H)
