@@ -26,3 +26,12 @@ def app_test(page: str | None = None, timeout: float = 60):
     if page is not None:
         at.switch_page(page).run()
     return at
+
+
+def presenting_test(page: str, timeout: float = 60):
+    """AppTest of `page` opened from a `?presenter=1` link (presenter mode from the first run)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.query_params["presenter"] = "1"
+    return at.run().switch_page(page).run()

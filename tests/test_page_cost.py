@@ -5,8 +5,7 @@ import random
 
 import pytest
 import torch
-from conftest import APP, app_test
-from streamlit.testing.v1 import AppTest
+from conftest import app_test, presenting_test
 
 from core.complexity import TIE_TOLERANCE, compare_times, measure_scaling, tail_exponents
 
@@ -97,9 +96,7 @@ def test_sliders_at_both_ends():
 
 
 def test_presenter_mode_shows_one_section_at_a_time():
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["presenter"] = "1"
-    at.run().switch_page(PAGE).run()
+    at = presenting_test(PAGE)
     assert [h.value for h in at.header] == ["1 · The paper's table"]
     at.slider(key="cost_d").set_value(64).run()
     assert len(at.header) == 1 and not at.exception

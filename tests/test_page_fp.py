@@ -2,8 +2,7 @@
 
 import pytest
 import torch
-from conftest import APP, app_test
-from streamlit.testing.v1 import AppTest
+from conftest import app_test, presenting_test
 
 from core.attention import (
     attention_focus,
@@ -134,10 +133,7 @@ def test_every_control_at_both_ends():
 
 def test_presenter_mode_with_fragments():
 
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["presenter"] = "1"
-    at.run()
-    at.switch_page(PAGE).run()
+    at = presenting_test(PAGE)
     assert [h.value for h in at.header] == ["The four steps"]
     at.slider(key="fp_d").set_value(5).run()  # a fragment rerun keeps the next sections hidden
     assert [h.value for h in at.header] == ["The four steps"] and not at.exception

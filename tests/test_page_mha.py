@@ -1,7 +1,7 @@
 """Multi-head page: layer stacking in core, and the page's controls, reveal and torch check."""
 
 import torch
-from conftest import app_test
+from conftest import app_test, presenting_test
 
 from core.layers import max_difference_to_torch, residual_drift, stack_layers
 from core.multi_head import MultiHeadSelfAttention
@@ -55,11 +55,7 @@ def test_every_control_at_both_ends():
 
 
 def test_presenter_mode_waits_behind_next():
-    from conftest import APP
-    from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["presenter"] = "1"
-    at.run().switch_page("lessons/multi_head.py").run()
+    at = presenting_test("lessons/multi_head.py")
     assert not at.exception and [h.value for h in at.header] == ["Layer 1: 4 heads"]
     assert any("Next: One attention map" in b.label for b in at.button)

@@ -4,8 +4,7 @@ import json
 
 import pytest
 import torch
-from conftest import APP, app_test
-from streamlit.testing.v1 import AppTest
+from conftest import app_test, presenting_test
 
 from core.embeddings import embed, toy_vocabulary
 from core.positional import (
@@ -125,9 +124,7 @@ def test_learned_table_limit_in_plain_numbers():
 
 
 def test_presenter_mode_shows_one_section_at_a_time():
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["presenter"] = "1"
-    at.run().switch_page(PAGE).run()
+    at = presenting_test(PAGE)
     assert [h.value for h in at.header] == ["1 · The permutation test"]
     at.radio(key="pe_predict_plain").set_value("no, they change").run()  # a fragment rerun keeps the step
     assert [h.value for h in at.header] == ["1 · The permutation test"] and at.metric

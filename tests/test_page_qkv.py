@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from conftest import app_test
+from conftest import app_test, presenting_test
 
 from core.attention import scaled_dot_product_attention
 from core.embeddings import dimension_names, embed, resize_dimensions, toy_vocabulary
@@ -103,12 +103,8 @@ def test_every_control_at_both_ends():
 
 
 def test_presenter_mode_waits_behind_next():
-    from conftest import APP
-    from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["presenter"] = "1"
-    at.run().switch_page("lessons/qkv.py").run()
+    at = presenting_test("lessons/qkv.py")
     assert not at.exception
     assert [h.value for h in at.header] == ["Step by step on your sentence"]
     assert any("Next: Why divide" in b.label for b in at.button) and not [w for w in at.radio if w.key == "qkv_predict"]

@@ -4,7 +4,7 @@ import json
 
 import pytest
 import torch
-from conftest import APP, app_test
+from conftest import APP, app_test, presenting_test
 from streamlit.testing.v1 import AppTest
 
 from core.embeddings import (
@@ -162,8 +162,6 @@ def test_pca_map_of_default_words_has_no_pile():
 
 
 def test_a_hostile_link_falls_back_with_notices():
-    from conftest import APP
-    from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=120)
     bad = {"static_d": "0", "static_king_gender": "9", "static_real_d": "1000", "static_edit": "nope"}
@@ -180,10 +178,7 @@ def test_a_hostile_link_falls_back_with_notices():
 
 
 def test_presenter_mode_with_fragments():
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["presenter"] = "1"
-    at.run()
-    at.switch_page(PAGE).run()
+    at = presenting_test(PAGE, timeout=120)
     assert [h.value for h in at.header] == ["1 · One-hot vs dense vectors"]
     at.multiselect(key="static_trio").set_value(["dog", "cat", "bank"]).run()  # a fragment's control
     assert len(at.header) == 1 and not at.exception

@@ -5,8 +5,7 @@ import json
 
 import pytest
 import torch
-from conftest import APP, app_test
-from streamlit.testing.v1 import AppTest
+from conftest import app_test, presenting_test
 from test_specs import validator
 
 from core.training import (
@@ -172,10 +171,7 @@ def test_retraining_with_fewer_steps_keeps_the_replay_working():
 
 
 def test_presenter_mode_waits_section_by_section():
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["presenter"] = "1"
-    at.run()
-    at.switch_page(PAGE).run()
+    at = presenting_test(PAGE)
     assert [h.value for h in at.header] == ["The task"]
     at.button(key="present_next").click().run()
     assert [h.value for h in at.header] == ["The task", "Train it"]

@@ -4,8 +4,7 @@ import json
 
 import pytest
 import torch
-from conftest import APP, app_test
-from streamlit.testing.v1 import AppTest
+from conftest import app_test, presenting_test
 
 from core.recurrent import (
     attention_first_token_influence,
@@ -95,9 +94,7 @@ def test_stepping_with_a_long_sentence():
 
 
 def test_presenter_mode_shows_one_section_at_a_time():
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["presenter"] = "1"
-    at.run().switch_page(PAGE).run()
+    at = presenting_test(PAGE)
     assert [h.value for h in at.header] == ["1 · One word per step vs all pairs at once"]
     at.slider(key="why_step").set_value(2).run()
     assert len(at.header) == 1 and not at.exception
