@@ -60,7 +60,16 @@ CHARTS_JS = """
 return [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stVegaLiteChart"]')].map(el => {
   const g = el.querySelector('canvas, svg');
   const box = (g || el).getBoundingClientRect();
-  return {height: Math.round(box.height), width: Math.round(box.width), marks: el.querySelectorAll('path, rect, text, circle, line').length, canvas: !!el.querySelector('canvas')};
+  // marks: SVG mark elements, or on a canvas the coloured pixels (axes and text are grey), every 4th sampled
+  let marks = el.querySelectorAll('path, rect, circle, line').length;
+  if (g && g.tagName === 'CANVAS' && g.width && g.height) {
+    const px = g.getContext('2d').getImageData(0, 0, g.width, g.height).data;
+    marks = 0;
+    for (let i = 0; i < px.length; i += 16) {
+      if (px[i + 3] > 0 && Math.max(px[i], px[i + 1], px[i + 2]) - Math.min(px[i], px[i + 1], px[i + 2]) > 40) marks++;
+    }
+  }
+  return {height: Math.round(box.height), width: Math.round(box.width), marks};
 });
 """
 

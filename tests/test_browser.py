@@ -88,7 +88,7 @@ def test_every_page_fits_and_reads_well(app_url, browser, page):
         assert not overflowing(browser), f"{where}: {overflowing(browser)}"
         assert not raw_text(browser), f"{where}: raw text on screen {raw_text(browser)}"
         for chart in charts(browser):
-            assert chart["height"] >= 60 and chart["marks"] + chart["canvas"] > 0, f"{where}: unreadable chart {chart}"
+            assert chart["height"] >= 60 and chart["marks"] > 0, f"{where}: unreadable chart {chart}"
         if page is not HOME and not find(browser, '[data-testid="stVegaLiteChart"]'):
             assert page.id == "train", f"{where}: no chart drawn"  # Train draws its charts after its button
         if (width, words) == (1024, 40):
@@ -197,5 +197,5 @@ def test_controls_at_their_ends_still_fit(app_url, browser, path):
         assert not raw_text(browser), f"{where}: raw text on screen {raw_text(browser)}"
         assert not find(browser, '[data-testid="stToast"]'), f"{where}: a link value was refused"
         for chart in charts(browser):
-            assert chart["height"] >= 60 and chart["marks"] + chart["canvas"] > 0, f"{where}: unreadable chart {chart}"
+            assert chart["height"] >= 60 and chart["marks"] > 0, f"{where}: unreadable chart {chart}"
     browser.set_window_size(1400, 1000)

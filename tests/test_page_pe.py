@@ -99,7 +99,8 @@ def test_encoding_sliders_at_both_ends_fit_a_screen():
         assert not at.exception
         specs = charts(at)
         for title in ("PE: one row per position", "PE_i · PE_j"):
-            assert specs[title]["height"]["step"] * at.slider(key="pe_positions").value <= 400
+            height = specs[title]["height"]  # px: a step per row, or a picture's height (ui.specs)
+            assert (height["step"] * at.slider(key="pe_positions").value if isinstance(height, dict) else height) <= 400
     at.slider(key="pe_d_model").set_value(16).run()
     at.multiselect(key="pe_dims").set_value([10, 4, 1]).run()
     waves = charts(at)["Each dimension is a wave"]

@@ -56,11 +56,19 @@ SPECS = {
     "powers_of_ten_axis": lambda: specs.powers_of_ten_axis(
         specs.lines(pd.DataFrame({"n": [2, 8], "norm": [1e-3, 1e-20]}), "n", "norm", log_y=True)
     ),
-    "heatmap, 128 positions capped": lambda: specs.heatmap(
-        np.zeros((128, 16)),
-        [str(i) for i in range(128)],
+    "heatmap, 64 positions capped": lambda: specs.heatmap(
+        np.zeros((64, 16)),
+        [str(i) for i in range(64)],
         [str(j) for j in range(16)],
         palette="viridis",
+        max_height=400,
+    ),  # fmt: skip
+    "heatmap, 128 positions as a picture": lambda: specs.heatmap(
+        np.linspace(-1, 1, 128 * 64).reshape(128, 64),
+        [str(i) for i in range(128)],
+        [str(j) for j in range(64)],
+        palette="magma",
+        domain=(-1, 1),
         max_height=400,
     ),  # fmt: skip
     "column_blocks": lambda: specs.column_blocks(8, [f"head {c // 2 + 1}" for c in range(8)]),
@@ -96,3 +104,31 @@ def test_every_builder_is_tested():
     builders -= {"chart_spec", "row_step", "annotations", "to_numpy", "cache"}  # helpers, not charts
     tested = {name.split(",")[0] for name in SPECS}
     assert builders <= tested, f"builders without a schema test: {sorted(builders - tested)}"
+
+
+def without_data(spec: dict) -> dict:
+    return {key: value for key, value in spec.items() if key != "data"}
+
+
+def test_a_heatmap_whose_values_change_keeps_its_spec():
+    """The browser swaps the data of a chart whose spec is unchanged instead of rebuilding it."""
+    before = specs.heatmap(WEIGHTS, WORDS, WORDS, palette="viridis", domain=(0, 1), highlight_row="was")
+    after = specs.heatmap(WEIGHTS.flip(-1), WORDS, WORDS, palette="viridis", domain=(0, 1), highlight_row="tired")
+    assert without_data(before) == without_data(after)
+    assert before["data"] != after["data"]
+    highlighted = [r["col"] for r in after["data"]["values"] if r["highlighted"]]
+    assert len(highlighted) == len(WORDS)
+
+
+def test_a_large_numbered_map_is_one_picture_whose_spec_does_not_depend_on_its_size():
+    def picture(n: int, d: int) -> dict:
+        return specs.heatmap(
+            np.ones((n, d)), [str(i) for i in range(n)], [str(j) for j in range(d)], palette="viridis",
+            domain=(-1, 1), max_height=400,
+        )  # fmt: skip
+
+    small, large = picture(50, 64), picture(51, 64)
+    assert without_data(small) == without_data(large)
+    image = small["data"]["values"][0]
+    assert image["url"].startswith("data:image/png;base64,") and (image["x2"], image["y2"]) == (63.5, 49.5)
+    assert [r.get("value") for r in small["data"]["values"][1:]] == [-1, 1]  # the legend's two ends

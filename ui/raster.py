@@ -1,7 +1,8 @@
-"""The one chart drawn as an image: every head of every layer at once."""
+"""Charts drawn as images: every head of every layer at once, and large numbered maps (ui.specs)."""
 
 from __future__ import annotations
 
+import base64
 import io
 
 import numpy as np
@@ -26,14 +27,26 @@ def colourise(values: np.ndarray, scheme: str) -> np.ndarray:
     return ((1 - t) * stops[low] + t * stops[low + 1]).astype(np.uint8)
 
 
+def png_bytes(pixels: np.ndarray) -> bytes:
+    """(h, w, 3) RGB bytes -> a PNG file's bytes."""
+    from PIL import Image  # Streamlit's own image library
+
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def png_data_url(pixels: np.ndarray) -> str:
+    """(h, w, 3) RGB bytes -> a data: URL, for an image mark inside a chart."""
+    return "data:image/png;base64," + base64.b64encode(png_bytes(pixels)).decode()
+
+
 def attention_grid_png(attentions: torch.Tensor, scheme: str, gap: int = 3) -> bytes:
     """Every head of every layer as one picture: a layers × heads grid of n×n maps (weights 0..1).
 
     Drawn as an image rather than a chart: 72 maps of n² cells would be tens of thousands of
     chart records sent on every rerun.
     """
-    from PIL import Image  # Streamlit's own image library
-
     values = to_numpy(attentions)
     layers, heads, n, _ = values.shape
     scale = max(2, 56 // n)
@@ -44,6 +57,4 @@ def attention_grid_png(attentions: torch.Tensor, scheme: str, gap: int = 3) -> b
             tile = colourise(np.kron(values[layer, head], np.ones((scale, scale))), scheme)
             top, left = layer * (size + gap), head * (size + gap)
             canvas[top : top + size, left : left + size] = tile
-    buffer = io.BytesIO()
-    Image.fromarray(canvas).save(buffer, format="PNG")
-    return buffer.getvalue()
+    return png_bytes(canvas)

@@ -14,16 +14,27 @@ import pandas as pd
 import torch
 
 from core.tensors import to_numpy
+from ui import raster
 
 CATEGORY_SCHEME = "tableau10"
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+# Streamlit draws charts as SVG below 2000 marks: a 40×40 map then took 144 ms to redraw in Chromium,
+# 82 ms on a canvas (bench/browser.py's method). Canvas for every chart; exports go through vl-convert.
+CANVAS = {"embedOptions": {"renderer": "canvas"}}
+PICTURE_CELLS = 1024  # a numbered map with more cells than this is drawn as a picture (_numbered_picture)
 MAX_LABELLED = 64  # token axes keep every label up to this many tokens (a row step of 16 px fits them)
 
 
 def chart_spec(data: pd.DataFrame | list[dict], title: str = "", **body) -> dict:
-    """A top-level Vega-Lite spec with the data inlined (NaN written as null)."""
+    """A top-level Vega-Lite spec with the data inlined (NaN written as null).
+
+    Streamlit sends top-level data apart from the rest of the spec, and the browser redraws a chart
+    whose spec is unchanged by swapping its data, but builds it anew (compile, view, scales: ~15 ms
+    more per chart) when anything else changed. So what a slider moves belongs in the records, not in
+    the spec: builders order axes by the records (`"sort": None`) rather than by label lists, and
+    write per-cell choices (text colour, highlighted row) as fields."""
     records = data if isinstance(data, list) else data.astype(object).where(data.notna(), None).to_dict("records")
-    return {"$schema": SCHEMA, "title": title, "data": {"values": records}, **body}
+    return {"$schema": SCHEMA, "title": title, "data": {"values": records}, "usermeta": CANVAS, **body}
 
 
 def _cells(values: np.ndarray, rows: list[str], cols: list[str], fmt: str, written: bool, stretch: bool) -> list[dict]:
@@ -80,6 +91,8 @@ def heatmap(
     of many numbered rows (positions): its rows get thinner and their labels are thinned.
     """
     values = to_numpy(matrix) if isinstance(matrix, torch.Tensor) else np.asarray(matrix, dtype=float)
+    if max_height is not None and values.size > PICTURE_CELLS and palette in raster.PALETTE_STOPS:
+        return _numbered_picture(values, palette, title, row_title, col_title, value_title, domain, max_height)
     step = row_step(len(rows)) if max_height is None else round(min(row_step(len(rows)), max_height / len(rows)), 2)
     written = overlay and len(cols) <= 8 and step >= 24
     grid = _cells(values, rows, cols, fmt, written, stretch_rows)
@@ -88,7 +101,7 @@ def heatmap(
         "x": {
             "field": "col",
             "type": "nominal",
-            "sort": cols,
+            "sort": None,  # the order of the records (row by row): labels stay out of the spec, see chart_spec
             "title": col_title,
             "axis": {
                 "labelAngle": -90 if len(cols) > 10 else -45,
@@ -99,7 +112,7 @@ def heatmap(
         "y": {
             "field": "row",
             "type": "nominal",
-            "sort": rows,
+            "sort": None,
             "title": row_title,
             "axis": {
                 "labelLimit": 110,
@@ -140,29 +153,92 @@ def heatmap(
             low, high = (0, 1) if stretch_rows else domain
         else:
             low, high = min(shades, default=0), max(shades, default=0)
-        mid = (low + high) / 2
+        for record in grid:  # dark text on the light end of the palette
+            shade = record.get(colour_field)
+            record["ink"] = "black" if shade is not None and shade > (low + high) / 2 else "white"
         layers.append(
             {
                 "mark": {"type": "text", "fontSize": 11},
-                "encoding": {
-                    **encoding,
-                    "text": {"field": "text"},
-                    "color": {
-                        "condition": {"test": f"datum.{colour_field} > {mid!r}", "value": "black"},
-                        "value": "white",
-                    },
-                },
+                "encoding": {**encoding, "text": {"field": "text"}, "color": {"field": "ink", "scale": None}},
             }
         )
     if highlight_row is not None:
+        for record in grid:
+            record["highlighted"] = record["row"] == highlight_row
         layers.append(
             {
-                "transform": [{"filter": {"field": "row", "equal": highlight_row}}],
+                "transform": [{"filter": {"field": "highlighted", "equal": True}}],
                 "mark": {"type": "rect", "fill": None, "stroke": "#e4572e", "strokeWidth": 2.5},
                 "encoding": encoding,
             }
         )
     return chart_spec(grid, title, width="container", height={"step": step}, layer=layers)
+
+
+def _numbered_picture(
+    values: np.ndarray,
+    palette: str,
+    title: str,
+    row_title: str,
+    col_title: str,
+    value_title: str,
+    domain: tuple[float, float] | None,
+    height: int,
+) -> dict:
+    """A large map of numbered rows and columns (positions × dimensions) as one image between numbered
+    axes, with its colour legend. Thousands of cells of a few pixels cannot be read one by one, and
+    as rectangles each one is evaluated by Vega's expression interpreter: a 50 × 64 map took 133 ms
+    to redraw in Chromium as rectangles, 39 ms as a picture. The records hold the image and the
+    colour range, so a slider that changes the map's size or values leaves the spec unchanged."""
+    finite = values[np.isfinite(values)]
+    low, high = domain or ((float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0))
+    shade = (values - low) / ((high - low) or 1.0)
+    n_rows, n_cols = values.shape
+    zoom = max(1, math.ceil(640 / max(n_cols, n_rows)))  # sharp cell edges when the browser scales the image
+    pixels = raster.colourise(np.kron(np.nan_to_num(shade), np.ones((zoom, zoom))), palette)
+    picture = {"url": raster.png_data_url(pixels), "x": -0.5, "x2": n_cols - 0.5, "y": -0.5, "y2": n_rows - 0.5}
+    numbered = {
+        "type": "quantitative",
+        "scale": {"nice": False, "zero": False},
+        "axis": {"format": "d", "tickMinStep": 1},
+    }
+    return chart_spec(
+        [picture, {"value": round(low, 5)}, {"value": round(high, 5)}],
+        title,
+        width="container",
+        height=height,
+        layer=[
+            {
+                "transform": [{"filter": "isValid(datum.url)"}],
+                "mark": {"type": "image", "aspect": False},
+                "encoding": {
+                    "x": {"field": "x", **numbered, "title": col_title},
+                    "x2": {"field": "x2"},
+                    "y": {
+                        "field": "y",
+                        **numbered,
+                        "scale": {**numbered["scale"], "reverse": True},
+                        "title": row_title,
+                    },
+                    "y2": {"field": "y2"},
+                    "url": {"field": "url", "type": "nominal"},
+                },
+            },
+            {  # the legend: the two ends of the colour scale, drawn invisibly
+                "transform": [{"filter": "isValid(datum.value)"}],
+                "mark": {"type": "point", "opacity": 0},
+                "encoding": {
+                    "color": {
+                        "field": "value",
+                        "type": "quantitative",
+                        "scale": {"scheme": palette},
+                        "title": value_title,
+                        "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 140},
+                    }
+                },
+            },
+        ],
+    )
 
 
 def _category_colour(field: str, sort: list[str] | None = None, legend: bool = True) -> dict:
@@ -190,10 +266,10 @@ def vector_bars(
         mark="bar",
         height={"step": max(6, 28 // max(len(vectors), 1))},
         encoding={
-            "y": {"field": "dimension", "type": "nominal", "sort": list(dimensions), "title": None},
+            "y": {"field": "dimension", "type": "nominal", "sort": None, "title": None},  # record order
             "x": {"field": "value", "type": "quantitative", "title": value_title},
-            "yOffset": {"field": "vector", "type": "nominal", "sort": list(vectors)},
-            "color": _category_colour("vector", sort=list(vectors)),
+            "yOffset": {"field": "vector", "type": "nominal", "sort": None},
+            "color": {**_category_colour("vector"), "sort": None},
             "tooltip": [
                 {"field": "vector"},
                 {"field": "dimension"},
@@ -429,6 +505,7 @@ def head_atlas(
             "score": round(h.score, 3),
             "text": f"{h.score:.2f}",
             "links": "; ".join(f"{a} → {b} {w:.2f}" for a, b, w in pairs) or "no word pair",
+            "chosen": selected == (h.layer, h.head),  # a field, not a test in the spec: see chart_spec
         }
         for h, pairs in zip(heads, links, strict=True)
     ]
@@ -436,7 +513,6 @@ def head_atlas(
         "x": {"field": "head", "type": "ordinal", "title": "head", "axis": {"labelAngle": 0, "orient": "top"}},
         "y": {"field": "layer", "type": "ordinal", "title": "layer"},
     }
-    chosen = f"datum.layer == {selected[0]} && datum.head == {selected[1]}" if selected else "false"
     return chart_spec(
         records,
         title,
@@ -462,8 +538,8 @@ def head_atlas(
                             "symbolType": "square",
                         },
                     },
-                    "stroke": {"condition": {"test": chosen, "value": "black"}, "value": "white"},
-                    "strokeWidth": {"condition": {"test": chosen, "value": 3}, "value": 1},
+                    "stroke": {"condition": {"test": "datum.chosen", "value": "black"}, "value": "white"},
+                    "strokeWidth": {"condition": {"test": "datum.chosen", "value": 3}, "value": 1},
                     "tooltip": [
                         {"field": "name", "title": "head"},
                         {"field": "role", "title": "role"},
