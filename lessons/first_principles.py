@@ -23,9 +23,9 @@ from core.embeddings import (
 )
 from core.numbers import tiny_difference
 from core.text import tokenize, unique_labels
-from ui import url_state
+from ui import snippets, url_state
 from ui.charts import render, show_matrix, side_by_side
-from ui.export import literal, page_export
+from ui.export import page_export
 from ui.navigation import FIRST_PRINCIPLES, QKV
 from ui.present import section
 from ui.quiz import predict
@@ -101,8 +101,7 @@ def four_steps(words: list[str]) -> None:
     page_export(
         PAGE,
         {"words": words, "temperature": temperature, "E": E, **result._asdict()},
-        snippet=f"import torch\n\nE = {literal(E)}  # one row per word: {' '.join(words)}\nT = {temperature!r}"
-        "\n\nscores = E @ E.T\nweights = torch.softmax(scores / T, dim=-1)\noutput = weights @ E\n",
+        snippet=snippets.first_principles(E, words, temperature),
     )
 
 

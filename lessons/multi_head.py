@@ -11,9 +11,9 @@ from core.positional import add_positions
 from core.qkv import project_qkv
 from core.tensors import to_numpy
 from core.text import unique_labels
-from ui import session, url_state
+from ui import session, snippets, url_state
 from ui.charts import render, show_matrix, side_by_side
-from ui.export import literal, page_export
+from ui.export import page_export
 from ui.navigation import MULTI_HEAD
 from ui.present import section
 from ui.quiz import predict
@@ -217,30 +217,7 @@ page_export(
         "weights": [r.weights for r in results],
         "final": inputs[-1],
     },
-    snippet=f"""import math
-import torch
-
-
-def init(d_in, d_out, seed):
-    generator = torch.Generator().manual_seed(seed)
-    return torch.randn(d_in, d_out, generator=generator) / math.sqrt(d_in)
-
-
-def multi_head(x, W_q, W_k, W_v, W_o, heads):
-    n, d = x.shape
-    q, k, v = ((x @ W).reshape(n, heads, d // heads).transpose(0, 1) for W in (W_q, W_k, W_v))
-    weights = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(d // heads), dim=-1)
-    return (weights @ v).transpose(0, 1).reshape(n, d) @ W_o, weights
-
-
-X = {literal(X)}  # input (layer norm{" + positions" if use_pe else ""}) of: {" ".join(tokens.words)}
-x, weights = X, []
-for layer in range({n_layers}):
-    out, w = multi_head(x, *(init({d_model}, {d_model}, {session.seed()} + 10 * layer + i) for i in range(4)), {heads})
-    weights.append(w)
-    x = x + out  # residual
-final = x
-""",
+    snippet=snippets.multi_head(X, tokens.words, positions=use_pe, layers=n_layers, heads=heads, seed=session.seed()),
 )
 explain(
     "- d_model is split evenly into the heads (d_model / heads columns each): the total work is the same as "

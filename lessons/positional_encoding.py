@@ -1,5 +1,3 @@
-from inspect import getsource
-
 import pandas as pd
 import streamlit as st
 
@@ -16,7 +14,7 @@ from core.positional import (
     sinusoidal_encoding,
 )
 from core.text import words_or_nothing
-from ui import session, url_state
+from ui import session, snippets, url_state
 from ui.charts import render
 from ui.export import page_export
 from ui.navigation import POSITIONAL
@@ -167,8 +165,7 @@ def encoding_section() -> None:
     page_export(
         PAGE,
         {"n_positions": n_positions, "d_model": d_model, "base": base, "pe": pe},
-        snippet=f"import torch\n\n\n{getsource(sinusoidal_encoding)}\n\n"
-        f"pe = sinusoidal_encoding({n_positions}, {d_model}, {base!r})\n",
+        snippet=snippets.positional(n_positions, d_model, base),
     )
 
 

@@ -12,9 +12,9 @@ from core.qkv import QKVProjection, attention_sharpness, init_projection, projec
 from core.scaling import dot_product_scaling
 from core.search import mean_pool, search_attention, sentence_embeddings, toy_text_embedding
 from core.text import unique_labels, words_or_nothing
-from ui import model_cache, session, url_state
+from ui import model_cache, session, snippets, url_state
 from ui.charts import render, show_matrix
-from ui.export import literal, page_export
+from ui.export import page_export
 from ui.navigation import QKV
 from ui.present import section
 from ui.quiz import predict
@@ -221,29 +221,11 @@ def step_by_step() -> None:
 
 
 def export(words, X, weights, steps, scale: bool, causal: bool, temperature: float, seeded: bool) -> None:
-    d_model, d_k = weights["W_q"].shape
-    made = (
-        f"W_q, W_k, W_v = (init({d_model}, {d_k}, {session.seed()} + i) for i in range(3))  # the lab's seeded matrices"
-        if seeded
-        else "\n".join(f"{name} = {literal(w)}" for name, w in weights.items())
+    edited = None if seeded else weights
+    options = dict(
+        d_k=weights["W_q"].shape[1], seed=session.seed(), scale=scale, causal=causal, temperature=temperature
     )
-    mask = "scores = scores.masked_fill(~torch.ones(len(X), len(X), dtype=torch.bool).tril(), float('-inf'))\n"
-    snippet = f"""import math
-import torch
-
-
-def init(d_in, d_out, seed):
-    generator = torch.Generator().manual_seed(seed)
-    return torch.randn(d_in, d_out, generator=generator) / math.sqrt(d_in)
-
-
-X = {literal(X)}  # layer-normalised embeddings of: {" ".join(words)}
-{made}
-Q, K, V = X @ W_q, X @ W_k, X @ W_v
-scores = Q @ K.T{f" / math.sqrt({d_k})" if scale else ""}
-{mask if causal else ""}weights = torch.softmax(scores / {temperature!r}, dim=-1)
-output = weights @ V
-"""
+    snippet = snippets.qkv(X, words, edited, **options)
     a = steps.attention
     numbers = dict(words=words, X=X, **weights, Q=steps.q, K=steps.k, V=steps.v, scores=a.scores, weights=a.weights)
     numbers.update(output=a.output, scale=scale, causal=causal, temperature=temperature)

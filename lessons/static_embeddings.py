@@ -19,9 +19,9 @@ from core.embeddings import (
 )
 from core.projection import merge_coincident, pca_2d
 from core.text import tokenize, words_or_nothing
-from ui import model_cache, url_state
+from ui import model_cache, snippets, url_state
 from ui.charts import render, show_matrix, side_by_side
-from ui.export import literal, page_export
+from ui.export import page_export
 from ui.navigation import FIRST_PRINCIPLES, STATIC
 from ui.present import section
 from ui.quiz import predict
@@ -130,9 +130,7 @@ def similarity_and_map(vocab: Vocabulary, metric: str) -> None:
     page_export(
         PAGE,
         {"words": chosen, "dimensions": vocab.dimensions, "vectors": E, "metric": metric, "similarity": similarity},
-        snippet=f"import torch\n\nE = {literal(E)}  # rows: {' '.join(chosen)}\n"
-        + ("unit = E / E.norm(dim=-1, keepdim=True)" if metric == "cosine" else "unit = E")
-        + "\nsimilarity = unit @ unit.T\n",
+        snippet=snippets.similarity(E, chosen, metric),
     )
 
 
