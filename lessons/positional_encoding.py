@@ -20,7 +20,7 @@ from ui.export import page_export
 from ui.navigation import POSITIONAL
 from ui.present import section
 from ui.quiz import predict
-from ui.specs import heatmap, integer_axis, lines
+from ui.specs import heatmap, lines
 from ui.widgets import explain, page_header, show_code
 
 PAGE = POSITIONAL.id
@@ -135,8 +135,8 @@ def encoding_section() -> None:
             [(p, f"dim {i}", float(pe[p, i])) for i in sorted(chosen) for p in range(n_positions)],
             columns=["position", "dimension", "PE"],
         )
-        spec = integer_axis(
-            lines(waves, "position", "PE", color="dimension", title="Each dimension is a wave", points=False)
+        spec = lines(
+            waves, "position", "PE", color="dimension", title="Each dimension is a wave", points=False, integer_x=True
         )
         spec["encoding"]["color"]["sort"] = [f"dim {i}" for i in sorted(chosen)]  # dim 4 before dim 10
         render(spec, key=f"{PAGE}_waves")
@@ -156,8 +156,9 @@ def encoding_section() -> None:
         render(spec, key=f"{PAGE}_similarity_chart")
     with right:
         frame = pd.DataFrame({"|i − j|": range(n_positions), "mean PE_i · PE_j": similarity_by_distance(pe)})
-        spec = lines(frame, "|i − j|", "mean PE_i · PE_j", title="Similarity falls with distance", points=False)
-        render(integer_axis(spec), key=f"{PAGE}_distance")
+        title = "Similarity falls with distance"
+        spec = lines(frame, "|i − j|", "mean PE_i · PE_j", title=title, points=False, integer_x=True)
+        render(spec, key=f"{PAGE}_distance")
     st.caption(
         "The dot product depends only on the distance |i − j|, not on where the pair sits: "
         "relative positions are easy to read off."

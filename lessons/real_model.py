@@ -20,7 +20,6 @@ from ui.specs import (
     attention_lines,
     head_atlas,
     head_ranking,
-    integer_axis,
     layer_path,
     lines,
     token_shares,
@@ -209,10 +208,9 @@ def static_vs_contextual() -> None:
     metrics[1].metric("Contextual, last layer: cosine", f"{per_layer[-1]:.4f}", delta=f"{per_layer[-1] - static:.4f}")
     left, right = st.columns([2, 3])  # the PCA map keeps room for its legend
     frame = pd.DataFrame({"layer": range(L + 1), "cosine": per_layer})
-    spec = lines(
-        frame, "layer", "cosine", title=f"cosine of “{word}” in 1 vs 2", x_title="layer (0 = input + position)"
-    )
-    render(integer_axis(spec), key=f"{PAGE}_pair_lines", target=left)
+    title, x_title = f"cosine of “{word}” in 1 vs 2", "layer (0 = input + position)"
+    spec = lines(frame, "layer", "cosine", title=title, x_title=x_title, integer_x=True)
+    render(spec, key=f"{PAGE}_pair_lines", target=left)
     path = path_through_layers(run_1.hidden_states, i, run_2.hidden_states, j)
     spec = layer_path(path, L + 1, title=f"“{word}” through the layers (PCA)")
     render(spec, key=f"{PAGE}_pair_map", target=right)

@@ -12,7 +12,7 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from core.contextual import cosine_by_layer, path_through_layers
 from core.heads import row_change_by_layer, token_row_by_layer, top_links
 from core.model import max_abs_difference
-from ui.specs import attention_lines, integer_axis, lines, token_shares
+from ui.specs import attention_lines, lines, token_shares
 
 PAGE = "lessons/real_model.py"
 DEFAULT = "The animal didn't cross the road because it was tired"
@@ -66,9 +66,10 @@ def test_attention_lines_show_one_row_when_a_token_is_picked():
     weights = torch.tensor([[0.5, 0.5, 0.0], [0.02, 0.0, 0.98], [1.0, 0.0, 0.0]])
     spec = attention_lines(weights, ["a", "b", "c"], selected=1)
     assert {(r["from"], r["to"]) for r in spec["data"]["values"]} == {("b", "a"), ("b", "c")}
-    assert integer_axis(lines(__import__("pandas").DataFrame({"x": [0, 1], "y": [1, 2]}), "x", "y"))["encoding"]["x"][
-        "axis"
-    ] == {"format": "d", "tickMinStep": 1}
+    assert lines({"x": [0, 1], "y": [1, 2]}, "x", "y", integer_x=True)["encoding"]["x"]["axis"] == {
+        "format": "d",
+        "tickMinStep": 1,
+    }
 
 
 # --- the page -------------------------------------------------------------------------------------

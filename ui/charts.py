@@ -81,6 +81,15 @@ def show_matrix(
     return frame
 
 
+def attention_map(
+    weights: torch.Tensor | np.ndarray, labels: list[str], *, key: str, asking: str, attended: str, **options
+) -> pd.DataFrame:
+    """show_matrix for attention weights (n, n): rows the `asking` tokens, columns the `attended` ones,
+    coloured 0 to 1 (or each row stretched, as the sidebar says) with the strongest links in words."""
+    titles = {"row_title": asking, "col_title": attended, "value_title": "weight"}
+    return show_matrix(weights, labels, labels, key=key, domain=(0, 1), **titles, **options)
+
+
 SIDE_BY_SIDE_MAX_TOKENS = 12
 
 

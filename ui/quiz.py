@@ -27,13 +27,29 @@ def predict(
     *,
     also_right: Collection[str] = (),
     tie_note: str = "",
+    waiting: str = "",
 ) -> bool:
     """Ask; once answered (or revealed), say whether it was right (the answer comes from the live
     numbers). `also_right` lists options that count as right too (near-ties, stated in `tie_note`).
 
     Returns True once the question has been answered or revealed: the page draws what answers
-    the question only then.
+    the question only then. Until then `waiting`, if given, says under the question what will appear.
     """
+    answered = _ask(key, question, options, answer, explanation, also_right, tie_note)
+    if not answered and waiting:
+        st.caption(waiting)
+    return answered
+
+
+def _ask(
+    key: str,
+    question: str,
+    options: list[str],
+    answer: str,
+    explanation: str,
+    also_right: Collection[str],
+    tie_note: str,
+) -> bool:
     with st.container(border=True, key=f"predict_box_{key}"):  # the key marks it for the browser tests
         ask = st.radio if len(options) <= 8 else st.selectbox  # long lists fold into a menu
         choice = ask(f"**Predict first:** {question}", options, index=None, key=key)
