@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import torch
 
 from core.tensors import ArrayLike, as_tensor
+
+if TYPE_CHECKING:
+    from core.model import Encoder
 
 TOY_DIMENSIONS = (
     "royalty",
@@ -260,3 +263,9 @@ def cosine_in_prefix(X: ArrayLike, d: int) -> torch.Tensor:
 def empty_words(vocabulary: Vocabulary) -> list[str]:
     """Words whose vector (d,) is all zeros: no direction, so cosine calls them unlike everything."""
     return [w for w, row in zip(vocabulary.words, vocabulary.vectors) if not bool(row.any())]
+
+
+def static_vectors(encoder: Encoder, words: list[str]) -> torch.Tensor:
+    """(n, d) on the CPU: each word's row of a model's input table, before any attention
+    (Encoder.static_vector: a word split into several WordPiece tokens gets their rows' average)."""
+    return torch.stack([encoder.static_vector(w).cpu() for w in words])

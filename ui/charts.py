@@ -93,9 +93,9 @@ def attention_map(
 SIDE_BY_SIDE_MAX_TOKENS = 12
 
 
-def side_by_side(count: int, n_tokens: int) -> list:
+def side_by_side(count: int, n_tokens: int, limit: int = SIDE_BY_SIDE_MAX_TOKENS) -> list:
     """Places for `count` token-by-token charts: columns while every label fits in half a page,
-    one under the other beyond SIDE_BY_SIDE_MAX_TOKENS tokens (each then gets the full width)."""
-    if n_tokens <= SIDE_BY_SIDE_MAX_TOKENS:
+    one under the other beyond `limit` tokens (or columns) a chart (each then gets the full width)."""
+    if n_tokens <= limit:
         return list(st.columns(count))
     return [st.container() for _ in range(count)]

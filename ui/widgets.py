@@ -7,7 +7,9 @@ from collections.abc import Callable
 from functools import cache
 from typing import NamedTuple
 
+import pandas as pd
 import streamlit as st
+import torch
 
 from core.text import MAX_TOKENS, tokenize
 from ui import url_state
@@ -72,6 +74,14 @@ def show_code(*functions: Callable, title: str = "Show the code this page runs")
     with st.expander(title, icon=":material/code:"):
         for function in functions:
             st.code(_source(function), language="python")
+
+
+def matrix_editor(where, matrix: torch.Tensor, rows: list[str], *, key: str, height: int = 260) -> torch.Tensor:
+    """An editable table of `matrix` (n, m) in `where`, rows labelled, columns numbered 0…m−1: the
+    edited numbers as a float32 tensor (n, m), an emptied cell read as 0."""
+    frame = pd.DataFrame(matrix.detach().cpu().numpy(), index=rows, columns=[str(j) for j in range(matrix.shape[1])])
+    edited = where.data_editor(frame, key=key, height=height)
+    return torch.tensor(edited.fillna(0.0).to_numpy(dtype="float64")).float()
 
 
 def explain(text: str, *, title: str = "In plain words") -> None:
