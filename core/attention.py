@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import torch
 
+from core.embeddings import Vocabulary, embed, nearest_neighbours
 from core.tensors import ArrayLike, as_tensor
 
 
@@ -152,3 +153,10 @@ def top_weights(weights: ArrayLike, i: int, k: int) -> list[tuple[int, float]]:
     """The k largest weights of row i of (n, n) weights, as (j, weight), largest first."""
     top = as_tensor(weights)[i].topk(min(k, as_tensor(weights).shape[-1]))
     return list(zip(top.indices.tolist(), top.values.tolist()))
+
+
+def neighbours_after_attention(words: list[str], vocabulary: Vocabulary, k: int = 3) -> list[list[tuple[str, float]]]:
+    """For each word of a sentence, the k vocabulary words nearest (cosine) to its first-principles
+    attention output (its vector mixed with the sentence's), as (word, cosine), nearest first."""
+    output = first_principles_attention(embed(words, vocabulary).vectors).output  # (n, d)
+    return [nearest_neighbours(y, vocabulary.vectors, vocabulary.words, k=k) for y in output]

@@ -157,6 +157,11 @@ def embed(words: list[str], vocabulary: Vocabulary) -> Embedded:
     return Embedded(vectors, [w not in vocabulary for w in words])
 
 
+def unknown_words(words: list[str], vocabulary: Vocabulary) -> list[str]:
+    """The words (sorted, once each) that the vocabulary lacks: embed gives them unknown_vector."""
+    return sorted({w for w in words if w not in vocabulary})
+
+
 def resize_dimensions(E: torch.Tensor, d: int, seed: int = 0) -> torch.Tensor:
     """Keep the first d columns of E (..., n, d0); if d > d0, append seeded unnamed features."""
     d0 = E.shape[-1]
@@ -188,6 +193,11 @@ def cosine_similarity(A: ArrayLike, B: ArrayLike | None = None) -> torch.Tensor:
         return x / x.norm(dim=-1, keepdim=True).clamp_min(1e-12)
 
     return unit(A) @ unit(B).transpose(-2, -1)
+
+
+def cosine(a: ArrayLike, b: ArrayLike) -> float:
+    """The cosine of the angle between two vectors a, b (d,): 1 for the same direction."""
+    return float(cosine_similarity(as_tensor(a)[None], as_tensor(b)[None])[0, 0])
 
 
 def nearest_neighbours(

@@ -2,15 +2,7 @@ import streamlit as st
 
 from core.embeddings import embed, resize_dimensions, toy_vocabulary
 from core.layers import max_difference_to_torch, residual_drift, seeded_layers, stack_layers
-from core.multi_head import (
-    MultiHeadSelfAttention,
-    column_owners,
-    head_counts,
-    merge_heads,
-    multi_head_attention,
-    split_heads,
-    to_torch_multihead,
-)
+from core.multi_head import column_owners, head_counts
 from core.normalisation import layer_norm
 from core.numbers import readable_number
 from core.positional import add_positions
@@ -144,17 +136,16 @@ explain(
     "normalisation and a feed-forward block in each; this page keeps only the attention."
 )
 show_code(
+    toy_vocabulary,
+    embed,
+    resize_dimensions,
     layer_norm,
-    seeded_layers,
-    MultiHeadSelfAttention,
-    multi_head_attention,
-    split_heads,
-    merge_heads,
-    project_qkv,
-    stack_layers,
-    residual_drift,
-    max_difference_to_torch,
-    to_torch_multihead,
+    add_positions,
     head_counts,
+    seeded_layers,
+    stack_layers,
     column_owners,
+    project_qkv,
+    max_difference_to_torch,
+    residual_drift,
 )

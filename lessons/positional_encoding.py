@@ -210,6 +210,8 @@ explain(
     "distance, for any sentence length."
 )
 show_code(
+    toy_vocabulary,
+    embed,
     sinusoidal_encoding,
     add_positions,
     first_principles_attention,

@@ -3,15 +3,15 @@ import math
 import pandas as pd
 import streamlit as st
 
-from core.attention import causal_mask, scaled_dot_product_attention, softmax
+from core.attention import causal_mask
 from core.embeddings import dimension_names, embed, resize_dimensions, static_vectors, toy_vocabulary
 from core.model import Encoder
 from core.normalisation import layer_norm
-from core.qkv import QKVProjection, attention_sharpness, init_projection, project_qkv, qkv_attention_steps
-from core.scaling import dot_product_scaling, scaling_by_width
-from core.search import mean_pool, search_attention, search_in_batch, sentence_embeddings, toy_text_embedding
+from core.qkv import QKVProjection, attention_sharpness, qkv_attention_steps
+from core.scaling import scaling_by_width
+from core.search import search_in_batch, sentence_embeddings, toy_text_embedding
 from core.text import unique_labels, words_or_nothing
-from ui import model_cache, session, snippets, url_state
+from ui import formulas, model_cache, session, snippets, url_state
 from ui.charts import attention_map, render, show_matrix, side_by_side
 from ui.export import page_export
 from ui.navigation import QKV
@@ -138,16 +138,7 @@ def step_by_step() -> None:
 
     step = url_state.select_slider(st, "Show up to step", STEPS, value=STEPS[-1], key=f"{PAGE}_step", help=STEP_HELP)
     shown = STEPS.index(step)
-    formulas = [
-        r"Q = XW_q,\; K = XW_k,\; V = XW_v",
-        r"S = QK^\top",
-        rf"S' = S / \sqrt{{d_k}} = S / {math.sqrt(d_k):.2f}" if scale else r"S' = S \text{ (no scaling)}",
-        rf"A = \operatorname{{softmax}}(S' / {temperature:.1f})"
-        + (r"\text{ with the future masked}" if causal else ""),
-        r"Y = AV",
-    ]
-    shown_steps = "Step 1" if shown == 0 else f"Steps 1–{shown + 1} below; the last, step {shown + 1}"
-    st.latex(rf"\textbf{{{shown_steps}:}}\ " + formulas[shown])
+    st.latex(formulas.qkv_step(shown, d_k=d_k, scale=scale, temperature=temperature, causal=causal))
     dims, n = [str(j) for j in range(d_k)], len(labels)
     heat, vectors = dict(asking="query", attended="key"), dict(col_title="dimension")
     scores = dict(row_title="query", col_title="key")
@@ -249,24 +240,20 @@ explain(
     "- The **causal mask** sets the scores of later words to −∞ before the softmax: weight 0."
 )
 show_code(
+    toy_text_embedding,
     sentence_embeddings,
     Encoder.sentence_embedding,
-    mean_pool,
-    toy_text_embedding,
     search_in_batch,
-    search_attention,
+    toy_vocabulary,
+    embed,
     resize_dimensions,
     static_vectors,
     Encoder.static_vector,
     layer_norm,
     QKVProjection,
-    init_projection,
-    qkv_attention_steps,
-    project_qkv,
-    scaled_dot_product_attention,
-    softmax,
+    dimension_names,
     causal_mask,
+    qkv_attention_steps,
     attention_sharpness,
     scaling_by_width,
-    dot_product_scaling,
 )

@@ -300,6 +300,7 @@ explain(
     "and *bank* with money are indistinguishable here."
 )
 show_code(
+    toy_vocabulary,
     embed,
     empty_words,
     one_hot,

@@ -259,4 +259,15 @@ explain(
     "- Held-out sentences use an animal and a place never seen in training: the model answers by position and "
     "adjective, so new nouns do not matter."
 )
-show_code(TwoLayerAttention, train, make_batch, examples, evaluate, first_step_reaching, stacking, reader_ties, answer)
+show_code(
+    TwoLayerAttention,
+    train,
+    make_batch,
+    examples,
+    evaluate,
+    first_step_reaching,
+    stacking,
+    reader_ties,
+    answer,
+    unknown_words,
+)

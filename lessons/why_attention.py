@@ -182,6 +182,8 @@ explain(
     "- Attention's price: it compares every pair of words, n² of them — see *Cost of attention*."
 )
 show_code(
+    toy_vocabulary,
+    embed,
     make_recurrent,
     hidden_states,
     first_principles_attention,

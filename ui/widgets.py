@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
-from functools import cache
 from typing import NamedTuple
 
 import pandas as pd
@@ -15,6 +13,7 @@ from core.text import MAX_TOKENS, tokenize
 from ui import url_state
 from ui.session import shared_sentence
 from ui.sidebar import page_sentence_key
+from ui.source import code_behind, source
 
 
 def page_header(title: str, lead: str) -> None:
@@ -64,16 +63,12 @@ def sentence_input(
     return Sentence(text, tokens.words, tokens.truncated)
 
 
-@cache  # reading source files costs ~40 ms a page; the source does not change while the server runs
-def _source(function: Callable) -> str:
-    return inspect.getsource(function)
-
-
 def show_code(*functions: Callable, title: str = "Show the code this page runs") -> None:
-    """The real source of the core/ functions behind the numbers on screen."""
+    """The real source of the core/ functions behind the numbers on screen: the ones the page calls
+    (`functions`) and every core/ function they use in turn (ui.source.code_behind)."""
     with st.expander(title, icon=":material/code:"):
-        for function in functions:
-            st.code(_source(function), language="python")
+        for function in code_behind(*functions):
+            st.code(source(function), language="python")
 
 
 def matrix_editor(where, matrix: torch.Tensor, rows: list[str], *, key: str, height: int = 260) -> torch.Tensor:
@@ -82,6 +77,25 @@ def matrix_editor(where, matrix: torch.Tensor, rows: list[str], *, key: str, hei
     frame = pd.DataFrame(matrix.detach().cpu().numpy(), index=rows, columns=[str(j) for j in range(matrix.shape[1])])
     edited = where.data_editor(frame, key=key, height=height)
     return torch.tensor(edited.fillna(0.0).to_numpy(dtype="float64")).float()
+
+
+def slider_grid(words: list[str], defaults: list[list[float]], *, key: str) -> list[list[float]]:
+    """A 0-to-1 slider for every pair of words ("money → bank"), one row of columns per word, keys
+    f"{key}_{i}_{j}": the values as a table (rows: the word asking)."""
+    return [
+        [
+            url_state.slider(cell, f"{word} → {other}", 0.0, 1.0, defaults[i][j], 0.01, key=f"{key}_{i}_{j}")
+            for j, (cell, other) in enumerate(zip(st.columns(len(words)), words))
+        ]
+        for i, word in enumerate(words)
+    ]
+
+
+def set_slider_grid(key: str, table: list[list[float]]) -> None:
+    """Move every slider of slider_grid(..., key=key) to `table` (a button's on_click)."""
+    for i, row in enumerate(table):
+        for j, value in enumerate(row):
+            st.session_state[f"{key}_{i}_{j}"] = float(value)
 
 
 def explain(text: str, *, title: str = "In plain words") -> None:
