@@ -200,6 +200,12 @@ def cosine(a: ArrayLike, b: ArrayLike) -> float:
     return float(cosine_similarity(as_tensor(a)[None], as_tensor(b)[None])[0, 0])
 
 
+def similarity_matrix(A: ArrayLike, B: ArrayLike | None = None, metric: str = "cosine") -> torch.Tensor:
+    """(..., n, d), (..., m, d) (B defaults to A) -> (..., n, m): the "cosine" (direction only) or
+    "dot" similarity of every pair."""
+    return (cosine_similarity if metric == "cosine" else dot_similarity)(A, B)
+
+
 def nearest_neighbours(
     query: ArrayLike,
     table: ArrayLike,
@@ -209,9 +215,8 @@ def nearest_neighbours(
     metric: str = "cosine",
 ) -> list[tuple[str, float]]:
     """The k rows of `table` (V, d) most similar to `query` (d,), as (word, similarity)."""
-    similarity = cosine_similarity if metric == "cosine" else dot_similarity
     table = as_tensor(table)
-    scores = similarity(as_tensor(query, like=table)[None], table)[0]
+    scores = similarity_matrix(as_tensor(query, like=table)[None], table, metric=metric)[0]
     order = scores.argsort(descending=True).tolist()
     ranked = [(words[i], float(scores[i])) for i in order if words[i] not in exclude]
     return ranked[:k]

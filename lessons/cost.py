@@ -4,12 +4,9 @@ import streamlit as st
 from core.complexity import (
     TIE_TOLERANCE,
     compare_times,
-    loglog_slope,
     measure_scaling,
     operations_per_layer,
     tail_exponents,
-    time_attention,
-    time_recurrent,
 )
 from ui import session, url_state
 from ui.charts import render
@@ -164,6 +161,4 @@ explain(
     "- For very long inputs the n² memory becomes the limit, which is why long-context models use "
     "tricks such as FlashAttention, sparse or sliding-window attention."
 )
-show_code(
-    measure_scaling, time_attention, time_recurrent, tail_exponents, loglog_slope, compare_times, operations_per_layer
-)
+show_code()

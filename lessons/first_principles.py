@@ -210,18 +210,4 @@ explain(
     "takes on money features.\n\n"
     "The next steps add learned projections (Q, K, V) so the model can learn *which* similarities matter."
 )
-show_code(
-    toy_vocabulary,
-    embed,
-    unknown_words,
-    resize_dimensions,
-    dimension_names,
-    first_principles_attention,
-    attention_focus,
-    near_ties,
-    top_weights,
-    loop_matmul_difference,
-    attention_with_weights,
-    cosine,
-    neighbours_after_attention,
-)
+show_code()

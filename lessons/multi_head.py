@@ -135,17 +135,4 @@ explain(
     "- Real models stack layers (MiniLM: 6 layers × 12 heads) with residual connections, layer "
     "normalisation and a feed-forward block in each; this page keeps only the attention."
 )
-show_code(
-    toy_vocabulary,
-    embed,
-    resize_dimensions,
-    layer_norm,
-    add_positions,
-    head_counts,
-    seeded_layers,
-    stack_layers,
-    column_owners,
-    project_qkv,
-    max_difference_to_torch,
-    residual_drift,
-)
+show_code()

@@ -1,12 +1,10 @@
 import pandas as pd
 import streamlit as st
 
-from core.attention import first_principles_attention
 from core.embeddings import embed, toy_vocabulary
 from core.positional import (
     SAME_OUTPUT_TOLERANCE,
     LearnedPositionalEmbedding,
-    add_positions,
     occurrence_order,
     permutation_test,
     position_similarity,
@@ -209,15 +207,4 @@ explain(
     "- The sines and cosines give each position a unique code whose similarity falls smoothly with "
     "distance, for any sentence length."
 )
-show_code(
-    toy_vocabulary,
-    embed,
-    sinusoidal_encoding,
-    add_positions,
-    first_principles_attention,
-    occurrence_order,
-    permutation_test,
-    position_similarity,
-    similarity_by_distance,
-    LearnedPositionalEmbedding,
-)
+show_code()

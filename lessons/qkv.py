@@ -239,21 +239,4 @@ explain(
     "- Dividing by √d_k keeps scores around ±1 whatever the width, so the softmax stays soft.\n"
     "- The **causal mask** sets the scores of later words to −∞ before the softmax: weight 0."
 )
-show_code(
-    toy_text_embedding,
-    sentence_embeddings,
-    Encoder.sentence_embedding,
-    search_in_batch,
-    toy_vocabulary,
-    embed,
-    resize_dimensions,
-    static_vectors,
-    Encoder.static_vector,
-    layer_norm,
-    QKVProjection,
-    dimension_names,
-    causal_mask,
-    qkv_attention_steps,
-    attention_sharpness,
-    scaling_by_width,
-)
+show_code(sentence_embeddings, Encoder.sentence_embedding, Encoder.static_vector)

@@ -4,9 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from core import heads
-from core.attention import scaled_dot_product_attention
 from core.contextual import cosine_by_layer, path_through_layers
-from core.model import MAX_CHARS, MAX_MODEL_TOKENS, Encoder, ablate_context, max_abs_difference, mean_pooling
+from core.model import MAX_CHARS, MAX_MODEL_TOKENS, Encoder, max_abs_difference
 from core.text import unique_labels
 from ui import model_cache, url_state
 from ui.charts import render, show_matrix, side_by_side
@@ -308,7 +307,8 @@ def rollout() -> None:
         "Ā is a layer's weights averaged over its 12 heads; ½ I counts the residual path as attention to oneself "
         "(Abnar & Zuidema, 2020). The last-layer bars use Ā of layer 5 alone: what a plain heatmap suggests."
     )
-    show_code(heads.attention_rollout, heads.rollout_to_sentence, heads.last_layer_share, title="The rollout code")
+    rollout_code = (heads.attention_rollout, heads.rollout_to_sentence, heads.last_layer_share)
+    show_code(*rollout_code, title="The rollout code", whole_page=False)
 
 
 rollout()
@@ -320,9 +320,14 @@ explain(
     "- The input table gives *bank* one vector; after a few attention layers, the two *bank*s differ."
 )
 show_code(
-    Encoder.run, heads.head_roles, heads.role_scores, heads.top_links, heads.top_heads, heads.head_similarity,
-    heads.most_similar_heads, heads.merge_word_pieces, heads.hide_special_tokens, Encoder.rebuild_head,
-    scaled_dot_product_attention, max_abs_difference, cosine_by_layer, path_through_layers, Encoder.ablation_effect,
-    Encoder.pair_similarity, Encoder.sentence_embedding, mean_pooling, Encoder.ablating, ablate_context,
-    heads.row_change_by_layer, heads.token_row_by_layer,
-)  # fmt: skip
+    Encoder.run,
+    heads.head_roles,
+    heads.top_links,
+    heads.head_similarity,
+    heads.role_scores,
+    Encoder.rebuild_head,
+    Encoder.ablation_effect,
+    Encoder.pair_similarity,
+    Encoder.sentence_embedding,
+    Encoder.ablating,
+)

@@ -14,7 +14,6 @@ from core.training import (
     evaluate,
     examples,
     first_step_reaching,
-    make_batch,
     reader_ties,
     stacking,
     train,
@@ -259,15 +258,4 @@ explain(
     "- Held-out sentences use an animal and a place never seen in training: the model answers by position and "
     "adjective, so new nouns do not matter."
 )
-show_code(
-    TwoLayerAttention,
-    train,
-    make_batch,
-    examples,
-    evaluate,
-    first_step_reaching,
-    stacking,
-    reader_ties,
-    answer,
-    unknown_words,
-)
+show_code()

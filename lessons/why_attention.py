@@ -8,8 +8,6 @@ from core.attention import first_principles_attention
 from core.embeddings import embed, toy_vocabulary
 from core.numbers import readable_number
 from core.recurrent import (
-    attention_first_token_influences,
-    first_token_influences,
     hidden_states,
     influence_curves,
     make_recurrent,
@@ -181,13 +179,4 @@ explain(
     "- **Bottleneck**: everything read so far must fit in one fixed-size state.\n"
     "- Attention's price: it compares every pair of words, n² of them — see *Cost of attention*."
 )
-show_code(
-    toy_vocabulary,
-    embed,
-    make_recurrent,
-    hidden_states,
-    first_principles_attention,
-    influence_curves,
-    first_token_influences,
-    attention_first_token_influences,
-)
+show_code(influence_curves)

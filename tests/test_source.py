@@ -1,18 +1,19 @@
-"""The "show the code" panels: what ui.source finds behind a page's calls, and that every lesson's panel
-covers every core/ function the lesson itself uses."""
+"""The "show the code" panels: what ui.source finds in a page and behind its calls."""
 
-import ast
-import importlib
-import inspect
 from pathlib import Path
 
-import pytest
-
-from core.attention import AttentionResult, first_principles_attention, neighbours_after_attention, softmax
-from core.embeddings import Vocabulary, nearest_neighbours, toy_vocabulary
+from core.attention import (
+    AttentionResult,
+    first_principles_attention,
+    near_ties,
+    neighbours_after_attention,
+    softmax,
+    top_weights,
+    weighted_sum_loop,
+)
+from core.embeddings import Vocabulary, embed, nearest_neighbours, toy_vocabulary, unknown_vector
 from core.tensors import as_tensor
-from ui.navigation import LESSONS
-from ui.source import code_behind, named_in
+from ui.source import code_behind, named_in, named_in_source, source
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,55 +31,27 @@ def test_annotations_are_not_code_that_runs():
     assert Vocabulary in named_in(toy_vocabulary)  # built there
 
 
-def imported(module: str, name: str):
-    """What `from module import name` gives: an attribute, or a submodule (`from core import heads`)."""
-    owner = importlib.import_module(module)
-    return getattr(owner, name) if hasattr(owner, name) else importlib.import_module(f"{module}.{name}")
+PAGE = """
+from core.attention import first_principles_attention
+from core.embeddings import Vocabulary, embed, toy_vocabulary
 
 
-def used_core_functions(path: Path) -> set:
-    """The core/ functions a lesson imports by name, or reaches as `module.function` of an imported core module."""
-    tree = ast.parse(path.read_text())
-    found, modules = set(), {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("core"):
-            for alias in node.names:
-                thing = imported(node.module, alias.name)
-                if inspect.ismodule(thing):
-                    modules[alias.asname or alias.name] = thing
-                elif inspect.isfunction(thing):
-                    found.add(thing)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules:
-            thing = getattr(modules[node.value.id], node.attr)
-            if inspect.isfunction(thing):
-                found.add(thing)
-    return found
+def probe(vocabulary: Vocabulary) -> None:
+    return first_principles_attention(embed(["a"], vocabulary).vectors)
+"""
 
 
-def shown_by(path: Path) -> set:
-    """Everything the lesson's show_code calls display (their arguments resolved in the lesson's imports)."""
-    tree = ast.parse(path.read_text())
+def test_a_page_shows_what_its_source_names_in_order_not_its_annotations():
     namespace: dict = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("core"):
-            for alias in node.names:
-                namespace[alias.asname or alias.name] = imported(node.module, alias.name)
-    listed = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "show_code":
-            for argument in node.args:
-                owner = namespace.get(argument.value.id) if isinstance(argument, ast.Attribute) else None
-                listed.append(getattr(owner, argument.attr) if owner else namespace[argument.id])
-    return set(code_behind(*listed))
+    exec(PAGE, namespace)
+    assert named_in_source(PAGE, namespace) == [first_principles_attention, embed]
 
 
-WORDS_NOT_NUMBERS = ("core.text", "core.numbers")  # splitting text into words, writing numbers for people
+def test_every_core_function_of_a_page_is_in_its_code_panel():
+    from conftest import app_test
 
-
-@pytest.mark.parametrize("page", [p.path for p in LESSONS])
-def test_every_core_function_a_lesson_uses_is_in_its_code_panel(page):
-    path = ROOT / page
-    used = {f for f in used_core_functions(path) if f.__module__ not in WORDS_NOT_NUMBERS}
-    missing = {f.__qualname__ for f in used - shown_by(path)}
-    assert not missing, f"{page} uses but does not show: {sorted(missing)}"
+    at = app_test("lessons/first_principles.py")
+    shown = {c.value for c in at.code}
+    for function in (top_weights, near_ties, softmax, weighted_sum_loop, unknown_vector):  # named, or reached
+        assert source(function).strip() in shown, function.__name__
+    assert source(as_tensor).strip() not in shown

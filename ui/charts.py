@@ -90,6 +90,12 @@ def attention_map(
     return show_matrix(weights, labels, labels, key=key, domain=(0, 1), **titles, **options)
 
 
+def show_ranking(ranked: list[tuple[str, float]], columns: list[str], *, key: str, where=st) -> None:
+    """(name, score) pairs, best first, as a two-column table without an index, scores to 3 decimals."""
+    score = st.column_config.NumberColumn(format="%.3f")
+    where.dataframe(pd.DataFrame(ranked, columns=columns), hide_index=True, column_config={columns[1]: score}, key=key)
+
+
 SIDE_BY_SIDE_MAX_TOKENS = 12
 
 

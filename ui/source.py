@@ -1,10 +1,11 @@
-"""Which core/ code a page runs, for its "show the code" panel: the functions a page calls, followed
-into the core/ functions and classes that they name in turn, so the panel cannot fall behind the code.
+"""Which core/ code a page runs, for its "show the code" panel, read from the code itself so the panel
+cannot fall behind it: the core/ functions and classes a page's source names, each followed by the
+core/ functions and classes that its own source names in turn (resolved in the module defining it).
 
-A page names only the core/ functions it calls itself; what those call is found by reading their
-source (names resolved in the module that defines them). Not followed: calls through an object
-(`encoder.static_vector(...)`: the page names such methods itself), result records (NamedTuple
-classes: fields, not computations) and core.tensors (the tensor conversions every function makes).
+Not found this way, so a page names them itself: what runs through an object (`encoder.run(...)`
+inside ui.model_cache). Left out: type annotations (types, not code that runs), result records
+(NamedTuple classes: fields, not computations) and core.tensors (the tensor conversions every
+function makes).
 """
 
 from __future__ import annotations
@@ -58,18 +59,29 @@ def _without_annotations(tree: ast.AST) -> ast.AST:
 
 
 @cache
-def named_in(function: Callable) -> tuple[Callable, ...]:
-    """The core/ functions and classes that `function`'s source names (calls or passes on), in the
-    order they first appear."""
-    namespace = vars(sys.modules[function.__module__])  # a method's names resolve in its class's module
-    tree = _without_annotations(ast.parse(textwrap.dedent(source(function))))
+def _names(text: str) -> tuple[ast.expr, ...]:
+    """Every name and attribute that `text` (source code) reads, outside annotations, in order."""
+    tree = _without_annotations(ast.parse(textwrap.dedent(text)))
     nodes = [n for n in ast.walk(tree) if isinstance(n, (ast.Name, ast.Attribute)) and isinstance(n.ctx, ast.Load)]
+    return tuple(sorted(nodes, key=lambda n: (n.lineno, n.col_offset)))
+
+
+def named_in_source(text: str, namespace: dict) -> list[Callable]:
+    """The core/ functions and classes that source `text` names (calls or passes on), resolved in
+    `namespace` (the globals it runs with), in the order they first appear."""
     found: list[Callable] = []
-    for node in sorted(nodes, key=lambda n: (n.lineno, n.col_offset)):
+    for node in _names(text):
         thing = _resolve(node, namespace)
-        if thing is not function and _shown(thing) and thing not in found:
+        if _shown(thing) and thing not in found:
             found.append(thing)
-    return tuple(found)
+    return found
+
+
+@cache
+def named_in(function: Callable) -> tuple[Callable, ...]:
+    """The core/ functions and classes that `function`'s source names, itself left out."""
+    namespace = vars(sys.modules[function.__module__])  # a method's names resolve in its class's module
+    return tuple(f for f in named_in_source(source(function), namespace) if f is not function)
 
 
 def code_behind(*functions: Callable) -> list[Callable]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from functools import cache
+from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
@@ -13,7 +16,7 @@ from core.text import MAX_TOKENS, tokenize
 from ui import url_state
 from ui.session import shared_sentence
 from ui.sidebar import page_sentence_key
-from ui.source import code_behind, source
+from ui.source import code_behind, named_in_source, source
 
 
 def page_header(title: str, lead: str) -> None:
@@ -63,11 +66,20 @@ def sentence_input(
     return Sentence(text, tokens.words, tokens.truncated)
 
 
-def show_code(*functions: Callable, title: str = "Show the code this page runs") -> None:
-    """The real source of the core/ functions behind the numbers on screen: the ones the page calls
-    (`functions`) and every core/ function they use in turn (ui.source.code_behind)."""
+@cache  # the lesson files do not change while the server runs
+def _page_source(path: str) -> str:
+    return Path(path).read_text()
+
+
+def show_code(*also: Callable, title: str = "Show the code this page runs", whole_page: bool = True) -> None:
+    """The real source of the core/ code behind the numbers on screen: every core/ function and class
+    the calling page names (read from its own source), then `also` (what runs for it elsewhere, e.g.
+    through ui.model_cache), each followed by the core/ code it uses in turn (ui.source).
+    `whole_page=False`: `also` only, for a section's own panel."""
+    page = sys._getframe(1)  # the lesson (or one of its functions) that called show_code
+    named = named_in_source(_page_source(page.f_code.co_filename), page.f_globals) if whole_page else []
     with st.expander(title, icon=":material/code:"):
-        for function in code_behind(*functions):
+        for function in code_behind(*named, *also):
             st.code(source(function), language="python")
 
 
