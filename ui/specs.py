@@ -353,7 +353,7 @@ def series_lines(
 ) -> dict:
     """Several named series measured at the same xs, one line each: the long table (one row per
     point: x, y, group) is built here, then drawn by `lines` (its keyword options apply)."""
-    rows = [(at, float(value), name) for name, values in series.items() for at, value in zip(xs, values, strict=True)]
+    rows = [(at, value, name) for name, values in series.items() for at, value in zip(xs, values, strict=True)]
     return lines(pd.DataFrame(rows, columns=[x, y, group]), x, y, color=group, **options)
 
 
