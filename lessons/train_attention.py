@@ -20,12 +20,12 @@ from core.training import (
     unknown_words,
 )
 from ui import session, url_state
-from ui.charts import render, show_matrix, side_by_side
+from ui.charts import attention_map, render, side_by_side
 from ui.export import page_export
 from ui.navigation import TRAIN
 from ui.present import section
 from ui.quiz import predict
-from ui.specs import lines
+from ui.specs import training_curves
 from ui.widgets import explain, page_header, sentence_input, show_code
 
 PAGE = TRAIN.id
@@ -41,20 +41,6 @@ LOSS_CAP = 2.5  # the chart's loss axis; an untrained model starts at ln 10 = 2.
 
 def loss_text(loss: float) -> str:
     return f"{loss:.3f}" if loss >= 0.001 else "< 0.001"
-
-
-def step_chart(history: pd.DataFrame, steps: int, title: str, marker: int | None = None) -> dict:
-    """Loss and accuracy against the training step, the loss axis capped (a spike would flatten the rest)."""
-    return lines(history, "step", "value", color="curve", points=False, title=title, y_title="loss · accuracy",
-                 integer_x=True, x_domain=(0, steps), y_domain=(0, LOSS_CAP), marker_x=marker)  # fmt: skip
-
-
-def curves(losses: list[float], accuracies: list[float]) -> pd.DataFrame:
-    """Loss and batch accuracy after each step, in the long form the chart wants."""
-    steps = list(range(1, len(losses) + 1))
-    return pd.DataFrame(
-        {"step": steps * 2, "value": losses + accuracies, "curve": ["loss"] * len(steps) + ["accuracy"] * len(steps)}
-    )
 
 
 def in_words(found: Stacking, ending: str) -> str:
@@ -75,21 +61,10 @@ def in_words(found: Stacking, ending: str) -> str:
 
 def two_maps(weights: list, labels: list[str], key: str, title: str, highlights: tuple) -> None:
     """Layer 1 and layer 2 side by side (one under the other for long sentences)."""
-    for layer, place in enumerate(side_by_side(2, len(labels))):
+    for layer, place in enumerate(side_by_side(2, len(labels)), start=1):
         with place:
-            show_matrix(
-                weights[layer],
-                labels,
-                labels,
-                key=f"{key}_{layer + 1}",
-                numbers=False,
-                domain=(0, 1),
-                title=f"layer {layer + 1}{title}",
-                row_title="word reading",
-                col_title="reads",
-                value_title="weight",
-                highlight_row=highlights[layer],
-            )
+            options = dict(asking="word reading", attended="reads", highlight_row=highlights[layer - 1], numbers=False)
+            attention_map(weights[layer - 1], labels, key=f"{key}_{layer}", title=f"layer {layer}{title}", **options)
 
 
 page_header(
@@ -134,7 +109,7 @@ def training() -> None:
         losses.append(loss), accuracies.append(accuracy)
         if step % max(1, steps // 20) == 0 or step == steps:
             progress.progress(step / steps, text=f"step {step} of {steps} · loss {loss:.3f} · accuracy {accuracy:.0%}")
-            render(step_chart(curves(losses, accuracies), steps, "so far"), target=curve)
+            render(training_curves(losses, accuracies, steps, cap=LOSS_CAP, title="so far"), target=curve)
 
     run = train(config, device=session.device(), on_step=on_step)
     st.session_state[RUN] = (config, run, evaluate(run.model))
@@ -160,26 +135,20 @@ def replay(run: TrainingRun) -> None:
     ending = url_state.radio(pick, "Sentence ending", ENDINGS, horizontal=True, key=f"{PAGE}_probe")
     last = len(run.snapshot_steps) - 1
     index = url_state.slider(slide, "Snapshot (0 = untrained)", 0, last, last, key=f"{PAGE}_replay")
-    step, weights = run.snapshot_steps[index], run.snapshot_weights[index][ENDINGS.index(ending)]
+    step, weights = run.snapshot_steps[index], run.maps(index, ENDINGS.index(ending))
     now = stacking(weights)
-    render(
-        step_chart(curves(run.losses, run.accuracies), len(run.losses), "training curves", step), key=f"{PAGE}_curves"
-    )
+    spec = training_curves(run.losses, run.accuracies, len(run.losses), cap=LOSS_CAP, title="training curves", now=step)
+    render(spec, key=f"{PAGE}_curves")
     if max(run.losses) > LOSS_CAP:
         st.caption(f"The loss peaks at {max(run.losses):.2f}; the chart cuts it at {LOSS_CAP:.2f}.")
-    two_maps(
-        weights,
-        PROBE_LABELS,
-        f"{PAGE}_replay",
-        f" after {step} steps",
-        (PROBE_LABELS[now.reader] if now.reader_weight >= EVEN else None, "it"),
-    )
+    reader = PROBE_LABELS[now.reader] if now.reader_weight >= EVEN else None
+    two_maps(weights, PROBE_LABELS, f"{PAGE}_replay", f" after {step} steps", (reader, "it"))
     st.markdown(f"After **{step}** steps: {in_words(now, ending)}")
 
 
 def stacking_story(run: TrainingRun) -> None:
     """Ask first; then the replay and what each layer does in the trained model."""
-    final = stacking(run.snapshot_weights[-1][0])
+    final = stacking(run.maps())
     reader, options = PROBE_LABELS[final.reader], list(dict.fromkeys(["it", "animal", "road", "was"]))
     learned = final.reader_weight >= EVEN  # else every word reads the adjective about equally: any answer is right
     if not predict(
@@ -194,17 +163,17 @@ def stacking_story(run: TrainingRun) -> None:
             else f"This model has not learned yet: no word puts much more than an even share on “{ENDINGS[0]}” "
             f"(largest {final.reader_weight:.2f}). Train longer or faster and ask again."
         ),
-        also_right=[PROBE_LABELS[i] for i in reader_ties(run.snapshot_weights[-1][0][0])] if learned else options,
+        also_right=[PROBE_LABELS[i] for i in reader_ties(run.maps()[0])] if learned else options,
         tie_note="Within 0.05 of the largest weight." if learned else "",
+        waiting="Answer the question above to see the replay.",
     ):
-        st.caption("Answer the question above to see the replay.")
         return
     replay(run)
     st.subheader("Stacking: two layers, two jobs")
     st.markdown(
         "\n".join(
-            f"- *…it was {ending}*: {in_words(stacking(weights), ending)}"
-            for ending, weights in zip(ENDINGS, run.snapshot_weights[-1])
+            f"- *…it was {ending}*: {in_words(stacking(run.maps(probe=probe)), ending)}"
+            for probe, ending in enumerate(ENDINGS)
         )
         + "\n\nOne attention step cannot do both: “it” would have to read the adjective *and* point at a noun. "
         "Layer 1 writes the adjective into a word's vector (the residual stream keeps what the word was and adds "
@@ -232,8 +201,7 @@ def own_sentence(model: TwoLayerAttention) -> None:
         st.info(str(reason))
         return
     labels = unique_labels(sentence.words)
-    weight = float(result.weights[-1][result.pronoun, result.answer])
-    st.markdown(f"**“{labels[result.pronoun]}” → “{labels[result.answer]}”** (layer-2 weight {weight:.2f})")
+    st.markdown(f"**“{labels[result.pronoun]}” → “{labels[result.answer]}”** (layer-2 weight {result.weight:.2f})")
     if unknown := unknown_words(sentence.words):
         st.caption("Words the model never saw (read as an unknown word): " + ", ".join(unknown))
     st.caption(

@@ -91,6 +91,7 @@ SPECS = {
     "series_lines": lambda: specs.series_lines(
         [1, 2, 3], {"loss": [2.3, 1.0, 0.4], "accuracy": [0.5, 0.7, 1.0]}, x="step", y="value"
     ),
+    "training_curves": lambda: specs.training_curves([2.3, 1.0], [0.5, 0.9], 10, cap=2.5, now=2),
     "weight_bars": lambda: specs.weight_bars(WORDS, WEIGHTS[0], title="the row of “the”", highlight="animal"),
     "head_ranking": lambda: specs.head_ranking([(5, 11, 0.65), (3, 1, 0.61)], title="it → animal"),
     "token_shares": lambda: specs.token_shares(

@@ -357,6 +357,16 @@ def series_lines(
     return lines(pd.DataFrame(rows, columns=[x, y, group]), x, y, color=group, **options)
 
 
+def training_curves(
+    losses: list[float], accuracies: list[float], steps: int, *, cap: float, title: str = "", now: int | None = None
+) -> dict:
+    """Loss and batch accuracy after each training step so far, on an axis of all `steps` steps, the loss
+    capped at `cap` (a spike would flatten the rest); `now`: a dashed rule at that step."""
+    curves, done = {"loss": losses, "accuracy": accuracies}, range(1, len(losses) + 1)
+    axes = dict(integer_x=True, x_domain=(0, steps), y_domain=(0, cap), marker_x=now, y_title="loss · accuracy")
+    return series_lines(done, curves, x="step", y="value", group="curve", points=False, title=title, **axes)
+
+
 def bars(
     frame: pd.DataFrame,
     category: str,
