@@ -60,8 +60,12 @@ def show_matrix(
 ) -> pd.DataFrame:
     """Draw a heatmap as wide as its column, with a text summary for attention weights (no
     information by colour alone) and a "show numbers" switch that adds the exact table. `signed`
-    values (changes around 0) get a diverging palette instead of the sidebar's."""
+    values (changes around 0) get a diverging palette instead of the sidebar's, by default on a
+    scale symmetric around 0."""
     frame = matrix_frame(matrix, rows, cols)
+    if signed and heatmap_options.get("domain") is None:  # symmetric around 0: "no change" is the middle colour
+        largest = max(float(np.abs(frame.to_numpy()).max(initial=0.0)), 1e-3)
+        heatmap_options["domain"] = (-largest, largest)
     attention = heatmap_options.get("domain") == (0, 1) and strongest_links(frame) is not None
     spec = heatmap(
         matrix,
@@ -82,7 +86,7 @@ def show_matrix(
 
 
 def attention_map(
-    weights: torch.Tensor | np.ndarray, labels: list[str], *, key: str, asking: str, attended: str, **options
+    weights: torch.Tensor | np.ndarray, labels: list[str], *, key: str, asking: str = "", attended: str = "", **options
 ) -> pd.DataFrame:
     """show_matrix for attention weights (n, n): rows the `asking` tokens, columns the `attended` ones,
     coloured 0 to 1 (or each row stretched, as the sidebar says) with the strongest links in words."""

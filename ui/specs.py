@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from core.heads import head_name
 from core.tensors import to_numpy
 
 CATEGORY_SCHEME = "tableau10"
@@ -504,7 +505,7 @@ def head_atlas(
         {
             "layer": h.layer,
             "head": h.head,
-            "name": f"L{h.layer} H{h.head}",
+            "name": head_name(h.layer, h.head),
             "role": h.role,
             "score": round(h.score, 3),
             "text": f"{h.score:.2f}",
@@ -654,7 +655,7 @@ def attention_lines(
 
 def head_ranking(top: list[tuple[int, int, float]], *, title: str = "", value_title: str = "score") -> dict:
     """Heads as (layer, head, value), largest first (core.heads.top_heads) -> one bar per head, "L5 H11"."""
-    frame = pd.DataFrame({"head": [f"L{layer} H{head}" for layer, head, _ in top], "value": [v for *_, v in top]})
+    frame = pd.DataFrame({"head": [head_name(layer, head) for layer, head, _ in top], "value": [v for *_, v in top]})
     return bars(frame, "head", "value", title=title, value_title=value_title)
 
 

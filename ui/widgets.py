@@ -83,6 +83,17 @@ def show_code(*also: Callable, title: str = "Show the code this page runs", whol
             st.code(source(function), language="python")
 
 
+def token_picker(where, label: str, options: list[str], key: str, preferred: tuple[str, ...] = ()) -> str:
+    """A token choice that follows the sentence: it opens on the first `preferred` token present, else
+    on the first word (not "every token", not [CLS]); a choice the new sentence lacks goes back to that."""
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+        st.query_params.pop(key, None)
+    words = [i for i, option in enumerate(options) if option != "every token" and not option.startswith("[")]
+    index = next((options.index(w) for w in preferred if w in options), words[0] if words else 0)
+    return url_state.selectbox(where, label, options, index=index, key=key)
+
+
 def matrix_editor(where, matrix: torch.Tensor, rows: list[str], *, key: str, height: int = 260) -> torch.Tensor:
     """An editable table of `matrix` (n, m) in `where`, rows labelled, columns numbered 0…m−1: the
     edited numbers as a float32 tensor (n, m), an emptied cell read as 0."""
