@@ -21,7 +21,7 @@ from ui.navigation import POSITIONAL
 from ui.present import section
 from ui.quiz import predict
 from ui.specs import heatmap, lines, series_lines
-from ui.widgets import explain, page_header, show_code
+from ui.widgets import explain, page_header, sentence_pair, show_code
 
 PAGE = POSITIONAL.id
 TOY = toy_vocabulary()
@@ -49,11 +49,8 @@ st.latex(
 
 @st.fragment
 def permutation_section() -> None:
-    left, right = st.columns(2)
-    first = url_state.text_input(left, "Sentence A", "The cat sat on the mat", key=f"{PAGE}_first", max_chars=300)
-    second = url_state.text_input(
-        right, "Sentence B (same words, another order)", "The mat sat on the cat", key=f"{PAGE}_second", max_chars=300
-    )
+    labels, keys = ("Sentence A", "Sentence B (same words, another order)"), (f"{PAGE}_first", f"{PAGE}_second")
+    first, second = sentence_pair(labels, ("The cat sat on the mat", "The mat sat on the cat"), keys)
     controls = st.columns(2)
     use_pe = url_state.toggle(controls[0], "Add positional encoding", value=False, key=f"{PAGE}_use_pe")
     strength = url_state.slider(

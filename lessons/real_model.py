@@ -22,7 +22,7 @@ from ui.specs import (
     lines,
     token_shares,
 )
-from ui.widgets import explain, page_header, sentence_input, show_code, token_picker
+from ui.widgets import explain, page_header, sentence_input, sentence_pair, show_code, token_picker
 
 PAGE = REAL_MODEL.id
 EXAMPLES = (
@@ -67,8 +67,6 @@ first = model_cache.run(EXAMPLES[0])  # the page opens on the two heads that lin
 pair = [first.tokens.index(w) for w in ("it", "animal") if w in first.tokens]  # (another model may split them)
 IT_ANIMAL = [head[:2] for head in heads.link_heads(first.attentions, *(pair if len(pair) == 2 else (0, 0)), k=2)]
 DEFAULT = IT_ANIMAL[0]
-
-section(f"1 · The head atlas: what each of the {L * H} heads does")
 
 
 @st.fragment
@@ -135,11 +133,6 @@ def head_explorer() -> None:
     page_export(PAGE, {**numbers, "rebuilt": ours, "max_difference": difference})
 
 
-head_explorer()
-
-section("2 · Heads ranked: by role, or by the link between two words")
-
-
 @st.fragment
 def rankings() -> None:
     left, right = st.columns(2)
@@ -160,18 +153,12 @@ def rankings() -> None:
     render(spec, key=f"{PAGE}_finder_bars", target=right)
 
 
-rankings()
-
-section("3 · Static vs contextual: one word in two sentences")
-
-
 @st.fragment
 def static_vs_contextual() -> None:
     pair = url_state.segmented_control(st, "Example", ["bank", "apple"], default="bank", key=f"{PAGE}_pair") or "bank"
     defaults = {"bank": BANKS, "apple": ("Apple launched a new phone", "I ate an apple")}[pair]
-    cols = st.columns(2)
-    one = url_state.text_input(cols[0], "Sentence 1", defaults[0], key=f"{PAGE}_pair_1_{pair}", max_chars=500)
-    two = url_state.text_input(cols[1], "Sentence 2", defaults[1], key=f"{PAGE}_pair_2_{pair}", max_chars=500)
+    keys = (f"{PAGE}_pair_1_{pair}", f"{PAGE}_pair_2_{pair}")
+    one, two = sentence_pair(("Sentence 1", "Sentence 2"), defaults, keys, max_chars=500)
     try:
         run_1, run_2 = model_cache.run(one), model_cache.run(two)
     except ValueError as reason:
@@ -201,11 +188,6 @@ def static_vs_contextual() -> None:
         )
         + "Each attention layer then mixes in more of its sentence, and the two meanings drift apart."
     )
-
-
-static_vs_contextual()
-
-section("4 · Switch heads off and see what changes")
 
 
 @st.fragment
@@ -257,11 +239,6 @@ def ablation() -> None:
     )
 
 
-ablation()
-
-section("5 · Where attention carries the sentence")
-
-
 @st.fragment
 def rollout() -> None:
     share, plain = heads.rollout_to_sentence(model_cache.rollout(text)), heads.last_layer_share(run.attentions)
@@ -295,6 +272,15 @@ def rollout() -> None:
     show_code(*rollout_code, title="The rollout code", whole_page=False)
 
 
+section(f"1 · The head atlas: what each of the {L * H} heads does")
+head_explorer()
+section("2 · Heads ranked: by role, or by the link between two words")
+rankings()
+section("3 · Static vs contextual: one word in two sentences")
+static_vs_contextual()
+section("4 · Switch heads off and see what changes")
+ablation()
+section("5 · Where attention carries the sentence")
 rollout()
 
 explain(

@@ -28,7 +28,7 @@ from ui.navigation import FIRST_PRINCIPLES, STATIC
 from ui.present import section
 from ui.quiz import predict
 from ui.specs import scatter, vector_bars
-from ui.widgets import explain, page_header, show_code
+from ui.widgets import explain, page_header, sentence_pair, show_code
 
 PAGE = STATIC.id
 TOY = toy_vocabulary()
@@ -195,11 +195,8 @@ def real_table() -> None:
 
 @st.fragment
 def one_word_one_vector() -> None:
-    one, two = st.columns(2)
-    first = url_state.text_input(
-        one, "Sentence 1", "I deposited money in the bank", key=f"{PAGE}_bank_1", max_chars=300
-    )
-    second = url_state.text_input(two, "Sentence 2", "We sat on the river bank", key=f"{PAGE}_bank_2", max_chars=300)
+    defaults, keys = ("I deposited money in the bank", "We sat on the river bank"), (f"{PAGE}_bank_1", f"{PAGE}_bank_2")
+    first, second = sentence_pair(("Sentence 1", "Sentence 2"), defaults, keys)
     shared = shared_words(first, second)
     if not shared:
         st.info("The two sentences need a word in common.")

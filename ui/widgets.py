@@ -83,6 +83,16 @@ def show_code(*also: Callable, title: str = "Show the code this page runs", whol
             st.code(source(function), language="python")
 
 
+def sentence_pair(
+    labels: tuple[str, str], defaults: tuple[str, str], keys: tuple[str, str], max_chars: int = 300
+) -> tuple[str, str]:
+    """Two text boxes side by side (kept in the URL), for pages that compare two sentences."""
+    return tuple(
+        url_state.text_input(column, label, default, key=key, max_chars=max_chars)
+        for column, label, default, key in zip(st.columns(2), labels, defaults, keys, strict=True)
+    )
+
+
 def token_picker(where, label: str, options: list[str], key: str, preferred: tuple[str, ...] = ()) -> str:
     """A token choice that follows the sentence: it opens on the first `preferred` token present, else
     on the first word (not "every token", not [CLS]); a choice the new sentence lacks goes back to that."""
