@@ -85,12 +85,6 @@ def search_analogy(encoder: Encoder | None) -> None:
     )
 
 
-with st.container(border=True):
-    search_analogy(model_cache.encoder())
-
-section("Step by step on your sentence")
-
-
 @st.fragment
 def step_by_step() -> None:
     tokens = sentence_input(
@@ -188,11 +182,6 @@ def export(words, X, weights, steps, scale: bool, causal: bool, temperature: flo
     page_export(PAGE, numbers, None if X.numel() > 4000 else snippet)
 
 
-step_by_step()
-
-section("Why divide by √d_k?")
-
-
 @st.fragment
 def scaling_experiment() -> None:
     st.markdown(
@@ -230,6 +219,11 @@ def scaling_experiment() -> None:
     )
 
 
+with st.container(border=True):
+    search_analogy(model_cache.encoder())
+section("Step by step on your sentence")
+step_by_step()
+section("Why divide by √d_k?")
 scaling_experiment()
 
 explain(
