@@ -1,15 +1,7 @@
 import pandas as pd
 import streamlit as st
 
-from core.complexity import (
-    TIE_TOLERANCE,
-    compare_times,
-    measure_scaling,
-    operations_by_size,
-    sizes_to_time,
-    tail_exponents,
-    times_at_largest,
-)
+from core import complexity
 from ui import session, url_state
 from ui.charts import render
 from ui.navigation import COST
@@ -54,7 +46,7 @@ def table_section() -> None:
     axes = dict(log_x=True, log_y=True, x_ticks=[8, 64, 512, 4096, 32768], tick_format=",d", y_format="~s")
     title = f"work per layer, d = {d} (crossover at n = d)"
     spec = series_lines(
-        sizes, operations_by_size(sizes, d), x="n", y="multiply-adds", group="layer", title=title, **axes
+        sizes, complexity.operations_by_size(sizes, d), x="n", y="multiply-adds", group="layer", title=title, **axes
     )
     render(spec, key=f"{PAGE}_ops")
 
@@ -68,8 +60,12 @@ def measurement_section() -> None:
     width = url_state.select_slider(controls[1], "d", [32, 64, 128, 256], value=64, key=f"{PAGE}_width")
     repeats = url_state.slider(controls[2], "Repeats (median)", 1, 9, 5, key=f"{PAGE}_repeats")
     if st.button("Run the measurement", type="primary", key=f"{PAGE}_run", icon=":material/timer:"):
-        progress, ns = st.progress(0.0, text="Measuring…"), sizes_to_time(largest)
-        st.session_state[RESULTS] = (device.type, width, measure_scaling(ns, width, device, repeats, progress.progress))
+        progress, ns = st.progress(0.0, text="Measuring…"), complexity.sizes_to_time(largest)
+        st.session_state[RESULTS] = (
+            device.type,
+            width,
+            complexity.measure_scaling(ns, width, device, repeats, progress.progress),
+        )
         progress.empty()
     if RESULTS not in st.session_state:
         st.info(
@@ -77,8 +73,8 @@ def measurement_section() -> None:
         )
         return
     measured_on, measured_d, rows = st.session_state[RESULTS]
-    n_max, at_largest = times_at_largest(rows)
-    answer, also_right = compare_times(at_largest)
+    n_max, at_largest = complexity.times_at_largest(rows)
+    answer, also_right = complexity.compare_times(at_largest)
     answered = predict(
         f"{PAGE}_predict",
         f"at n = {n_max}, d = {measured_d}, which pass is faster?",
@@ -87,7 +83,7 @@ def measurement_section() -> None:
         f"At n = {n_max}: attention {at_largest['attention']:.2f} ms, RNN {at_largest['RNN']:.2f} ms, "
         f"on {measured_on}.",
         also_right=also_right,
-        tie_note=f"Timings within {TIE_TOLERANCE:.0%} of each other count as about the same.",
+        tie_note=f"Timings within {complexity.TIE_TOLERANCE:.0%} of each other count as about the same.",
         waiting="Answer above to see the timings at every n.",
     )
     if not answered:
@@ -96,7 +92,7 @@ def measurement_section() -> None:
     axes = dict(log_x=True, log_y=True, x_ticks=sorted({r["n"] for r in rows}), tick_format=",d", y_format="~g")
     title = f"one pass, d = {measured_d}, on {measured_on}"
     render(lines(results, "n", "milliseconds", color="model", title=title, **axes), key=f"{PAGE}_timings")
-    exponents = tail_exponents(rows)
+    exponents = complexity.tail_exponents(rows)
     cols = st.columns(2)
     cols[0].metric("Fitted exponent, attention (largest n)", f"n^{exponents['attention']:.2f}", help="Theory: 2.")
     cols[1].metric("Fitted exponent, RNN (largest n)", f"n^{exponents['RNN']:.2f}", help="Theory: 1 (n steps).")

@@ -1,15 +1,7 @@
 import pandas as pd
 import streamlit as st
 
-from core.attention import (
-    attention_focus,
-    attention_with_weights,
-    first_principles_attention,
-    loop_matmul_difference,
-    near_ties,
-    neighbours_after_attention,
-    top_weights,
-)
+from core import attention
 from core.embeddings import cosine, dimension_names, embed, resize_dimensions, toy_vocabulary, unknown_words
 from core.numbers import tiny_difference
 from core.text import tokenize, unique_labels
@@ -34,7 +26,9 @@ SEED_TABLES = {
     "money bank grows": [[0.7, 0.2, 0.1], [0.25, 0.7, 0.05], [0.1, 0.2, 0.7]],
     "river bank flows": [[0.8, 0.15, 0.05], [0.2, 0.78, 0.02], [0.4, 0.01, 0.59]],
 }
-COMPUTED = {s: first_principles_attention(embed(s.split(), TOY).vectors).weights.tolist() for s in SEED_TABLES}
+COMPUTED = {
+    s: attention.first_principles_attention(embed(s.split(), TOY).vectors).weights.tolist() for s in SEED_TABLES
+}
 PRESETS = {
     "seed": ("The lesson's tables", SEED_TABLES, ":material/menu_book:"),
     "softmax": ("softmax(E·Eᵀ)", COMPUTED, ":material/calculate:"),
@@ -68,11 +62,11 @@ def four_steps(words: list[str]) -> None:
     E, dims = resize_dimensions(embed(words, TOY).vectors, d, seed=seed()), dimension_names(TOY, d)
     if unknown := unknown_words(words, TOY):
         st.caption("Not in the toy vocabulary (given a fixed pseudo-random vector): " + ", ".join(unknown))
-    result = first_principles_attention(E, temperature=T)
+    result = attention.first_principles_attention(E, temperature=T)
     st.subheader("1 · Embeddings E")
     show_matrix(E, labels, dims, key=f"{PAGE}_E", title=f"E: {len(words)} words × {d} features", **FEATURES)
     probe = next((i for i, w in enumerate(words) if w in ("it", "bank", "love")), len(words) - 1)
-    focus = attention_focus(result.weights, probe, probe)
+    focus = attention.attention_focus(result.weights, probe, probe)
     if predict(
         f"{PAGE}_predict",
         f"which word will “{labels[probe]}” attend to most?",
@@ -80,7 +74,7 @@ def four_steps(words: list[str]) -> None:
         labels[focus.strongest],
         f"Its largest weight is {focus.strongest_weight:.2f} (step 3). A word's highest dot product is often with "
         "itself, unless another word shares its features more strongly.",
-        also_right=[labels[j] for j in near_ties(result.weights, probe, TIE)],
+        also_right=[labels[j] for j in attention.near_ties(result.weights, probe, TIE)],
         tie_note=TIE_NOTE,
         waiting="Steps 2–4 appear once you have answered: they give the answer away.",
     ):
@@ -106,10 +100,10 @@ def steps_two_to_four(labels: list[str], E, dims: list[str], result, T: float) -
         st, "Word", range(len(labels)), index=default, format_func=labels.__getitem__, key=f"{PAGE}_focus"
     )
     st.latex(formulas.FIRST_PRINCIPLES)
-    st.latex(formulas.first_principles_row(labels, i, result.scores[i], top_weights(result.weights, i, 4), T))
+    st.latex(formulas.first_principles_row(labels, i, result.scores[i], attention.top_weights(result.weights, i, 4), T))
     vectors = {f"e ({labels[i]}, static)": E[i], f"y ({labels[i]}, in context)": result.output[i]}
     render(vector_bars(vectors, dims, title="Before and after attention"), key=f"{PAGE}_focus_bars")
-    (n, d), gap = E.shape, tiny_difference(loop_matmul_difference(result.weights, E))
+    (n, d), gap = E.shape, tiny_difference(attention.loop_matmul_difference(result.weights, E))
     st.subheader("All words at once")
     st.markdown(
         f"A loop computes one word after another, y_i = Σ_j w_ij e_j. The same numbers come from **one matrix "
@@ -131,7 +125,7 @@ def two_banks() -> None:
         words = sentence.split()
         with column:
             st.subheader(f"“{sentence}”")
-            W, Y = attention_with_weights(
+            W, Y = attention.attention_with_weights(
                 slider_grid(words, table, key=f"{PAGE}_w_{words[0]}"), embed(words, TOY).vectors
             )
             banks.append(Y[1])
@@ -149,10 +143,10 @@ def two_banks() -> None:
 @st.fragment
 def where_it_fails() -> None:
     """The lesson's sentence at the toy's named features and temperature 1: does "it" find "animal"?"""
-    result = first_principles_attention(embed(LESSON, TOY).vectors)
+    result = attention.first_principles_attention(embed(LESSON, TOY).vectors)
     it, animal = LESSON.index("it"), LESSON.index("animal")
-    focus = attention_focus(result.weights, it, animal)
-    ties = {LESSON[j] for j in near_ties(result.weights, it, TIE)}
+    focus = attention.attention_focus(result.weights, it, animal)
+    ties = {LESSON[j] for j in attention.near_ties(result.weights, it, TIE)}
     options = list(dict.fromkeys(["animal", "road", "the", "it", LESSON[focus.strongest]]))
     st.markdown(f"A reader of *{' '.join(LESSON)}* links **it** to **animal**. Parameter-free attention?")
     if not predict(
@@ -194,7 +188,7 @@ st.markdown(
     "- **Nothing is learned.** The weights follow from fixed similarities, so the result is the same whatever the "
     "task. *Break a leg* means *good luck*, but its outputs stay near their own words:"
 )
-near = [", ".join(f"{n} ({s:.2f})" for n, s in found) for found in neighbours_after_attention(IDIOM, TOY)]
+near = [", ".join(f"{n} ({s:.2f})" for n, s in found) for found in attention.neighbours_after_attention(IDIOM, TOY)]
 table = pd.DataFrame({"word": IDIOM, "nearest words to its output": near})
 st.dataframe(table, hide_index=True, key=f"{PAGE}_idiom")
 st.markdown(

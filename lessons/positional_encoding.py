@@ -1,18 +1,8 @@
 import pandas as pd
 import streamlit as st
 
+from core import positional
 from core.embeddings import embed, toy_vocabulary
-from core.positional import (
-    SAME_OUTPUT_TOLERANCE,
-    LearnedPositionalEmbedding,
-    compare_orders,
-    position_similarity,
-    reordering,
-    similarity_by_distance,
-    sinusoidal_encoding,
-    sinusoidal_row,
-    waves,
-)
 from core.text import words_or_nothing
 from ui import session, snippets, url_state
 from ui.charts import render
@@ -57,11 +47,13 @@ def permutation_section() -> None:
         controls[1], "Strength of the encoding", 0.0, 3.0, 1.0, 0.1, key=f"{PAGE}_strength", disabled=not use_pe
     )
     words_a, words_b = words_or_nothing(first), words_or_nothing(second)
-    order = reordering(words_a, words_b)
+    order = positional.reordering(words_a, words_b)
     if order is None:
         st.info("For the test, sentence B must use exactly the same words as sentence A, in another order.")
         return
-    differences, worst, same = compare_orders(embed(words_a, TOY).vectors, order, strength if use_pe else 0.0)
+    differences, worst, same = positional.compare_orders(
+        embed(words_a, TOY).vectors, order, strength if use_pe else 0.0
+    )
     mode = f"with positional encoding (strength {strength:.1f})" if use_pe else "without positional encoding"
     answered = predict(
         f"{PAGE}_predict_{'pe' if use_pe else 'plain'}",
@@ -69,7 +61,7 @@ def permutation_section() -> None:
         "will each word's output be the same in A and B?",
         ["yes, exactly the same", "no, they change"],
         "yes, exactly the same" if same else "no, they change",
-        f"Differences below {SAME_OUTPUT_TOLERANCE:.5f} are float rounding and count as the same.",
+        f"Differences below {positional.SAME_OUTPUT_TOLERANCE:.5f} are float rounding and count as the same.",
         waiting="Answer above to see each word's output in A and in B compared.",
     )
     if not answered:
@@ -97,7 +89,7 @@ def encoding_section() -> None:
     base = url_state.select_slider(
         controls[2], "Base", BASES, value=10000.0, key=f"{PAGE}_base", format_func="{:,.0f}".format
     )
-    pe = sinusoidal_encoding(n_positions, d_model, base)
+    pe = positional.sinusoidal_encoding(n_positions, d_model, base)
     positions, dims = [str(p) for p in range(n_positions)], [str(i) for i in range(d_model)]
     titles = dict(title="PE: one row per position", row_title="position", col_title="dimension", value_title="PE")
     render(position_map(pe, positions, dims, domain=(-1, 1), **titles), key=f"{PAGE}_pe_chart")
@@ -110,7 +102,7 @@ def encoding_section() -> None:
         st, "Dimensions to plot", list(range(d_model)), default=default_dims, key=f"{PAGE}_dims"
     )
     if chosen:
-        series = {f"dim {i}": wave for i, wave in waves(pe, sorted(chosen)).items()}
+        series = {f"dim {i}": wave for i, wave in positional.waves(pe, sorted(chosen)).items()}
         options = dict(title="Each dimension is a wave", points=False, integer_x=True, color_sort=list(series))
         spec = series_lines(range(n_positions), series, x="position", y="PE", group="dimension", **options)
         render(spec, key=f"{PAGE}_waves")
@@ -119,9 +111,12 @@ def encoding_section() -> None:
     left, right = st.columns(2)
     with left:
         titles = dict(title="PE_i · PE_j", row_title="position i", col_title="position j", value_title="dot")
-        render(position_map(position_similarity(pe), positions, positions, **titles), key=f"{PAGE}_similarity_chart")
+        render(
+            position_map(positional.position_similarity(pe), positions, positions, **titles),
+            key=f"{PAGE}_similarity_chart",
+        )
     with right:
-        columns = {"|i − j|": range(n_positions), "mean PE_i · PE_j": similarity_by_distance(pe)}
+        columns = {"|i − j|": range(n_positions), "mean PE_i · PE_j": positional.similarity_by_distance(pe)}
         title = "Similarity falls with distance"
         spec = lines(columns, "|i − j|", "mean PE_i · PE_j", title=title, points=False, integer_x=True)
         render(spec, key=f"{PAGE}_distance")
@@ -138,10 +133,10 @@ def learned_section() -> None:
     table_rows = url_state.slider(st, "Rows in a learned table", 4, 64, 16, key=f"{PAGE}_table_rows")
     probe = url_state.slider(st, "Sentence length to encode", 1, 128, 20, key=f"{PAGE}_probe")
     try:
-        LearnedPositionalEmbedding(table_rows, 8, seed=0)(probe)
+        positional.LearnedPositionalEmbedding(table_rows, 8, seed=0)(probe)
         st.success(f"A learned table with {table_rows} rows can encode {probe} positions.")
     except ValueError:
-        start = ", ".join(f"{v:.2f}" for v in sinusoidal_row(probe - 1, 8).tolist()[:3])
+        start = ", ".join(f"{v:.2f}" for v in positional.sinusoidal_row(probe - 1, 8).tolist()[:3])
         st.warning(
             f"A learned table with {table_rows} rows has no vector for position {probe - 1} (it stops at "
             f"position {table_rows - 1}). The sinusoidal formula has no such limit: with d_model = 8, "

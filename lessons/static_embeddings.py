@@ -1,23 +1,7 @@
 import streamlit as st
 
+from core import embeddings
 from core.contextual import static_cosine
-from core.embeddings import (
-    Vocabulary,
-    analogy,
-    cosine,
-    cosine_in_prefix,
-    cosine_similarity,
-    embed,
-    empty_words,
-    first_dimensions,
-    nearest_neighbours,
-    nearest_neighbours_in_prefix,
-    one_hot,
-    similarity_matrix,
-    static_vectors,
-    toy_vocabulary,
-    with_vector,
-)
 from core.model import Encoder
 from core.projection import merge_coincident, pca_2d
 from core.text import shared_words, tokenize
@@ -31,7 +15,7 @@ from ui.specs import scatter, vector_bars
 from ui.widgets import explain, page_header, sentence_pair, show_code
 
 PAGE = STATIC.id
-TOY = toy_vocabulary()
+TOY = embeddings.toy_vocabulary()
 NUMBERS = {name: st.column_config.NumberColumn(name, format="%.2f") for name in TOY.dimensions}
 D_HELP = "Similarities, neighbours, analogy and map look at the first d features only."
 METRIC_HELP = "Dot product grows with the vectors' lengths; cosine only looks at their directions."
@@ -59,12 +43,12 @@ def one_hot_vs_dense() -> None:
     onehot = "Every word is its own axis: all pairs score 0, dog is as far from cat as from table."
     dense = "Dense vectors share named features, so related words score high."
     maps = (
-        ("onehot", one_hot(list(range(len(trio))), len(TOY.words)), "One-hot: cosine similarity", onehot),
-        ("dense", embed(trio, TOY).vectors, "Dense (toy vocabulary): cosine similarity", dense),
+        ("onehot", embeddings.one_hot(list(range(len(trio))), len(TOY.words)), "One-hot: cosine similarity", onehot),
+        ("dense", embeddings.embed(trio, TOY).vectors, "Dense (toy vocabulary): cosine similarity", dense),
     )
     for place, (name, vectors, title, caption) in zip(side_by_side(2, len(trio)), maps):
         with place:
-            similarity = cosine_similarity(vectors)
+            similarity = embeddings.cosine_similarity(vectors)
             show_matrix(similarity, trio, trio, key=f"{PAGE}_{name}", title=title, domain=(-1, 1), caption=caption)
 
 
@@ -86,7 +70,7 @@ def vocabulary_lab() -> None:
         )
         for i, name in enumerate(TOY.dimensions)
     ]
-    vocab = first_dimensions(with_vector(TOY, word, values), d)
+    vocab = embeddings.first_dimensions(embeddings.with_vector(TOY, word, values), d)
     with st.expander(f"The whole table ({len(vocab.words)} words × {d} features used)"):
         frame = matrix_frame(vocab.vectors, list(vocab.words), list(vocab.dimensions)).round(2)
         st.dataframe(frame, height=280, key=f"{PAGE}_table", column_config=NUMBERS)
@@ -96,15 +80,15 @@ def vocabulary_lab() -> None:
 
 
 @st.fragment
-def similarity_and_map(vocab: Vocabulary, metric: str) -> None:
+def similarity_and_map(vocab: embeddings.Vocabulary, metric: str) -> None:
     chosen = url_state.multiselect(
         st, "Words in the matrix and the map", vocab.words, default=MAP_WORDS, key=f"{PAGE}_words"
     )
     if len(chosen) < 2:
         st.info("Pick at least two words for the matrix and the map.")
         return
-    E = embed(chosen, vocab).vectors
-    similarity = similarity_matrix(E, metric=metric)
+    E = embeddings.embed(chosen, vocab).vectors
+    similarity = embeddings.similarity_matrix(E, metric=metric)
     left, right = side_by_side(2, len(chosen))
     with left:
         show_matrix(
@@ -112,7 +96,7 @@ def similarity_and_map(vocab: Vocabulary, metric: str) -> None:
         )
     with right:
         shown = chosen[:MAP_LIMIT]
-        points, labels = merge_coincident(pca_2d(embed(shown, vocab).vectors), shown, tolerance=0.04)
+        points, labels = merge_coincident(pca_2d(embeddings.embed(shown, vocab).vectors), shown, tolerance=0.04)
         render(scatter(points, labels, title="2-D map (PCA of the chosen words)"), key=f"{PAGE}_map")
         st.caption(
             "PCA keeps the two directions along which these words differ most. Words that land on the same spot "
@@ -127,12 +111,14 @@ def similarity_and_map(vocab: Vocabulary, metric: str) -> None:
 
 
 @st.fragment
-def neighbours(vocab: Vocabulary, metric: str, edited: str) -> None:
+def neighbours(vocab: embeddings.Vocabulary, metric: str, edited: str) -> None:
     st.subheader("Nearest neighbours")
     probe = url_state.selectbox(st, "Word", vocab.words, index=vocab.words.index("bank"), key=f"{PAGE}_probe")
-    ranked = nearest_neighbours(vocab.vector(probe), vocab.vectors, vocab.words, k=6, exclude=(probe,), metric=metric)
+    ranked = embeddings.nearest_neighbours(
+        vocab.vector(probe), vocab.vectors, vocab.words, k=6, exclude=(probe,), metric=metric
+    )
     show_ranking(ranked, ["neighbour", metric], key=f"{PAGE}_neighbours")
-    empty = empty_words(vocab)
+    empty = embeddings.empty_words(vocab)
     st.caption(
         f"With {len(vocab.dimensions)} of {len(TOY.dimensions)} features"
         + (f", {len(empty)} of {len(vocab.words)} words are all zeros (no direction at all)" if empty else "")
@@ -142,13 +128,13 @@ def neighbours(vocab: Vocabulary, metric: str, edited: str) -> None:
 
 
 @st.fragment
-def analogy_part(vocab: Vocabulary) -> None:
+def analogy_part(vocab: embeddings.Vocabulary) -> None:
     st.subheader("Analogy: a − b + c")
     a_col, b_col, c_col = st.columns(3)
     a = url_state.selectbox(a_col, "a", vocab.words, index=vocab.words.index("king"), key=f"{PAGE}_a")
     b = url_state.selectbox(b_col, "− b", vocab.words, index=vocab.words.index("man"), key=f"{PAGE}_b")
     c = url_state.selectbox(c_col, "+ c", vocab.words, index=vocab.words.index("woman"), key=f"{PAGE}_c")
-    target, ranked = analogy(a, b, c, vocab)
+    target, ranked = embeddings.analogy(a, b, c, vocab)
     best = ranked[0][0]
     st.markdown(
         f"**{a} − {b} + {c} ≈ {best}** (cosine {ranked[0][1]:.3f}); runners-up: "
@@ -180,7 +166,7 @@ def real_table() -> None:
     split = [w for w in real_words if len(encoder.word_pieces(w)) > 1]
     left, right = side_by_side(2, len(real_words))
     with left:
-        similarity = cosine_in_prefix(static_vectors(encoder, real_words), d)
+        similarity = embeddings.cosine_in_prefix(embeddings.static_vectors(encoder, real_words), d)
         title, key = f"cosine, first {d} of {width} numbers", f"{PAGE}_real_similarity"
         show_matrix(similarity, real_words, real_words, key=key, title=title, value_title="cosine")
         if split:
@@ -204,7 +190,7 @@ def one_word_one_vector() -> None:
     word = url_state.selectbox(
         st, "Shared word", shared, index=shared.index("bank") if "bank" in shared else 0, key=f"{PAGE}_shared"
     )
-    toy_cos = cosine(TOY.vector(word), TOY.vector(word))
+    toy_cos = embeddings.cosine(TOY.vector(word), TOY.vector(word))
     if not predict(
         f"{PAGE}_predict",
         f"the cosine between “{word}” in sentence 1 and “{word}” in sentence 2 (static vectors) is…",
@@ -251,4 +237,4 @@ explain(
     "- However good the table, it gives a word the same vector in every sentence: *bank* by a river "
     "and *bank* with money are indistinguishable here."
 )
-show_code(nearest_neighbours_in_prefix, Encoder.static_vector)
+show_code(embeddings.nearest_neighbours_in_prefix, Encoder.static_vector)

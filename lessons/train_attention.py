@@ -2,23 +2,8 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from core import training
 from core.text import unique_labels
-from core.training import (
-    ADJECTIVE_POSITION,
-    PROBES,
-    Stacking,
-    TrainConfig,
-    TrainingRun,
-    TwoLayerAttention,
-    answer,
-    evaluate,
-    examples,
-    first_step_reaching,
-    reader_ties,
-    stacking,
-    train,
-    unknown_words,
-)
 from ui import session, url_state
 from ui.charts import attention_map, render, side_by_side
 from ui.export import page_export
@@ -31,9 +16,9 @@ from ui.widgets import explain, page_header, sentence_input, show_code
 PAGE = TRAIN.id
 RUN = f"{PAGE}_run"  # (TrainConfig, TrainingRun, Evaluation) of the last Train press
 LEARNING_RATES = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1]
-PROBE_LABELS = unique_labels(PROBES[0])  # both probes differ only in the last word
-ENDINGS = [probe[ADJECTIVE_POSITION] for probe in PROBES]  # "tired", "wide"
-EVEN = 2 / len(PROBES[0])  # a weight below twice an even share picks nothing out
+PROBE_LABELS = unique_labels(training.PROBES[0])  # both probes differ only in the last word
+ENDINGS = [probe[training.ADJECTIVE_POSITION] for probe in training.PROBES]  # "tired", "wide"
+EVEN = 2 / len(training.PROBES[0])  # a weight below twice an even share picks nothing out
 
 
 LOSS_CAP = 2.5  # the chart's loss axis; an untrained model starts at ln 10 = 2.30
@@ -43,7 +28,7 @@ def loss_text(loss: float) -> str:
     return f"{loss:.3f}" if loss >= 0.001 else "< 0.001"
 
 
-def in_words(found: Stacking, ending: str) -> str:
+def in_words(found: training.Stacking, ending: str) -> str:
     """What the two layers do in one probe, in words; a weight near an even share is called a spread."""
     reader, pointer = PROBE_LABELS[found.reader], PROBE_LABELS[found.pointer]
     one = (
@@ -80,24 +65,26 @@ st.markdown(
     "describe the animal; wide, busy, flooded… the place. Nothing in “it” tells which: **the last word "
     "decides**. The model answers with the word “it” attends to most in layer 2."
 )
-table = examples(6, torch.Generator().manual_seed(session.seed()))
+table = training.examples(6, torch.Generator().manual_seed(session.seed()))
 st.dataframe(
     pd.DataFrame({"generated sentence": [" ".join(e.words) for e in table], "“it” is": [e.answer for e in table]}),
     hide_index=True,
     key=f"{PAGE}_examples",
 )
-st.markdown(f"We follow two sentences while it learns: *{' '.join(PROBES[0])}* and *{' '.join(PROBES[1])}*.")
+st.markdown(
+    f"We follow two sentences while it learns: *{' '.join(training.PROBES[0])}* and *{' '.join(training.PROBES[1])}*."
+)
 
 section("Train it")
 
 
 @st.fragment
-def training() -> None:
+def train_section() -> None:
     controls = st.columns(3)
     rate = url_state.select_slider(controls[0], "Learning rate", LEARNING_RATES, value=0.01, key=f"{PAGE}_lr")
     steps = url_state.slider(controls[1], "Training steps", 10, 400, 150, 10, key=f"{PAGE}_steps")
     d_k = url_state.slider(controls[2], "d_k (query/key size)", 1, 32, 8, key=f"{PAGE}_d_k")
-    config = TrainConfig(steps=steps, learning_rate=rate, d_k=d_k, seed=session.seed())
+    config = training.TrainConfig(steps=steps, learning_rate=rate, d_k=d_k, seed=session.seed())
     if RUN in st.session_state and st.session_state[RUN][0] != config:
         st.caption("Below: the model trained with the earlier settings. Press Train to use these.")
     if not st.button("Train", type="primary", key=f"{PAGE}_train", icon=":material/play_arrow:"):
@@ -111,16 +98,16 @@ def training() -> None:
             progress.progress(step / steps, text=f"step {step} of {steps} · loss {loss:.3f} · accuracy {accuracy:.0%}")
             render(training_curves(losses, accuracies, steps, cap=LOSS_CAP, title="so far"), target=curve)
 
-    run = train(config, device=session.device(), on_step=on_step)
-    st.session_state[RUN] = (config, run, evaluate(run.model))
+    run = training.train(config, device=session.device(), on_step=on_step)
+    st.session_state[RUN] = (config, run, training.evaluate(run.model))
     st.rerun()  # the whole page: every section below shows the new run
 
 
-training()
+train_section()
 trained = st.session_state.get(RUN)  # (TrainConfig, TrainingRun, Evaluation) or None
 if trained is not None:
     config, run, held_out = trained
-    reached = first_step_reaching(run.accuracies)
+    reached = training.first_step_reaching(run.accuracies)
     metrics = st.columns(3)
     metrics[0].metric("Loss at the last step", loss_text(run.losses[-1]), help=f"At step 1: {run.losses[0]:.3f}")
     metrics[1].metric("Held-out accuracy", f"{held_out.accuracy:.0%}", help="512 sentences with nouns never seen.")
@@ -130,13 +117,13 @@ section("Replay: watch both layers learn")
 
 
 @st.fragment
-def replay(run: TrainingRun) -> None:
+def replay(run: training.TrainingRun) -> None:
     pick, slide = st.columns([1, 2])
     ending = url_state.radio(pick, "Sentence ending", ENDINGS, horizontal=True, key=f"{PAGE}_probe")
     last = len(run.snapshot_steps) - 1
     index = url_state.slider(slide, "Snapshot (0 = untrained)", 0, last, last, key=f"{PAGE}_replay")
     step, weights = run.snapshot_steps[index], run.maps(index, ENDINGS.index(ending))
-    now = stacking(weights)
+    now = training.stacking(weights)
     spec = training_curves(run.losses, run.accuracies, len(run.losses), cap=LOSS_CAP, title="training curves", now=step)
     render(spec, key=f"{PAGE}_curves")
     if max(run.losses) > LOSS_CAP:
@@ -146,9 +133,9 @@ def replay(run: TrainingRun) -> None:
     st.markdown(f"After **{step}** steps: {in_words(now, ending)}")
 
 
-def stacking_story(run: TrainingRun) -> None:
+def stacking_story(run: training.TrainingRun) -> None:
     """Ask first; then the replay and what each layer does in the trained model."""
-    final = stacking(run.maps())
+    final = training.stacking(run.maps())
     reader, options = PROBE_LABELS[final.reader], list(dict.fromkeys(["it", "animal", "road", "was"]))
     learned = final.reader_weight >= EVEN  # else every word reads the adjective about equally: any answer is right
     if not predict(
@@ -163,7 +150,7 @@ def stacking_story(run: TrainingRun) -> None:
             else f"This model has not learned yet: no word puts much more than an even share on “{ENDINGS[0]}” "
             f"(largest {final.reader_weight:.2f}). Train longer or faster and ask again."
         ),
-        also_right=[PROBE_LABELS[i] for i in reader_ties(run.maps()[0])] if learned else options,
+        also_right=[PROBE_LABELS[i] for i in training.reader_ties(run.maps()[0])] if learned else options,
         tie_note="Within 0.05 of the largest weight." if learned else "",
         waiting="Answer the question above to see the replay.",
     ):
@@ -172,7 +159,7 @@ def stacking_story(run: TrainingRun) -> None:
     st.subheader("Stacking: two layers, two jobs")
     st.markdown(
         "\n".join(
-            f"- *…it was {ending}*: {in_words(stacking(run.maps(probe=probe)), ending)}"
+            f"- *…it was {ending}*: {in_words(training.stacking(run.maps(probe=probe)), ending)}"
             for probe, ending in enumerate(ENDINGS)
         )
         + "\n\nOne attention step cannot do both: “it” would have to read the adjective *and* point at a noun. "
@@ -191,18 +178,20 @@ section("Try your own sentence")
 
 
 @st.fragment
-def own_sentence(model: TwoLayerAttention) -> None:
-    sentence = sentence_input(PAGE, label="Sentence with “it” (or he, she, they)", examples=(" ".join(PROBES[1]),))
+def own_sentence(model: training.TwoLayerAttention) -> None:
+    sentence = sentence_input(
+        PAGE, label="Sentence with “it” (or he, she, they)", examples=(" ".join(training.PROBES[1]),)
+    )
     if sentence is None:
         return
     try:
-        result = answer(model, sentence.words)
+        result = training.answer(model, sentence.words)
     except ValueError as reason:
         st.info(str(reason))
         return
     labels = unique_labels(sentence.words)
     st.markdown(f"**“{labels[result.pronoun]}” → “{labels[result.answer]}”** (layer-2 weight {result.weight:.2f})")
-    if unknown := unknown_words(sentence.words):
+    if unknown := training.unknown_words(sentence.words):
         st.caption("Words the model never saw (read as an unknown word): " + ", ".join(unknown))
     st.caption(
         "The model knows the nouns **by their position** (word 2 and word 6): it never saw another sentence "
