@@ -273,3 +273,8 @@ def link_heads(attentions: torch.Tensor, i: int, j: int, k: int = 5) -> list[tup
 def largest_change(change: torch.Tensor) -> float:
     """The largest |value| of a change (after − before), e.g. row_change_by_layer's."""
     return float(change.abs().max())
+
+
+def rank_by_role(role_table: torch.Tensor, role: str, k: int = 10) -> list[tuple[int, int, float]]:
+    """(L, H, len(ROLES)) role_scores of every head -> the k heads scoring highest for `role` (as top_heads)."""
+    return top_heads(role_table[..., ROLES.index(role)], k)

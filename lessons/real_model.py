@@ -139,7 +139,7 @@ def rankings() -> None:
     role = url_state.selectbox(
         left, "Rank heads by role", heads.ROLES, index=heads.ROLES.index("word pair"), key=f"{PAGE}_rank"
     )
-    top = heads.top_heads(model_cache.role_score_table(text)[..., heads.ROLES.index(role)], 10)
+    top = heads.rank_by_role(model_cache.role_score_table(text), role, k=10)
     render(head_ranking(top, title=f"Top 10: {role}", value_title="role score"), key=f"{PAGE}_rb", target=left)
     cols = right.columns(2)
     src = token_picker(cols[0], "From", labels, f"{PAGE}_finder_from", OPENS_ON)

@@ -75,7 +75,7 @@ def vocabulary_lab() -> None:
         frame = matrix_frame(vocab.vectors, list(vocab.words), list(vocab.dimensions)).round(2)
         st.dataframe(frame, height=280, key=f"{PAGE}_table", column_config=NUMBERS)
     similarity_and_map(vocab, metric)
-    neighbours(vocab, metric, word)
+    neighbours(vocab, metric)
     analogy_part(vocab)
 
 
@@ -91,9 +91,8 @@ def similarity_and_map(vocab: embeddings.Vocabulary, metric: str) -> None:
     similarity = embeddings.similarity_matrix(E, metric=metric)
     left, right = side_by_side(2, len(chosen))
     with left:
-        show_matrix(
-            similarity, chosen, chosen, key=f"{PAGE}_similarity", title=f"{metric} similarity", value_title=metric
-        )
+        title = f"{metric} similarity"
+        show_matrix(similarity, chosen, chosen, key=f"{PAGE}_similarity", title=title, value_title=metric)
     with right:
         shown = chosen[:MAP_LIMIT]
         points, labels = merge_coincident(pca_2d(embeddings.embed(shown, vocab).vectors), shown, tolerance=0.04)
@@ -103,15 +102,12 @@ def similarity_and_map(vocab: embeddings.Vocabulary, metric: str) -> None:
             "share one label (“dog, cat”): they differ only in directions this flat map drops."
             + (f" The map shows the first {MAP_LIMIT} of the {len(chosen)} words." if len(chosen) > MAP_LIMIT else "")
         )
-    page_export(
-        PAGE,
-        {"words": chosen, "dimensions": vocab.dimensions, "vectors": E, "metric": metric, "similarity": similarity},
-        snippet=snippets.similarity(E, chosen, metric),
-    )
+    numbers = dict(words=chosen, dimensions=vocab.dimensions, vectors=E, metric=metric, similarity=similarity)
+    page_export(PAGE, numbers, snippet=snippets.similarity(E, chosen, metric))
 
 
 @st.fragment
-def neighbours(vocab: embeddings.Vocabulary, metric: str, edited: str) -> None:
+def neighbours(vocab: embeddings.Vocabulary, metric: str) -> None:
     st.subheader("Nearest neighbours")
     probe = url_state.selectbox(st, "Word", vocab.words, index=vocab.words.index("bank"), key=f"{PAGE}_probe")
     ranked = embeddings.nearest_neighbours(

@@ -9,7 +9,7 @@ import torch
 from conftest import APP, app_test
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
-from core.contextual import cosine_by_layer, path_through_layers
+from core.contextual import cosine_by_layer, path_through_layers, shared_tokens, token_in_two_sentences
 from core.heads import row_change_by_layer, token_row_by_layer, top_links
 from core.model import max_abs_difference
 from ui.specs import attention_lines, lines, token_shares
@@ -70,6 +70,16 @@ def test_attention_lines_show_one_row_when_a_token_is_picked():
         "format": "d",
         "tickMinStep": 1,
     }
+
+
+def test_one_token_in_two_sentences(encoder):
+    one, two = encoder.run("I went to the bank to deposit money"), encoder.run("We sat on the bank of the river")
+    assert shared_tokens(one, two) == ["the", "bank"]
+    found = token_in_two_sentences(one, two, "bank")
+    i, j = one.tokens.index("bank"), two.tokens.index("bank")
+    assert found.by_layer == cosine_by_layer(one.hidden_states, i, two.hidden_states, j).tolist()
+    assert found.static == pytest.approx(1.0, abs=1e-6) and found.by_layer[-1] < found.by_layer[0]
+    torch.testing.assert_close(found.path, path_through_layers(one.hidden_states, i, two.hidden_states, j))
 
 
 # --- the page -------------------------------------------------------------------------------------
