@@ -1,8 +1,8 @@
 import streamlit as st
 
+from core import multi_head
 from core.embeddings import embed, resize_dimensions, toy_vocabulary
 from core.layers import max_difference_to_torch, residual_drift, seeded_layers, stack_layers
-from core.multi_head import column_owners, head_counts
 from core.normalisation import layer_norm
 from core.numbers import readable_number
 from core.positional import add_positions
@@ -40,7 +40,7 @@ if tokens is None:
 labels, n = unique_labels(tokens.words), len(tokens.words)
 controls = st.columns(3)
 d_model = url_state.select_slider(controls[0], "d_model", D_MODELS, value=16, key=f"{PAGE}_d_model")
-divisors = head_counts(d_model)
+divisors = multi_head.head_counts(d_model)
 heads = url_state.select_slider(
     controls[1],
     "Heads",
@@ -72,7 +72,7 @@ if predict(
     f"The {d_model} columns are split evenly: {d_model} / {heads} = {d_head} per head.",
     waiting="Answer above to see how the columns are shared out.",
 ):
-    blocks = column_blocks(column_owners(d_model, heads), x_title="column of Q = X·W_q")
+    blocks = column_blocks(multi_head.column_owners(d_model, heads), x_title="column of Q = X·W_q")
     st.markdown(f"**Which columns of Q, K, V each head owns** ({d_head} each)")
     render(blocks, key=f"{PAGE}_blocks", width="content")
     q = project_qkv(x_in, layer.w_q, layer.w_k, layer.w_v)[0].detach()

@@ -3,11 +3,11 @@ import math
 import pandas as pd
 import streamlit as st
 
+from core import qkv
 from core.attention import causal_mask
 from core.embeddings import dimension_names, embed, resize_dimensions, static_vectors, toy_vocabulary
 from core.model import Encoder
 from core.normalisation import layer_norm
-from core.qkv import QKVProjection, attention_sharpness, qkv_attention_steps
 from core.scaling import scaling_by_width
 from core.search import search_in_batch, sentence_embeddings, toy_text_embedding
 from core.text import unique_labels, words_or_nothing
@@ -120,14 +120,14 @@ def step_by_step() -> None:
         "X is layer-normalised first, as inside a transformer: each word vector is shifted and scaled "
         "to mean 0 and variance 1, so the scores do not depend on how long the raw vectors happen to be."
     )
-    weights = QKVProjection(d_model, d_k, seed=session.seed()).matrices()
+    weights = qkv.QKVProjection(d_model, d_k, seed=session.seed()).matrices()
     if edit and editable:
         for column, name in zip(side_by_side(3, d_k, limit=8), list(weights)):
             column.caption(f"{name} ({d_model} × {d_k}), seeded; edit any cell")
             key = f"{PAGE}_edit_{name}_{d_model}_{d_k}_{session.seed()}"
             weights[name] = matrix_editor(column, weights[name], dimension_names(TOY, d_model), key=key)
     mask = causal_mask(len(labels)) if causal else None
-    steps = qkv_attention_steps(X, *weights.values(), mask=mask, scale=scale, temperature=temperature)
+    steps = qkv.qkv_attention_steps(X, *weights.values(), mask=mask, scale=scale, temperature=temperature)
     result = steps.attention
 
     step = url_state.select_slider(st, "Show up to step", STEPS, value=STEPS[-1], key=f"{PAGE}_step", help=STEP_HELP)
@@ -136,11 +136,11 @@ def step_by_step() -> None:
     dims, n = [str(j) for j in range(d_k)], len(labels)
     heat, vectors = dict(asking="query", attended="key"), dict(col_title="dimension")
     scores = dict(row_title="query", col_title="key")
-    qkv = (("Q", steps.q), ("K", steps.k), ("V", steps.v))
+    shown_matrices = (("Q", steps.q), ("K", steps.k), ("V", steps.v))
     if d_k > 8:  # one wide matrix at a time stays readable; three side by side would not
         picked = url_state.segmented_control(st, "Matrix shown", ["Q", "K", "V"], default="Q", key=f"{PAGE}_matrix")
-        qkv = [m for m in qkv if m[0] == (picked or "Q")]
-    for place, (name, matrix) in zip(st.columns(len(qkv)), qkv):
+        shown_matrices = [m for m in shown_matrices if m[0] == (picked or "Q")]
+    for place, (name, matrix) in zip(st.columns(len(shown_matrices)), shown_matrices):
         with place:
             show_matrix(
                 matrix, labels, dims, key=f"{PAGE}_{name}", title=f"{name} ({n} × {d_k})", value_title=name, **vectors
@@ -155,7 +155,7 @@ def step_by_step() -> None:
             show_matrix(result.scores, labels, labels, key=f"{PAGE}_scaled", title=title, value_title="score", **scores)
     outputs = side_by_side(2, max(n, d_k))
     if shown >= 3:
-        entropy, largest = attention_sharpness(result.weights)
+        entropy, largest = qkv.attention_sharpness(result.weights)
         uniform = math.log(n)
         caption = (
             f"Mean row entropy {entropy:.2f} nats (uniform would be {uniform:.2f}); mean largest weight {largest:.2f}."

@@ -3,15 +3,10 @@ import time
 import streamlit as st
 import torch
 
+from core import recurrent
 from core.attention import first_principles_attention
 from core.embeddings import embed, toy_vocabulary
 from core.numbers import readable_number
-from core.recurrent import (
-    hidden_states,
-    influence_curves,
-    influence_lengths,
-    make_recurrent,
-)
 from core.text import unique_labels
 from ui import session, url_state
 from ui.charts import render, show_matrix, side_by_side
@@ -49,12 +44,12 @@ E = embed(tokens.words, TOY).vectors
 @st.fragment
 def stepping_section(labels: list[str], E: torch.Tensor) -> None:
     kind = url_state.radio(st, "Recurrent model", ["RNN", "LSTM"], horizontal=True, key=f"{PAGE}_kind", help=KIND_HELP)
-    states = hidden_states(make_recurrent(kind, E.shape[-1], D_HIDDEN, seed=session.seed()), E)
+    states = recurrent.hidden_states(recurrent.make_recurrent(kind, E.shape[-1], D_HIDDEN, seed=session.seed()), E)
     n = len(labels)
     step = url_state.slider(st, "Step", 1, n, n, key=f"{PAGE}_step", help="Words read so far.") if n > 1 else 1
     animate = st.button("Play the steps", key=f"{PAGE}_play", icon=":material/play_arrow:")
-    recurrent, attention = side_by_side(2, n)
-    with recurrent:
+    stepping, attention = side_by_side(2, n)
+    with stepping:
         st.subheader(f"{kind}: step by step")
         read_slot, state_slot = st.empty(), st.empty()
     with attention:
@@ -103,7 +98,7 @@ def stepping_section(labels: list[str], E: torch.Tensor) -> None:
 @st.fragment
 def forgetting_section() -> None:
     max_n = url_state.slider(st, "Longest sequence", 8, 128, 64, 8, key=f"{PAGE}_max_n")
-    lengths = influence_lengths(max_n)
+    lengths = recurrent.influence_lengths(max_n)
     curves = cached_influence_curves(lengths, d_in=16, d_hidden=16, seed=session.seed())
     last = {model: values[-1] for model, values in curves.items()}
     answered = predict(
@@ -162,4 +157,4 @@ explain(
     "- **Bottleneck**: everything read so far must fit in one fixed-size state.\n"
     "- Attention's price: it compares every pair of words, n² of them — see *Cost of attention*."
 )
-show_code(influence_curves)
+show_code(recurrent.influence_curves)
