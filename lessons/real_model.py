@@ -174,9 +174,8 @@ def static_vs_contextual() -> None:
     metrics[1].metric("Contextual, last layer: cosine", f"{per_layer[-1]:.4f}", delta=f"{per_layer[-1] - static:.4f}")
     left, right = st.columns([2, 3])  # the PCA map keeps room for its legend
     title, x_title = f"cosine of “{word}” in 1 vs 2", "layer (0 = input + position)"
-    spec = lines(
-        {"layer": range(L + 1), "cosine": per_layer}, "layer", "cosine", title=title, x_title=x_title, integer_x=True
-    )
+    columns = {"layer": range(L + 1), "cosine": per_layer}
+    spec = lines(columns, "layer", "cosine", title=title, x_title=x_title, integer_x=True)
     render(spec, key=f"{PAGE}_pair_lines", target=left)
     spec = layer_path(path, L + 1, title=f"“{word}” through the layers (PCA)")
     render(spec, key=f"{PAGE}_pair_map", target=right)
@@ -193,14 +192,9 @@ def static_vs_contextual() -> None:
 @st.fragment
 def ablation() -> None:
     everything = [heads.head_name(lay, hd) for lay in range(L) for hd in range(H)]
+    it_animal = [heads.head_name(*h) for h in IT_ANIMAL]
     cols = st.columns([3, 1])
-    chosen = url_state.multiselect(
-        cols[0],
-        "Heads to switch off",
-        everything,
-        default=[heads.head_name(*h) for h in IT_ANIMAL],
-        key=f"{PAGE}_ablate",
-    )
+    chosen = url_state.multiselect(cols[0], "Heads to switch off", everything, default=it_animal, key=f"{PAGE}_ablate")
     mode = url_state.segmented_control(cols[1], "How", ["zero", "mean"], default="zero", key=f"{PAGE}_mode") or "zero"
     st.caption(
         "**zero**: the head's output is replaced by 0 (the output projection adds only its bias). **mean**: by its "
@@ -210,10 +204,8 @@ def ablation() -> None:
         return st.info("Pick at least one head to switch off.")
     silenced = [heads.parse_head_name(head) for head in chosen]
     before, after = model_cache.pair_similarity(*BANKS), model_cache.pair_similarity(*BANKS, silenced, mode)
-    metrics = st.columns(2)
-    metrics[0].metric(
-        "Your sentence's embedding: cosine to all heads on", f"{model_cache.ablation_effect(text, silenced, mode):.4f}"
-    )
+    effect, metrics = model_cache.ablation_effect(text, silenced, mode), st.columns(2)
+    metrics[0].metric("Your sentence's embedding: cosine to all heads on", f"{effect:.4f}")
     metrics[1].metric(
         "The two “bank” sentences: similarity", f"{after:.4f}", delta=f"{after - before:.4f} vs {before:.4f}"
     )
