@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import torch
 
+from core.embeddings import Vocabulary, embed, nearest_neighbours
 from core.tensors import ArrayLike, as_tensor
 
 
@@ -133,11 +134,17 @@ def attention_focus(weights: ArrayLike, i: int, target: int) -> Focus:
     return Focus(strongest, float(row[strongest]), float(row[target]), int((row > row[target]).sum()) + 1)
 
 
+def near_best(values: ArrayLike, tolerance: float = 0.02) -> list[int]:
+    """Indices of the values (n,) within `tolerance` of the largest, in order: all count as "the
+    largest" when predicting (tolerance 0: the largest, first one first)."""
+    values = as_tensor(values)
+    return [j for j, v in enumerate(values.tolist()) if v >= float(values.max()) - tolerance]
+
+
 def near_ties(weights: ArrayLike, i: int, tolerance: float = 0.02) -> list[int]:
     """Indices j whose weight in row i is within `tolerance` of the row's largest: all count as
     "the word it attends to most" when predicting."""
-    row = as_tensor(weights)[i]
-    return [j for j, w in enumerate(row.tolist()) if w >= float(row.max()) - tolerance]
+    return near_best(as_tensor(weights)[i], tolerance)
 
 
 def attention_with_weights(raw_weights: ArrayLike, values: ArrayLike) -> tuple[torch.Tensor, torch.Tensor]:
@@ -152,3 +159,10 @@ def top_weights(weights: ArrayLike, i: int, k: int) -> list[tuple[int, float]]:
     """The k largest weights of row i of (n, n) weights, as (j, weight), largest first."""
     top = as_tensor(weights)[i].topk(min(k, as_tensor(weights).shape[-1]))
     return list(zip(top.indices.tolist(), top.values.tolist()))
+
+
+def neighbours_after_attention(words: list[str], vocabulary: Vocabulary, k: int = 3) -> list[list[tuple[str, float]]]:
+    """For each word of a sentence, the k vocabulary words nearest (cosine) to its first-principles
+    attention output (its vector mixed with the sentence's), as (word, cosine), nearest first."""
+    output = first_principles_attention(embed(words, vocabulary).vectors).output  # (n, d)
+    return [nearest_neighbours(y, vocabulary.vectors, vocabulary.words, k=k) for y in output]

@@ -81,6 +81,23 @@ def operations_per_layer(n: int, d: int) -> dict[str, int]:
     return {"self-attention": n * n * d, "recurrent": n * d * d}
 
 
+def operations_by_size(sizes: list[int], d: int) -> dict[str, list[int]]:
+    """operations_per_layer at every n in sizes, one list per kind of layer."""
+    counts = [operations_per_layer(n, d) for n in sizes]
+    return {layer: [count[layer] for count in counts] for layer in counts[0]}
+
+
+def sizes_to_time(largest: int) -> list[int]:
+    """The sequence lengths to time, up to `largest`: powers of two from 16."""
+    return [2**k for k in range(4, 15) if 2**k <= largest]
+
+
+def times_at_largest(rows: list[dict]) -> tuple[int, dict[str, float]]:
+    """From measure_scaling's rows: the largest n timed, and each model's milliseconds there."""
+    n_max = max(r["n"] for r in rows)
+    return n_max, {r["model"]: r["milliseconds"] for r in rows if r["n"] == n_max}
+
+
 TIE_TOLERANCE = 0.15  # two timings within 15 % of the faster one count as "about the same"
 
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import torch
 
 from core.tensors import ArrayLike, as_tensor
+
+if TYPE_CHECKING:
+    from core.model import Encoder
 
 TOY_DIMENSIONS = (
     "royalty",
@@ -154,6 +157,11 @@ def embed(words: list[str], vocabulary: Vocabulary) -> Embedded:
     return Embedded(vectors, [w not in vocabulary for w in words])
 
 
+def unknown_words(words: list[str], vocabulary: Vocabulary) -> list[str]:
+    """The words (sorted, once each) that the vocabulary lacks: embed gives them unknown_vector."""
+    return sorted({w for w in words if w not in vocabulary})
+
+
 def resize_dimensions(E: torch.Tensor, d: int, seed: int = 0) -> torch.Tensor:
     """Keep the first d columns of E (..., n, d0); if d > d0, append seeded unnamed features."""
     d0 = E.shape[-1]
@@ -187,6 +195,17 @@ def cosine_similarity(A: ArrayLike, B: ArrayLike | None = None) -> torch.Tensor:
     return unit(A) @ unit(B).transpose(-2, -1)
 
 
+def cosine(a: ArrayLike, b: ArrayLike) -> float:
+    """The cosine of the angle between two vectors a, b (d,): 1 for the same direction."""
+    return float(cosine_similarity(as_tensor(a)[None], as_tensor(b)[None])[0, 0])
+
+
+def similarity_matrix(A: ArrayLike, B: ArrayLike | None = None, metric: str = "cosine") -> torch.Tensor:
+    """(..., n, d), (..., m, d) (B defaults to A) -> (..., n, m): the "cosine" (direction only) or
+    "dot" similarity of every pair."""
+    return (cosine_similarity if metric == "cosine" else dot_similarity)(A, B)
+
+
 def nearest_neighbours(
     query: ArrayLike,
     table: ArrayLike,
@@ -196,9 +215,8 @@ def nearest_neighbours(
     metric: str = "cosine",
 ) -> list[tuple[str, float]]:
     """The k rows of `table` (V, d) most similar to `query` (d,), as (word, similarity)."""
-    similarity = cosine_similarity if metric == "cosine" else dot_similarity
     table = as_tensor(table)
-    scores = similarity(as_tensor(query, like=table)[None], table)[0]
+    scores = similarity_matrix(as_tensor(query, like=table)[None], table, metric=metric)[0]
     order = scores.argsort(descending=True).tolist()
     ranked = [(words[i], float(scores[i])) for i in order if words[i] not in exclude]
     return ranked[:k]
@@ -260,3 +278,9 @@ def cosine_in_prefix(X: ArrayLike, d: int) -> torch.Tensor:
 def empty_words(vocabulary: Vocabulary) -> list[str]:
     """Words whose vector (d,) is all zeros: no direction, so cosine calls them unlike everything."""
     return [w for w, row in zip(vocabulary.words, vocabulary.vectors) if not bool(row.any())]
+
+
+def static_vectors(encoder: Encoder, words: list[str]) -> torch.Tensor:
+    """(n, d) on the CPU: each word's row of a model's input table, before any attention
+    (Encoder.static_vector: a word split into several WordPiece tokens gets their rows' average)."""
+    return torch.stack([encoder.static_vector(w).cpu() for w in words])

@@ -8,6 +8,7 @@ of H heads. Nothing here runs a model.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -234,3 +235,46 @@ def row_change_by_layer(before: torch.Tensor, after: torch.Tensor, token: int) -
     """(L, H, n, n) weights of two runs -> (L, n): how token `token`'s head-averaged row changed in
     each layer (after − before): what switching heads off did to the attention of the layers above."""
     return token_row_by_layer(after, token) - token_row_by_layer(before, token)
+
+
+def head_name(layer: int, head: int) -> str:
+    """A head's short name: layer 5, head 11 -> "L5 H11"."""
+    return f"L{layer} H{head}"
+
+
+def parse_head_name(name: str) -> tuple[int, int]:
+    """head_name backwards: "L5 H11" -> (5, 11)."""
+    layer, head = name.split()
+    return int(layer[1:]), int(head[1:])
+
+
+def role_of(roles: Sequence[HeadRole], layer: int, head: int) -> HeadRole:
+    """The head_roles entry of one head."""
+    return next(r for r in roles if (r.layer, r.head) == (layer, head))
+
+
+def role_counts(roles: Sequence[HeadRole]) -> list[tuple[str, int]]:
+    """How many heads have each role, the most common role first."""
+    return Counter(r.role for r in roles).most_common()
+
+
+def head_view(weights: torch.Tensor, tokens: Sequence[str], merge: bool, hide: bool) -> tuple[torch.Tensor, list[str]]:
+    """One head's (n, n) map as asked: word pieces merged into words (merge_word_pieces), then the
+    special tokens dropped (hide_special_tokens); -> the map and its tokens."""
+    weights, tokens = merge_word_pieces(weights, tokens) if merge else (weights, list(tokens))
+    return hide_special_tokens(weights, tokens) if hide else (weights, tokens)
+
+
+def link_heads(attentions: torch.Tensor, i: int, j: int, k: int = 5) -> list[tuple[int, int, float]]:
+    """(L, H, n, n) -> the k heads putting most of token i's attention on token j, as top_heads gives them."""
+    return top_heads(attentions[:, :, i, j], k)
+
+
+def largest_change(change: torch.Tensor) -> float:
+    """The largest |value| of a change (after − before), e.g. row_change_by_layer's."""
+    return float(change.abs().max())
+
+
+def rank_by_role(role_table: torch.Tensor, role: str, k: int = 10) -> list[tuple[int, int, float]]:
+    """(L, H, len(ROLES)) role_scores of every head -> the k heads scoring highest for `role` (as top_heads)."""
+    return top_heads(role_table[..., ROLES.index(role)], k)

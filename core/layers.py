@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-from core.multi_head import to_torch_multihead
+from core.multi_head import MultiHeadSelfAttention, to_torch_multihead
 
 
 def stack_layers(X: torch.Tensor, layers: Sequence[Callable[[torch.Tensor], Any]]) -> tuple[list[torch.Tensor], list]:
@@ -24,6 +24,12 @@ def stack_layers(X: torch.Tensor, layers: Sequence[Callable[[torch.Tensor], Any]
             results.append(result)
             inputs.append(inputs[-1] + result.output)
     return inputs, results
+
+
+def seeded_layers(d_model: int, n_heads: int, count: int, seed: int = 0) -> list[MultiHeadSelfAttention]:
+    """`count` multi-head layers (d_model, n_heads), layer i seeded seed + 10·i (its W_q, W_k, W_v, W_o:
+    seed + 10·i + 0 … 3), so adding a layer on top leaves the layers below unchanged."""
+    return [MultiHeadSelfAttention(d_model, n_heads, seed=seed + 10 * i) for i in range(count)]
 
 
 def residual_drift(inputs: Sequence[torch.Tensor]) -> list[float]:

@@ -30,6 +30,19 @@ def split_heads(x: torch.Tensor, n_heads: int) -> torch.Tensor:
     return x.reshape(*batch, n, n_heads, d_model // n_heads).transpose(-3, -2)
 
 
+def head_counts(d_model: int) -> list[int]:
+    """The numbers of heads that split d_model evenly (its divisors), smallest first."""
+    return [h for h in range(1, d_model + 1) if d_model % h == 0]
+
+
+def column_owners(d_model: int, n_heads: int) -> list[int]:
+    """(d_model,) the head (from 0) that owns each column of Q, K and V: split_heads gives head h the
+    d_head = d_model / n_heads columns h·d_head … (h + 1)·d_head − 1."""
+    if d_model % n_heads:
+        raise ValueError(f"d_model={d_model} is not divisible by heads={n_heads}")
+    return [column // (d_model // n_heads) for column in range(d_model)]
+
+
 def merge_heads(x: torch.Tensor) -> torch.Tensor:
     """(..., heads, n, d_head) -> (..., n, heads * d_head): the heads' outputs side by side."""
     *batch, n_heads, n, d_head = x.shape

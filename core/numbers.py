@@ -18,9 +18,12 @@ def tiny_difference(x: float, decimals: int = 6) -> str:
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
+def power_of_ten(x: float, digits: int = 1) -> str:
+    """x as a mantissa with `digits` decimals times a power of ten: 9.7 × 10⁻²¹, 6 × 10⁻⁸ (digits=0)."""
+    mantissa, exponent = f"{x:.{digits}e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
+
+
 def readable_number(x: float) -> str:
     """A number for people: 0.59 for ordinary sizes, 9.7 × 10⁻²¹ for tiny ones (never 9.7e-21)."""
-    if x >= 0.01:
-        return f"{x:.2f}"
-    mantissa, exponent = f"{x:.1e}".split("e")
-    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
+    return f"{x:.2f}" if x >= 0.01 else power_of_ten(x)

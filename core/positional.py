@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 from torch import nn
 
@@ -78,6 +80,14 @@ def occurrence_order(words_a: list[str], words_b: list[str]) -> list[int]:
     return order
 
 
+def reordering(words_a: list[str], words_b: list[str]) -> list[int] | None:
+    """occurrence_order, or None where B is not a reordering of A's words (or A has none)."""
+    try:
+        return occurrence_order(words_a, words_b) if words_a else None
+    except ValueError:
+        return None
+
+
 def permutation_test(E: torch.Tensor, order: list[int], strength: float = 0.0, base: float = 10000.0) -> torch.Tensor:
     """The permutation test: first-principles attention on sentence A (embeddings E, (n, d)) and on
     sentence B, the same rows in another order (B[order[i]] = A[i]), each plus strength · PE at its own
@@ -102,3 +112,26 @@ def similarity_by_distance(pe: torch.Tensor) -> torch.Tensor:
     """Mean of PE_i · PE_j over the pairs at each distance k = |i − j|. pe: (n, d) -> (n,), k = 0 … n − 1."""
     similarity = position_similarity(pe)
     return torch.stack([similarity.diagonal(k).mean() for k in range(pe.shape[0])])
+
+
+def waves(pe: torch.Tensor, dimensions: list[int]) -> dict[int, list[float]]:
+    """Each chosen dimension of an encoding (positions, d_model) as its wave: its values at every position."""
+    return {i: pe[:, i].tolist() for i in dimensions}
+
+
+def sinusoidal_row(position: int, d_model: int, base: float = 10000.0) -> torch.Tensor:
+    """(d_model,) the sinusoidal encoding of one position (any position: the formula has no table to run out of)."""
+    return sinusoidal_encoding(position + 1, d_model, base)[-1]
+
+
+class OrderComparison(NamedTuple):
+    differences: torch.Tensor  # (n,) permutation_test: each word's largest output difference
+    largest: float  # the largest of them
+    same: bool  # largest below SAME_OUTPUT_TOLERANCE: float rounding only, the outputs are the same
+
+
+def compare_orders(E: torch.Tensor, order: list[int], strength: float = 0.0) -> OrderComparison:
+    """The permutation test (E (n, d), order as in permutation_test) with its verdict."""
+    differences = permutation_test(E, order, strength)
+    largest = float(differences.max())
+    return OrderComparison(differences, largest, largest < SAME_OUTPUT_TOLERANCE)

@@ -27,6 +27,10 @@ class QKVProjection(nn.Module):
         self.w_k = nn.Parameter(init_projection(d_model, d_k, seed + 1))
         self.w_v = nn.Parameter(init_projection(d_model, d_v, seed + 2))
 
+    def matrices(self) -> dict[str, torch.Tensor]:
+        """The three weights by name, detached: W_q, W_k (d_model, d_k) and W_v (d_model, d_v)."""
+        return {"W_q": self.w_q.detach(), "W_k": self.w_k.detach(), "W_v": self.w_v.detach()}
+
     def project(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """x: (..., n, d_model) -> q, k: (..., n, d_k), v: (..., n, d_v)"""
         return x @ self.w_q, x @ self.w_k, x @ self.w_v

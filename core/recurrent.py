@@ -96,6 +96,11 @@ def attention_first_token_influences(X: torch.Tensor, lengths: list[int], d_k: i
     return influences
 
 
+def influence_lengths(longest: int) -> list[int]:
+    """The distances to measure up to `longest`: the powers of two from 2, then `longest` itself."""
+    return sorted(({2**k for k in range(1, 8)} | {longest}) & set(range(2, longest + 1)))
+
+
 def influence_curves(lengths: list[int], d_in: int = 16, d_hidden: int = 16, seed: int = 0) -> dict[str, list[float]]:
     """How much the first of n random inputs still moves the last output, for each n in lengths:
     {"RNN": [...], "LSTM": [...], "attention": [...]}, measured in float64 (no clamp, no underflow

@@ -39,3 +39,13 @@ def dot_product_scaling(
         float(w_raw.amax(-1).mean()),
         float(w_scaled.amax(-1).mean()),
     )
+
+
+def scaling_by_width(
+    d_ks: list[int], n_queries: int = 256, n_keys: int = 16, seed: int = 0, device: torch.device | str = "cpu"
+) -> dict[str, list[float]]:
+    """dot_product_scaling at every width in d_ks, as columns of the same length: "d_k", one per
+    ScalingStats field, and "std_theory" = √d_k (what std_raw should be)."""
+    stats = [dot_product_scaling(d_k, n_queries, n_keys, seed, device) for d_k in d_ks]
+    columns = {field: [getattr(s, field) for s in stats] for field in ScalingStats._fields}
+    return {**columns, "std_theory": [math.sqrt(d_k) for d_k in d_ks]}

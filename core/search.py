@@ -34,3 +34,11 @@ def search_attention(
     """query (d,), keys (m, d), values (m, d_v) -> scores (1, m) = q·k (cosines for unit vectors),
     weights (1, m) = softmax(scores / temperature), output (1, d_v) = the blend of the values."""
     return scaled_dot_product_attention(query[None], keys, values, scale=False, temperature=temperature)
+
+
+def search_in_batch(vectors: torch.Tensor, temperature: float = 1.0) -> AttentionResult:
+    """vectors (1 + 2m, d): the query's vector, then m titles' (the keys), then the m contents' (the
+    values), in the order one batch of texts was embedded -> search_attention of the query over them:
+    scores and weights (1, m), output (1, d)."""
+    m = (len(vectors) - 1) // 2
+    return search_attention(vectors[0], vectors[1 : 1 + m], vectors[1 + m :], temperature)

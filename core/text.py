@@ -42,6 +42,12 @@ def words_or_nothing(text: str, max_tokens: int = MAX_TOKENS) -> list[str]:
         return []
 
 
+def shared_words(first: str, second: str) -> list[str]:
+    """The words of `first` that `second` has too, once each, in the order of `first`."""
+    theirs = set(words_or_nothing(second))
+    return [w for w in dict.fromkeys(words_or_nothing(first)) if w in theirs]
+
+
 def unique_labels(words: list[str]) -> list[str]:
     """Chart labels that stay distinct when a word repeats: the, cat, sat, on, the (2), mat."""
     seen: dict[str, int] = {}

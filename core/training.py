@@ -129,6 +129,10 @@ class TrainingRun(NamedTuple):
     probe_words: tuple[list[str], ...]
     model: TwoLayerAttention
 
+    def maps(self, snapshot: int = -1, probe: int = 0) -> list[torch.Tensor]:
+        """One probe sentence's attention maps [layer 1, layer 2], each (n, n), at a snapshot (by default the last)."""
+        return self.snapshot_weights[snapshot][probe]
+
 
 def train(
     config: TrainConfig, device: torch.device | str = "cpu", on_step: Callable[[int, float, float], None] | None = None
@@ -189,6 +193,7 @@ class Answer(NamedTuple):
     weights: list[torch.Tensor]  # one (n, n) attention map per layer
     pronoun: int  # index of the pronoun in the words
     answer: int  # index of the word the pronoun attends to most in the last layer
+    weight: float  # the pronoun's last-layer weight on that word
 
 
 @torch.no_grad()
@@ -203,7 +208,8 @@ def answer(model: TwoLayerAttention, words: list[str]) -> Answer:
     device = next(model.parameters()).device
     results = model(encode_words(words)[None].to(device))
     weights = [r.weights[0].cpu() for r in results]
-    return Answer(weights, pronoun, int(weights[-1][pronoun].argmax()))
+    answer = int(weights[-1][pronoun].argmax())
+    return Answer(weights, pronoun, answer, float(weights[-1][pronoun, answer]))
 
 
 class Example(NamedTuple):

@@ -1,33 +1,17 @@
 import pandas as pd
 import streamlit as st
 
-from core.complexity import (
-    TIE_TOLERANCE,
-    compare_times,
-    loglog_slope,
-    measure_scaling,
-    operations_per_layer,
-    tail_exponents,
-    time_attention,
-    time_recurrent,
-)
+from core import complexity
 from ui import session, url_state
 from ui.charts import render
 from ui.navigation import COST
 from ui.present import section
 from ui.quiz import predict
-from ui.specs import lines
+from ui.specs import lines, series_lines
 from ui.widgets import explain, page_header, show_code
 
 PAGE = COST.id
 RESULTS = f"{PAGE}_results"  # the last measurement: (device, d, records)
-
-
-def log_axes(spec: dict, n_values: list[int], y_format: str) -> dict:
-    """Both axes logarithmic with readable labels: n at the measured sizes, y as plain numbers."""
-    spec["encoding"]["x"]["axis"] = {"values": n_values, "format": ",d", "labelOverlap": "greedy"}
-    spec["encoding"]["y"]["axis"] = {"format": y_format}
-    return spec
 
 
 page_header(
@@ -59,23 +43,12 @@ def table_section() -> None:
         f"is cheaper for sentences shorter than **{d} tokens** and dearer beyond."
     )
     sizes = sorted({2**k for k in range(3, 16)} | {d})
-    ops = pd.DataFrame(
-        [
-            {"n": n, "multiply-adds": count, "layer": layer}
-            for n in sizes
-            for layer, count in operations_per_layer(n, d).items()
-        ]
+    axes = dict(log_x=True, log_y=True, x_ticks=[8, 64, 512, 4096, 32768], tick_format=",d", y_format="~s")
+    title = f"work per layer, d = {d} (crossover at n = d)"
+    spec = series_lines(
+        sizes, complexity.operations_by_size(sizes, d), x="n", y="multiply-adds", group="layer", title=title, **axes
     )
-    spec = lines(
-        ops,
-        "n",
-        "multiply-adds",
-        color="layer",
-        log_x=True,
-        log_y=True,
-        title=f"work per layer, d = {d} (crossover at n = d)",
-    )
-    render(log_axes(spec, [8, 64, 512, 4096, 32768], "~s"), key=f"{PAGE}_ops")
+    render(spec, key=f"{PAGE}_ops")
 
 
 @st.fragment
@@ -87,9 +60,12 @@ def measurement_section() -> None:
     width = url_state.select_slider(controls[1], "d", [32, 64, 128, 256], value=64, key=f"{PAGE}_width")
     repeats = url_state.slider(controls[2], "Repeats (median)", 1, 9, 5, key=f"{PAGE}_repeats")
     if st.button("Run the measurement", type="primary", key=f"{PAGE}_run", icon=":material/timer:"):
-        ns = [2**k for k in range(4, 15) if 2**k <= largest]
-        progress = st.progress(0.0, text="Measuring…")
-        st.session_state[RESULTS] = (device.type, width, measure_scaling(ns, width, device, repeats, progress.progress))
+        progress, ns = st.progress(0.0, text="Measuring…"), complexity.sizes_to_time(largest)
+        st.session_state[RESULTS] = (
+            device.type,
+            width,
+            complexity.measure_scaling(ns, width, device, repeats, progress.progress),
+        )
         progress.empty()
     if RESULTS not in st.session_state:
         st.info(
@@ -97,9 +73,8 @@ def measurement_section() -> None:
         )
         return
     measured_on, measured_d, rows = st.session_state[RESULTS]
-    n_max = max(r["n"] for r in rows)
-    at_largest = {r["model"]: r["milliseconds"] for r in rows if r["n"] == n_max}
-    answer, also_right = compare_times(at_largest)
+    n_max, at_largest = complexity.times_at_largest(rows)
+    answer, also_right = complexity.compare_times(at_largest)
     answered = predict(
         f"{PAGE}_predict",
         f"at n = {n_max}, d = {measured_d}, which pass is faster?",
@@ -108,23 +83,16 @@ def measurement_section() -> None:
         f"At n = {n_max}: attention {at_largest['attention']:.2f} ms, RNN {at_largest['RNN']:.2f} ms, "
         f"on {measured_on}.",
         also_right=also_right,
-        tie_note=f"Timings within {TIE_TOLERANCE:.0%} of each other count as about the same.",
+        tie_note=f"Timings within {complexity.TIE_TOLERANCE:.0%} of each other count as about the same.",
+        waiting="Answer above to see the timings at every n.",
     )
     if not answered:
-        st.caption("Answer above to see the timings at every n.")
         return
     results = pd.DataFrame(rows).astype({"measured peak (MiB)": float})  # None (not measured) -> "—"
-    spec = lines(
-        results,
-        "n",
-        "milliseconds",
-        color="model",
-        log_x=True,
-        log_y=True,
-        title=f"one pass, d = {measured_d}, on {measured_on}",
-    )
-    render(log_axes(spec, sorted(results["n"].unique().tolist()), "~g"), key=f"{PAGE}_timings")
-    exponents = tail_exponents(rows)
+    axes = dict(log_x=True, log_y=True, x_ticks=sorted({r["n"] for r in rows}), tick_format=",d", y_format="~g")
+    title = f"one pass, d = {measured_d}, on {measured_on}"
+    render(lines(results, "n", "milliseconds", color="model", title=title, **axes), key=f"{PAGE}_timings")
+    exponents = complexity.tail_exponents(rows)
     cols = st.columns(2)
     cols[0].metric("Fitted exponent, attention (largest n)", f"n^{exponents['attention']:.2f}", help="Theory: 2.")
     cols[1].metric("Fitted exponent, RNN (largest n)", f"n^{exponents['RNN']:.2f}", help="Theory: 1 (n steps).")
@@ -164,6 +132,4 @@ explain(
     "- For very long inputs the n² memory becomes the limit, which is why long-context models use "
     "tricks such as FlashAttention, sparse or sliding-window attention."
 )
-show_code(
-    measure_scaling, time_attention, time_recurrent, tail_exponents, loglog_slope, compare_times, operations_per_layer
-)
+show_code()

@@ -1,32 +1,21 @@
-from inspect import getsource
-
 import pandas as pd
 import streamlit as st
 
-from core.attention import first_principles_attention
+from core import positional
 from core.embeddings import embed, toy_vocabulary
-from core.positional import (
-    SAME_OUTPUT_TOLERANCE,
-    LearnedPositionalEmbedding,
-    add_positions,
-    occurrence_order,
-    permutation_test,
-    position_similarity,
-    similarity_by_distance,
-    sinusoidal_encoding,
-)
 from core.text import words_or_nothing
-from ui import session, url_state
+from ui import session, snippets, url_state
 from ui.charts import render
 from ui.export import page_export
 from ui.navigation import POSITIONAL
 from ui.present import section
 from ui.quiz import predict
-from ui.specs import heatmap, integer_axis, lines
-from ui.widgets import explain, page_header, show_code
+from ui.specs import heatmap, lines, series_lines
+from ui.widgets import explain, page_header, sentence_pair, show_code
 
 PAGE = POSITIONAL.id
 TOY = toy_vocabulary()
+BASES = [10.0, 100.0, 1000.0, 10000.0, 100000.0]
 MAX_HEIGHT = 400  # px of cells: a map of many positions keeps this height and thins its numbered labels
 
 
@@ -50,27 +39,21 @@ st.latex(
 
 @st.fragment
 def permutation_section() -> None:
-    left, right = st.columns(2)
-    first = url_state.text_input(left, "Sentence A", "The cat sat on the mat", key=f"{PAGE}_first", max_chars=300)
-    second = url_state.text_input(
-        right, "Sentence B (same words, another order)", "The mat sat on the cat", key=f"{PAGE}_second", max_chars=300
-    )
+    labels, keys = ("Sentence A", "Sentence B (same words, another order)"), (f"{PAGE}_first", f"{PAGE}_second")
+    first, second = sentence_pair(labels, ("The cat sat on the mat", "The mat sat on the cat"), keys)
     controls = st.columns(2)
     use_pe = url_state.toggle(controls[0], "Add positional encoding", value=False, key=f"{PAGE}_use_pe")
     strength = url_state.slider(
         controls[1], "Strength of the encoding", 0.0, 3.0, 1.0, 0.1, key=f"{PAGE}_strength", disabled=not use_pe
     )
     words_a, words_b = words_or_nothing(first), words_or_nothing(second)
-    try:
-        order = occurrence_order(words_a, words_b) if words_a else None
-    except ValueError:
-        order = None
+    order = positional.reordering(words_a, words_b)
     if order is None:
         st.info("For the test, sentence B must use exactly the same words as sentence A, in another order.")
         return
-    differences = permutation_test(embed(words_a, TOY).vectors, order, strength if use_pe else 0.0)
-    worst = float(differences.max())
-    same = worst < SAME_OUTPUT_TOLERANCE
+    differences, worst, same = positional.compare_orders(
+        embed(words_a, TOY).vectors, order, strength if use_pe else 0.0
+    )
     mode = f"with positional encoding (strength {strength:.1f})" if use_pe else "without positional encoding"
     answered = predict(
         f"{PAGE}_predict_{'pe' if use_pe else 'plain'}",
@@ -78,10 +61,10 @@ def permutation_section() -> None:
         "will each word's output be the same in A and B?",
         ["yes, exactly the same", "no, they change"],
         "yes, exactly the same" if same else "no, they change",
-        f"Differences below {SAME_OUTPUT_TOLERANCE:.5f} are float rounding and count as the same.",
+        f"Differences below {positional.SAME_OUTPUT_TOLERANCE:.5f} are float rounding and count as the same.",
+        waiting="Answer above to see each word's output in A and in B compared.",
     )
     if not answered:
-        st.caption("Answer above to see each word's output in A and in B compared.")
         return
     shown = "0 (rounding only)" if same else f"{worst:.3f}"
     st.metric("Largest difference between a word's outputs in A and in B", shown)
@@ -104,26 +87,12 @@ def encoding_section() -> None:
     n_positions = url_state.slider(controls[0], "Positions", 2, 128, 50, key=f"{PAGE}_positions")
     d_model = url_state.slider(controls[1], "d_model", 2, 128, 64, key=f"{PAGE}_d_model")
     base = url_state.select_slider(
-        controls[2],
-        "Base",
-        [10.0, 100.0, 1000.0, 10000.0, 100000.0],
-        value=10000.0,
-        key=f"{PAGE}_base",
-        format_func=lambda b: f"{b:,.0f}",
+        controls[2], "Base", BASES, value=10000.0, key=f"{PAGE}_base", format_func="{:,.0f}".format
     )
-    pe = sinusoidal_encoding(n_positions, d_model, base)
-    positions = [str(p) for p in range(n_positions)]
-    spec = position_map(
-        pe,
-        positions,
-        [str(i) for i in range(d_model)],
-        title="PE: one row per position",
-        row_title="position",
-        col_title="dimension",
-        value_title="PE",
-        domain=(-1, 1),
-    )
-    render(spec, key=f"{PAGE}_pe_chart")
+    pe = positional.sinusoidal_encoding(n_positions, d_model, base)
+    positions, dims = [str(p) for p in range(n_positions)], [str(i) for i in range(d_model)]
+    titles = dict(title="PE: one row per position", row_title="position", col_title="dimension", value_title="PE")
+    render(position_map(pe, positions, dims, domain=(-1, 1), **titles), key=f"{PAGE}_pe_chart")
     st.caption(
         "Left columns oscillate fast, right columns slowly: like the hands of a clock, together they "
         "give every position a unique pattern."
@@ -133,43 +102,30 @@ def encoding_section() -> None:
         st, "Dimensions to plot", list(range(d_model)), default=default_dims, key=f"{PAGE}_dims"
     )
     if chosen:
-        waves = pd.DataFrame(
-            [(p, f"dim {i}", float(pe[p, i])) for i in sorted(chosen) for p in range(n_positions)],
-            columns=["position", "dimension", "PE"],
-        )
-        spec = integer_axis(
-            lines(waves, "position", "PE", color="dimension", title="Each dimension is a wave", points=False)
-        )
-        spec["encoding"]["color"]["sort"] = [f"dim {i}" for i in sorted(chosen)]  # dim 4 before dim 10
+        series = {f"dim {i}": wave for i, wave in positional.waves(pe, sorted(chosen)).items()}
+        options = dict(title="Each dimension is a wave", points=False, integer_x=True, color_sort=list(series))
+        spec = series_lines(range(n_positions), series, x="position", y="PE", group="dimension", **options)
         render(spec, key=f"{PAGE}_waves")
 
     st.subheader("Nearby positions look alike")
     left, right = st.columns(2)
     with left:
-        spec = position_map(
-            position_similarity(pe),
-            positions,
-            positions,
-            title="PE_i · PE_j",
-            row_title="position i",
-            col_title="position j",
-            value_title="dot",
+        titles = dict(title="PE_i · PE_j", row_title="position i", col_title="position j", value_title="dot")
+        render(
+            position_map(positional.position_similarity(pe), positions, positions, **titles),
+            key=f"{PAGE}_similarity_chart",
         )
-        render(spec, key=f"{PAGE}_similarity_chart")
     with right:
-        frame = pd.DataFrame({"|i − j|": range(n_positions), "mean PE_i · PE_j": similarity_by_distance(pe)})
-        spec = lines(frame, "|i − j|", "mean PE_i · PE_j", title="Similarity falls with distance", points=False)
-        render(integer_axis(spec), key=f"{PAGE}_distance")
+        columns = {"|i − j|": range(n_positions), "mean PE_i · PE_j": positional.similarity_by_distance(pe)}
+        title = "Similarity falls with distance"
+        spec = lines(columns, "|i − j|", "mean PE_i · PE_j", title=title, points=False, integer_x=True)
+        render(spec, key=f"{PAGE}_distance")
     st.caption(
         "The dot product depends only on the distance |i − j|, not on where the pair sits: "
         "relative positions are easy to read off."
     )
-    page_export(
-        PAGE,
-        {"n_positions": n_positions, "d_model": d_model, "base": base, "pe": pe},
-        snippet=f"import torch\n\n\n{getsource(sinusoidal_encoding)}\n\n"
-        f"pe = sinusoidal_encoding({n_positions}, {d_model}, {base!r})\n",
-    )
+    numbers = {"n_positions": n_positions, "d_model": d_model, "base": base, "pe": pe}
+    page_export(PAGE, numbers, snippet=snippets.positional(n_positions, d_model, base))
 
 
 @st.fragment
@@ -177,10 +133,10 @@ def learned_section() -> None:
     table_rows = url_state.slider(st, "Rows in a learned table", 4, 64, 16, key=f"{PAGE}_table_rows")
     probe = url_state.slider(st, "Sentence length to encode", 1, 128, 20, key=f"{PAGE}_probe")
     try:
-        LearnedPositionalEmbedding(table_rows, 8, seed=0)(probe)
+        positional.LearnedPositionalEmbedding(table_rows, 8, seed=0)(probe)
         st.success(f"A learned table with {table_rows} rows can encode {probe} positions.")
     except ValueError:
-        start = ", ".join(f"{v:.2f}" for v in sinusoidal_encoding(probe, 8)[-1, :3].tolist())
+        start = ", ".join(f"{v:.2f}" for v in positional.sinusoidal_row(probe - 1, 8).tolist()[:3])
         st.warning(
             f"A learned table with {table_rows} rows has no vector for position {probe - 1} (it stops at "
             f"position {table_rows - 1}). The sinusoidal formula has no such limit: with d_model = 8, "
@@ -211,13 +167,4 @@ explain(
     "- The sines and cosines give each position a unique code whose similarity falls smoothly with "
     "distance, for any sentence length."
 )
-show_code(
-    sinusoidal_encoding,
-    add_positions,
-    first_principles_attention,
-    occurrence_order,
-    permutation_test,
-    position_similarity,
-    similarity_by_distance,
-    LearnedPositionalEmbedding,
-)
+show_code()

@@ -2,29 +2,31 @@ import math
 
 import pandas as pd
 import streamlit as st
-import torch
 
-from core.attention import causal_mask, scaled_dot_product_attention, softmax
-from core.embeddings import dimension_names, embed, resize_dimensions, toy_vocabulary
+from core import qkv
+from core.attention import causal_mask
+from core.embeddings import dimension_names, embed, resize_dimensions, static_vectors, toy_vocabulary
 from core.model import Encoder
 from core.normalisation import layer_norm
-from core.qkv import QKVProjection, attention_sharpness, init_projection, project_qkv, qkv_attention_steps
-from core.scaling import dot_product_scaling
-from core.search import mean_pool, search_attention, sentence_embeddings, toy_text_embedding
+from core.scaling import scaling_by_width
+from core.search import search_in_batch, sentence_embeddings, toy_text_embedding
 from core.text import unique_labels, words_or_nothing
-from ui import model_cache, session, url_state
-from ui.charts import render, show_matrix
-from ui.export import literal, page_export
+from ui import formulas, model_cache, session, snippets, url_state
+from ui.charts import attention_map, render, show_matrix, side_by_side
+from ui.export import page_export
 from ui.navigation import QKV
 from ui.present import section
 from ui.quiz import predict
-from ui.specs import lines
-from ui.widgets import explain, page_header, sentence_input, show_code
+from ui.specs import series_lines
+from ui.widgets import explain, matrix_editor, page_header, sentence_input, show_code
 
 PAGE = QKV.id
 TOY = toy_vocabulary()
 STEPS = ["Q, K, V", "scores QKᵀ", "scaled", "weights", "output"]
 D_KS = [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+CAUSAL_HELP = "A decoder such as GPT may only look at earlier words: the upper triangle is masked."
+EDIT_HELP = "Available for the toy embeddings with d_model × d_k ≤ 400."
+STEP_HELP = "Reveal the computation one step at a time."
 VIDEOS = {  # title (the key) -> content (the value)
     "Funny cats knocking things off tables": "a cat pushes cups and pens off the table while its owner laughs",
     "Whitewater rafting down a spring river": "friends paddle a boat through rapids on a cold river",
@@ -44,11 +46,6 @@ page_header(
 st.latex(r"\operatorname{Attention}(Q,K,V) = \operatorname{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right)V")
 
 
-def places(count: int, fits: bool) -> list:
-    """`count` columns when each chart stays readable in one, else full-width places one under another."""
-    return list(st.columns(count)) if fits else [st.container() for _ in range(count)]
-
-
 @st.fragment
 def search_analogy(encoder: Encoder | None) -> None:
     st.subheader("The search-engine analogy")
@@ -60,11 +57,8 @@ def search_analogy(encoder: Encoder | None) -> None:
         st.info("Type a search above, e.g. *funny cat video*.")
         return
     texts = [query, *VIDEOS, *VIDEOS.values()]
-    if encoder is not None:
-        vectors = model_cache.sentence_embeddings_of(tuple(texts))
-    else:
-        vectors = toy_text_embedding(texts, TOY)
-    search = search_attention(vectors[0], vectors[1 : 1 + len(VIDEOS)], vectors[1 + len(VIDEOS) :], temperature)
+    vectors = model_cache.sentence_embeddings_of(tuple(texts)) if encoder else toy_text_embedding(texts, TOY)
+    search = search_in_batch(vectors, temperature)
     table = pd.DataFrame({"video title (key)": list(VIDEOS), "match q·k": search.scores[0].tolist()})
     table["share of attention"], table["content (value)"] = search.weights[0].tolist(), list(VIDEOS.values())
     st.dataframe(
@@ -91,12 +85,6 @@ def search_analogy(encoder: Encoder | None) -> None:
     )
 
 
-with st.container(border=True):
-    search_analogy(model_cache.encoder())
-
-section("Step by step on your sentence")
-
-
 @st.fragment
 def step_by_step() -> None:
     tokens = sentence_input(
@@ -110,7 +98,7 @@ def step_by_step() -> None:
     encoder = model_cache.encoder() if source == sources[1] else None
     controls = st.columns(3)
     if encoder is not None:
-        X = torch.stack([encoder.static_vector(w) for w in tokens.words]).cpu()
+        X = static_vectors(encoder, tokens.words)
         controls[0].metric("d_model", X.shape[-1])
     else:
         d = url_state.slider(controls[0], "d_model", 2, 32, len(TOY.dimensions), key=f"{PAGE}_d_model")
@@ -122,137 +110,76 @@ def step_by_step() -> None:
     temperature = url_state.slider(controls[2], "Temperature", 0.1, 5.0, 1.0, 0.1, key=f"{PAGE}_temperature")
     toggles = st.columns(3)
     scale = url_state.toggle(toggles[0], "Divide by √d_k", value=True, key=f"{PAGE}_scale")
-    causal = url_state.toggle(
-        toggles[1],
-        "Causal mask (decoder)",
-        value=False,
-        key=f"{PAGE}_causal",
-        help="A decoder such as GPT may only look at earlier words: the upper triangle is masked.",
-    )
+    causal = url_state.toggle(toggles[1], "Causal mask (decoder)", value=False, key=f"{PAGE}_causal", help=CAUSAL_HELP)
     editable = encoder is None and d_model * d_k <= 400
     edit = url_state.toggle(
-        toggles[2], "Edit W_q, W_k, W_v", value=False, key=f"{PAGE}_edit", disabled=not editable,
-        help="Available for the toy embeddings with d_model × d_k ≤ 400.",
-    )  # fmt: skip
+        toggles[2], "Edit W_q, W_k, W_v", value=False, key=f"{PAGE}_edit", disabled=not editable, help=EDIT_HELP
+    )
     X = layer_norm(X)
     st.caption(
         "X is layer-normalised first, as inside a transformer: each word vector is shifted and scaled "
         "to mean 0 and variance 1, so the scores do not depend on how long the raw vectors happen to be."
     )
-    projection = QKVProjection(d_model, d_k, seed=session.seed())
-    weights = {"W_q": projection.w_q.detach(), "W_k": projection.w_k.detach(), "W_v": projection.w_v.detach()}
+    weights = qkv.QKVProjection(d_model, d_k, seed=session.seed()).matrices()
     if edit and editable:
-        for column, name in zip(places(3, d_k <= 8), list(weights)):
+        for column, name in zip(side_by_side(3, d_k, limit=8), list(weights)):
             column.caption(f"{name} ({d_model} × {d_k}), seeded; edit any cell")
-            frame = pd.DataFrame(
-                weights[name].numpy(), index=dimension_names(TOY, d_model), columns=list(map(str, range(d_k)))
-            )
-            edited = column.data_editor(frame, key=f"{PAGE}_edit_{name}_{d_model}_{d_k}_{session.seed()}", height=260)
-            weights[name] = torch.tensor(edited.fillna(0.0).to_numpy(dtype="float64")).float()
+            key = f"{PAGE}_edit_{name}_{d_model}_{d_k}_{session.seed()}"
+            weights[name] = matrix_editor(column, weights[name], dimension_names(TOY, d_model), key=key)
     mask = causal_mask(len(labels)) if causal else None
-    steps = qkv_attention_steps(X, *weights.values(), mask=mask, scale=scale, temperature=temperature)
+    steps = qkv.qkv_attention_steps(X, *weights.values(), mask=mask, scale=scale, temperature=temperature)
     result = steps.attention
 
-    step = url_state.select_slider(
-        st,
-        "Show up to step",
-        STEPS,
-        value=STEPS[-1],
-        key=f"{PAGE}_step",
-        help="Reveal the computation one step at a time.",
-    )
+    step = url_state.select_slider(st, "Show up to step", STEPS, value=STEPS[-1], key=f"{PAGE}_step", help=STEP_HELP)
     shown = STEPS.index(step)
-    formulas = [
-        r"Q = XW_q,\; K = XW_k,\; V = XW_v",
-        r"S = QK^\top",
-        rf"S' = S / \sqrt{{d_k}} = S / {math.sqrt(d_k):.2f}" if scale else r"S' = S \text{ (no scaling)}",
-        rf"A = \operatorname{{softmax}}(S' / {temperature:.1f})"
-        + (r"\text{ with the future masked}" if causal else ""),
-        r"Y = AV",
-    ]
-    shown_steps = "Step 1" if shown == 0 else f"Steps 1–{shown + 1} below; the last, step {shown + 1}"
-    st.latex(rf"\textbf{{{shown_steps}:}}\ " + formulas[shown])
+    st.latex(formulas.qkv_step(shown, d_k=d_k, scale=scale, temperature=temperature, causal=causal))
     dims, n = [str(j) for j in range(d_k)], len(labels)
-    heat = dict(row_title="query", col_title="key")
-    qkv = (("Q", steps.q), ("K", steps.k), ("V", steps.v))
+    heat, vectors = dict(asking="query", attended="key"), dict(col_title="dimension")
+    scores = dict(row_title="query", col_title="key")
+    shown_matrices = (("Q", steps.q), ("K", steps.k), ("V", steps.v))
     if d_k > 8:  # one wide matrix at a time stays readable; three side by side would not
         picked = url_state.segmented_control(st, "Matrix shown", ["Q", "K", "V"], default="Q", key=f"{PAGE}_matrix")
-        qkv = [m for m in qkv if m[0] == (picked or "Q")]
-    for place, (name, matrix) in zip(places(len(qkv), True), qkv):
+        shown_matrices = [m for m in shown_matrices if m[0] == (picked or "Q")]
+    for place, (name, matrix) in zip(st.columns(len(shown_matrices)), shown_matrices):
         with place:
             show_matrix(
-                matrix,
-                labels,
-                dims,
-                key=f"{PAGE}_{name}",
-                title=f"{name} ({n} × {d_k})",
-                col_title="dimension",
-                value_title=name,
+                matrix, labels, dims, key=f"{PAGE}_{name}", title=f"{name} ({n} × {d_k})", value_title=name, **vectors
             )
-    pairs = places(2, n <= 12)
+    pairs = side_by_side(2, n)
     if shown >= 1:
         with pairs[0]:
-            show_matrix(steps.raw, labels, labels, key=f"{PAGE}_raw", title="scores QKᵀ", value_title="q·k", **heat)
+            show_matrix(steps.raw, labels, labels, key=f"{PAGE}_raw", title="scores QKᵀ", value_title="q·k", **scores)
     if shown >= 2:
         with pairs[1]:
             title = ("scaled" if scale else "unscaled") + (" and masked" if causal else "") + " scores"
-            show_matrix(result.scores, labels, labels, key=f"{PAGE}_scaled", title=title, value_title="score", **heat)
-    outputs = places(2, n <= 12 and d_k <= 12)
+            show_matrix(result.scores, labels, labels, key=f"{PAGE}_scaled", title=title, value_title="score", **scores)
+    outputs = side_by_side(2, max(n, d_k))
     if shown >= 3:
-        entropy, largest = attention_sharpness(result.weights)
+        entropy, largest = qkv.attention_sharpness(result.weights)
+        uniform = math.log(n)
+        caption = (
+            f"Mean row entropy {entropy:.2f} nats (uniform would be {uniform:.2f}); mean largest weight {largest:.2f}."
+        )
         with outputs[0]:
-            show_matrix(
-                result.weights, labels, labels, key=f"{PAGE}_weights", title="weights: softmax of each row",
-                value_title="weight", domain=(0, 1), caption=f"Mean row entropy {entropy:.2f} nats (uniform would be "
-                f"{math.log(n):.2f}); mean largest weight {largest:.2f}.", **heat,
-            )  # fmt: skip
+            title = "weights: softmax of each row"
+            attention_map(result.weights, labels, key=f"{PAGE}_weights", title=title, caption=caption, **heat)
     if shown >= 4:
         with outputs[1]:
-            show_matrix(
-                result.output,
-                labels,
-                dims,
-                key=f"{PAGE}_output",
-                title=f"output Y ({n} × {d_k})",
-                col_title="dimension",
-                value_title="y",
-            )
+            title = f"output Y ({n} × {d_k})"
+            show_matrix(result.output, labels, dims, key=f"{PAGE}_output", title=title, value_title="y", **vectors)
     export(tokens.words, X, weights, steps, scale, causal, temperature, seeded=not (edit and editable))
 
 
 def export(words, X, weights, steps, scale: bool, causal: bool, temperature: float, seeded: bool) -> None:
-    d_model, d_k = weights["W_q"].shape
-    made = (
-        f"W_q, W_k, W_v = (init({d_model}, {d_k}, {session.seed()} + i) for i in range(3))  # the lab's seeded matrices"
-        if seeded
-        else "\n".join(f"{name} = {literal(w)}" for name, w in weights.items())
+    edited = None if seeded else weights
+    options = dict(
+        d_k=weights["W_q"].shape[1], seed=session.seed(), scale=scale, causal=causal, temperature=temperature
     )
-    mask = "scores = scores.masked_fill(~torch.ones(len(X), len(X), dtype=torch.bool).tril(), float('-inf'))\n"
-    snippet = f"""import math
-import torch
-
-
-def init(d_in, d_out, seed):
-    generator = torch.Generator().manual_seed(seed)
-    return torch.randn(d_in, d_out, generator=generator) / math.sqrt(d_in)
-
-
-X = {literal(X)}  # layer-normalised embeddings of: {" ".join(words)}
-{made}
-Q, K, V = X @ W_q, X @ W_k, X @ W_v
-scores = Q @ K.T{f" / math.sqrt({d_k})" if scale else ""}
-{mask if causal else ""}weights = torch.softmax(scores / {temperature!r}, dim=-1)
-output = weights @ V
-"""
+    snippet = snippets.qkv(X, words, edited, **options)
     a = steps.attention
     numbers = dict(words=words, X=X, **weights, Q=steps.q, K=steps.k, V=steps.v, scores=a.scores, weights=a.weights)
     numbers.update(output=a.output, scale=scale, causal=causal, temperature=temperature)
     page_export(PAGE, numbers, None if X.numel() > 4000 else snippet)
-
-
-step_by_step()
-
-section("Why divide by √d_k?")
 
 
 @st.fragment
@@ -273,37 +200,30 @@ def scaling_experiment() -> None:
         return
     samples = url_state.select_slider(st, "Queries sampled per d_k", [64, 256, 1024], value=256, key=f"{PAGE}_samples")
     device = session.device()
-    frame = pd.DataFrame([dot_product_scaling(d, n_queries=samples, seed=session.seed(), device=device) for d in D_KS])
-    spread = frame.melt("d_k", ["std_raw", "std_scaled"], "series", "std of scores")
-    spread = pd.concat([spread, pd.DataFrame({"d_k": D_KS, "series": "theory", "std of scores": frame.d_k**0.5})])
-    spread["series"] = spread.series.map({"std_raw": "raw q·k", "std_scaled": "q·k / √d_k", "theory": "theory: √d_k"})
-    saturation = frame.melt("d_k", ["max_weight_raw", "max_weight_scaled"], "series", "mean largest weight")
-    saturation["series"] = saturation.series.map(
-        {"max_weight_raw": "without scaling", "max_weight_scaled": "with √d_k"}
+    found = scaling_by_width(D_KS, n_queries=samples, seed=session.seed(), device=device)
+    spread = {"raw q·k": found["std_raw"], "q·k / √d_k": found["std_scaled"], "theory: √d_k": found["std_theory"]}
+    saturation = {"without scaling": found["max_weight_raw"], "with √d_k": found["max_weight_scaled"]}
+    axes = dict(log_x=True, x_ticks=D_KS, slanted_ticks=True, y_format="~g", legend_columns=2)  # readable log ticks
+    charts = (
+        (spread, "std of scores", "Spread of the scores"),
+        (saturation, "mean largest weight", "Saturation of the softmax (16 keys)"),
     )
-    left, right = st.columns(2)
-    for place, data, y, title in (
-        (left, spread, "std of scores", "Spread of the scores"),
-        (right, saturation, "mean largest weight", "Saturation of the softmax (16 keys)"),
-    ):
-        spec = lines(data, "d_k", y, color="series", log_x=True, log_y=y.startswith("std"), title=title)
-        spec["encoding"]["x"]["axis"] = {
-            "values": D_KS,
-            "format": "d",
-            "labelAngle": -45,
-            "labelOverlap": False,
-        }  # readable log ticks
-        spec["encoding"]["y"]["axis"] = {"format": "~g"}
-        spec["encoding"]["color"]["legend"] = {"orient": "bottom", "columns": 2}
+    for place, (series, y, title) in zip(st.columns(2), charts):
+        spec = series_lines(D_KS, series, x="d_k", y=y, log_y=y.startswith("std"), title=title, **axes)
         render(spec, key=f"{PAGE}_{title.split()[0].lower()}", target=place)
     st.caption(
-        f"Computed live on {device.type}: at d_k = 1024 the raw scores spread {frame.std_raw.iloc[-1]:.1f} "
-        f"(theory {1024**0.5:.0f}), scaled {frame.std_scaled.iloc[-1]:.2f} (theory 1). Mean entropy without "
-        f"scaling {frame.entropy_raw.iloc[-1]:.2f} nats vs {frame.entropy_scaled.iloc[-1]:.2f} with "
+        f"Computed live on {device.type}: at d_k = 1024 the raw scores spread {found['std_raw'][-1]:.1f} "
+        f"(theory {1024**0.5:.0f}), scaled {found['std_scaled'][-1]:.2f} (theory 1). Mean entropy without "
+        f"scaling {found['entropy_raw'][-1]:.2f} nats vs {found['entropy_scaled'][-1]:.2f} with "
         f"(uniform {math.log(16):.2f})."
     )
 
 
+with st.container(border=True):
+    search_analogy(model_cache.encoder())
+section("Step by step on your sentence")
+step_by_step()
+section("Why divide by √d_k?")
 scaling_experiment()
 
 explain(
@@ -313,9 +233,4 @@ explain(
     "- Dividing by √d_k keeps scores around ±1 whatever the width, so the softmax stays soft.\n"
     "- The **causal mask** sets the scores of later words to −∞ before the softmax: weight 0."
 )
-show_code(
-    sentence_embeddings, Encoder.sentence_embedding, mean_pool, toy_text_embedding, search_attention,
-    resize_dimensions, Encoder.static_vector,
-    layer_norm, QKVProjection, init_projection, qkv_attention_steps, project_qkv, scaled_dot_product_attention,
-    softmax, causal_mask, attention_sharpness, dot_product_scaling,
-)  # fmt: skip
+show_code(sentence_embeddings, Encoder.sentence_embedding, Encoder.static_vector)

@@ -1,15 +1,13 @@
-from collections import Counter
-
-import pandas as pd
 import streamlit as st
 
 from core import heads
-from core.attention import scaled_dot_product_attention
-from core.contextual import cosine_by_layer, path_through_layers
-from core.model import MAX_CHARS, MAX_MODEL_TOKENS, Encoder, ablate_context, max_abs_difference, mean_pooling
+from core.attention import near_best
+from core.contextual import shared_tokens, token_in_two_sentences
+from core.model import MAX_CHARS, MAX_MODEL_TOKENS, Encoder, max_abs_difference
+from core.numbers import power_of_ten
 from core.text import unique_labels
 from ui import model_cache, url_state
-from ui.charts import render, show_matrix, side_by_side
+from ui.charts import attention_map, render, show_matrix, side_by_side
 from ui.export import page_export
 from ui.markdown import md_escape
 from ui.navigation import REAL_MODEL
@@ -20,12 +18,11 @@ from ui.specs import (
     attention_lines,
     head_atlas,
     head_ranking,
-    integer_axis,
     layer_path,
     lines,
     token_shares,
 )
-from ui.widgets import explain, page_header, sentence_input, show_code
+from ui.widgets import explain, page_header, sentence_input, sentence_pair, show_code, token_picker
 
 PAGE = REAL_MODEL.id
 EXAMPLES = (
@@ -35,27 +32,9 @@ EXAMPLES = (
 )
 BANKS = ("I went to the bank to deposit money", "We sat on the bank of the river")
 LAYER, HEAD, ATLAS = f"{PAGE}_layer", f"{PAGE}_head", f"{PAGE}_atlas"
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def name(layer: int, head: int) -> str:
-    return f"L{layer} H{head}"
-
-
-def tiny(x: float) -> str:
-    """A rounding-sized number for people: 6 × 10⁻⁸."""
-    mantissa, exponent = f"{x:.0e}".split("e")
-    return "0 (exact)" if x == 0 else f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
-
-
-def pick_token(where, label: str, options: list[str], key: str, preferred=("it", "he", "she", "apple")) -> str:
-    """A token picker that follows the sentence: a choice the new sentence lacks goes back to the default."""
-    if key in st.session_state and st.session_state[key] not in options:
-        del st.session_state[key]
-        st.query_params.pop(key, None)
-    words = [i for i, option in enumerate(options) if option != "every token" and not option.startswith("[")]
-    index = next((options.index(w) for w in preferred if w in options), words[0] if words else 0)
-    return url_state.selectbox(where, label, options, index=index, key=key)
+OPENS_ON = ("it", "he", "she", "apple")  # a token picker opens on the first of these that the sentence has
+ASKING = dict(asking="token asking", attended="attends to")
+TIED = 0.02  # rollout shares this close to the largest count as right
 
 
 def open_clicked_head() -> None:
@@ -86,11 +65,8 @@ labels = unique_labels(run.tokens)
 st.caption(f"WordPiece tokens ({len(run.tokens)}): " + " · ".join(md_escape(t) for t in run.tokens))
 first = model_cache.run(EXAMPLES[0])  # the page opens on the two heads that link "it" to "animal" most
 pair = [first.tokens.index(w) for w in ("it", "animal") if w in first.tokens]  # (another model may split them)
-it_animal = first.attentions[:, :, pair[0], pair[1]] if len(pair) == 2 else first.attentions[:, :, 0, 0]
-IT_ANIMAL = [head[:2] for head in heads.top_heads(it_animal, 2)]
+IT_ANIMAL = [head[:2] for head in heads.link_heads(first.attentions, *(pair if len(pair) == 2 else (0, 0)), k=2)]
 DEFAULT = IT_ANIMAL[0]
-
-section(f"1 · The head atlas: what each of the {L * H} heads does")
 
 
 @st.fragment
@@ -102,36 +78,37 @@ def head_explorer() -> None:
     head = url_state.slider(cols[1], "Head", 0, H - 1, DEFAULT[1], key=HEAD)
     spec = head_atlas(roles, links, roles=heads.ROLES, selected=(layer, head), title="Click a head to open it")
     atlas.vega_lite_chart(spec, on_select=open_clicked_head, selection_mode="head", key=ATLAS, width="stretch")
-    counts = Counter(r.role for r in roles).most_common()
+    counts = "; ".join(
+        f"{md_escape(role)}: {n} {'head' if n == 1 else 'heads'}" for role, n in heads.role_counts(roles)
+    )
     atlas.caption(
         "Each head's role is the largest of six scores measured from its weights on this sentence (the number in "
-        "the cell): "
-        + "; ".join(f"{md_escape(role)}: {count} {'head' if count == 1 else 'heads'}" for role, count in counts)
-        + "."
+        f"the cell): {counts}."
     )
-    similar = heads.most_similar_heads(model_cache.similarity(text), layer, head, 5, n_heads=H)
+    similar, this = (
+        heads.most_similar_heads(model_cache.similarity(text), layer, head, 5, n_heads=H),
+        heads.head_name(layer, head),
+    )
     st.markdown(
-        f"**{name(layer, head)}** is a *{roles[layer * H + head].role}* head here. Heads most like it (patterns "
-        "compared row by row, 1 = identical): " + ", ".join(f"{name(lay, hd)} ({s:.2f})" for lay, hd, s in similar)
+        f"**{this}** is a *{heads.role_of(roles, layer, head).role}* head here. Heads most like it "
+        "(patterns compared row by row, 1 = identical): "
+        + ", ".join(f"{heads.head_name(lay, hd)} ({s:.2f})" for lay, hd, s in similar)
     )
     merge = url_state.toggle(st, "Merge word pieces into words (columns summed, rows averaged)", key=f"{PAGE}_merge")
     hide = url_state.toggle(st, "Hide [CLS]/[SEP] (each row renormalised to sum to 1)", key=f"{PAGE}_hide")
-    weights, tokens = run.attentions[layer, head], run.tokens
-    weights, tokens = heads.merge_word_pieces(weights, tokens) if merge else (weights, tokens)
-    weights, tokens = heads.hide_special_tokens(weights, tokens) if hide else (weights, tokens)
+    weights, tokens = heads.head_view(run.attentions[layer, head], run.tokens, merge, hide)
     view = unique_labels(tokens)
-    picked = pick_token(st, "Show one token's row", ["every token", *view], f"{PAGE}_source")
+    picked = token_picker(st, "Show one token's row", ["every token", *view], f"{PAGE}_source", OPENS_ON)
     row = view.index(picked) if picked in view else None
     places = side_by_side(2, len(view)) if len(view) <= MAX_LABELLED else [None, st.container()]
     if places[0] is None:
         st.caption(f"Over {MAX_LABELLED} tokens a heatmap cannot label them all: the line view shows the head.")
     else:
         with places[0]:
-            show_matrix(weights, view, view, key=f"{PAGE}_head_map", title=f"{name(layer, head)} as a heatmap",
-                        row_title="token asking", col_title="attends to", value_title="weight", domain=(0, 1),
-                        highlight_row=picked if row is not None else None)  # fmt: skip
+            title, highlight = f"{this} as a heatmap", picked if row is not None else None
+            attention_map(weights, view, key=f"{PAGE}_head_map", title=title, highlight_row=highlight, **ASKING)
     with places[1]:
-        title = f"{name(layer, head)}: " + (f"where “{picked}” looks" if row is not None else "links of 0.05 or more")
+        title = f"{this}: " + (f"where “{picked}” looks" if row is not None else "links of 0.05 or more")
         render(attention_lines(weights, view, selected=row, title=title), key=f"{PAGE}_lines")
 
     st.subheader("Is this the real computation?")
@@ -141,7 +118,8 @@ def head_explorer() -> None:
         f"Take the hidden states entering layer {layer}, multiply by the model's own W_q, W_k and biases for head "
         f"{head}, and run this app's `scaled_dot_product_attention`: the two maps must agree."
     )
-    st.metric(f"max |ours − model's| ({name(layer, head)}, {encoder.device.type})", tiny(difference))
+    shown = "0 (exact)" if difference == 0 else power_of_ten(difference, digits=0)
+    st.metric(f"max |ours − model's| ({this}, {encoder.device.type})", shown)
     (st.success if difference <= 1e-5 else st.error)(
         "Equal to within float32 rounding (1 × 10⁻⁵)." if difference <= 1e-5 else "They differ by more than 1 × 10⁻⁵."
     )
@@ -149,15 +127,10 @@ def head_explorer() -> None:
         maps = [(ours, "rebuilt with core/"), (theirs, "reported by the model")]
         for place, (matrix, title) in zip(side_by_side(2, len(labels)), maps, strict=True):
             with place:
-                show_matrix(matrix, labels, labels, key=f"{PAGE}_{title[:3]}", title=title, value_title="weight",
-                            domain=(0, 1), overlay=False, numbers=False)  # fmt: skip
-    page_export(PAGE, {"text": text, "tokens": run.tokens, "layer": layer, "head": head, "attention": theirs,
-                       "rebuilt": ours, "max_difference": difference})  # fmt: skip
-
-
-head_explorer()
-
-section("2 · Heads ranked: by role, or by the link between two words")
+                key = f"{PAGE}_{title[:3]}"
+                attention_map(matrix, labels, key=key, title=title, overlay=False, numbers=False)
+    numbers = {"text": text, "tokens": run.tokens, "layer": layer, "head": head, "attention": theirs}
+    page_export(PAGE, {**numbers, "rebuilt": ours, "max_difference": difference})
 
 
 @st.fragment
@@ -166,12 +139,12 @@ def rankings() -> None:
     role = url_state.selectbox(
         left, "Rank heads by role", heads.ROLES, index=heads.ROLES.index("word pair"), key=f"{PAGE}_rank"
     )
-    top = heads.top_heads(model_cache.role_score_table(text)[..., heads.ROLES.index(role)], 10)
+    top = heads.rank_by_role(model_cache.role_score_table(text), role, k=10)
     render(head_ranking(top, title=f"Top 10: {role}", value_title="role score"), key=f"{PAGE}_rb", target=left)
     cols = right.columns(2)
-    src = pick_token(cols[0], "From", labels, f"{PAGE}_finder_from")
-    tgt = pick_token(cols[1], "To", labels, f"{PAGE}_finder_to", preferred=("animal", "student", "phone", "road"))
-    top = heads.top_heads(run.attentions[:, :, labels.index(src), labels.index(tgt)], 10)
+    src = token_picker(cols[0], "From", labels, f"{PAGE}_finder_from", OPENS_ON)
+    tgt = token_picker(cols[1], "To", labels, f"{PAGE}_finder_to", ("animal", "student", "phone", "road"))
+    top = heads.link_heads(run.attentions, labels.index(src), labels.index(tgt), k=10)
     right.markdown(
         f"Strongest: **layer {top[0][0]}, head {top[0][1]}** puts **{top[0][2]:.2f}** of “{md_escape(src)}”’s "
         f"attention on “{md_escape(tgt)}” (uniform would be {1 / len(labels):.2f})."
@@ -180,40 +153,30 @@ def rankings() -> None:
     render(spec, key=f"{PAGE}_finder_bars", target=right)
 
 
-rankings()
-
-section("3 · Static vs contextual: one word in two sentences")
-
-
 @st.fragment
 def static_vs_contextual() -> None:
     pair = url_state.segmented_control(st, "Example", ["bank", "apple"], default="bank", key=f"{PAGE}_pair") or "bank"
     defaults = {"bank": BANKS, "apple": ("Apple launched a new phone", "I ate an apple")}[pair]
-    cols = st.columns(2)
-    one = url_state.text_input(cols[0], "Sentence 1", defaults[0], key=f"{PAGE}_pair_1_{pair}", max_chars=500)
-    two = url_state.text_input(cols[1], "Sentence 2", defaults[1], key=f"{PAGE}_pair_2_{pair}", max_chars=500)
+    keys = (f"{PAGE}_pair_1_{pair}", f"{PAGE}_pair_2_{pair}")
+    one, two = sentence_pair(("Sentence 1", "Sentence 2"), defaults, keys, max_chars=500)
     try:
         run_1, run_2 = model_cache.run(one), model_cache.run(two)
     except ValueError as reason:
         return st.info(str(reason))
-    shared = [t for t in dict.fromkeys(run_1.tokens) if t in run_2.tokens and not t.startswith("[")]
+    shared = shared_tokens(run_1, run_2)
     if not shared:
         return st.info("The two sentences need a token in common.")
-    word = pick_token(st, "Shared token", shared, f"{PAGE}_pair_word", preferred=(pair,))
+    word = token_picker(st, "Shared token", shared, f"{PAGE}_pair_word", (pair,))
     st.subheader(f"Is “{word}” the same vector in both sentences?")
-    i, j = run_1.tokens.index(word), run_2.tokens.index(word)
-    static = float(cosine_by_layer(run_1.static[None], i, run_2.static[None], j)[0])
-    per_layer = cosine_by_layer(run_1.hidden_states, i, run_2.hidden_states, j).tolist()
+    static, per_layer, path = token_in_two_sentences(run_1, run_2, word)
     metrics = st.columns(2)
     metrics[0].metric("Static (input table row): cosine", f"{static:.4f}")
     metrics[1].metric("Contextual, last layer: cosine", f"{per_layer[-1]:.4f}", delta=f"{per_layer[-1] - static:.4f}")
     left, right = st.columns([2, 3])  # the PCA map keeps room for its legend
-    frame = pd.DataFrame({"layer": range(L + 1), "cosine": per_layer})
-    spec = lines(
-        frame, "layer", "cosine", title=f"cosine of “{word}” in 1 vs 2", x_title="layer (0 = input + position)"
-    )
-    render(integer_axis(spec), key=f"{PAGE}_pair_lines", target=left)
-    path = path_through_layers(run_1.hidden_states, i, run_2.hidden_states, j)
+    title, x_title = f"cosine of “{word}” in 1 vs 2", "layer (0 = input + position)"
+    columns = {"layer": range(L + 1), "cosine": per_layer}
+    spec = lines(columns, "layer", "cosine", title=title, x_title=x_title, integer_x=True)
+    render(spec, key=f"{PAGE}_pair_lines", target=left)
     spec = layer_path(path, L + 1, title=f"“{word}” through the layers (PCA)")
     render(spec, key=f"{PAGE}_pair_map", target=right)
     st.caption(
@@ -226,18 +189,12 @@ def static_vs_contextual() -> None:
     )
 
 
-static_vs_contextual()
-
-section("4 · Switch heads off and see what changes")
-
-
 @st.fragment
 def ablation() -> None:
-    everything = [name(lay, hd) for lay in range(L) for hd in range(H)]
+    everything = [heads.head_name(lay, hd) for lay in range(L) for hd in range(H)]
+    it_animal = [heads.head_name(*h) for h in IT_ANIMAL]
     cols = st.columns([3, 1])
-    chosen = url_state.multiselect(
-        cols[0], "Heads to switch off", everything, default=[name(*h) for h in IT_ANIMAL], key=f"{PAGE}_ablate"
-    )
+    chosen = url_state.multiselect(cols[0], "Heads to switch off", everything, default=it_animal, key=f"{PAGE}_ablate")
     mode = url_state.segmented_control(cols[1], "How", ["zero", "mean"], default="zero", key=f"{PAGE}_mode") or "zero"
     st.caption(
         "**zero**: the head's output is replaced by 0 (the output projection adds only its bias). **mean**: by its "
@@ -245,23 +202,21 @@ def ablation() -> None:
     )
     if not chosen:
         return st.info("Pick at least one head to switch off.")
-    silenced = [tuple(int(part[1:]) for part in head.split()) for head in chosen]
+    silenced = [heads.parse_head_name(head) for head in chosen]
     before, after = model_cache.pair_similarity(*BANKS), model_cache.pair_similarity(*BANKS, silenced, mode)
-    metrics = st.columns(2)
-    metrics[0].metric(
-        "Your sentence's embedding: cosine to all heads on", f"{model_cache.ablation_effect(text, silenced, mode):.4f}"
-    )
+    effect, metrics = model_cache.ablation_effect(text, silenced, mode), st.columns(2)
+    metrics[0].metric("Your sentence's embedding: cosine to all heads on", f"{effect:.4f}")
     metrics[1].metric(
         "The two “bank” sentences: similarity", f"{after:.4f}", delta=f"{after - before:.4f} vs {before:.4f}"
     )
-    picked = pick_token(st, "Token whose attention to follow through the layers", labels, f"{PAGE}_ablate_token")
+    label = "Token whose attention to follow through the layers"
+    picked = token_picker(st, label, labels, f"{PAGE}_ablate_token", OPENS_ON)
     i, lowest = labels.index(picked), min(layer for layer, _ in silenced)
     change = heads.row_change_by_layer(run.attentions, model_cache.ablated_run(text, silenced, mode).attentions, i)
-    layer_names = [f"layer {layer}" for layer in range(L)]
-    biggest = float(change.abs().max())  # a scale symmetric around 0: no change is the middle colour
-    show_matrix(change, layer_names, labels, key=f"{PAGE}_change", title=f"How the attention of “{picked}” changed",
-                value_title="after − before", fmt=".3f", overlay=False, numbers=False, signed=True,
-                domain=(-max(biggest, 1e-3), max(biggest, 1e-3)))  # fmt: skip
+    layer_names, title = [f"layer {layer}" for layer in range(L)], f"How the attention of “{picked}” changed"
+    options = dict(value_title="after − before", fmt=".3f", overlay=False, numbers=False, signed=True)
+    show_matrix(change, layer_names, labels, key=f"{PAGE}_change", title=title, **options)
+    biggest = heads.largest_change(change)
     st.caption(
         f"Heads averaged, one row per layer. Layers 0–{lowest} cannot change: a head is switched off after its own "
         f"weights are computed, so only the layers above react (largest change here: {biggest:.3f})."
@@ -276,28 +231,23 @@ def ablation() -> None:
     )
 
 
-ablation()
-
-section("5 · Where attention carries the sentence")
-
-
 @st.fragment
 def rollout() -> None:
     share, plain = heads.rollout_to_sentence(model_cache.rollout(text)), heads.last_layer_share(run.attentions)
-    best = float(share.max())
-    near = [label for label, s in zip(labels, share.tolist(), strict=True) if best - s < 0.02]
+    near = [labels[k] for k in near_best(share, TIED)]
     answered = predict(
         f"{PAGE}_predict",
         "MiniLM's sentence embedding is the average of its last-layer token vectors. Following attention down through "
         "all six layers, which input token carries the largest share of it?",
         labels,
-        labels[int(share.argmax())],
+        labels[near_best(share, 0)[0]],
         "Most attention, layer after layer, flows to [CLS] and [SEP]: they act as a place to park attention.",
         also_right=near,
-        tie_note="Shares within 0.02 of the largest count as right.",
+        tie_note=f"Shares within {TIED} of the largest count as right.",
+        waiting="Answer above to see each token's share.",
     )
     if not answered:
-        return st.caption("Answer above to see each token's share.")
+        return
     if len(labels) > 24:
         st.caption(f"The 24 tokens with the largest rollout share of {len(labels)}.")
     series = {"rollout (all layers)": share, "last layer only": plain}
@@ -310,9 +260,19 @@ def rollout() -> None:
         "Ā is a layer's weights averaged over its 12 heads; ½ I counts the residual path as attention to oneself "
         "(Abnar & Zuidema, 2020). The last-layer bars use Ā of layer 5 alone: what a plain heatmap suggests."
     )
-    show_code(heads.attention_rollout, heads.rollout_to_sentence, heads.last_layer_share, title="The rollout code")
+    rollout_code = (heads.attention_rollout, heads.rollout_to_sentence, heads.last_layer_share)
+    show_code(*rollout_code, title="The rollout code", whole_page=False)
 
 
+section(f"1 · The head atlas: what each of the {L * H} heads does")
+head_explorer()
+section("2 · Heads ranked: by role, or by the link between two words")
+rankings()
+section("3 · Static vs contextual: one word in two sentences")
+static_vs_contextual()
+section("4 · Switch heads off and see what changes")
+ablation()
+section("5 · Where attention carries the sentence")
 rollout()
 
 explain(
@@ -322,9 +282,14 @@ explain(
     "- The input table gives *bank* one vector; after a few attention layers, the two *bank*s differ."
 )
 show_code(
-    Encoder.run, heads.head_roles, heads.role_scores, heads.top_links, heads.top_heads, heads.head_similarity,
-    heads.most_similar_heads, heads.merge_word_pieces, heads.hide_special_tokens, Encoder.rebuild_head,
-    scaled_dot_product_attention, max_abs_difference, cosine_by_layer, path_through_layers, Encoder.ablation_effect,
-    Encoder.pair_similarity, Encoder.sentence_embedding, mean_pooling, Encoder.ablating, ablate_context,
-    heads.row_change_by_layer, heads.token_row_by_layer,
-)  # fmt: skip
+    Encoder.run,
+    heads.head_roles,
+    heads.top_links,
+    heads.head_similarity,
+    heads.role_scores,
+    Encoder.rebuild_head,
+    Encoder.ablation_effect,
+    Encoder.pair_similarity,
+    Encoder.sentence_embedding,
+    Encoder.ablating,
+)

@@ -1,39 +1,26 @@
-import pandas as pd
 import streamlit as st
-import torch
 
-from core.embeddings import (
-    Vocabulary,
-    analogy,
-    cosine_in_prefix,
-    cosine_similarity,
-    dot_similarity,
-    embed,
-    empty_words,
-    first_dimensions,
-    nearest_neighbours,
-    nearest_neighbours_in_prefix,
-    one_hot,
-    toy_vocabulary,
-    with_vector,
-)
+from core import embeddings
+from core.contextual import static_cosine
+from core.model import Encoder
 from core.projection import merge_coincident, pca_2d
-from core.text import tokenize, words_or_nothing
-from ui import model_cache, url_state
-from ui.charts import render, show_matrix, side_by_side
-from ui.export import literal, page_export
+from core.text import shared_words, tokenize
+from ui import model_cache, snippets, url_state
+from ui.charts import matrix_frame, render, show_matrix, show_ranking, side_by_side
+from ui.export import page_export
 from ui.navigation import FIRST_PRINCIPLES, STATIC
 from ui.present import section
 from ui.quiz import predict
 from ui.specs import scatter, vector_bars
-from ui.widgets import explain, page_header, show_code
+from ui.widgets import explain, page_header, sentence_pair, show_code
 
 PAGE = STATIC.id
-NUMBERS = {name: st.column_config.NumberColumn(name, format="%.2f") for name in toy_vocabulary().dimensions}
-SCORE = st.column_config.NumberColumn(format="%.3f")
-TOY = toy_vocabulary()
+TOY = embeddings.toy_vocabulary()
+NUMBERS = {name: st.column_config.NumberColumn(name, format="%.2f") for name in TOY.dimensions}
 D_HELP = "Similarities, neighbours, analogy and map look at the first d features only."
 METRIC_HELP = "Dot product grows with the vectors' lengths; cosine only looks at their directions."
+REAL_D_HELP = "Similarities and neighbours from the first d of the 384 numbers only."
+REAL_WORDS = "king queen man woman dog cat table bank money river"
 # Words a 2-D map can show apart (royalty, gender, person, animal); bank/money/river are in the neighbours below.
 MAP_LIMIT = 16  # more points than this on a 2-D map of 11 features pile up on one line
 MAP_WORDS = ["king", "queen", "man", "woman", "prince", "princess", "boy", "girl", "dog", "cat"]
@@ -53,27 +40,16 @@ def one_hot_vs_dense() -> None:
     if len(trio) < 2:
         st.info("Pick at least two words to compare.")
         return
-    left, right = side_by_side(2, len(trio))
-    with left:
-        show_matrix(
-            cosine_similarity(one_hot(list(range(len(trio))), len(TOY.words))),
-            trio,
-            trio,
-            key=f"{PAGE}_onehot",
-            title="One-hot: cosine similarity",
-            domain=(-1, 1),
-            caption="Every word is its own axis: all pairs score 0, dog is as far from cat as from table.",
-        )
-    with right:
-        show_matrix(
-            cosine_similarity(embed(trio, TOY).vectors),
-            trio,
-            trio,
-            key=f"{PAGE}_dense",
-            title="Dense (toy vocabulary): cosine similarity",
-            domain=(-1, 1),
-            caption="Dense vectors share named features, so related words score high.",
-        )
+    onehot = "Every word is its own axis: all pairs score 0, dog is as far from cat as from table."
+    dense = "Dense vectors share named features, so related words score high."
+    maps = (
+        ("onehot", embeddings.one_hot(list(range(len(trio))), len(TOY.words)), "One-hot: cosine similarity", onehot),
+        ("dense", embeddings.embed(trio, TOY).vectors, "Dense (toy vocabulary): cosine similarity", dense),
+    )
+    for place, (name, vectors, title, caption) in zip(side_by_side(2, len(trio)), maps):
+        with place:
+            similarity = embeddings.cosine_similarity(vectors)
+            show_matrix(similarity, trio, trio, key=f"{PAGE}_{name}", title=title, domain=(-1, 1), caption=caption)
 
 
 @st.fragment
@@ -94,60 +70,51 @@ def vocabulary_lab() -> None:
         )
         for i, name in enumerate(TOY.dimensions)
     ]
-    vocab = first_dimensions(with_vector(TOY, word, values), d)
+    vocab = embeddings.first_dimensions(embeddings.with_vector(TOY, word, values), d)
     with st.expander(f"The whole table ({len(vocab.words)} words × {d} features used)"):
-        frame = pd.DataFrame(vocab.vectors.double().numpy(), index=list(vocab.words), columns=list(vocab.dimensions))
-        st.dataframe(frame.round(2), height=280, key=f"{PAGE}_table", column_config=NUMBERS)
+        frame = matrix_frame(vocab.vectors, list(vocab.words), list(vocab.dimensions)).round(2)
+        st.dataframe(frame, height=280, key=f"{PAGE}_table", column_config=NUMBERS)
     similarity_and_map(vocab, metric)
-    neighbours(vocab, metric, word)
+    neighbours(vocab, metric)
     analogy_part(vocab)
 
 
 @st.fragment
-def similarity_and_map(vocab: Vocabulary, metric: str) -> None:
+def similarity_and_map(vocab: embeddings.Vocabulary, metric: str) -> None:
     chosen = url_state.multiselect(
         st, "Words in the matrix and the map", vocab.words, default=MAP_WORDS, key=f"{PAGE}_words"
     )
     if len(chosen) < 2:
         st.info("Pick at least two words for the matrix and the map.")
         return
-    E = embed(chosen, vocab).vectors
-    similarity = (cosine_similarity if metric == "cosine" else dot_similarity)(E)
+    E = embeddings.embed(chosen, vocab).vectors
+    similarity = embeddings.similarity_matrix(E, metric=metric)
     left, right = side_by_side(2, len(chosen))
     with left:
-        show_matrix(
-            similarity, chosen, chosen, key=f"{PAGE}_similarity", title=f"{metric} similarity", value_title=metric
-        )
+        title = f"{metric} similarity"
+        show_matrix(similarity, chosen, chosen, key=f"{PAGE}_similarity", title=title, value_title=metric)
     with right:
         shown = chosen[:MAP_LIMIT]
-        points, labels = merge_coincident(pca_2d(embed(shown, vocab).vectors), shown, tolerance=0.04)
+        points, labels = merge_coincident(pca_2d(embeddings.embed(shown, vocab).vectors), shown, tolerance=0.04)
         render(scatter(points, labels, title="2-D map (PCA of the chosen words)"), key=f"{PAGE}_map")
         st.caption(
             "PCA keeps the two directions along which these words differ most. Words that land on the same spot "
             "share one label (“dog, cat”): they differ only in directions this flat map drops."
             + (f" The map shows the first {MAP_LIMIT} of the {len(chosen)} words." if len(chosen) > MAP_LIMIT else "")
         )
-    page_export(
-        PAGE,
-        {"words": chosen, "dimensions": vocab.dimensions, "vectors": E, "metric": metric, "similarity": similarity},
-        snippet=f"import torch\n\nE = {literal(E)}  # rows: {' '.join(chosen)}\n"
-        + ("unit = E / E.norm(dim=-1, keepdim=True)" if metric == "cosine" else "unit = E")
-        + "\nsimilarity = unit @ unit.T\n",
-    )
+    numbers = dict(words=chosen, dimensions=vocab.dimensions, vectors=E, metric=metric, similarity=similarity)
+    page_export(PAGE, numbers, snippet=snippets.similarity(E, chosen, metric))
 
 
 @st.fragment
-def neighbours(vocab: Vocabulary, metric: str, edited: str) -> None:
+def neighbours(vocab: embeddings.Vocabulary, metric: str) -> None:
     st.subheader("Nearest neighbours")
     probe = url_state.selectbox(st, "Word", vocab.words, index=vocab.words.index("bank"), key=f"{PAGE}_probe")
-    ranked = nearest_neighbours(vocab.vector(probe), vocab.vectors, vocab.words, k=6, exclude=(probe,), metric=metric)
-    st.dataframe(
-        pd.DataFrame(ranked, columns=["neighbour", metric]),
-        hide_index=True,
-        column_config={metric: SCORE},
-        key=f"{PAGE}_neighbours",
+    ranked = embeddings.nearest_neighbours(
+        vocab.vector(probe), vocab.vectors, vocab.words, k=6, exclude=(probe,), metric=metric
     )
-    empty = empty_words(vocab)
+    show_ranking(ranked, ["neighbour", metric], key=f"{PAGE}_neighbours")
+    empty = embeddings.empty_words(vocab)
     st.caption(
         f"With {len(vocab.dimensions)} of {len(TOY.dimensions)} features"
         + (f", {len(empty)} of {len(vocab.words)} words are all zeros (no direction at all)" if empty else "")
@@ -157,26 +124,21 @@ def neighbours(vocab: Vocabulary, metric: str, edited: str) -> None:
 
 
 @st.fragment
-def analogy_part(vocab: Vocabulary) -> None:
+def analogy_part(vocab: embeddings.Vocabulary) -> None:
     st.subheader("Analogy: a − b + c")
     a_col, b_col, c_col = st.columns(3)
     a = url_state.selectbox(a_col, "a", vocab.words, index=vocab.words.index("king"), key=f"{PAGE}_a")
     b = url_state.selectbox(b_col, "− b", vocab.words, index=vocab.words.index("man"), key=f"{PAGE}_b")
     c = url_state.selectbox(c_col, "+ c", vocab.words, index=vocab.words.index("woman"), key=f"{PAGE}_c")
-    target, ranked = analogy(a, b, c, vocab)
+    target, ranked = embeddings.analogy(a, b, c, vocab)
     best = ranked[0][0]
     st.markdown(
         f"**{a} − {b} + {c} ≈ {best}** (cosine {ranked[0][1]:.3f}); runners-up: "
         + ", ".join(f"{w} ({s:.2f})" for w, s in ranked[1:4])
     )
-    render(
-        vector_bars(
-            {f"{a} − {b} + {c}": target, best: vocab.vector(best)},
-            list(vocab.dimensions),
-            title="The arithmetic, feature by feature",
-        ),
-        key=f"{PAGE}_analogy_bars",
-    )
+    vectors = {f"{a} − {b} + {c}": target, best: vocab.vector(best)}
+    spec = vector_bars(vectors, list(vocab.dimensions), title="The arithmetic, feature by feature")
+    render(spec, key=f"{PAGE}_analogy_bars")
 
 
 @st.fragment
@@ -190,22 +152,8 @@ def real_table() -> None:
         "WordPiece token, learned in training, with no names on its columns."
     )
     top = st.columns(2)
-    text = url_state.text_input(
-        top[0],
-        "Words to compare",
-        "king queen man woman dog cat table bank money river",
-        key=f"{PAGE}_real_words",
-        max_chars=500,
-    )
-    d = url_state.slider(
-        top[1],
-        "Dimensions used",
-        2,
-        width,
-        width,
-        key=f"{PAGE}_real_d",
-        help="Similarities and neighbours from the first d of the 384 numbers only.",
-    )
+    text = url_state.text_input(top[0], "Words to compare", REAL_WORDS, key=f"{PAGE}_real_words", max_chars=500)
+    d = url_state.slider(top[1], "Dimensions used", 2, width, width, key=f"{PAGE}_real_d", help=REAL_D_HELP)
     try:
         real_words = list(dict.fromkeys(tokenize(text, max_tokens=16).words))
     except ValueError as reason:
@@ -214,53 +162,39 @@ def real_table() -> None:
     split = [w for w in real_words if len(encoder.word_pieces(w)) > 1]
     left, right = side_by_side(2, len(real_words))
     with left:
-        vectors = torch.stack([encoder.static_vector(w).cpu() for w in real_words])
-        show_matrix(
-            cosine_in_prefix(vectors, d),
-            real_words,
-            real_words,
-            key=f"{PAGE}_real_similarity",
-            title=f"cosine, first {d} of {width} numbers",
-            value_title="cosine",
-        )
+        similarity = embeddings.cosine_in_prefix(embeddings.static_vectors(encoder, real_words), d)
+        title, key = f"cosine, first {d} of {width} numbers", f"{PAGE}_real_similarity"
+        show_matrix(similarity, real_words, real_words, key=key, title=title, value_title="cosine")
         if split:
             st.caption("Split into several WordPiece tokens (their rows averaged): " + ", ".join(split))
     with right:
         probe = url_state.selectbox(st, "Nearest neighbours of", real_words, key=f"{PAGE}_real_probe")
         vocabulary, _ = model_cache.whole_words()
         ranked = model_cache.static_neighbours(probe, k=8, d=d)
-        st.dataframe(
-            pd.DataFrame(ranked, columns=[f"nearest of {len(vocabulary):,} whole words", "cosine"]),
-            hide_index=True,
-            column_config={"cosine": SCORE},
-            key=f"{PAGE}_real_neighbours",
-        )
+        show_ranking(ranked, [f"nearest of {len(vocabulary):,} whole words", "cosine"], key=f"{PAGE}_real_neighbours")
         st.caption(f"From the first {d} of {width} numbers per word: fewer numbers, noisier neighbours.")
 
 
 @st.fragment
 def one_word_one_vector() -> None:
-    one, two = st.columns(2)
-    first = url_state.text_input(
-        one, "Sentence 1", "I deposited money in the bank", key=f"{PAGE}_bank_1", max_chars=300
-    )
-    second = url_state.text_input(two, "Sentence 2", "We sat on the river bank", key=f"{PAGE}_bank_2", max_chars=300)
-    shared = [w for w in dict.fromkeys(words_or_nothing(first)) if w in words_or_nothing(second)]
+    defaults, keys = ("I deposited money in the bank", "We sat on the river bank"), (f"{PAGE}_bank_1", f"{PAGE}_bank_2")
+    first, second = sentence_pair(("Sentence 1", "Sentence 2"), defaults, keys)
+    shared = shared_words(first, second)
     if not shared:
         st.info("The two sentences need a word in common.")
         return
     word = url_state.selectbox(
         st, "Shared word", shared, index=shared.index("bank") if "bank" in shared else 0, key=f"{PAGE}_shared"
     )
-    toy_cos = float(cosine_similarity(TOY.vector(word)[None], TOY.vector(word)[None]))
+    toy_cos = embeddings.cosine(TOY.vector(word), TOY.vector(word))
     if not predict(
         f"{PAGE}_predict",
         f"the cosine between “{word}” in sentence 1 and “{word}” in sentence 2 (static vectors) is…",
         ["1.0: the same vector", "between 0 and 1", "below 0"],
         "1.0: the same vector" if toy_cos > 0.9999 else "between 0 and 1",
         "A static table has one row per word; the sentence around it is never looked at.",
+        waiting="The two cosines appear once you have answered.",
     ):
-        st.caption("The two cosines appear once you have answered.")
         return
     cols = st.columns(2)
     cols[0].metric(f"Toy vectors: cosine of '{word}' in 1 and 2", f"{toy_cos:.4f}")
@@ -269,9 +203,7 @@ def one_word_one_vector() -> None:
         run_1, run_2 = model_cache.run(first), model_cache.run(second)
         pieces = encoder.word_pieces(word)
         if pieces and pieces[0] in run_1.tokens and pieces[0] in run_2.tokens:
-            static_1 = run_1.static[run_1.tokens.index(pieces[0])]
-            static_2 = run_2.static[run_2.tokens.index(pieces[0])]
-            real_cos = float(cosine_similarity(static_1[None], static_2[None]))
+            real_cos = static_cosine(run_1, run_2, pieces[0])
             cols[1].metric(f"MiniLM input rows: cosine of '{pieces[0]}' in 1 and 2", f"{real_cos:.4f}")
     st.success(
         f"Exactly the same vector: a static embedding cannot tell which *{word}* is meant. Attention fixes "
@@ -301,18 +233,4 @@ explain(
     "- However good the table, it gives a word the same vector in every sentence: *bank* by a river "
     "and *bank* with money are indistinguishable here."
 )
-show_code(
-    embed,
-    empty_words,
-    one_hot,
-    cosine_similarity,
-    dot_similarity,
-    with_vector,
-    first_dimensions,
-    nearest_neighbours,
-    analogy,
-    pca_2d,
-    merge_coincident,
-    cosine_in_prefix,
-    nearest_neighbours_in_prefix,
-)
+show_code(embeddings.nearest_neighbours_in_prefix, Encoder.static_vector)

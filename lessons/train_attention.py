@@ -2,39 +2,23 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from core import training
 from core.text import unique_labels
-from core.training import (
-    ADJECTIVE_POSITION,
-    PROBES,
-    Stacking,
-    TrainConfig,
-    TrainingRun,
-    TwoLayerAttention,
-    answer,
-    evaluate,
-    examples,
-    first_step_reaching,
-    make_batch,
-    reader_ties,
-    stacking,
-    train,
-    unknown_words,
-)
 from ui import session, url_state
-from ui.charts import render, show_matrix, side_by_side
+from ui.charts import attention_map, render, side_by_side
 from ui.export import page_export
 from ui.navigation import TRAIN
 from ui.present import section
 from ui.quiz import predict
-from ui.specs import lines
+from ui.specs import training_curves
 from ui.widgets import explain, page_header, sentence_input, show_code
 
 PAGE = TRAIN.id
 RUN = f"{PAGE}_run"  # (TrainConfig, TrainingRun, Evaluation) of the last Train press
 LEARNING_RATES = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1]
-PROBE_LABELS = unique_labels(PROBES[0])  # both probes differ only in the last word
-ENDINGS = [probe[ADJECTIVE_POSITION] for probe in PROBES]  # "tired", "wide"
-EVEN = 2 / len(PROBES[0])  # a weight below twice an even share picks nothing out
+PROBE_LABELS = unique_labels(training.PROBES[0])  # both probes differ only in the last word
+ENDINGS = [probe[training.ADJECTIVE_POSITION] for probe in training.PROBES]  # "tired", "wide"
+EVEN = 2 / len(training.PROBES[0])  # a weight below twice an even share picks nothing out
 
 
 LOSS_CAP = 2.5  # the chart's loss axis; an untrained model starts at ln 10 = 2.30
@@ -44,21 +28,7 @@ def loss_text(loss: float) -> str:
     return f"{loss:.3f}" if loss >= 0.001 else "< 0.001"
 
 
-def step_chart(history: pd.DataFrame, steps: int, title: str, marker: int | None = None) -> dict:
-    """Loss and accuracy against the training step, the loss axis capped (a spike would flatten the rest)."""
-    return lines(history, "step", "value", color="curve", points=False, title=title, y_title="loss · accuracy",
-                 integer_x=True, x_domain=(0, steps), y_domain=(0, LOSS_CAP), marker_x=marker)  # fmt: skip
-
-
-def curves(losses: list[float], accuracies: list[float]) -> pd.DataFrame:
-    """Loss and batch accuracy after each step, in the long form the chart wants."""
-    steps = list(range(1, len(losses) + 1))
-    return pd.DataFrame(
-        {"step": steps * 2, "value": losses + accuracies, "curve": ["loss"] * len(steps) + ["accuracy"] * len(steps)}
-    )
-
-
-def in_words(found: Stacking, ending: str) -> str:
+def in_words(found: training.Stacking, ending: str) -> str:
     """What the two layers do in one probe, in words; a weight near an even share is called a spread."""
     reader, pointer = PROBE_LABELS[found.reader], PROBE_LABELS[found.pointer]
     one = (
@@ -76,21 +46,10 @@ def in_words(found: Stacking, ending: str) -> str:
 
 def two_maps(weights: list, labels: list[str], key: str, title: str, highlights: tuple) -> None:
     """Layer 1 and layer 2 side by side (one under the other for long sentences)."""
-    for layer, place in enumerate(side_by_side(2, len(labels))):
+    for layer, place in enumerate(side_by_side(2, len(labels)), start=1):
         with place:
-            show_matrix(
-                weights[layer],
-                labels,
-                labels,
-                key=f"{key}_{layer + 1}",
-                numbers=False,
-                domain=(0, 1),
-                title=f"layer {layer + 1}{title}",
-                row_title="word reading",
-                col_title="reads",
-                value_title="weight",
-                highlight_row=highlights[layer],
-            )
+            options = dict(asking="word reading", attended="reads", highlight_row=highlights[layer - 1], numbers=False)
+            attention_map(weights[layer - 1], labels, key=f"{key}_{layer}", title=f"layer {layer}{title}", **options)
 
 
 page_header(
@@ -106,24 +65,26 @@ st.markdown(
     "describe the animal; wide, busy, flooded… the place. Nothing in “it” tells which: **the last word "
     "decides**. The model answers with the word “it” attends to most in layer 2."
 )
-table = examples(6, torch.Generator().manual_seed(session.seed()))
+table = training.examples(6, torch.Generator().manual_seed(session.seed()))
 st.dataframe(
     pd.DataFrame({"generated sentence": [" ".join(e.words) for e in table], "“it” is": [e.answer for e in table]}),
     hide_index=True,
     key=f"{PAGE}_examples",
 )
-st.markdown(f"We follow two sentences while it learns: *{' '.join(PROBES[0])}* and *{' '.join(PROBES[1])}*.")
+st.markdown(
+    f"We follow two sentences while it learns: *{' '.join(training.PROBES[0])}* and *{' '.join(training.PROBES[1])}*."
+)
 
 section("Train it")
 
 
 @st.fragment
-def training() -> None:
+def train_section() -> None:
     controls = st.columns(3)
     rate = url_state.select_slider(controls[0], "Learning rate", LEARNING_RATES, value=0.01, key=f"{PAGE}_lr")
     steps = url_state.slider(controls[1], "Training steps", 10, 400, 150, 10, key=f"{PAGE}_steps")
     d_k = url_state.slider(controls[2], "d_k (query/key size)", 1, 32, 8, key=f"{PAGE}_d_k")
-    config = TrainConfig(steps=steps, learning_rate=rate, d_k=d_k, seed=session.seed())
+    config = training.TrainConfig(steps=steps, learning_rate=rate, d_k=d_k, seed=session.seed())
     if RUN in st.session_state and st.session_state[RUN][0] != config:
         st.caption("Below: the model trained with the earlier settings. Press Train to use these.")
     if not st.button("Train", type="primary", key=f"{PAGE}_train", icon=":material/play_arrow:"):
@@ -135,18 +96,18 @@ def training() -> None:
         losses.append(loss), accuracies.append(accuracy)
         if step % max(1, steps // 20) == 0 or step == steps:
             progress.progress(step / steps, text=f"step {step} of {steps} · loss {loss:.3f} · accuracy {accuracy:.0%}")
-            render(step_chart(curves(losses, accuracies), steps, "so far"), target=curve)
+            render(training_curves(losses, accuracies, steps, cap=LOSS_CAP, title="so far"), target=curve)
 
-    run = train(config, device=session.device(), on_step=on_step)
-    st.session_state[RUN] = (config, run, evaluate(run.model))
+    run = training.train(config, device=session.device(), on_step=on_step)
+    st.session_state[RUN] = (config, run, training.evaluate(run.model))
     st.rerun()  # the whole page: every section below shows the new run
 
 
-training()
+train_section()
 trained = st.session_state.get(RUN)  # (TrainConfig, TrainingRun, Evaluation) or None
 if trained is not None:
     config, run, held_out = trained
-    reached = first_step_reaching(run.accuracies)
+    reached = training.first_step_reaching(run.accuracies)
     metrics = st.columns(3)
     metrics[0].metric("Loss at the last step", loss_text(run.losses[-1]), help=f"At step 1: {run.losses[0]:.3f}")
     metrics[1].metric("Held-out accuracy", f"{held_out.accuracy:.0%}", help="512 sentences with nouns never seen.")
@@ -156,31 +117,25 @@ section("Replay: watch both layers learn")
 
 
 @st.fragment
-def replay(run: TrainingRun) -> None:
+def replay(run: training.TrainingRun) -> None:
     pick, slide = st.columns([1, 2])
     ending = url_state.radio(pick, "Sentence ending", ENDINGS, horizontal=True, key=f"{PAGE}_probe")
     last = len(run.snapshot_steps) - 1
     index = url_state.slider(slide, "Snapshot (0 = untrained)", 0, last, last, key=f"{PAGE}_replay")
-    step, weights = run.snapshot_steps[index], run.snapshot_weights[index][ENDINGS.index(ending)]
-    now = stacking(weights)
-    render(
-        step_chart(curves(run.losses, run.accuracies), len(run.losses), "training curves", step), key=f"{PAGE}_curves"
-    )
+    step, weights = run.snapshot_steps[index], run.maps(index, ENDINGS.index(ending))
+    now = training.stacking(weights)
+    spec = training_curves(run.losses, run.accuracies, len(run.losses), cap=LOSS_CAP, title="training curves", now=step)
+    render(spec, key=f"{PAGE}_curves")
     if max(run.losses) > LOSS_CAP:
         st.caption(f"The loss peaks at {max(run.losses):.2f}; the chart cuts it at {LOSS_CAP:.2f}.")
-    two_maps(
-        weights,
-        PROBE_LABELS,
-        f"{PAGE}_replay",
-        f" after {step} steps",
-        (PROBE_LABELS[now.reader] if now.reader_weight >= EVEN else None, "it"),
-    )
+    reader = PROBE_LABELS[now.reader] if now.reader_weight >= EVEN else None
+    two_maps(weights, PROBE_LABELS, f"{PAGE}_replay", f" after {step} steps", (reader, "it"))
     st.markdown(f"After **{step}** steps: {in_words(now, ending)}")
 
 
-def stacking_story(run: TrainingRun) -> None:
+def stacking_story(run: training.TrainingRun) -> None:
     """Ask first; then the replay and what each layer does in the trained model."""
-    final = stacking(run.snapshot_weights[-1][0])
+    final = training.stacking(run.maps())
     reader, options = PROBE_LABELS[final.reader], list(dict.fromkeys(["it", "animal", "road", "was"]))
     learned = final.reader_weight >= EVEN  # else every word reads the adjective about equally: any answer is right
     if not predict(
@@ -195,17 +150,17 @@ def stacking_story(run: TrainingRun) -> None:
             else f"This model has not learned yet: no word puts much more than an even share on “{ENDINGS[0]}” "
             f"(largest {final.reader_weight:.2f}). Train longer or faster and ask again."
         ),
-        also_right=[PROBE_LABELS[i] for i in reader_ties(run.snapshot_weights[-1][0][0])] if learned else options,
+        also_right=[PROBE_LABELS[i] for i in training.reader_ties(run.maps()[0])] if learned else options,
         tie_note="Within 0.05 of the largest weight." if learned else "",
+        waiting="Answer the question above to see the replay.",
     ):
-        st.caption("Answer the question above to see the replay.")
         return
     replay(run)
     st.subheader("Stacking: two layers, two jobs")
     st.markdown(
         "\n".join(
-            f"- *…it was {ending}*: {in_words(stacking(weights), ending)}"
-            for ending, weights in zip(ENDINGS, run.snapshot_weights[-1])
+            f"- *…it was {ending}*: {in_words(training.stacking(run.maps(probe=probe)), ending)}"
+            for probe, ending in enumerate(ENDINGS)
         )
         + "\n\nOne attention step cannot do both: “it” would have to read the adjective *and* point at a noun. "
         "Layer 1 writes the adjective into a word's vector (the residual stream keeps what the word was and adds "
@@ -223,19 +178,20 @@ section("Try your own sentence")
 
 
 @st.fragment
-def own_sentence(model: TwoLayerAttention) -> None:
-    sentence = sentence_input(PAGE, label="Sentence with “it” (or he, she, they)", examples=(" ".join(PROBES[1]),))
+def own_sentence(model: training.TwoLayerAttention) -> None:
+    sentence = sentence_input(
+        PAGE, label="Sentence with “it” (or he, she, they)", examples=(" ".join(training.PROBES[1]),)
+    )
     if sentence is None:
         return
     try:
-        result = answer(model, sentence.words)
+        result = training.answer(model, sentence.words)
     except ValueError as reason:
         st.info(str(reason))
         return
     labels = unique_labels(sentence.words)
-    weight = float(result.weights[-1][result.pronoun, result.answer])
-    st.markdown(f"**“{labels[result.pronoun]}” → “{labels[result.answer]}”** (layer-2 weight {weight:.2f})")
-    if unknown := unknown_words(sentence.words):
+    st.markdown(f"**“{labels[result.pronoun]}” → “{labels[result.answer]}”** (layer-2 weight {result.weight:.2f})")
+    if unknown := training.unknown_words(sentence.words):
         st.caption("Words the model never saw (read as an unknown word): " + ", ".join(unknown))
     st.caption(
         "The model knows the nouns **by their position** (word 2 and word 6): it never saw another sentence "
@@ -259,4 +215,4 @@ explain(
     "- Held-out sentences use an animal and a place never seen in training: the model answers by position and "
     "adjective, so new nouns do not matter."
 )
-show_code(TwoLayerAttention, train, make_batch, examples, evaluate, first_step_reaching, stacking, reader_ties, answer)
+show_code()

@@ -1,34 +1,28 @@
 import time
 
-import pandas as pd
 import streamlit as st
 import torch
 
+from core import recurrent
 from core.attention import first_principles_attention
 from core.embeddings import embed, toy_vocabulary
 from core.numbers import readable_number
-from core.recurrent import (
-    attention_first_token_influences,
-    first_token_influences,
-    hidden_states,
-    influence_curves,
-    make_recurrent,
-)
 from core.text import unique_labels
 from ui import session, url_state
 from ui.charts import render, show_matrix, side_by_side
 from ui.compute_cache import cached_influence_curves
 from ui.export import page_export
-from ui.navigation import WHY
+from ui.navigation import STATIC, WHY
 from ui.present import section
 from ui.quiz import predict
-from ui.specs import bars, lines, powers_of_ten_axis, vector_bars
+from ui.specs import powers_of_ten_axis, series_lines, vector_bars, weight_bars
 from ui.widgets import explain, page_header, sentence_input, show_code
 
 PAGE = WHY.id
 TOY = toy_vocabulary()
 D_HIDDEN = 8
 PLAY_SECONDS = 8  # the whole animation, however long the sentence
+KIND_HELP = "Seeded torch.nn.RNN / torch.nn.LSTM, untrained (PyTorch's default random initialisation)."
 
 
 page_header(
@@ -49,40 +43,34 @@ E = embed(tokens.words, TOY).vectors
 
 @st.fragment
 def stepping_section(labels: list[str], E: torch.Tensor) -> None:
-    kind = url_state.radio(
-        st,
-        "Recurrent model",
-        ["RNN", "LSTM"],
-        horizontal=True,
-        key=f"{PAGE}_kind",
-        help="Seeded torch.nn.RNN / torch.nn.LSTM, untrained (PyTorch's default random initialisation).",
-    )
-    states = hidden_states(make_recurrent(kind, E.shape[-1], D_HIDDEN, seed=session.seed()), E)
+    kind = url_state.radio(st, "Recurrent model", ["RNN", "LSTM"], horizontal=True, key=f"{PAGE}_kind", help=KIND_HELP)
+    states = recurrent.hidden_states(recurrent.make_recurrent(kind, E.shape[-1], D_HIDDEN, seed=session.seed()), E)
     n = len(labels)
     step = url_state.slider(st, "Step", 1, n, n, key=f"{PAGE}_step", help="Words read so far.") if n > 1 else 1
     animate = st.button("Play the steps", key=f"{PAGE}_play", icon=":material/play_arrow:")
-    recurrent, attention = side_by_side(2, n)
-    with recurrent:
+    stepping, attention = side_by_side(2, n)
+    with stepping:
         st.subheader(f"{kind}: step by step")
         read_slot, state_slot = st.empty(), st.empty()
     with attention:
         st.subheader("Attention: one matrix product")
-        weights = first_principles_attention(E).weights
-        show_matrix(
+        weights, stretched = first_principles_attention(E).weights, session.rows_stretched()
+        caption = (
+            f"Colours span this map's own range, {weights.min():.2f} to {weights.max():.2f} (these toy vectors "
+            "spread attention thinly). For long sentences, choose **each row stretched** under *Attention colours* "
+            "in the sidebar to see every row's pattern."
+        )
+        titles = dict(
+            title="every pair, computed together", row_title="word", col_title="looks at", value_title="weight"
+        )
+        show_matrix(  # stretched rows coloured 0 to 1, or this map's own range
             weights,
             labels,
             labels,
             key=f"{PAGE}_attention",
-            title="every pair, computed together",
-            row_title="word",
-            col_title="looks at",
-            value_title="weight",
-            domain=(0, 1) if session.rows_stretched() else None,  # stretched rows, or this map's own range
-            caption=None
-            if session.rows_stretched()
-            else f"Colours span this map's own range, {weights.min():.2f} to {weights.max():.2f} (these toy vectors "
-            "spread attention thinly). For long sentences, choose **each row stretched** under *Attention colours* "
-            "in the sidebar to see every row's pattern.",
+            domain=(0, 1) if stretched else None,
+            caption=None if stretched else caption,
+            **titles,
         )
 
     def draw(step: int) -> None:
@@ -110,7 +98,7 @@ def stepping_section(labels: list[str], E: torch.Tensor) -> None:
 @st.fragment
 def forgetting_section() -> None:
     max_n = url_state.slider(st, "Longest sequence", 8, 128, 64, 8, key=f"{PAGE}_max_n")
-    lengths = sorted({2, 4, 8, 16, 32, 64, 128, max_n} & set(range(2, max_n + 1)))
+    lengths = recurrent.influence_lengths(max_n)
     curves = cached_influence_curves(lengths, d_in=16, d_hidden=16, seed=session.seed())
     last = {model: values[-1] for model, values in curves.items()}
     answered = predict(
@@ -119,24 +107,13 @@ def forgetting_section() -> None:
         list(curves),
         max(last, key=last.get),
         "; ".join(f"{model} {readable_number(value)}" for model, value in last.items()) + " (measured just now).",
+        waiting="Answer above to see the influence measured at every distance.",
     )
     if not answered:
-        st.caption("Answer above to see the influence measured at every distance.")
         return
-    frame = pd.DataFrame(
-        [{"distance n": n, "influence": v, "model": m} for m, values in curves.items() for n, v in zip(lengths, values)]
-    )
-    spec = lines(
-        frame,
-        "distance n",
-        "influence",
-        color="model",
-        log_x=True,
-        log_y=True,
-        title="‖∂ last output / ∂ first input‖ (random inputs, untrained models)",
-    )
-    spec["encoding"]["x"]["axis"] = {"values": lengths, "format": "d"}
-    spec["encoding"]["x"]["scale"]["base"] = 2
+    title = "‖∂ last output / ∂ first input‖ (random inputs, untrained models)"
+    axes = dict(log_x=True, log_base=2, x_ticks=lengths, log_y=True)
+    spec = series_lines(lengths, curves, x="distance n", y="influence", group="model", title=title, **axes)
     render(powers_of_ten_axis(spec), key=f"{PAGE}_influence")
     st.caption(
         f"At n = {max_n}: " + "; ".join(f"{model} {readable_number(value)}" for model, value in last.items()) + ". "
@@ -166,13 +143,12 @@ with left:
         "RNN has already built its state for *Apple* before it reads *phone*. With attention, *Apple* "
         "looks at the whole sentence: its vector mixes in *phone* and moves toward technology."
     )
-    weights = pd.DataFrame({"word": apple_words, "weight": apple.weights[0].tolist()})
-    spec = bars(weights, "word", "weight", sort=apple_words, title="what “apple” attends to", highlight="phone")
+    spec = weight_bars(apple_words, apple.weights[0], title="what “apple” attends to", highlight="phone")
     render(spec, key=f"{PAGE}_apple")
 with right:
-    vectors = {"apple (static)": embed(["apple"], TOY).vectors[0], "apple (after attention)": apple.output[0]}
+    vectors = {"apple (static)": TOY.vector("apple"), "apple (after attention)": apple.output[0]}
     render(vector_bars(vectors, list(TOY.dimensions), title="apple, before and after"), key=f"{PAGE}_apple_bars")
-st.page_link("lessons/static_embeddings.py", label="Next: how words become vectors", icon=":material/arrow_forward:")
+st.page_link(STATIC.path, label="Next: how words become vectors", icon=":material/arrow_forward:")
 
 explain(
     "- **Slow**: an RNN does n dependent steps; attention does one big matrix product that hardware "
@@ -181,11 +157,4 @@ explain(
     "- **Bottleneck**: everything read so far must fit in one fixed-size state.\n"
     "- Attention's price: it compares every pair of words, n² of them — see *Cost of attention*."
 )
-show_code(
-    make_recurrent,
-    hidden_states,
-    first_principles_attention,
-    influence_curves,
-    first_token_influences,
-    attention_first_token_influences,
-)
+show_code(recurrent.influence_curves)

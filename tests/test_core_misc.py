@@ -16,6 +16,7 @@ from core.embeddings import (
     toy_vocabulary,
 )
 from core.multi_head import MultiHeadSelfAttention
+from core.numbers import power_of_ten, readable_number
 from core.projection import pca_2d
 from core.qkv import QKVProjection
 from core.text import tokenize, unique_labels
@@ -149,3 +150,10 @@ def test_seeded_projections_are_reproducible():
 def test_tokenize_survives_a_lone_surrogate():
     # a browser cannot send one, but core must not crash if Python code passes one in
     assert tokenize("\ud800 bank").words == ["bank"]
+
+
+def test_numbers_for_people_never_use_e_notation():
+    assert power_of_ten(6.3e-8, digits=0) == "6 × 10⁻⁸"
+    assert power_of_ten(9.71e-21) == "9.7 × 10⁻²¹"
+    assert readable_number(0.593) == "0.59" and readable_number(1.5e-14) == "1.5 × 10⁻¹⁴"
+    assert all("e" not in readable_number(10.0**-k) for k in range(1, 30))

@@ -5,16 +5,26 @@ import math
 import pytest
 import torch
 
+from core.attention import near_best
 from core.heads import (
     ROLES,
+    HeadRole,
     attention_rollout,
+    head_name,
     head_roles,
     head_similarity,
+    head_view,
     hide_special_tokens,
+    largest_change,
     last_layer_share,
+    link_heads,
     merge_word_pieces,
     most_similar_heads,
     normalised_entropy,
+    parse_head_name,
+    rank_by_role,
+    role_counts,
+    role_of,
     role_scores,
     rollout_to_sentence,
     strongest_link,
@@ -195,3 +205,35 @@ def test_real_sentence_roles(encoder):
     torch.testing.assert_close(sim.diagonal(), torch.ones(72))
     share = rollout_to_sentence(attention_rollout(run.attentions))
     assert share.shape == (len(run.tokens),) and float(share.sum()) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_head_names_there_and_back():
+    assert head_name(5, 11) == "L5 H11" and parse_head_name("L5 H11") == (5, 11)
+    assert all(parse_head_name(head_name(layer, head)) == (layer, head) for layer in range(6) for head in range(12))
+
+
+def test_roles_by_head_counted_and_ranked():
+    roles = [HeadRole(0, 0, "self", 0.9, ""), HeadRole(0, 1, "broad", 0.5, ""), HeadRole(1, 0, "self", 0.7, "")]
+    assert role_of(roles, 1, 0).score == 0.7 and role_counts(roles) == [("self", 2), ("broad", 1)]
+    table = torch.zeros(2, 2, len(ROLES))
+    table[1, 1, ROLES.index("broad")] = 0.8
+    assert rank_by_role(table, "broad", k=1) == [(1, 1, pytest.approx(0.8))]
+
+
+def test_head_view_merges_then_hides_and_link_heads_reads_one_cell():
+    tokens = ["[CLS]", "smart", "##phones", "[SEP]"]
+    weights = torch.softmax(torch.randn(4, 4, generator=torch.Generator().manual_seed(0)), -1)
+    merged, words = head_view(weights, tokens, merge=True, hide=True)
+    expected, _ = hide_special_tokens(*merge_word_pieces(weights, tokens))
+    assert words == ["smartphones"] and torch.allclose(merged, expected)
+    assert head_view(weights, tokens, merge=False, hide=False)[1] == tokens
+    attentions = torch.zeros(2, 3, 4, 4)
+    attentions[1, 2, 0, 3] = 0.9
+    assert link_heads(attentions, 0, 3, k=1) == [(1, 2, pytest.approx(0.9))]
+    assert largest_change(torch.tensor([[0.1, -0.4], [0.2, 0.0]])) == pytest.approx(0.4)
+
+
+def test_near_best_counts_near_ties():
+    assert near_best(torch.tensor([0.1, 0.5, 0.49, 0.2]), 0.02) == [1, 2] and near_best(
+        torch.tensor([1.0, 3.0]), 0
+    ) == [1]

@@ -7,7 +7,16 @@ import pytest
 import torch
 from conftest import app_test, presenting_test
 
-from core.complexity import TIE_TOLERANCE, compare_times, measure_scaling, tail_exponents
+from core.complexity import (
+    TIE_TOLERANCE,
+    compare_times,
+    measure_scaling,
+    operations_by_size,
+    operations_per_layer,
+    sizes_to_time,
+    tail_exponents,
+    times_at_largest,
+)
 
 PAGE = "lessons/cost.py"
 
@@ -102,3 +111,16 @@ def test_presenter_mode_shows_one_section_at_a_time():
     assert len(at.header) == 1 and not at.exception
     at.button(key="present_next").click().run()
     assert len(at.header) == 2 and not at.exception
+
+
+def test_sizes_operations_and_times_at_the_largest_n():
+    assert sizes_to_time(1024) == [16, 32, 64, 128, 256, 512, 1024] and sizes_to_time(300)[-1] == 256
+    ops = operations_by_size([8, 512], 512)
+    assert ops == {layer: [operations_per_layer(n, 512)[layer] for n in (8, 512)] for layer in ops}
+    assert ops["self-attention"][1] == ops["recurrent"][1]  # the crossover at n = d
+    rows = [
+        {"n": 16, "model": "RNN", "milliseconds": 1.0},
+        {"n": 32, "model": "RNN", "milliseconds": 2.0},
+        {"n": 32, "model": "attention", "milliseconds": 3.0},
+    ]
+    assert times_at_largest(rows) == (32, {"RNN": 2.0, "attention": 3.0})

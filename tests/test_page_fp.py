@@ -10,13 +10,23 @@ from core.attention import (
     first_principles_attention,
     loop_matmul_difference,
     near_ties,
+    neighbours_after_attention,
     top_weights,
     weighted_sum,
     weighted_sum_loop,
 )
-from core.embeddings import dimension_names, embed, resize_dimensions, toy_vocabulary
+from core.embeddings import (
+    cosine,
+    dimension_names,
+    embed,
+    nearest_neighbours,
+    resize_dimensions,
+    toy_vocabulary,
+    unknown_words,
+)
 from core.numbers import tiny_difference
 from core.text import tokenize
+from ui import formulas
 
 PAGE = "lessons/first_principles.py"
 LESSON = tokenize("The animal didn't cross the road because it was tired").words
@@ -139,3 +149,24 @@ def test_presenter_mode_with_fragments():
     assert [h.value for h in at.header] == ["The four steps"] and not at.exception
     at.button(key="present_next").click().run()
     assert [h.value for h in at.header] == ["The four steps", "Edit the weights yourself: two banks"]
+
+
+def test_cosine_of_two_vectors_and_unknown_words():
+    a, b = torch.tensor([1.0, 2.0, 0.0]), torch.tensor([2.0, 1.0, 1.0])
+    assert cosine(a, b) == pytest.approx(float(torch.nn.functional.cosine_similarity(a, b, dim=0)))
+    assert unknown_words(["the", "zorb", "cat", "zorb", "ab"], toy_vocabulary()) == ["ab", "zorb"]
+
+
+def test_neighbours_after_attention_are_those_of_each_output():
+    toy = toy_vocabulary()
+    found = neighbours_after_attention(["break", "a", "leg"], toy, k=2)
+    output = first_principles_attention(embed(["break", "a", "leg"], toy).vectors).output
+    assert found[2] == nearest_neighbours(output[2], toy.vectors, toy.words, k=2) and len(found) == 3
+
+
+def test_formulas_carry_the_numbers():
+    row = formulas.first_principles_row(["a", "b", "c"], 1, torch.tensor([0.5, 1.25, 2.0]), [(2, 0.61), (1, 0.3)], 0.5)
+    assert "0.50,\\ 1.25,\\ 2.00" in row and r"0.61\,e_{\text{c}}" in row and row.endswith(r"+ \dots \end{aligned}")
+    assert row.count("{") == row.count("}")
+    step = formulas.qkv_step(2, d_k=16, scale=True, temperature=1.0, causal=False)
+    assert step.startswith(r"\textbf{Steps 1–3 below; the last, step 3:}") and "S / 4.00" in step

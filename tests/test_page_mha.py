@@ -3,8 +3,9 @@
 import torch
 from conftest import app_test, presenting_test
 
-from core.layers import max_difference_to_torch, residual_drift, stack_layers
-from core.multi_head import MultiHeadSelfAttention
+from core.layers import max_difference_to_torch, residual_drift, seeded_layers, stack_layers
+from core.multi_head import MultiHeadSelfAttention, column_owners, head_counts, split_heads
+from core.qkv import init_projection
 
 
 def test_stacking_equals_the_manual_loop_and_drift_of_one_layer():
@@ -22,6 +23,22 @@ def test_stacking_equals_the_manual_loop_and_drift_of_one_layer():
     drift = residual_drift(one)
     assert len(drift) == 1 and abs(drift[0] - float(results[0].output.norm(dim=-1).mean())) < 1e-6
     assert max_difference_to_torch(layers[0], X) < 1e-5
+
+
+def test_head_counts_split_evenly_and_column_owners_match_split_heads():
+    assert head_counts(12) == [1, 2, 3, 4, 6, 12] and head_counts(7) == [1, 7]
+    for d_model in (8, 12, 16):
+        for heads in head_counts(d_model):
+            owners = torch.tensor(column_owners(d_model, heads), dtype=torch.float32)
+            split = split_heads(owners[None], heads)  # (heads, 1, d_head): each head's block of the owner row
+            assert all(bool((split[h] == h).all()) for h in range(heads))
+
+
+def test_seeded_layers_keep_lower_layers_when_one_is_added():
+    two, three = seeded_layers(8, 2, 2, seed=4), seeded_layers(8, 2, 3, seed=4)
+    for a, b in zip(two, three):
+        torch.testing.assert_close(a.w_o, b.w_o)
+    torch.testing.assert_close(three[2].w_k.detach(), init_projection(8, 8, 4 + 20 + 1))
 
 
 def test_the_page_holds_back_the_split_and_matches_torch():

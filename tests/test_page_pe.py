@@ -9,11 +9,15 @@ from conftest import app_test, presenting_test
 from core.embeddings import embed, toy_vocabulary
 from core.positional import (
     SAME_OUTPUT_TOLERANCE,
+    compare_orders,
     occurrence_order,
     permutation_test,
     position_similarity,
+    reordering,
     similarity_by_distance,
     sinusoidal_encoding,
+    sinusoidal_row,
+    waves,
 )
 
 PAGE = "lessons/positional_encoding.py"
@@ -131,3 +135,14 @@ def test_presenter_mode_shows_one_section_at_a_time():
     assert [h.value for h in at.header] == ["1 · The permutation test"] and at.metric
     at.button(key="present_next").click().run()
     assert len(at.header) == 2 and not at.exception
+
+
+def test_reordering_waves_rows_and_the_order_verdict():
+    assert reordering(["a", "b", "a"], ["b", "a", "a"]) == [1, 0, 2]
+    assert reordering(["a", "b"], ["a", "c"]) is None and reordering([], []) is None
+    pe = sinusoidal_encoding(10, 6)
+    assert waves(pe, [1, 4])[4] == pe[:, 4].tolist()
+    torch.testing.assert_close(sinusoidal_row(9, 6), pe[9])
+    E = torch.randn(4, 5, generator=torch.Generator().manual_seed(0))
+    plain, moved = compare_orders(E, [3, 2, 1, 0]), compare_orders(E, [3, 2, 1, 0], 1.0)
+    assert plain.same and not moved.same and moved.largest == float(moved.differences.max())

@@ -5,10 +5,11 @@ import torch
 from conftest import app_test, presenting_test
 
 from core.attention import scaled_dot_product_attention
-from core.embeddings import dimension_names, embed, resize_dimensions, toy_vocabulary
+from core.embeddings import dimension_names, embed, resize_dimensions, static_vectors, toy_vocabulary
 from core.normalisation import layer_norm
 from core.qkv import QKVProjection, attention_sharpness, project_qkv, qkv_attention_steps
-from core.search import mean_pool, search_attention, sentence_embeddings, toy_text_embedding
+from core.scaling import dot_product_scaling, scaling_by_width
+from core.search import mean_pool, search_attention, search_in_batch, sentence_embeddings, toy_text_embedding
 
 
 def test_dimension_names_follow_resize_dimensions():
@@ -28,6 +29,34 @@ def test_qkv_steps_match_the_projection_module():
     torch.testing.assert_close(project_qkv(X, module.w_q, module.w_k, module.w_v)[2], v)
     entropy, largest = attention_sharpness(torch.full((4, 4), 0.25))
     assert entropy == pytest.approx(torch.log(torch.tensor(4.0)).item()) and largest == pytest.approx(0.25)
+
+
+def test_projection_matrices_are_its_weights():
+    module = QKVProjection(6, 3, d_v=2, seed=2)
+    matrices = module.matrices()
+    assert list(matrices) == ["W_q", "W_k", "W_v"] and matrices["W_v"].shape == (6, 2)
+    torch.testing.assert_close(project_qkv(torch.eye(6), *matrices.values())[1], module.w_k.detach())
+
+
+def test_scaling_by_width_is_one_measurement_per_width():
+    found = scaling_by_width([4, 64], n_queries=32, seed=3)
+    assert found["d_k"] == [4, 64] and found["std_theory"] == pytest.approx([2.0, 8.0])
+    assert found["std_raw"][1] == dot_product_scaling(64, n_queries=32, seed=3).std_raw
+
+
+def test_search_in_batch_splits_query_titles_contents():
+    vectors = torch.randn(7, 5, generator=torch.Generator().manual_seed(0))
+    ours = search_in_batch(vectors, temperature=0.3)
+    theirs = search_attention(vectors[0], vectors[1:4], vectors[4:], temperature=0.3)
+    torch.testing.assert_close(ours.weights, theirs.weights)
+    assert ours.weights.shape == (1, 3)
+
+
+def test_static_vectors_are_the_input_table_rows(encoder):
+    words = ["bank", "smartphones"]
+    rows = static_vectors(encoder, words)
+    assert rows.device.type == "cpu" and rows.shape == (2, encoder.static_table.shape[1])
+    torch.testing.assert_close(rows[1], encoder.static_vector("smartphones").cpu())
 
 
 def test_sentence_embeddings_equal_sentence_transformers(encoder):

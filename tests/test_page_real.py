@@ -9,10 +9,10 @@ import torch
 from conftest import APP, app_test
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
-from core.contextual import cosine_by_layer, path_through_layers
+from core.contextual import cosine_by_layer, path_through_layers, shared_tokens, token_in_two_sentences
 from core.heads import row_change_by_layer, token_row_by_layer, top_links
 from core.model import max_abs_difference
-from ui.specs import attention_lines, integer_axis, lines, token_shares
+from ui.specs import attention_lines, lines, token_shares
 
 PAGE = "lessons/real_model.py"
 DEFAULT = "The animal didn't cross the road because it was tired"
@@ -67,9 +67,20 @@ def test_attention_lines_show_one_row_when_a_token_is_picked():
     weights = torch.tensor([[0.5, 0.5, 0.0], [0.02, 0.0, 0.98], [1.0, 0.0, 0.0]])
     spec = attention_lines(weights, ["a", "b", "c"], selected=1)
     assert {(r["from"], r["to"]) for r in spec["data"]["values"]} == {("b", "a"), ("b", "c")}
-    assert integer_axis(lines(__import__("pandas").DataFrame({"x": [0, 1], "y": [1, 2]}), "x", "y"))["encoding"]["x"][
-        "axis"
-    ] == {"format": "d", "tickMinStep": 1}
+    assert lines({"x": [0, 1], "y": [1, 2]}, "x", "y", integer_x=True)["encoding"]["x"]["axis"] == {
+        "format": "d",
+        "tickMinStep": 1,
+    }
+
+
+def test_one_token_in_two_sentences(encoder):
+    one, two = encoder.run("I went to the bank to deposit money"), encoder.run("We sat on the bank of the river")
+    assert shared_tokens(one, two) == ["the", "bank"]
+    found = token_in_two_sentences(one, two, "bank")
+    i, j = one.tokens.index("bank"), two.tokens.index("bank")
+    assert found.by_layer == cosine_by_layer(one.hidden_states, i, two.hidden_states, j).tolist()
+    assert found.static == pytest.approx(1.0, abs=1e-6) and found.by_layer[-1] < found.by_layer[0]
+    torch.testing.assert_close(found.path, path_through_layers(one.hidden_states, i, two.hidden_states, j))
 
 
 # --- the page -------------------------------------------------------------------------------------

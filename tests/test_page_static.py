@@ -7,20 +7,38 @@ import torch
 from conftest import APP, app_test, presenting_test
 from streamlit.testing.v1 import AppTest
 
+from core.contextual import static_cosine
 from core.embeddings import (
     analogy,
     cosine_in_prefix,
     cosine_similarity,
+    dot_similarity,
     empty_words,
     first_dimensions,
     nearest_neighbours,
     nearest_neighbours_in_prefix,
+    similarity_matrix,
     toy_vocabulary,
     with_vector,
 )
 from core.projection import merge_coincident, pca_2d
+from core.text import shared_words
 
 PAGE = "lessons/static_embeddings.py"
+
+
+def test_similarity_matrix_by_metric_and_shared_words():
+    E = torch.tensor([[1.0, 0.0], [3.0, 4.0]])
+    torch.testing.assert_close(similarity_matrix(E), cosine_similarity(E))
+    torch.testing.assert_close(similarity_matrix(E, E[:1], metric="dot"), dot_similarity(E, E[:1]))
+    assert shared_words("The bank, the river bank", "a bank by THE river") == ["the", "bank", "river"]
+    assert shared_words("", "bank") == []
+
+
+def test_static_cosine_is_one_for_the_same_token_in_two_sentences(encoder):
+    one, two = encoder.run("I went to the bank"), encoder.run("the bank of the river")
+    assert static_cosine(one, two, "bank") == pytest.approx(1.0, abs=1e-6)
+    assert static_cosine(one, two, "the") == pytest.approx(1.0, abs=1e-6)
 
 
 # --- core ------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from core.recurrent import (
     first_token_influence,
     first_token_influences,
     influence_curves,
+    influence_lengths,
     make_recurrent,
 )
 
@@ -20,6 +21,12 @@ LONG = " ".join(f"word{i}" for i in range(50))
 
 
 # --- core ---------------------------------------------------------------------------------------------
+def test_influence_lengths_are_powers_of_two_up_to_the_longest_and_it():
+    assert influence_lengths(64) == [2, 4, 8, 16, 32, 64]
+    assert influence_lengths(72) == [2, 4, 8, 16, 32, 64, 72]
+    assert influence_lengths(128)[-1] == 128 and influence_lengths(8) == [2, 4, 8]
+
+
 @pytest.mark.parametrize("kind", ["rnn", "lstm"])
 def test_batched_influences_match_one_length_at_a_time(kind):
     X = torch.randn(40, 6, generator=torch.Generator().manual_seed(3), dtype=torch.float64)

@@ -60,8 +60,12 @@ def show_matrix(
 ) -> pd.DataFrame:
     """Draw a heatmap as wide as its column, with a text summary for attention weights (no
     information by colour alone) and a "show numbers" switch that adds the exact table. `signed`
-    values (changes around 0) get a diverging palette instead of the sidebar's."""
+    values (changes around 0) get a diverging palette instead of the sidebar's, by default on a
+    scale symmetric around 0."""
     frame = matrix_frame(matrix, rows, cols)
+    if signed and heatmap_options.get("domain") is None:  # symmetric around 0: "no change" is the middle colour
+        largest = max(float(np.abs(frame.to_numpy()).max(initial=0.0)), 1e-3)
+        heatmap_options["domain"] = (-largest, largest)
     attention = heatmap_options.get("domain") == (0, 1) and strongest_links(frame) is not None
     spec = heatmap(
         matrix,
@@ -81,12 +85,27 @@ def show_matrix(
     return frame
 
 
+def attention_map(
+    weights: torch.Tensor | np.ndarray, labels: list[str], *, key: str, asking: str = "", attended: str = "", **options
+) -> pd.DataFrame:
+    """show_matrix for attention weights (n, n): rows the `asking` tokens, columns the `attended` ones,
+    coloured 0 to 1 (or each row stretched, as the sidebar says) with the strongest links in words."""
+    titles = {"row_title": asking, "col_title": attended, "value_title": "weight"}
+    return show_matrix(weights, labels, labels, key=key, domain=(0, 1), **titles, **options)
+
+
+def show_ranking(ranked: list[tuple[str, float]], columns: list[str], *, key: str, where=st) -> None:
+    """(name, score) pairs, best first, as a two-column table without an index, scores to 3 decimals."""
+    score = st.column_config.NumberColumn(format="%.3f")
+    where.dataframe(pd.DataFrame(ranked, columns=columns), hide_index=True, column_config={columns[1]: score}, key=key)
+
+
 SIDE_BY_SIDE_MAX_TOKENS = 12
 
 
-def side_by_side(count: int, n_tokens: int) -> list:
+def side_by_side(count: int, n_tokens: int, limit: int = SIDE_BY_SIDE_MAX_TOKENS) -> list:
     """Places for `count` token-by-token charts: columns while every label fits in half a page,
-    one under the other beyond SIDE_BY_SIDE_MAX_TOKENS tokens (each then gets the full width)."""
-    if n_tokens <= SIDE_BY_SIDE_MAX_TOKENS:
+    one under the other beyond `limit` tokens (or columns) a chart (each then gets the full width)."""
+    if n_tokens <= limit:
         return list(st.columns(count))
     return [st.container() for _ in range(count)]

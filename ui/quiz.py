@@ -27,18 +27,19 @@ def predict(
     *,
     also_right: Collection[str] = (),
     tie_note: str = "",
+    waiting: str = "",
 ) -> bool:
     """Ask; once answered (or revealed), say whether it was right (the answer comes from the live
     numbers). `also_right` lists options that count as right too (near-ties, stated in `tie_note`).
 
     Returns True once the question has been answered or revealed: the page draws what answers
-    the question only then.
+    the question only then. Until then `waiting`, if given, says under the question what will appear.
     """
     with st.container(border=True, key=f"predict_box_{key}"):  # the key marks it for the browser tests
         ask = st.radio if len(options) <= 8 else st.selectbox  # long lists fold into a menu
         choice = ask(f"**Predict first:** {question}", options, index=None, key=key)
-        revealed = st.session_state.get(f"{key}_revealed", False)
-        if choice is None and not revealed:
+        answered = choice is not None or st.session_state.get(f"{key}_revealed", False)
+        if not answered:
             st.button(
                 "Reveal the answer",
                 key=f"{key}_reveal",
@@ -48,18 +49,19 @@ def predict(
                 icon=":material/visibility:",
             )
             st.caption("Answer first: what answers the question appears below once you have chosen.")
-            return False
-        if choice is None:
+        elif choice is None:
             st.info(f"The answer: **{answer}**. {explanation}")
-            return True
-        correct = choice == answer or choice in also_right
-        st.session_state.setdefault(PROGRESS, {})[key] = correct
-        if correct:
-            verdict = "Right. " if choice == answer else f"Right: **{choice}** and **{answer}** are nearly tied. "
-            st.success(verdict + (tie_note + " " if choice != answer and tie_note else "") + explanation)
         else:
-            st.error(f"Not quite: it is **{answer}**. {explanation}")
-        return True
+            correct = choice == answer or choice in also_right
+            st.session_state.setdefault(PROGRESS, {})[key] = correct
+            if correct:
+                verdict = "Right. " if choice == answer else f"Right: **{choice}** and **{answer}** are nearly tied. "
+                st.success(verdict + (tie_note + " " if choice != answer and tie_note else "") + explanation)
+            else:
+                st.error(f"Not quite: it is **{answer}**. {explanation}")
+    if not answered and waiting:
+        st.caption(waiting)  # outside the question's box, where the answer will appear
+    return bool(answered)
 
 
 def progress() -> tuple[int, int]:

@@ -8,11 +8,13 @@ tests/test_specs.py validates every builder's output against the Vega-Lite v6 sc
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import torch
 
+from core.heads import head_name
 from core.tensors import to_numpy
 from ui import raster
 
@@ -360,7 +362,7 @@ def scatter(
 
 
 def lines(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | dict[str, Sequence],
     x: str,
     y: str,
     *,
@@ -370,16 +372,30 @@ def lines(
     y_title: str | None = None,
     log_x: bool = False,
     log_y: bool = False,
+    log_base: int = 10,
     points: bool = True,
     integer_x: bool = False,
+    x_ticks: Sequence[float] | None = None,
+    tick_format: str = "d",
+    slanted_ticks: bool = False,
+    y_format: str | None = None,
     x_domain: tuple[float, float] | None = None,
     y_domain: tuple[float, float] | None = None,
     marker_x: float | None = None,
+    color_sort: list[str] | None = None,
+    legend_columns: int | None = None,
 ) -> dict:
-    """y against x, one line per `color` group, optional log axes. `integer_x`: whole-number ticks
-    (steps, layers); `x_domain`/`y_domain`: fixed ranges (values beyond y's are clamped to its edge,
-    so one spike does not flatten the rest); `marker_x`: a dashed rule at that x (e.g. "now")."""
+    """y against x, one line per `color` group, optional log axes (`log_base` for x). `frame`: a table,
+    or its columns by name. `integer_x`: whole-number ticks (steps, layers); `x_ticks`: x labelled at
+    exactly these values (`tick_format`, e.g. ",d" for 32,768), `slanted_ticks` keeps every one of them
+    at −45°; `y_format`: a d3 format for the y labels; `x_domain`/`y_domain`: fixed ranges (values
+    beyond y's are clamped to its edge, so one spike does not flatten the rest); `marker_x`: a dashed
+    rule at that x (e.g. "now"); `color_sort`: the groups' order (dim 4 before dim 10);
+    `legend_columns`: the legend below the chart in that many columns."""
+    frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
     x_scale = {"type": "log" if log_x else "linear", **({"domain": list(x_domain), "nice": False} if x_domain else {})}
+    if log_x and log_base != 10:
+        x_scale["base"] = log_base
     y_scale = {"type": "log" if log_y else "linear", "zero": False}
     encoding = {
         "x": {"field": x, "type": "quantitative", "title": x_title or x, "scale": x_scale},
@@ -389,8 +405,15 @@ def lines(
     }  # fmt: skip
     if integer_x:
         encoding["x"]["axis"] = {"format": "d", "tickMinStep": 1}
+    if x_ticks is not None:
+        slant = {"labelAngle": -45, "labelOverlap": False} if slanted_ticks else {}
+        encoding["x"]["axis"] = {"values": list(x_ticks), "format": tick_format, **slant}
+    if y_format:
+        encoding["y"]["axis"] = {"format": y_format}
     if color:
-        encoding["color"] = _category_colour(color)
+        encoding["color"] = _category_colour(color, sort=color_sort)
+        if legend_columns:
+            encoding["color"]["legend"] = {"orient": "bottom", "columns": legend_columns}
     line = {"mark": {"type": "line", "point": points}, "encoding": encoding}
     if marker_x is None:
         return chart_spec(frame, title, height=320, **line)
@@ -400,6 +423,25 @@ def lines(
         "encoding": {"x": {"field": x, "type": "quantitative"}},
     }
     return chart_spec(frame, title, height=320, layer=[line, rule])
+
+
+def series_lines(
+    xs: Sequence[float], series: dict[str, Sequence[float]], *, x: str, y: str, group: str = "series", **options
+) -> dict:
+    """Several named series measured at the same xs, one line each: the long table (one row per
+    point: x, y, group) is built here, then drawn by `lines` (its keyword options apply)."""
+    rows = [(at, value, name) for name, values in series.items() for at, value in zip(xs, values, strict=True)]
+    return lines(pd.DataFrame(rows, columns=[x, y, group]), x, y, color=group, **options)
+
+
+def training_curves(
+    losses: list[float], accuracies: list[float], steps: int, *, cap: float, title: str = "", now: int | None = None
+) -> dict:
+    """Loss and batch accuracy after each training step so far, on an axis of all `steps` steps, the loss
+    capped at `cap` (a spike would flatten the rest); `now`: a dashed rule at that step."""
+    curves, done = {"loss": losses, "accuracy": accuracies}, range(1, len(losses) + 1)
+    axes = dict(integer_x=True, x_domain=(0, steps), y_domain=(0, cap), marker_x=now, y_title="loss · accuracy")
+    return series_lines(done, curves, x="step", y="value", group="curve", points=False, title=title, **axes)
 
 
 def bars(
@@ -439,30 +481,69 @@ def bars(
     )
 
 
-def column_blocks(n_columns: int, group_of: list[str], *, title: str = "", x_title: str = "column") -> dict:
-    """One coloured cell per column, coloured by the group (head) that owns it."""
-    frame = pd.DataFrame({"column": range(n_columns), "head": group_of})
+def weight_bars(words: list[str], weights: torch.Tensor, *, title: str = "", highlight: str | None = None) -> dict:
+    """One row of attention weights (n,): a bar per word, in the sentence's order (one highlighted)."""
+    frame = pd.DataFrame({"word": words, "weight": to_numpy(weights)})
+    return bars(frame, "word", "weight", title=title, sort=list(words), value_title="weight", highlight=highlight)
+
+
+def column_blocks(owner_of: Sequence[int], *, title: str = "", x_title: str = "column") -> dict:
+    """One coloured cell per column, coloured by the head that owns it (owner_of[c], counted from 0,
+    named head 1, head 2, …): up to 20 heads in distinct colours, the legend below in rows of 8."""
+    heads = [f"head {h + 1}" for h in owner_of]
+    frame = pd.DataFrame({"column": range(len(heads)), "head": heads})
+    colour = {**_category_colour("head", sort=list(dict.fromkeys(heads))), "scale": {"scheme": "tableau20"}}
     return chart_spec(
         frame,
         title,
         mark="rect",
         height=40,
         width="container",
+        autosize={"type": "fit-x", "contains": "padding"},  # Streamlit's default "fit" squeezes the row to 0 px
         encoding={
             "x": {"field": "column", "type": "ordinal", "title": x_title},
-            "color": _category_colour("head", sort=list(dict.fromkeys(group_of))),
+            "color": {**colour, "legend": {"orient": "bottom", "columns": 8}},
             "tooltip": [{"field": "column"}, {"field": "head"}],
         },
     )
 
 
-def integer_axis(spec: dict, channel: str = "x") -> dict:
-    """A copy of a single-view spec whose `channel` axis shows whole numbers only (layers, steps)."""
-    encoding = dict(spec["encoding"])
-    field = dict(encoding[channel])
-    field["axis"] = {**field.get("axis", {}), "format": "d", "tickMinStep": 1}
-    encoding[channel] = field
-    return {**spec, "encoding": encoding}
+def head_grid(weights: torch.Tensor, *, palette: str, width: int, title: str = "Every head") -> dict:
+    """Small multiples: every head's (n, n) map of weights (heads, n, n) as a square, four per row in
+    about `width` px (each 40 to 120 px), no labels, coloured 0 to 1."""
+    heads, n, _ = weights.shape
+    size = max(40, min(120, width // min(heads, 4) - 8))
+    values = to_numpy(weights).round(4)
+    data = [
+        {"head": f"head {h + 1}", "row": i, "col": j, "value": float(values[h, i, j])}
+        for h in range(heads)
+        for i in range(n)
+        for j in range(n)
+    ]
+    axis = {"labels": False, "ticks": False, "title": None, "domain": False}
+    return chart_spec(
+        data,
+        title,
+        columns=min(heads, 4),
+        spacing=8,
+        facet={"field": "head", "type": "nominal", "sort": [f"head {h + 1}" for h in range(heads)], "title": None},
+        spec={
+            "width": size,
+            "height": size,
+            "mark": "rect",
+            "encoding": {
+                "x": {"field": "col", "type": "ordinal", "axis": axis},
+                "y": {"field": "row", "type": "ordinal", "axis": axis},
+                "color": {
+                    "field": "value",
+                    "type": "quantitative",
+                    "scale": {"scheme": palette, "domain": [0, 1]},
+                    "legend": None,
+                },
+                "tooltip": [{"field": "head"}, {"field": "value", "type": "quantitative", "format": ".2f"}],
+            },
+        },
+    )
 
 
 def powers_of_ten_axis(spec: dict, channel: str = "y") -> dict:
@@ -500,7 +581,7 @@ def head_atlas(
         {
             "layer": h.layer,
             "head": h.head,
-            "name": f"L{h.layer} H{h.head}",
+            "name": head_name(h.layer, h.head),
             "role": h.role,
             "score": round(h.score, 3),
             "text": f"{h.score:.2f}",
@@ -650,7 +731,7 @@ def attention_lines(
 
 def head_ranking(top: list[tuple[int, int, float]], *, title: str = "", value_title: str = "score") -> dict:
     """Heads as (layer, head, value), largest first (core.heads.top_heads) -> one bar per head, "L5 H11"."""
-    frame = pd.DataFrame({"head": [f"L{layer} H{head}" for layer, head, _ in top], "value": [v for *_, v in top]})
+    frame = pd.DataFrame({"head": [head_name(layer, head) for layer, head, _ in top], "value": [v for *_, v in top]})
     return bars(frame, "head", "value", title=title, value_title=value_title)
 
 

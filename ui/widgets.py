@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import inspect
+import sys
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 from typing import NamedTuple
 
+import pandas as pd
 import streamlit as st
+import torch
 
 from core.text import MAX_TOKENS, tokenize
 from ui import url_state
 from ui.session import shared_sentence
 from ui.sidebar import page_sentence_key
+from ui.source import code_behind, named_in_source, source
 
 
 def page_header(title: str, lead: str) -> None:
@@ -62,16 +66,69 @@ def sentence_input(
     return Sentence(text, tokens.words, tokens.truncated)
 
 
-@cache  # reading source files costs ~40 ms a page; the source does not change while the server runs
-def _source(function: Callable) -> str:
-    return inspect.getsource(function)
+@cache  # the lesson files do not change while the server runs
+def _page_source(path: str) -> str:
+    return Path(path).read_text()
 
 
-def show_code(*functions: Callable, title: str = "Show the code this page runs") -> None:
-    """The real source of the core/ functions behind the numbers on screen."""
+def show_code(*also: Callable, title: str = "Show the code this page runs", whole_page: bool = True) -> None:
+    """The real source of the core/ code behind the numbers on screen: every core/ function and class
+    the calling page names (read from its own source), then `also` (what runs for it elsewhere, e.g.
+    through ui.model_cache), each followed by the core/ code it uses in turn (ui.source).
+    `whole_page=False`: `also` only, for a section's own panel."""
+    page = sys._getframe(1)  # the lesson (or one of its functions) that called show_code
+    named = named_in_source(_page_source(page.f_code.co_filename), page.f_globals) if whole_page else []
     with st.expander(title, icon=":material/code:"):
-        for function in functions:
-            st.code(_source(function), language="python")
+        for function in code_behind(*named, *also):
+            st.code(source(function), language="python")
+
+
+def sentence_pair(
+    labels: tuple[str, str], defaults: tuple[str, str], keys: tuple[str, str], max_chars: int = 300
+) -> tuple[str, str]:
+    """Two text boxes side by side (kept in the URL), for pages that compare two sentences."""
+    return tuple(
+        url_state.text_input(column, label, default, key=key, max_chars=max_chars)
+        for column, label, default, key in zip(st.columns(2), labels, defaults, keys, strict=True)
+    )
+
+
+def token_picker(where, label: str, options: list[str], key: str, preferred: tuple[str, ...] = ()) -> str:
+    """A token choice that follows the sentence: it opens on the first `preferred` token present, else
+    on the first word (not "every token", not [CLS]); a choice the new sentence lacks goes back to that."""
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+        st.query_params.pop(key, None)
+    words = [i for i, option in enumerate(options) if option != "every token" and not option.startswith("[")]
+    index = next((options.index(w) for w in preferred if w in options), words[0] if words else 0)
+    return url_state.selectbox(where, label, options, index=index, key=key)
+
+
+def matrix_editor(where, matrix: torch.Tensor, rows: list[str], *, key: str, height: int = 260) -> torch.Tensor:
+    """An editable table of `matrix` (n, m) in `where`, rows labelled, columns numbered 0…m−1: the
+    edited numbers as a float32 tensor (n, m), an emptied cell read as 0."""
+    frame = pd.DataFrame(matrix.detach().cpu().numpy(), index=rows, columns=[str(j) for j in range(matrix.shape[1])])
+    edited = where.data_editor(frame, key=key, height=height)
+    return torch.tensor(edited.fillna(0.0).to_numpy(dtype="float64")).float()
+
+
+def slider_grid(words: list[str], defaults: list[list[float]], *, key: str) -> list[list[float]]:
+    """A 0-to-1 slider for every pair of words ("money → bank"), one row of columns per word, keys
+    f"{key}_{i}_{j}": the values as a table (rows: the word asking)."""
+    return [
+        [
+            url_state.slider(cell, f"{word} → {other}", 0.0, 1.0, defaults[i][j], 0.01, key=f"{key}_{i}_{j}")
+            for j, (cell, other) in enumerate(zip(st.columns(len(words)), words))
+        ]
+        for i, word in enumerate(words)
+    ]
+
+
+def set_slider_grid(key: str, table: list[list[float]]) -> None:
+    """Move every slider of slider_grid(..., key=key) to `table` (a button's on_click)."""
+    for i, row in enumerate(table):
+        for j, value in enumerate(row):
+            st.session_state[f"{key}_{i}_{j}"] = float(value)
 
 
 def explain(text: str, *, title: str = "In plain words") -> None:
