@@ -3,7 +3,7 @@ from collections import Counter
 import pandas as pd
 import streamlit as st
 
-from core import heads
+from core import bert, heads
 from core.attention import scaled_dot_product_attention
 from core.contextual import cosine_by_layer, path_through_layers
 from core.model import MAX_CHARS, MAX_MODEL_TOKENS, Encoder, ablate_context, max_abs_difference, mean_pooling
@@ -68,7 +68,8 @@ page_header(
     "Inside a real model",
     "**all-MiniLM-L6-v2** is a small pretrained transformer encoder (6 layers × 12 heads, 384 numbers per token), "
     "bundled with this app and run offline. Every map below is the model's own softmax weights for your sentence — "
-    "the same computation as the earlier pages, with learned W_q, W_k, W_v.",
+    "the same computation as the earlier pages, with learned W_q, W_k, W_v: this app runs the whole model with its "
+    "own code (`core/bert.py`, every head through `scaled_dot_product_attention`).",
 )
 encoder = model_cache.encoder()
 sentence = sentence_input(PAGE, max_tokens=MAX_CHARS, examples=EXAMPLES) if encoder else None  # model cuts
@@ -135,24 +136,28 @@ def head_explorer() -> None:
         render(attention_lines(weights, view, selected=row, title=title), key=f"{PAGE}_lines")
 
     st.subheader("Is this the real computation?")
-    ours, theirs = model_cache.rebuild_head(text, layer, head)
-    difference = max_abs_difference(ours, theirs)
+    alone, forward = model_cache.rebuild_head(text, layer, head)
+    difference = max_abs_difference(alone, forward)
     st.markdown(
-        f"Take the hidden states entering layer {layer}, multiply by the model's own W_q, W_k and biases for head "
-        f"{head}, and run this app's `scaled_dot_product_attention`: the two maps must agree."
+        f"The map above comes from the whole model's forward, which projects all {H} heads in one product and then "
+        f"splits the columns into heads. Rebuild head {head} on its own: take the hidden states entering layer "
+        f"{layer}, multiply by head {head}'s own rows of the model's W_q, W_k, W_v and biases, and run "
+        "`scaled_dot_product_attention`: the two maps must agree. (The app's tests also check the whole forward "
+        "against Hugging Face transformers' implementation of this model: every attention weight and hidden state "
+        "within 1 × 10⁻⁵.)"
     )
-    st.metric(f"max |ours − model's| ({name(layer, head)}, {encoder.device.type})", tiny(difference))
+    st.metric(f"max |head alone − full forward| ({name(layer, head)}, {encoder.device.type})", tiny(difference))
     (st.success if difference <= 1e-5 else st.error)(
         "Equal to within float32 rounding (1 × 10⁻⁵)." if difference <= 1e-5 else "They differ by more than 1 × 10⁻⁵."
     )
     if url_state.toggle(st, "Show both maps", key=f"{PAGE}_both"):
-        maps = [(ours, "rebuilt with core/"), (theirs, "reported by the model")]
+        maps = [(alone, "head rebuilt alone"), (forward, "from the full forward")]
         for place, (matrix, title) in zip(side_by_side(2, len(labels)), maps, strict=True):
             with place:
                 show_matrix(matrix, labels, labels, key=f"{PAGE}_{title[:3]}", title=title, value_title="weight",
                             domain=(0, 1), overlay=False, numbers=False)  # fmt: skip
-    page_export(PAGE, {"text": text, "tokens": run.tokens, "layer": layer, "head": head, "attention": theirs,
-                       "rebuilt": ours, "max_difference": difference})  # fmt: skip
+    page_export(PAGE, {"text": text, "tokens": run.tokens, "layer": layer, "head": head, "attention": forward,
+                       "rebuilt": alone, "max_difference": difference})  # fmt: skip
 
 
 head_explorer()
@@ -322,9 +327,10 @@ explain(
     "- The input table gives *bank* one vector; after a few attention layers, the two *bank*s differ."
 )
 show_code(
-    Encoder.run, heads.head_roles, heads.role_scores, heads.top_links, heads.top_heads, heads.head_similarity,
-    heads.most_similar_heads, heads.merge_word_pieces, heads.hide_special_tokens, Encoder.rebuild_head,
-    scaled_dot_product_attention, max_abs_difference, cosine_by_layer, path_through_layers, Encoder.ablation_effect,
-    Encoder.pair_similarity, Encoder.sentence_embedding, mean_pooling, Encoder.ablating, ablate_context,
+    Encoder.run, bert.bert_forward, bert.embed, bert.encoder_layer, bert.self_attention, scaled_dot_product_attention,
+    bert.feed_forward, bert.gelu, bert.scaled_layer_norm, bert.linear, heads.head_roles, heads.role_scores,
+    heads.top_links, heads.top_heads, heads.head_similarity, heads.most_similar_heads, heads.merge_word_pieces,
+    heads.hide_special_tokens, Encoder.rebuild_head, max_abs_difference, cosine_by_layer, path_through_layers,
+    Encoder.ablation_effect, Encoder.pair_similarity, Encoder.sentence_embedding, mean_pooling, ablate_context,
     heads.row_change_by_layer, heads.token_row_by_layer,
 )  # fmt: skip
