@@ -1,17 +1,25 @@
-"""A real pretrained encoder (all-MiniLM-L6-v2, bundled offline) behind one small class."""
+"""A real pretrained encoder (all-MiniLM-L6-v2, bundled offline) behind one small class.
+
+The forward is this app's own (core/bert.py: every head through core.attention); the tokenizer is
+the model folder's tokenizer.json read by the `tokenizers` library. transformers is not imported:
+it is only the tests' reference.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 import torch
+from tokenizers import Encoding, Tokenizer
 
 from core.attention import scaled_dot_product_attention
+from core.bert import AblationMode, BertWeights, ablate_context, bert_forward, load_bert
 from core.device import pick_device
+
+__all__ = ["AblationMode", "ablate_context"]  # re-exported: the lessons and tests import them from here
 
 MAX_MODEL_TOKENS = 256  # WordPiece tokens per sentence, [CLS] and [SEP] included (MiniLM's max_seq_length)
 MAX_CHARS = 20_000  # text beyond this is never tokenised (a 1 MB paste stays fast)
@@ -19,7 +27,6 @@ BUNDLED = "all-MiniLM-L6-v2 (bundled)"
 POOLING_MODES = ("mean", "max", "mean_sqrt_len")  # sentence-transformers' pooling_mode_<mode>_tokens
 
 Head = tuple[int, int]  # (layer, head), both counted from 0
-AblationMode = Literal["zero", "mean"]
 
 
 class ModelLoadError(RuntimeError):
@@ -41,28 +48,38 @@ def bundled_model_path() -> str:
 
 
 def load_encoder(name_or_path: str | None = None, device: torch.device | str | None = None) -> Encoder:
-    """Load a sentence-transformers / BERT-style model offline: the bundled MiniLM by default.
+    """Load a sentence-transformers / BERT model folder offline: the bundled MiniLM by default.
 
-    The folder is read as sentence-transformers lays it out (the transformer at its root, then the
-    modules listed in modules.json), but loaded with transformers alone: importing
-    sentence-transformers cost 3.4 s and 180 MB of a cold start, for two steps (mean pooling,
-    normalising) that Encoder.sentence_embedding does itself.
+    The folder is read as sentence-transformers lays it out: config.json, model.safetensors and
+    tokenizer.json at its root, then the modules listed in modules.json (pooling, normalising, which
+    Encoder.sentence_embedding does itself). Neither sentence-transformers nor transformers is
+    imported: together they cost about 3 s and 250 MB of a cold start.
 
     Raises ModelLoadError with a readable reason when it cannot be loaded (missing or broken
-    files, a hub name that is not cached, no network). Staying offline is the caller's choice:
-    app.py, the Makefile and tests/conftest.py set HF_HUB_OFFLINE=1 before loading.
+    files, not a BERT model, a hub name that is not cached, no network). Staying offline is the
+    caller's choice: app.py, the Makefile and tests/conftest.py set HF_HUB_OFFLINE=1 before loading.
     """
-    device = pick_device(str(device) if device is not None else None)
     try:
-        from transformers import AutoModel, AutoTokenizer
-
+        device = pick_device(str(device) if device is not None else None)
         folder = _local_folder(name_or_path or bundled_model_path())
-        bert = AutoModel.from_pretrained(folder, attn_implementation="eager").to(device)
-        tokenizer = AutoTokenizer.from_pretrained(folder)
+        weights = load_bert(folder, device)
+        tokenizer = load_tokenizer(folder)
         pooling, normalises = _sentence_modules(folder)
-        return Encoder(bert, tokenizer, pooling=pooling, normalises=normalises, name=name_or_path or BUNDLED)
+        return Encoder(weights, tokenizer, pooling=pooling, normalises=normalises, name=name_or_path or BUNDLED)
     except Exception as error:  # any failure to load is reported the same way, with its cause
         raise ModelLoadError(f"Could not load the model {name_or_path or BUNDLED!r} offline: {error}") from error
+
+
+def load_tokenizer(folder: Path) -> Tokenizer:
+    """The folder's tokenizer.json (WordPiece for BERT), cutting at MAX_MODEL_TOKENS with [CLS] and
+    [SEP] kept, and never padding (the file may ask for both, for batches of its own length)."""
+    path = Path(folder) / "tokenizer.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"no tokenizer.json in {folder}")
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(MAX_MODEL_TOKENS)
+    return tokenizer
 
 
 def _local_folder(name_or_path: str) -> Path:
@@ -90,26 +107,6 @@ def _sentence_modules(folder: Path) -> tuple[str, bool]:
     return pooling, "Normalize" in types
 
 
-def ablate_context(
-    context: torch.Tensor, heads: Iterable[int], d_head: int, mode: AblationMode = "zero"
-) -> torch.Tensor:
-    """Silence some heads in the concatenated head outputs that enter the output projection W_o.
-
-    context: (..., n, heads * d_head); head h owns columns h*d_head .. (h+1)*d_head - 1.
-    "zero": those columns become 0, so W_o adds only its bias for them.
-    "mean": each column is replaced by its mean over the n tokens: the head still adds its average
-    output on this sentence, but no longer says which token gets what.
-    Returns a new tensor of the same shape.
-    """
-    if mode not in ("zero", "mean"):
-        raise ValueError(f"mode must be 'zero' or 'mean', got {mode!r}")
-    context = context.clone()
-    for head in heads:
-        block = context[..., head * d_head : (head + 1) * d_head]
-        block.copy_(torch.zeros_like(block) if mode == "zero" else block.mean(-2, keepdim=True).expand_as(block))
-    return context
-
-
 def mean_pooling(token_embeddings: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
     """(..., n, d) -> (..., d): the average of the token vectors where mask (..., n) is 1
     (every token, [CLS] and [SEP] included, when mask is None): sentence-transformers' mean pooling."""
@@ -120,123 +117,103 @@ def mean_pooling(token_embeddings: torch.Tensor, mask: torch.Tensor | None = Non
 
 
 class Encoder:
-    """A BERT-style transformer and its tokenizer, with the numbers a lesson needs."""
+    """A BERT encoder (core/bert.py) and its tokenizer, with the numbers a lesson needs."""
 
-    def __init__(self, bert, tokenizer, *, pooling: str = "mean", normalises: bool = True, name: str = BUNDLED):
+    def __init__(
+        self,
+        weights: BertWeights,
+        tokenizer: Tokenizer,
+        *,
+        pooling: str = "mean",
+        normalises: bool = True,
+        name: str = BUNDLED,
+    ):
         self.name = name
-        self.bert = bert.eval()
+        self.weights = weights
         self.tokenizer = tokenizer
-        config = self.bert.config
+        config = weights.config
         self.n_layers, self.n_heads, self.d_model = (
             config.num_hidden_layers,
             config.num_attention_heads,
             config.hidden_size,
         )
-        if not hasattr(self.bert, "encoder") or not hasattr(self.bert.encoder, "layer"):
-            raise ModelLoadError(f"{name!r} is not a BERT-style encoder; its heads cannot be rebuilt")
+        self.n_specials = tokenizer.num_special_tokens_to_add(is_pair=False)  # [CLS] and [SEP]
+        self.unk_id = tokenizer.token_to_id("[UNK]") or 0
         # what sentence-transformers does after the transformer (MiniLM: Pooling(mean), then Normalize)
         self.pooling, self.normalises = pooling, normalises
 
     @property
     def device(self) -> torch.device:
-        return self.bert.device
+        return self.weights.device
 
     @property
     def static_table(self) -> torch.Tensor:
         """(vocab, d) the input word-embedding table: one fixed row per WordPiece token."""
-        return self.bert.embeddings.word_embeddings.weight.detach()
+        return self.weights.word_embeddings
 
     def vocabulary(self) -> list[str]:
         """The WordPiece token of every row of static_table."""
-        return self.tokenizer.convert_ids_to_tokens(list(range(self.static_table.shape[0])))
+        return [self.tokenizer.id_to_token(i) for i in range(self.static_table.shape[0])]
 
     def whole_word_rows(self) -> tuple[list[str], torch.Tensor]:
         """The rows of static_table that are whole words (no ##pieces, [special] or symbols):
         (words, (V', d)) — what a neighbour search should rank."""
         vocabulary = self.vocabulary()
-        keep = [i for i, token in enumerate(vocabulary) if token.isalpha()]
+        keep = [i for i, token in enumerate(vocabulary) if token and token.isalpha()]
         return [vocabulary[i] for i in keep], self.static_table[keep]
 
     def word_pieces(self, word: str) -> list[str]:
         """How the tokenizer splits one word (bank -> [bank], smartphones -> [smart, ##phones])."""
-        return self.tokenizer.tokenize(word[:100])
+        return self.tokenizer.encode(word[:100], add_special_tokens=False).tokens
 
     def static_vector(self, word: str) -> torch.Tensor:
         """(d,) a word's static vector: its row, or the mean of its pieces' rows if it splits."""
-        ids = self.tokenizer.convert_tokens_to_ids(self.word_pieces(word)) or [self.tokenizer.unk_token_id]
+        ids = self.tokenizer.encode(word[:100], add_special_tokens=False).ids or [self.unk_id]
         return self.static_table[ids].mean(0)
 
-    def _encode(self, text: str) -> tuple[dict, bool]:
-        text = text[:MAX_CHARS]
-        # count the pieces only as far as needed to know whether they fit (and without the
-        # tokenizer's "longer than the maximum" warning)
-        pieces = self.tokenizer(text, add_special_tokens=False, truncation=True, max_length=MAX_MODEL_TOKENS - 1)
-        n_pieces = len(pieces["input_ids"])
-        if n_pieces == 0:
+    def _encode(self, text: str) -> tuple[Encoding, bool]:
+        """The text's word pieces with [CLS] and [SEP], cut at MAX_MODEL_TOKENS, and whether it was cut
+        (the pieces that did not fit are in the encoding's `overflowing`)."""
+        encoding = self.tokenizer.encode(text[:MAX_CHARS])
+        if len(encoding.ids) <= self.n_specials:
             raise ValueError("There are no tokens in this input: type a sentence with at least one word.")
-        encoded = self.tokenizer(text, truncation=True, max_length=MAX_MODEL_TOKENS, return_tensors="pt")
-        return encoded.to(self.device), n_pieces > MAX_MODEL_TOKENS - 2
+        return encoding, bool(encoding.overflowing)
 
     @property
     def d_head(self) -> int:
         return self.d_model // self.n_heads
 
-    def _check_heads(self, heads: Iterable[Head]) -> frozenset[Head]:
-        heads = frozenset((int(layer), int(head)) for layer, head in heads)
-        for layer, head in heads:
+    def _check_heads(self, heads: Iterable[Head], mode: AblationMode) -> dict[int, list[int]]:
+        """{layer: [heads]} for the forward; ValueError for a head or mode that does not exist."""
+        if mode not in ("zero", "mean"):
+            raise ValueError(f"mode must be 'zero' or 'mean', got {mode!r}")
+        by_layer: dict[int, list[int]] = {}
+        for layer, head in sorted({(int(layer), int(head)) for layer, head in heads}):
             if not (0 <= layer < self.n_layers and 0 <= head < self.n_heads):
                 raise ValueError(
                     f"no head ({layer}, {head}): layers 0..{self.n_layers - 1}, heads 0..{self.n_heads - 1}"
                 )
-        return heads
-
-    @contextmanager
-    def ablating(self, heads: Iterable[Head], mode: AblationMode = "zero") -> Iterator[None]:
-        """Within the block, the chosen (layer, head)s are silenced (see ablate_context): a forward
-        pre-hook on each layer's attention output projection edits its input. Hooks go in `finally`."""
-        heads = self._check_heads(heads)
-        if mode not in ("zero", "mean"):
-            raise ValueError(f"mode must be 'zero' or 'mean', got {mode!r}")
-        by_layer: dict[int, list[int]] = {}
-        for layer, head in sorted(heads):
             by_layer.setdefault(layer, []).append(head)
-        handles = []
-        try:
-            for layer, chosen in by_layer.items():
-
-                def hook(module, args, chosen=chosen):
-                    return (ablate_context(args[0], chosen, self.d_head, mode), *args[1:])
-
-                dense = self.bert.encoder.layer[layer].attention.output.dense
-                handles.append(dense.register_forward_pre_hook(hook))
-            yield
-        finally:
-            for handle in handles:
-                handle.remove()
-
-    @torch.no_grad()
-    def _forward(self, text: str, ablate: Iterable[Head] = (), mode: AblationMode = "zero") -> tuple[EncoderRun, dict]:
-        encoded, truncated = self._encode(text)
-        with self.ablating(ablate, mode):
-            out = self.bert(**encoded, output_attentions=True, output_hidden_states=True)
-        ids = encoded["input_ids"][0]
-        run = EncoderRun(
-            tokens=self.tokenizer.convert_ids_to_tokens(ids.tolist()),
-            static=self.static_table[ids],
-            hidden_states=torch.stack(out.hidden_states)[:, 0],
-            attentions=torch.stack(out.attentions)[:, 0],
-            truncated=truncated,
-        )
-        return run, encoded
+        return by_layer
 
     def run(self, text: str, ablate: Iterable[Head] = frozenset(), mode: AblationMode = "zero") -> EncoderRun:
         """Tokens, static rows, every layer's hidden states and every head's weights (on CPU).
 
-        ablate: (layer, head)s silenced on the way ("zero" or "mean", see ablate_context); their own
-        weights are still reported, and the layers above show how they react.
+        ablate: (layer, head)s silenced on the way ("zero" or "mean", see ablate_context): a plain
+        argument of core.bert.bert_forward. Their own weights are still reported, and the layers above
+        show how they react.
         """
-        run, _ = self._forward(text, ablate, mode)
-        return run._replace(**{f: getattr(run, f).float().cpu() for f in ("static", "hidden_states", "attentions")})
+        silenced = self._check_heads(ablate, mode)
+        encoding, truncated = self._encode(text)
+        ids = torch.tensor(encoding.ids, device=self.device)
+        out = bert_forward(self.weights, ids, silenced, mode)
+        return EncoderRun(
+            tokens=list(encoding.tokens),
+            static=self.static_table[ids].float().cpu(),
+            hidden_states=out.hidden_states.float().cpu(),
+            attentions=out.attentions.float().cpu(),
+            truncated=truncated,
+        )
 
     def sentence_embedding(
         self, text: str, ablate: Iterable[Head] = frozenset(), mode: AblationMode = "zero"
@@ -260,18 +237,25 @@ class Encoder:
 
     @torch.no_grad()
     def rebuild_head(self, text: str, layer: int, head: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """One head's (n, n) weights recomputed by core from the model's own weights, next to
-        the weights the model reports: (ours, theirs)."""
-        run, _ = self._forward(text)
-        h = run.hidden_states[layer]  # the layer's input: (n, d)
-        projections = self.bert.encoder.layer[layer].attention.self
-        d_head = self.d_model // self.n_heads
-        cols = slice(head * d_head, (head + 1) * d_head)
-        q = h @ projections.query.weight[cols].T + projections.query.bias[cols]
-        k = h @ projections.key.weight[cols].T + projections.key.bias[cols]
-        v = h @ projections.value.weight[cols].T + projections.value.bias[cols]
-        ours = scaled_dot_product_attention(q, k, v).weights
-        return ours.cpu(), run.attentions[layer, head].cpu()
+        """One head's (n, n) weights recomputed alone, next to what the whole forward reported for it:
+        (alone, forward).
+
+        Alone: the hidden states entering the layer times this head's own rows of W_q, W_k, W_v (the
+        rows head*d_head … (head+1)*d_head − 1) plus those biases, then scaled_dot_product_attention.
+        The forward computes all heads in one product each and splits the result with split_heads:
+        the two agree only if that split hands each head its own slice of the weights.
+        """
+        if not (0 <= layer < self.n_layers and 0 <= head < self.n_heads):
+            raise ValueError(f"no head ({layer}, {head})")
+        run = self.run(text)
+        weights = self.weights.layers[layer]
+        h = run.hidden_states[layer].to(self.device)  # the layer's input: (n, d)
+        rows = slice(head * self.d_head, (head + 1) * self.d_head)
+        q = h @ weights.w_q[rows].T + weights.b_q[rows]  # (n, d_head)
+        k = h @ weights.w_k[rows].T + weights.b_k[rows]
+        v = h @ weights.w_v[rows].T + weights.b_v[rows]
+        alone = scaled_dot_product_attention(q, k, v).weights
+        return alone.float().cpu(), run.attentions[layer, head]
 
 
 def _cosine(a: torch.Tensor, b: torch.Tensor) -> float:

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from core import heads
+from core import bert, heads
 from core.attention import near_best
 from core.contextual import shared_tokens, token_in_two_sentences
 from core.model import MAX_CHARS, MAX_MODEL_TOKENS, Encoder, max_abs_difference
@@ -47,7 +47,8 @@ page_header(
     "Inside a real model",
     "**all-MiniLM-L6-v2** is a small pretrained transformer encoder (6 layers × 12 heads, 384 numbers per token), "
     "bundled with this app and run offline. Every map below is the model's own softmax weights for your sentence — "
-    "the same computation as the earlier pages, with learned W_q, W_k, W_v.",
+    "the same computation as the earlier pages, with learned W_q, W_k, W_v: this app runs the whole model with its "
+    "own code (`core/bert.py`, every head through `scaled_dot_product_attention`).",
 )
 encoder = model_cache.encoder()
 sentence = sentence_input(PAGE, max_tokens=MAX_CHARS, examples=EXAMPLES) if encoder else None  # model cuts
@@ -112,25 +113,29 @@ def head_explorer() -> None:
         render(attention_lines(weights, view, selected=row, title=title), key=f"{PAGE}_lines")
 
     st.subheader("Is this the real computation?")
-    ours, theirs = model_cache.rebuild_head(text, layer, head)
-    difference = max_abs_difference(ours, theirs)
+    alone, forward = model_cache.rebuild_head(text, layer, head)
+    difference = max_abs_difference(alone, forward)
     st.markdown(
-        f"Take the hidden states entering layer {layer}, multiply by the model's own W_q, W_k and biases for head "
-        f"{head}, and run this app's `scaled_dot_product_attention`: the two maps must agree."
+        f"The map above comes from the whole model's forward, which projects all {H} heads in one product and then "
+        f"splits the columns into heads. Rebuild head {head} on its own: take the hidden states entering layer "
+        f"{layer}, multiply by head {head}'s own rows of the model's W_q, W_k, W_v and biases, and run "
+        "`scaled_dot_product_attention`: the two maps must agree. (The app's tests also check the whole forward "
+        "against Hugging Face transformers' implementation of this model: every attention weight and hidden state "
+        "within 1 × 10⁻⁵.)"
     )
     shown = "0 (exact)" if difference == 0 else power_of_ten(difference, digits=0)
-    st.metric(f"max |ours − model's| ({this}, {encoder.device.type})", shown)
+    st.metric(f"max |head alone − full forward| ({this}, {encoder.device.type})", shown)
     (st.success if difference <= 1e-5 else st.error)(
         "Equal to within float32 rounding (1 × 10⁻⁵)." if difference <= 1e-5 else "They differ by more than 1 × 10⁻⁵."
     )
     if url_state.toggle(st, "Show both maps", key=f"{PAGE}_both"):
-        maps = [(ours, "rebuilt with core/"), (theirs, "reported by the model")]
+        maps = [(alone, "head rebuilt alone"), (forward, "from the full forward")]
         for place, (matrix, title) in zip(side_by_side(2, len(labels)), maps, strict=True):
             with place:
                 key = f"{PAGE}_{title[:3]}"
                 attention_map(matrix, labels, key=key, title=title, overlay=False, numbers=False)
-    numbers = {"text": text, "tokens": run.tokens, "layer": layer, "head": head, "attention": theirs}
-    page_export(PAGE, {**numbers, "rebuilt": ours, "max_difference": difference})
+    numbers = {"text": text, "tokens": run.tokens, "layer": layer, "head": head, "attention": forward}
+    page_export(PAGE, {**numbers, "rebuilt": alone, "max_difference": difference})
 
 
 @st.fragment
@@ -291,5 +296,5 @@ show_code(
     Encoder.ablation_effect,
     Encoder.pair_similarity,
     Encoder.sentence_embedding,
-    Encoder.ablating,
+    bert.bert_forward,
 )

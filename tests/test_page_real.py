@@ -129,7 +129,7 @@ def test_opens_on_the_strongest_it_animal_head_with_its_atlas(page, encoder):
     assert "it → animal 0.65" in cell["links"]
     assert chart(page, "L5 H11: where “it” looks") and chart(page, "L5 H11 as a heatmap")
     assert float(page.metric[0].value.split(" ")[0]) >= 0  # a number for people: "2 × 10⁻⁷"
-    assert "e-" not in metric(page, "max |ours − model's|")
+    assert "e-" not in metric(page, "max |head alone − full forward|")
 
 
 def test_a_link_opens_a_head():
@@ -150,7 +150,7 @@ def test_views_toggles_and_pickers(page):
     at.selectbox(key="real_source").set_value("every token").run()
     assert chart(at, "L5 H11: links of 0.05")
     at.toggle(key="real_both").set_value(True).run()
-    assert chart(at, "rebuilt with core/") and chart(at, "reported by the model")
+    assert chart(at, "head rebuilt alone") and chart(at, "from the full forward")
     at.toggle(key="real_both").set_value(False).run()
     at.toggle(key="real_merge").set_value(False).run()
     at.toggle(key="real_hide").set_value(False).run()

@@ -120,7 +120,8 @@ def test_real_model_page_finds_heads_and_rebuilds():
     at = app_test("lessons/real_model.py", timeout=120)
     no_exception(at)
     assert "L5 H11" in " ".join(m.label for m in at.metric)  # opens on the strongest it → animal head
-    assert "× 10⁻" in metric(at, "max |ours − model's|") or metric(at, "max |ours − model's|") == "0 (exact)"
+    shown = metric(at, "max |head alone − full forward|")
+    assert "× 10⁻" in shown or shown == "0 (exact)"
     assert any(s.value.startswith("Equal to within float32 rounding") for s in at.success)
     assert float(metric(at, "Static (input table row)")) == pytest.approx(1.0, abs=1e-4)
     assert float(metric(at, "Contextual, last layer")) < 0.8

@@ -103,7 +103,8 @@ def _cached_rebuild(text: str, layer: int, head: int, name_or_path: str | None, 
 
 
 def rebuild_head(text: str, layer: int, head: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(ours, theirs) for one head of the sidebar model, cached per (text, layer, head)."""
+    """Encoder.rebuild_head: (the head recomputed alone, the full forward's map) for one head of the
+    sidebar model, cached per (text, layer, head)."""
     return _cached_rebuild(text, layer, head, session.model_name(), str(session.device()))
 
 

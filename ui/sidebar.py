@@ -88,8 +88,8 @@ def shared_sidebar() -> None:
                 "",
                 key=session.MODEL_NAME,
                 placeholder="bundled all-MiniLM-L6-v2",
-                help="Leave empty for the bundled MiniLM. Another BERT-style "
-                "sentence-transformers model works if its files are on this machine.",
+                help="Leave empty for the bundled MiniLM. Another BERT "
+                "sentence-transformers model (with its tokenizer.json) works if its files are on this machine.",
             )
         share_link()
 
