@@ -150,3 +150,11 @@ def test_a_large_numbered_map_is_one_picture_whose_spec_does_not_depend_on_its_s
     image = small["data"]["values"][0]
     assert image["url"].startswith("data:image/png;base64,") and (image["x2"], image["y2"]) == (63.5, 49.5)
     assert [r.get("value") for r in small["data"]["values"][1:]] == [-1, 1]  # the legend's two ends
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_spec_compiles_and_draws(name):
+    """The schema accepts some specs Vega-Lite cannot compile (a colour with `"scale": null` did):
+    vl-convert (the export's engine, Vega-Lite 6) must draw every one."""
+    vl_convert = pytest.importorskip("vl_convert")
+    assert "<svg" in vl_convert.vegalite_to_svg(SPECS[name]())

@@ -10,6 +10,8 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from ui.specs import DRAWING_FIELDS
+
 EXPORT_SUFFIX = "_export"
 
 
@@ -34,8 +36,9 @@ def svg_text(spec: dict) -> str:
 
 
 def spec_table(spec: dict) -> pd.DataFrame:
-    """The data a chart draws, as a table."""
-    return pd.DataFrame(spec.get("data", {}).get("values", []))
+    """The data a chart draws, as a table, without the fields that only say how to draw it."""
+    table = pd.DataFrame(spec.get("data", {}).get("values", []))
+    return table.drop(columns=[c for c in DRAWING_FIELDS if c in table.columns])
 
 
 def chart_downloads(spec: dict, *, key: str, table: pd.DataFrame | None = None, where=st) -> None:

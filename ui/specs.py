@@ -23,6 +23,7 @@ SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 # Streamlit draws charts as SVG below 2000 marks: a 40×40 map then took 144 ms to redraw in Chromium,
 # 82 ms on a canvas (bench/browser.py's method). Canvas for every chart; exports go through vl-convert.
 CANVAS = {"embedOptions": {"renderer": "canvas"}}
+DRAWING_FIELDS = ("dark_text", "highlighted", "chosen", "url")  # record fields that say how to draw, not data
 PICTURE_CELLS = 1024  # a numbered map with more cells than this is drawn as a picture (_numbered_picture)
 MAX_LABELLED = 64  # token axes keep every label up to this many tokens (a row step of 16 px fits them)
 
@@ -157,11 +158,18 @@ def heatmap(
             low, high = min(shades, default=0), max(shades, default=0)
         for record in grid:  # dark text on the light end of the palette
             shade = record.get(colour_field)
-            record["ink"] = "black" if shade is not None and shade > (low + high) / 2 else "white"
+            record["dark_text"] = bool(shade is not None and shade > (low + high) / 2)
         layers.append(
             {
                 "mark": {"type": "text", "fontSize": 11},
-                "encoding": {**encoding, "text": {"field": "text"}, "color": {"field": "ink", "scale": None}},
+                "encoding": {
+                    **encoding,
+                    "text": {"field": "text"},
+                    "color": {
+                        "condition": {"test": "datum.dark_text", "value": "black"},
+                        "value": "white",
+                    },
+                },
             }
         )
     if highlight_row is not None:
