@@ -158,3 +158,10 @@ def test_spec_compiles_and_draws(name):
     vl-convert (the export's engine, Vega-Lite 6) must draw every one."""
     vl_convert = pytest.importorskip("vl_convert")
     assert "<svg" in vl_convert.vegalite_to_svg(SPECS[name]())
+
+
+def test_weight_bars_keep_their_spec_when_the_sentence_or_highlight_changes():
+    before = specs.weight_bars(WORDS, WEIGHTS[0], highlight="was")
+    after = specs.weight_bars(["a", "dog", "ran"], WEIGHTS[1, :3], highlight="dog")
+    assert without_data(before) == without_data(after)
+    assert [r["word"] for r in after["data"]["values"] if r["highlighted"]] == ["dog"]

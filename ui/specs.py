@@ -458,16 +458,17 @@ def bars(
     value: str,
     *,
     title: str = "",
-    sort: list[str] | None = None,
+    sort: list[str] | str | None = None,
     value_title: str | None = None,
     highlight: str | None = None,
 ) -> dict:
-    """One horizontal bar per category (optionally one highlighted)."""
-    colour = (
-        {"value": "#2a6f97"}
-        if highlight is None
-        else {"condition": {"test": {"field": category, "equal": highlight}, "value": "#e4572e"}, "value": "#2a6f97"}
-    )
+    """One horizontal bar per category (optionally one highlighted). `sort`: the categories' order, a
+    Vega-Lite sort such as "-x" (largest first, the default) or "records" (the frame's order, which
+    keeps the spec unchanged when the categories change: see chart_spec)."""
+    colour = {"value": "#2a6f97"}
+    if highlight is not None:  # a field, not a test naming the category: see chart_spec
+        frame = frame.assign(highlighted=frame[category] == highlight)
+        colour = {"condition": {"test": "datum.highlighted", "value": "#e4572e"}, "value": "#2a6f97"}
     return chart_spec(
         frame,
         title,
@@ -478,7 +479,7 @@ def bars(
             "y": {
                 "field": category,
                 "type": "nominal",
-                "sort": sort or "-x",
+                "sort": None if sort == "records" else sort or "-x",
                 "title": None,
                 "axis": {"labelOverlap": False},
             },
@@ -492,7 +493,7 @@ def bars(
 def weight_bars(words: list[str], weights: torch.Tensor, *, title: str = "", highlight: str | None = None) -> dict:
     """One row of attention weights (n,): a bar per word, in the sentence's order (one highlighted)."""
     frame = pd.DataFrame({"word": words, "weight": to_numpy(weights)})
-    return bars(frame, "word", "weight", title=title, sort=list(words), value_title="weight", highlight=highlight)
+    return bars(frame, "word", "weight", title=title, sort="records", value_title="weight", highlight=highlight)
 
 
 def column_blocks(owner_of: Sequence[int], *, title: str = "", x_title: str = "column") -> dict:
