@@ -15,13 +15,12 @@ from ui.model_cache import preload_in_background  # noqa: E402 (after the thread
 from ui.navigation import HOME, LESSONS  # noqa: E402 (after the thread setting above)
 from ui.present import start_page  # noqa: E402 (after the thread setting above)
 from ui.sidebar import shared_sidebar  # noqa: E402 (after the thread setting above)
-from ui.url_state import show_notices  # noqa: E402 (after the thread setting above)
 
 st.set_page_config(
     page_title="Attention Lab",
     page_icon=":material/hub:",
     layout="wide",
-    initial_sidebar_state="collapsed" if st.query_params.get("presenter") == "1" else "auto",
+    initial_sidebar_state="collapsed" if st.query_params.get("presenter") in ("1", "true") else "auto",
 )
 
 navigation = st.navigation(
@@ -31,5 +30,4 @@ PAGE_ID = {page.url_path: page.id for page in [HOME, *LESSONS]}
 start_page(PAGE_ID.get(navigation.url_path or "", HOME.id))
 shared_sidebar()
 navigation.run()
-show_notices()
 preload_in_background()  # after the page is drawn: the model is ready before a student reaches it

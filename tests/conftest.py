@@ -35,3 +35,20 @@ def presenting_test(page: str, timeout: float = 60):
     at = AppTest.from_file(APP, default_timeout=timeout)
     at.query_params["presenter"] = "1"
     return at.run().switch_page(page).run()
+
+
+def open_link(page: str, params: dict):
+    """AppTest of `page` opened from a link with these query parameters (as a fresh session would)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(params)
+    at.run()
+    return at.switch_page(page).run()
+
+
+def url_value(value) -> str:
+    """A widget value as a bound widget writes it to the address bar (5.0 as 5, on as true)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -1,6 +1,6 @@
 """The app shell: navigation, sidebar, home page."""
 
-from conftest import app_test
+from conftest import app_test, open_link
 
 from ui.navigation import LESSONS
 
@@ -21,24 +21,26 @@ def test_sidebar_has_sentence_device_and_seed():
     assert at.number_input(key="seed").value == 0
 
 
-def test_sidebar_works_on_every_lesson_and_lands_in_the_url():
+def test_sidebar_works_on_every_lesson_and_a_link_restores_it():
     at = app_test(LESSONS[1].path)
     at.number_input(key="seed").set_value(7).run()
     at.selectbox(key="palette").set_value("cividis").run()
     assert not at.exception
     assert at.number_input(key="seed").value == 7
-    assert at.query_params["seed"] == "7" and at.query_params["palette"] == "cividis"
+    again = open_link(LESSONS[1].path, {"seed": "7", "palette": "cividis", "presenter": "1"})
+    assert not again.exception
+    assert again.number_input(key="seed").value == 7 and again.selectbox(key="palette").value == "cividis"
+    assert again.toggle(key="presenter").value, "a ?presenter=1 link turns presenter mode on"
 
 
 def test_a_new_shared_sentence_reaches_the_pages():
     at = app_test("lessons/first_principles.py")
     at.text_area(key="shared_sentence").set_value("river bank flows").run()
     assert at.text_input(key="fp_sentence").value == "river bank flows"
-    assert "fp_sentence" not in at.query_params or at.query_params["fp_sentence"] == "river bank flows"
 
 
 def test_home_page_reruns_with_the_sidebar():
     at = app_test()
     at.number_input(key="seed").set_value(42).run()
     assert not at.exception and at.title[0].value == "Attention Lab"
-    assert at.number_input(key="seed").value == 42 and at.query_params["seed"] == "42"
+    assert at.number_input(key="seed").value == 42

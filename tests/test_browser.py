@@ -199,3 +199,28 @@ def test_controls_at_their_ends_still_fit(app_url, browser, path):
         for chart in charts(browser):
             assert chart["height"] >= 60 and chart["marks"] > 0, f"{where}: unreadable chart {chart}"
     browser.set_window_size(1400, 1000)
+
+
+def test_the_share_link_is_the_address_of_this_view(app_url, browser):
+    """Move a slider (in a fragment) and back to its default: the address bar and the "Share this view"
+    link follow it (changed values only), and the link opens the same view in a new session."""
+    from selenium.webdriver.common.keys import Keys
+
+    browser.set_window_size(1400, 1000)
+    open_page(browser, app_url, FIRST_PRINCIPLES)
+    key = "fp_temperature"
+    slider = find(browser, f".st-key-{key}")[0]
+    for press in (Keys.ARROW_LEFT, Keys.ARROW_LEFT, Keys.ARROW_RIGHT):  # two down, one back: away from the default
+        browser.execute_script("arguments[0].focus();", slider.find_element("css selector", "input"))
+        browser.switch_to.active_element.send_keys(press)
+        settle(browser)
+    moved = find(browser, f'.st-key-{key} [data-testid="stSliderThumbValue"]')[0].text
+    find(browser, '[data-testid="stSidebar"] [data-testid="stPopover"] button')[0].click()
+    settle(browser)
+    link = browser.execute_script("return document.querySelector('input.share-link-address').value")
+    assert link == browser.current_url, (link, browser.current_url)
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(link).query)
+    assert list(query) == [key], query  # only what changed; never an answer
+    browser.get(link)
+    settle(browser)
+    assert find(browser, f'.st-key-{key} [data-testid="stSliderThumbValue"]')[0].text == moved != "1.00"

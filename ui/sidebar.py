@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import streamlit as st
 
 from core.device import available_devices
@@ -23,8 +21,6 @@ def _reset_page_sentences() -> None:
     for key in [k for k in st.session_state if str(k).endswith(PAGE_SENTENCE_SUFFIX)]:
         if key != session.SHARED_SENTENCE:
             del st.session_state[key]
-    for key in [k for k in st.query_params if k.endswith(PAGE_SENTENCE_SUFFIX) and k != session.SHARED_SENTENCE]:
-        del st.query_params[key]
 
 
 def shared_sidebar() -> None:
@@ -94,12 +90,45 @@ def shared_sidebar() -> None:
         share_link()
 
 
+# The bound widgets (ui.url_state) keep the address bar up to date in the browser, fragments included;
+# the server never sees those changes, so the link is read there, whenever the box is shown.
+SHARE_LINK_HTML = """
+<div class="share-link">
+  <input class="share-link-address" readonly aria-label="Link to this view" onfocus="this.select()">
+  <button type="button" class="share-link-copy">Copy link</button>
+</div>
+<style>
+  .share-link { display: flex; gap: 0.4rem; }
+  .share-link-address { flex: 1; min-width: 0; font: 0.8rem monospace; padding: 0.35rem 0.5rem;
+    border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.4rem; }
+  .share-link-copy { padding: 0.35rem 0.7rem; border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.4rem;
+    background: white; cursor: pointer; }
+</style>
+<script>
+(() => {
+  const update = () => document.querySelectorAll("input.share-link-address").forEach((box) => {
+    if (box.value !== window.location.href) box.value = window.location.href;
+  });
+  update();
+  window.shareLinkTimer ??= setInterval(update, 400);  // the address changes with every control
+  document.querySelectorAll("button.share-link-copy").forEach((button) => {
+    button.onclick = async () => {
+      update();
+      const box = button.parentElement.querySelector("input");
+      box.select();
+      try { await navigator.clipboard.writeText(box.value); } catch { document.execCommand("copy"); }
+      button.textContent = "Copied";
+    };
+  });
+})();
+</script>
+"""
+
+
 def share_link() -> None:
     """The address of exactly this view, to copy (every changed control's value is in it)."""
     with st.popover("Share this view", icon=":material/link:", width="stretch"):
-        base = (st.context.url or "").split("?")[0]
-        query = urlencode({k: st.query_params[k] for k in st.query_params})
-        st.code(f"{base}?{query}" if query else base, language=None, wrap_lines=True)
+        st.html(SHARE_LINK_HTML, unsafe_allow_javascript=True)
         st.caption(
             "Opening this link shows the same page with the same sentence, sliders and switches "
             "(answers to the questions are never in a link)."

@@ -1,21 +1,24 @@
 """Widgets whose values live in the URL, so a link opens exactly the same view.
 
 Use like the Streamlit widget, with the container first: url_state.slider(st, "d_k", 1, 64, 4, key="qkv_d_k")
-or url_state.slider(columns[0], ...). Before the widget is first drawn in a session, a value from the
-URL (checked against the widget's own range or options) becomes its starting value; after each run
-its value is written back to the URL, or removed from it when it equals the widget's default, so a
-link carries only what was changed. A bad value falls back to the default with a plain-words notice.
+or url_state.slider(columns[0], ...). Each widget is Streamlit's own, bound with `bind="query-params"`:
+Streamlit seeds it from the URL on a page's first run, writes every change to the address bar, and
+leaves a value out of the URL while it equals the widget's default, so a link carries only what was
+changed. Predict-first questions are never URL widgets (a shared link must not carry an answer).
 
-Why not Streamlit's own `bind="query-params"`: its URL updates happen in the browser, so neither
-`st.query_params` (the "Share this view" link) nor `AppTest` (the link round-trip tests) see them,
-and it drops a bad value silently where a student should be told why the link did not apply.
-Predict-first questions are never URL widgets (a shared link must not carry an answer).
+This wrapper adds only what the binding cannot do:
+- a plain-words notice for a link value that cannot be used (Streamlit drops it, or shortens a
+  too-long text, silently), checked against the widget's own range or options before it is drawn;
+- `1`/`0` for on/off (links such as `?presenter=1`; Streamlit reads only `true`/`false`).
+
+The binding changes the address bar in the browser; the server's `st.query_params` does not follow
+a widget's change on the same page, so the "Share this view" link (ui.sidebar) is read in the
+browser, from the address bar, and tests that need a link's round trip open one (tests/test_classroom.py).
 """
 
 from __future__ import annotations
 
 import inspect
-import json
 import math
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +26,6 @@ from typing import Any
 import streamlit as st
 
 MAX_TEXT = 2000
-NOTICES = "_url_notices"
 
 
 def _number(params: dict) -> Callable[[str], Any]:
@@ -59,22 +61,6 @@ def _option(params: dict) -> Callable[[str], Any]:
     return parse
 
 
-def _options(params: dict) -> Callable[[str], Any]:
-    one = _option(params)
-
-    def parse(raw: str):
-        try:
-            values = json.loads(raw)
-        except json.JSONDecodeError:
-            raise ValueError("not a list of choices") from None
-        limit = params.get("max_selections") or len(params.get("options") or [])
-        if not isinstance(values, list) or len(values) > limit:
-            raise ValueError(f"not a list of at most {limit} choices")
-        return [one(str(v)) for v in values]
-
-    return parse
-
-
 def _flag(params: dict) -> Callable[[str], Any]:
     def parse(raw: str):
         if raw.lower() in ("1", "true"):
@@ -91,10 +77,14 @@ def _text(params: dict) -> Callable[[str], Any]:
 
     def parse(raw: str):
         if len(raw) > limit:
-            raise ValueError(f"longer than {limit} characters")
+            raise TooLong(f"longer than {limit} characters; its first {limit} are used")
         return raw
 
     return parse
+
+
+class TooLong(ValueError):
+    """A link's text longer than its box takes: Streamlit keeps its beginning."""
 
 
 PARSERS = {
@@ -104,7 +94,7 @@ PARSERS = {
     "selectbox": _option,
     "radio": _option,
     "segmented_control": _option,
-    "multiselect": _options,
+    "multiselect": _option,  # one URL value per chosen option (?words=king&words=queen)
     "toggle": _flag,
     "checkbox": _flag,
     "text_input": _text,
@@ -112,59 +102,36 @@ PARSERS = {
 }
 
 
-def default_value(kind: str, params: dict) -> Any:
-    """The value the widget shows when nothing was chosen: what a link leaves out."""
-    options = list(params.get("options") or [])
-    if kind in ("slider", "number_input"):
-        return params.get("value", params.get("min_value"))
-    if kind == "select_slider":
-        return params.get("value", options[0] if options else None)
-    if kind in ("selectbox", "radio"):
-        index = params.get("index", 0)
-        return options[index] if index is not None and options else None
-    if kind in ("toggle", "checkbox"):
-        return params.get("value", False)
-    if kind in ("text_input", "text_area"):
-        return params.get("value", "")
-    if kind == "multiselect":
-        return list(params.get("default") or [])
-    return params.get("default")
-
-
-def _encode(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, (list, tuple)):
-        return json.dumps([str(v) for v in value], ensure_ascii=False)
-    return str(value)
-
-
-def restore(key: str, parse: Callable[[str], Any]) -> None:
-    """Start the widget `key` from the URL's value, once per session, if that value is valid."""
+def _check_link_value(key: str, parse: Callable[[str], Any], many: bool) -> None:
+    """On a link's first load of the widget, before it is drawn: a notice for a value the binding will
+    not use as it stands; on/off spelled 1/0, which the binding does not read, set directly."""
     if key in st.session_state or key not in st.query_params:
         return
+    raw = st.query_params.get_all(key)
     try:
-        st.session_state[key] = parse(st.query_params[key])
+        value = [parse(one) for one in raw] if many else parse(raw[-1])
+    except TooLong as reason:
+        _notice(f"A text in the link was {reason} ({key}).")
     except (ValueError, TypeError) as reason:
-        st.session_state.setdefault(NOTICES, []).append(f"{key}: {reason}")
-        del st.query_params[key]
+        _notice(f"A value in the link was ignored ({key}: {reason}); the default is used.")
+    else:
+        if isinstance(value, bool) and raw[-1] in ("1", "0"):
+            st.session_state[key] = value
 
 
-def publish(key: str, value: Any, default: Any) -> None:
-    """Write the value to the URL, or take it out when it is the default."""
-    encoded = _encode(value)
-    if encoded is None or encoded == _encode(default):
-        st.query_params.pop(key, None)
-    elif st.query_params.get(key) != encoded:
-        st.query_params[key] = encoded
+def _notice(text: str) -> None:
+    st.toast(text if len(text) < 200 else text[:199] + "…", icon=":material/link_off:")
 
 
-def show_notices() -> None:
-    """One small notice for every link value that was ignored (called once per run, by app.py)."""
-    for notice in st.session_state.pop(NOTICES, []):
-        st.toast(f"A value in the link was ignored ({notice[:120]}); the default is used.", icon=":material/link_off:")
+def _keep_in_range(key: str, params: dict) -> None:
+    """A number whose range shrank (the Step slider of a shorter sentence) moves to the nearest end:
+    the bound widget keeps its value by key, and Streamlit refuses one outside the new range."""
+    low, high, value = params.get("min_value"), params.get("max_value"), st.session_state.get(key)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if low is not None and value < low:
+            st.session_state[key] = low
+        elif high is not None and value > high:
+            st.session_state[key] = high
 
 
 def _linked(kind: str):
@@ -173,13 +140,14 @@ def _linked(kind: str):
     def widget(where, *args, **kwargs):
         params = signature.bind_partial(*args, **kwargs).arguments
         key = params["key"]
-        restore(key, PARSERS[kind](params))
-        value = getattr(where, kind)(*args, **kwargs)
-        publish(key, value, default_value(kind, params))
+        _check_link_value(key, PARSERS[kind](params), many=kind == "multiselect")
+        if kind in ("slider", "number_input"):
+            _keep_in_range(key, params)
+        value = getattr(where, kind)(*args, bind="query-params", **kwargs)
         return value
 
     widget.__name__ = kind
-    widget.__doc__ = f"st.{kind}, with its value kept in the URL (see the module docstring)."
+    widget.__doc__ = f"st.{kind} bound to the URL (see the module docstring)."
     return widget
 
 
