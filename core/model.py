@@ -220,14 +220,19 @@ class Encoder:
     ) -> torch.Tensor:
         """(d,) what SentenceTransformer.encode returns: the last layer's token vectors averaged
         (mean pooling over every token, [CLS] and [SEP] included), then scaled to length 1."""
+        return self.embedding_of(self.run(text, ablate, mode))
+
+    def embedding_of(self, run: EncoderRun) -> torch.Tensor:
+        """(d,) the sentence embedding of a finished run: its last hidden states pooled (and normalised)."""
         if self.pooling != "mean":
             raise ValueError(f"{self.name!r} pools with {self.pooling!r}; only mean pooling is rebuilt here")
-        pooled = mean_pooling(self.run(text, ablate, mode).hidden_states[-1])
+        pooled = mean_pooling(run.hidden_states[-1])
         return torch.nn.functional.normalize(pooled, dim=-1) if self.normalises else pooled
 
-    def ablation_effect(self, text: str, ablate: Iterable[Head], mode: AblationMode = "zero") -> float:
-        """Cosine between the sentence embedding with the heads silenced and without: 1 = no effect."""
-        return _cosine(self.sentence_embedding(text, ablate, mode), self.sentence_embedding(text))
+    def ablation_effect(self, run: EncoderRun, ablated: EncoderRun) -> float:
+        """Cosine between the sentence embedding of `ablated` (the same text, some heads silenced: run(text,
+        ablate, mode)) and of `run` (none silenced): 1 = no effect."""
+        return _cosine(self.embedding_of(ablated), self.embedding_of(run))
 
     def pair_similarity(
         self, text_a: str, text_b: str, ablate: Iterable[Head] = frozenset(), mode: AblationMode = "zero"
@@ -236,9 +241,9 @@ class Encoder:
         return _cosine(self.sentence_embedding(text_a, ablate, mode), self.sentence_embedding(text_b, ablate, mode))
 
     @torch.no_grad()
-    def rebuild_head(self, text: str, layer: int, head: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """One head's (n, n) weights recomputed alone, next to what the whole forward reported for it:
-        (alone, forward).
+    def rebuild_head(self, run: EncoderRun, layer: int, head: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """One head's (n, n) weights recomputed alone, next to what the whole forward (`run`, from
+        Encoder.run) reported for it: (alone, forward).
 
         Alone: the hidden states entering the layer times this head's own rows of W_q, W_k, W_v (the
         rows head*d_head … (head+1)*d_head − 1) plus those biases, then scaled_dot_product_attention.
@@ -247,7 +252,6 @@ class Encoder:
         """
         if not (0 <= layer < self.n_layers and 0 <= head < self.n_heads):
             raise ValueError(f"no head ({layer}, {head})")
-        run = self.run(text)
         weights = self.weights.layers[layer]
         h = run.hidden_states[layer].to(self.device)  # the layer's input: (n, d)
         rows = slice(head * self.d_head, (head + 1) * self.d_head)

@@ -296,5 +296,6 @@ show_code(
     Encoder.ablation_effect,
     Encoder.pair_similarity,
     Encoder.sentence_embedding,
+    Encoder.embedding_of,
     bert.bert_forward,
 )

@@ -39,16 +39,16 @@ def test_shapes(encoder):
 @pytest.mark.parametrize("layer", range(6))
 def test_a_head_rebuilt_alone_matches_the_forward(encoder, layer):
     for head in (0, 5, 11):
-        alone, forward = encoder.rebuild_head(ANIMAL, layer, head)
+        alone, forward = encoder.rebuild_head(encoder.run(ANIMAL), layer, head)
         assert (alone - forward).abs().max() <= 1e-5
-    alone, forward = encoder.rebuild_head(ANIMAL, layer, 3)
+    alone, forward = encoder.rebuild_head(encoder.run(ANIMAL), layer, 3)
     other = encoder.run(ANIMAL).attentions[layer, 4]
     assert (alone - other).abs().max() > 1e-2, "a neighbouring head's map is another map: the check can fail"
 
 
 def test_rebuilding_a_head_that_does_not_exist_is_a_clear_error(encoder):
     with pytest.raises(ValueError, match="no head"):
-        encoder.rebuild_head(ANIMAL, 6, 0)
+        encoder.rebuild_head(encoder.run(ANIMAL), 6, 0)
 
 
 def test_static_bank_is_one_vector_contextual_bank_is_not(encoder):
@@ -122,7 +122,7 @@ def test_ablating_nothing_changes_nothing(encoder):
         same = encoder.run(ANIMAL, ablate=frozenset(), mode=mode)
         assert (same.hidden_states - plain.hidden_states).abs().max() <= 1e-6
         assert (same.attentions - plain.attentions).abs().max() <= 1e-6
-    assert encoder.ablation_effect(ANIMAL, []) == pytest.approx(1.0, abs=1e-6)
+    assert encoder.ablation_effect(plain, encoder.run(ANIMAL, [])) == pytest.approx(1.0, abs=1e-6)
 
 
 def test_ablation_leaves_no_trace(encoder):
@@ -211,7 +211,10 @@ def test_mean_ablation_of_some_heads_matches_the_hand_forward(encoder, hf):
 
 def test_ablation_effect_and_pair_similarity(encoder, reference):
     whole_first_layer = {(0, head) for head in range(12)}
-    assert 0 < encoder.ablation_effect(ANIMAL, whole_first_layer) < 0.999
+    effect = encoder.ablation_effect(encoder.run(ANIMAL), encoder.run(ANIMAL, whole_first_layer))
+    assert 0 < effect < 0.999
+    silenced, plain = encoder.sentence_embedding(ANIMAL, whole_first_layer), encoder.sentence_embedding(ANIMAL)
+    assert effect == pytest.approx(float(silenced @ plain), abs=1e-6)  # both unit length: the dot is the cosine
     other = "The creature was too exhausted to get across the street"
     a, b = reference.encode([ANIMAL, other], convert_to_tensor=True).cpu()
     assert encoder.pair_similarity(ANIMAL, other) == pytest.approx(float(a @ b), abs=1e-5)

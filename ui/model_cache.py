@@ -99,7 +99,7 @@ def sentence_embeddings_of(texts: tuple[str, ...]) -> torch.Tensor:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _cached_rebuild(text: str, layer: int, head: int, name_or_path: str | None, device: str):
-    return _cached_encoder(name_or_path, device).rebuild_head(text, layer, head)
+    return _cached_encoder(name_or_path, device).rebuild_head(_cached_run(text, name_or_path, device), layer, head)
 
 
 def rebuild_head(text: str, layer: int, head: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -180,7 +180,8 @@ def rollout(text: str) -> torch.Tensor:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _cached_ablation_effect(text: str, heads: tuple[Head, ...], mode: str, name_or_path: str | None, device: str):
-    return _cached_encoder(name_or_path, device).ablation_effect(text, frozenset(heads), mode)
+    encoder, run = _cached_encoder(name_or_path, device), _cached_run(text, name_or_path, device)
+    return encoder.ablation_effect(run, _cached_ablated_run(text, heads, mode, name_or_path, device))
 
 
 def ablation_effect(text: str, heads, mode: AblationMode = "zero") -> float:
