@@ -217,10 +217,40 @@ def test_the_share_link_is_the_address_of_this_view(app_url, browser):
     moved = find(browser, f'.st-key-{key} [data-testid="stSliderThumbValue"]')[0].text
     find(browser, '[data-testid="stSidebar"] [data-testid="stPopover"] button')[0].click()
     settle(browser)
-    link = browser.execute_script("return document.querySelector('input.share-link-address').value")
+    link, hidden = browser.execute_script(
+        "const box = document.querySelector('textarea.share-link-address');"
+        "return [box.value, box.scrollHeight > box.clientHeight + 1 || box.scrollWidth > box.clientWidth + 1];"
+    )
     assert link == browser.current_url, (link, browser.current_url)
+    assert not hidden, "the share box hides part of the link"
     query = urllib.parse.parse_qs(urllib.parse.urlparse(link).query)
     assert list(query) == [key], query  # only what changed; never an answer
     browser.get(link)
     settle(browser)
     assert find(browser, f'.st-key-{key} [data-testid="stSliderThumbValue"]')[0].text == moved != "1.00"
+
+
+def test_a_presenter_link_stays_in_the_address_and_the_shared_sentence_reaches_the_box(app_url, browser):
+    """?presenter=1 stays in the address (also after a control moves); a new sidebar sentence replaces
+    the page's own box, also after the student typed there."""
+    from selenium.webdriver.common.keys import Keys
+
+    open_page(browser, app_url, FIRST_PRINCIPLES, {"presenter": "1"})
+    assert "presenter=1" in browser.current_url, browser.current_url
+    browser.execute_script("arguments[0].focus();", find(browser, ".st-key-fp_d input")[0])
+    browser.switch_to.active_element.send_keys(Keys.ARROW_LEFT)
+    settle(browser)
+    assert "presenter=1" in browser.current_url and "fp_d=10" in browser.current_url, browser.current_url
+    open_page(browser, app_url, FIRST_PRINCIPLES)
+    box = find(browser, ".st-key-fp_sentence input")[0]
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("my own words here", Keys.ENTER)
+    settle(browser)
+    shared = find(browser, ".st-key-shared_sentence textarea")[0]
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", shared)
+    shared.send_keys(Keys.CONTROL, "a")
+    shared.send_keys("a dog chased the red ball")
+    shared.send_keys(Keys.CONTROL, Keys.ENTER)
+    settle(browser)
+    assert find(browser, ".st-key-fp_sentence input")[0].get_attribute("value") == "a dog chased the red ball"
+    assert "fp_sentence" not in browser.current_url, browser.current_url

@@ -5,7 +5,7 @@ import xml.dom.minidom
 
 import pytest
 import torch
-from conftest import app_test, open_link, url_value
+from conftest import APP, app_test, open_link, url_value
 from streamlit.testing.v1 import AppTest
 
 from ui.export import png_bytes, spec_table, svg_text
@@ -66,6 +66,21 @@ def test_hostile_query_values_fall_back_with_a_notice():
     notices = " ".join(t.value for t in at.toast)
     for key in ("fp_d", "fp_temperature", "fp_w_money_0_0", "fp_sentence"):
         assert key in notices, f"no notice for {key}"
+    home = AppTest.from_file(APP, default_timeout=60)
+    home.query_params["presenter"] = "maybe"  # the sidebar's switch: noticed on the link's first page
+    assert "presenter: not 1 or 0" in " ".join(t.value for t in home.run().toast)
+    assert not home.toggle(key="presenter").value
+
+
+def test_a_link_value_used_changed_says_how():
+    """What the binding adjusts silently (2.5 on a whole-number slider, unknown choices among known
+    ones) is applied as Streamlit applies it, and the notice says what was used."""
+    at = open_link("lessons/qkv.py", {"qkv_d_k": "2.5"})
+    assert not at.exception and at.slider(key="qkv_d_k").value == 2
+    assert "qkv_d_k: not a whole number; 2 is used" in " ".join(t.value for t in at.toast)
+    at = open_link("lessons/static_embeddings.py", {"static_trio": ["dog", "unicorn", "cat"]})
+    assert not at.exception and at.multiselect(key="static_trio").value == ["dog", "cat"]
+    assert "unicorn: not among the choices, left out" in " ".join(t.value for t in at.toast)
 
 
 def test_presenter_mode_reveals_one_section_at_a_time():

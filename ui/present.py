@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.session import presenting
+from ui.session import PRESENTER, presenting
+from ui.url_state import notice
 
 CURRENT_PAGE = "_current_page"
 SECTION_COUNT = "_section_count"
@@ -36,6 +37,29 @@ def start_page(page_id: str) -> None:
 def _move(delta: int) -> None:
     key = _step_key()
     st.session_state[key] = max(1, st.session_state.get(key, 1) + delta)
+
+
+LINK_SPELLINGS = {"1": True, "true": True, "0": False, "false": False}
+
+
+def presenter_toggle() -> None:
+    """The sidebar's presenter switch, kept in the address as `?presenter=1`. Not a bound widget
+    (ui.url_state): the binding reads only true/false, and teachers' links say 1. Written on every
+    full run while presenting, as a page switch drops query parameters that no widget is bound to."""
+    in_link = st.query_params.get(PRESENTER)
+    if PRESENTER not in st.session_state and in_link is not None and in_link.lower() not in LINK_SPELLINGS:
+        notice(f"A value in the link was ignored ({PRESENTER}: not 1 or 0); presenter mode stays off.")
+    st.toggle(
+        "Presenter mode",
+        value=LINK_SPELLINGS.get((in_link or "").lower(), False),
+        key=PRESENTER,
+        help="For a projector: larger type, explanations folded, and each page's sections revealed one at a time.",
+    )
+    if presenting():
+        if in_link != "1":
+            st.query_params[PRESENTER] = "1"
+    elif in_link is not None:
+        del st.query_params[PRESENTER]
 
 
 def sidebar_controls() -> None:

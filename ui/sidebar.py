@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.device import available_devices
 from ui import session, url_state
-from ui.present import sidebar_controls
+from ui.present import presenter_toggle, sidebar_controls
 
 PAGE_SENTENCE_SUFFIX = "_sentence"
 
@@ -17,10 +17,11 @@ def page_sentence_key(page: str) -> str:
 
 
 def _reset_page_sentences() -> None:
-    """A new shared sentence replaces what each page had typed, so every page follows it."""
+    """A new shared sentence replaces what each page had typed, so every page follows it: set, not
+    deleted, as a bound box (ui.url_state) would otherwise keep showing its old text."""
     for key in [k for k in st.session_state if str(k).endswith(PAGE_SENTENCE_SUFFIX)]:
         if key != session.SHARED_SENTENCE:
-            del st.session_state[key]
+            st.session_state[key] = session.shared_sentence()
 
 
 def shared_sidebar() -> None:
@@ -37,12 +38,7 @@ def shared_sidebar() -> None:
             help="Each page starts from this sentence; you can still edit it on the page. "
             "Press Ctrl+Enter (or click outside the box) to apply it.",
         )
-        url_state.toggle(
-            st,
-            "Presenter mode",
-            key=session.PRESENTER,
-            help="For a projector: larger type, explanations folded, and each page's sections revealed one at a time.",
-        )
+        presenter_toggle()
         sidebar_controls()
         url_state.segmented_control(
             st,
@@ -94,19 +90,21 @@ def shared_sidebar() -> None:
 # the server never sees those changes, so the link is read there, whenever the box is shown.
 SHARE_LINK_HTML = """
 <div class="share-link">
-  <input class="share-link-address" readonly aria-label="Link to this view" onfocus="this.select()">
+  <textarea class="share-link-address" rows="4" readonly aria-label="Link to this view"
+    onfocus="this.select()"></textarea>
   <button type="button" class="share-link-copy">Copy link</button>
 </div>
 <style>
-  .share-link { display: flex; gap: 0.4rem; }
-  .share-link-address { flex: 1; min-width: 0; font: 0.8rem monospace; padding: 0.35rem 0.5rem;
-    border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.4rem; }
-  .share-link-copy { padding: 0.35rem 0.7rem; border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.4rem;
+  .share-link { display: flex; flex-direction: column; align-items: flex-end; gap: 0.4rem; }
+  .share-link-address { box-sizing: border-box; width: 100%; resize: vertical; word-break: break-all;
+    font: 0.8rem/1.4 monospace; padding: 0.35rem 0.5rem; border: 1px solid rgba(49, 51, 63, 0.2);
+    border-radius: 0.4rem; }
+  .share-link-copy { padding: 0.35rem 0.9rem; border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.4rem;
     background: white; cursor: pointer; }
 </style>
 <script>
 (() => {
-  const update = () => document.querySelectorAll("input.share-link-address").forEach((box) => {
+  const update = () => document.querySelectorAll("textarea.share-link-address").forEach((box) => {
     if (box.value !== window.location.href) box.value = window.location.href;
   });
   update();
@@ -114,7 +112,7 @@ SHARE_LINK_HTML = """
   document.querySelectorAll("button.share-link-copy").forEach((button) => {
     button.onclick = async () => {
       update();
-      const box = button.parentElement.querySelector("input");
+      const box = button.parentElement.querySelector("textarea");
       box.select();
       try { await navigator.clipboard.writeText(box.value); } catch { document.execCommand("copy"); }
       button.textContent = "Copied";

@@ -6,10 +6,10 @@ Streamlit seeds it from the URL on a page's first run, writes every change to th
 leaves a value out of the URL while it equals the widget's default, so a link carries only what was
 changed. Predict-first questions are never URL widgets (a shared link must not carry an answer).
 
-This wrapper adds only what the binding cannot do:
-- a plain-words notice for a link value that cannot be used (Streamlit drops it, or shortens a
-  too-long text, silently), checked against the widget's own range or options before it is drawn;
-- `1`/`0` for on/off (links such as `?presenter=1`; Streamlit reads only `true`/`false`).
+This wrapper adds only what the binding cannot do: a plain-words notice for a link value that cannot
+be used as it stands (Streamlit drops it, cuts a text, reads 2.5 as 2 or leaves out unknown choices,
+silently), checked against the widget's own range or options before the widget is drawn. Presenter
+mode is not a bound widget: its links say `?presenter=1`, which the binding would not read (ui.present).
 
 The binding changes the address bar in the browser; the server's `st.query_params` does not follow
 a widget's change on the same page, so the "Share this view" link (ui.sidebar) is read in the
@@ -28,63 +28,75 @@ import streamlit as st
 MAX_TEXT = 2000
 
 
-def _number(params: dict) -> Callable[[str], Any]:
+class UsedAs(ValueError):
+    """A link value the binding uses changed (a text cut, 2.5 read as 2, unknown choices left out)."""
+
+
+def _number(params: dict) -> Callable[[list[str]], Any]:
     low, high = params.get("min_value"), params.get("max_value")
     kind = float if any(isinstance(v, float) for v in (low, high, params.get("value"), params.get("step"))) else int
 
-    def parse(raw: str):
+    def parse(raw: list[str]):
         try:
-            number = float(raw)
+            number = float(raw[-1])
         except ValueError:
             raise ValueError("not a number") from None
         if not math.isfinite(number):
             raise ValueError("not a finite number")
-        if kind is int and not number.is_integer():
-            raise ValueError("not a whole number")
-        value = kind(number)
+        value = kind(number)  # Streamlit reads 2.5 as 2 on a whole-number slider
         if (low is not None and value < low) or (high is not None and value > high):
             raise ValueError(f"outside {low} to {high}")
+        if value != number:
+            raise UsedAs(f"not a whole number; {value} is used")
         return value
 
     return parse
 
 
-def _option(params: dict) -> Callable[[str], Any]:
-    options = list(params.get("options") or [])
+def _option(params: dict) -> Callable[[list[str]], Any]:
+    options = {str(option): option for option in params.get("options") or []}
 
-    def parse(raw: str):
-        for option in options:
-            if str(option) == raw:
-                return option
-        raise ValueError("not one of the choices")
-
-    return parse
-
-
-def _flag(params: dict) -> Callable[[str], Any]:
-    def parse(raw: str):
-        if raw.lower() in ("1", "true"):
-            return True
-        if raw.lower() in ("0", "false"):
-            return False
-        raise ValueError("not on or off")
+    def parse(raw: list[str]):
+        if raw[-1] not in options:
+            raise ValueError("not one of the choices")
+        return options[raw[-1]]
 
     return parse
 
 
-def _text(params: dict) -> Callable[[str], Any]:
+def _options(params: dict) -> Callable[[list[str]], Any]:
+    """One URL value per chosen option (?words=king&words=queen); Streamlit keeps the known ones."""
+    options = {str(option): option for option in params.get("options") or []}
+
+    def parse(raw: list[str]):
+        unknown = [value for value in raw if value not in options]
+        if unknown and len(unknown) == len(raw):
+            raise ValueError("none of them is one of the choices")
+        if unknown:
+            raise UsedAs(f"{', '.join(unknown)[:60]}: not among the choices, left out")
+        return [options[value] for value in raw]
+
+    return parse
+
+
+def _flag(params: dict) -> Callable[[list[str]], Any]:
+    def parse(raw: list[str]):
+        if raw[-1].lower() not in ("true", "false"):
+            raise ValueError("not on or off (true or false)")
+        return raw[-1].lower() == "true"
+
+    return parse
+
+
+def _text(params: dict) -> Callable[[list[str]], Any]:
     limit = params.get("max_chars") or MAX_TEXT
 
-    def parse(raw: str):
-        if len(raw) > limit:
-            raise TooLong(f"longer than {limit} characters; its first {limit} are used")
-        return raw
+    def parse(raw: list[str]):
+        if len(raw[-1]) > limit:
+            raise UsedAs(f"longer than {limit} characters; its first {limit} are used")
+        return raw[-1]
 
     return parse
-
-
-class TooLong(ValueError):
-    """A link's text longer than its box takes: Streamlit keeps its beginning."""
 
 
 PARSERS = {
@@ -94,7 +106,7 @@ PARSERS = {
     "selectbox": _option,
     "radio": _option,
     "segmented_control": _option,
-    "multiselect": _option,  # one URL value per chosen option (?words=king&words=queen)
+    "multiselect": _options,
     "toggle": _flag,
     "checkbox": _flag,
     "text_input": _text,
@@ -102,24 +114,21 @@ PARSERS = {
 }
 
 
-def _check_link_value(key: str, parse: Callable[[str], Any], many: bool) -> None:
+def _check_link_value(key: str, parse: Callable[[list[str]], Any]) -> None:
     """On a link's first load of the widget, before it is drawn: a notice for a value the binding will
-    not use as it stands; on/off spelled 1/0, which the binding does not read, set directly."""
+    not use as it stands."""
     if key in st.session_state or key not in st.query_params:
         return
-    raw = st.query_params.get_all(key)
     try:
-        value = [parse(one) for one in raw] if many else parse(raw[-1])
-    except TooLong as reason:
-        _notice(f"A text in the link was {reason} ({key}).")
+        parse(st.query_params.get_all(key))
+    except UsedAs as reason:
+        notice(f"A value in the link was adjusted ({key}: {reason}).")
     except (ValueError, TypeError) as reason:
-        _notice(f"A value in the link was ignored ({key}: {reason}); the default is used.")
-    else:
-        if isinstance(value, bool) and raw[-1] in ("1", "0"):
-            st.session_state[key] = value
+        notice(f"A value in the link was ignored ({key}: {reason}); the default is used.")
 
 
-def _notice(text: str) -> None:
+def notice(text: str) -> None:
+    """A small plain-words notice about a link value."""
     st.toast(text if len(text) < 200 else text[:199] + "…", icon=":material/link_off:")
 
 
@@ -140,7 +149,7 @@ def _linked(kind: str):
     def widget(where, *args, **kwargs):
         params = signature.bind_partial(*args, **kwargs).arguments
         key = params["key"]
-        _check_link_value(key, PARSERS[kind](params), many=kind == "multiselect")
+        _check_link_value(key, PARSERS[kind](params))
         if kind in ("slider", "number_input"):
             _keep_in_range(key, params)
         value = getattr(where, kind)(*args, bind="query-params", **kwargs)
