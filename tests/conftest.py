@@ -52,3 +52,29 @@ def url_value(value) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def charts(at) -> list[dict]:
+    """Every chart drawn by ui.charts.render (and any other Vega-Lite element), in page order, as its
+    spec with the title put back from the text drawn above it and the data back from Arrow."""
+    import json
+
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    found = []
+
+    def walk(node) -> None:
+        children = list(getattr(node, "children", {}).values())
+        for before, child in zip([None, *children], children):
+            if getattr(child, "type", "") == "vega_lite_chart":
+                spec = json.loads(child.proto.spec)
+                if getattr(before, "type", "") == "markdown" and "title" not in spec:
+                    spec["title"] = before.value.removeprefix("**").removesuffix("**").replace("\\", "")
+                if child.proto.data.data:
+                    frame = convert_arrow_bytes_to_pandas_df(child.proto.data.data)
+                    spec["data"] = {"values": frame.to_dict("records")}
+                found.append(spec)
+            walk(child)
+
+    walk(at._tree)
+    return found

@@ -1,11 +1,10 @@
 """Cost of attention: the measurement, fitted tail and tie rule in core, and the page through AppTest."""
 
-import json
 import random
 
 import pytest
 import torch
-from conftest import app_test, presenting_test
+from conftest import app_test, charts, presenting_test
 
 from core.complexity import (
     TIE_TOLERANCE,
@@ -54,7 +53,7 @@ def test_measure_scaling_reports_every_n_and_progress():
 
 # --- the page -----------------------------------------------------------------------------------------
 def specs(at) -> dict:
-    return {json.loads(c.proto.spec)["title"]: json.loads(c.proto.spec) for c in at.get("vega_lite_chart")}
+    return {spec["title"]: spec for spec in charts(at)}
 
 
 def test_the_timings_wait_for_a_prediction():

@@ -1,10 +1,9 @@
 """Positional encoding: the permutation test and PE similarity in core, and the page through AppTest."""
 
-import json
-
 import pytest
 import torch
 from conftest import app_test, presenting_test
+from conftest import charts as all_charts
 
 from core.embeddings import embed, toy_vocabulary
 from core.positional import (
@@ -74,7 +73,7 @@ def test_similarity_by_distance(n, d):
 
 # --- the page -----------------------------------------------------------------------------------------
 def charts(at) -> dict:
-    return {json.loads(c.proto.spec)["title"]: json.loads(c.proto.spec) for c in at.get("vega_lite_chart")}
+    return {spec["title"]: spec for spec in all_charts(at)}
 
 
 def test_the_permutation_answer_waits_for_a_prediction():

@@ -2,12 +2,9 @@
 input), the core functions it adds checked by hand, and its chart specs' shapes (the schema check of
 every spec builder is in test_specs.py)."""
 
-import json
-
 import pytest
 import torch
-from conftest import APP, app_test
-from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+from conftest import APP, app_test, charts
 
 from core.contextual import cosine_by_layer, path_through_layers, shared_tokens, token_in_two_sentences
 from core.heads import row_change_by_layer, token_row_by_layer, top_links
@@ -86,13 +83,7 @@ def test_one_token_in_two_sentences(encoder):
 # --- the page -------------------------------------------------------------------------------------
 def chart(at, title_start: str):
     """The chart whose title starts so, with its data back in the spec (Streamlit sends it as Arrow)."""
-    for element in at.get("vega_lite_chart"):
-        spec = json.loads(element.proto.spec)
-        if str(spec.get("title", "")).startswith(title_start):
-            if element.proto.data.data:
-                spec["data"] = {"values": convert_arrow_bytes_to_pandas_df(element.proto.data.data).to_dict("records")}
-            return spec
-    return None
+    return next((spec for spec in charts(at) if str(spec.get("title", "")).startswith(title_start)), None)
 
 
 def metric(at, label_start: str) -> str:

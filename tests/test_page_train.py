@@ -5,7 +5,7 @@ import json
 
 import pytest
 import torch
-from conftest import app_test, presenting_test
+from conftest import app_test, charts, presenting_test
 from test_specs import validator
 
 from core.training import (
@@ -76,17 +76,8 @@ def trained_page():
 
 
 def chart_specs(at) -> list[dict]:
-    """Every Vega-Lite spec on the page (AppTest has no accessor for vega_lite_chart elements)."""
-    found = []
-
-    def walk(node):
-        for child in getattr(node, "children", {}).values():
-            if getattr(child, "type", "") == "vega_lite_chart":
-                found.append(json.loads(child.proto.spec))
-            walk(child)
-
-    walk(at._tree)
-    return found
+    """Every Vega-Lite spec on the page, titles included (conftest.charts)."""
+    return charts(at)
 
 
 def metric(at, label_start: str) -> str:

@@ -1,10 +1,8 @@
 """Why attention: the batched influence measurements in core, and the page through AppTest."""
 
-import json
-
 import pytest
 import torch
-from conftest import app_test, presenting_test
+from conftest import app_test, charts, presenting_test
 
 from core.recurrent import (
     attention_first_token_influence,
@@ -55,7 +53,7 @@ def test_influence_curves_are_real_numbers_not_a_floor():
 
 # --- the page -----------------------------------------------------------------------------------------
 def titles(at) -> list[str]:
-    return [json.loads(c.proto.spec)["title"] for c in at.get("vega_lite_chart")]
+    return [spec.get("title", "") for spec in charts(at)]
 
 
 def test_the_influence_chart_waits_for_a_prediction_and_shows_core_numbers():
@@ -66,9 +64,7 @@ def test_the_influence_chart_waits_for_a_prediction_and_shows_core_numbers():
         assert not any(t.startswith("‖∂") for t in titles(at))
     at.radio(key="why_predict").set_value("attention").run()
     assert at.success[0].value.startswith("Right")
-    spec = next(
-        json.loads(c.proto.spec) for c in at.get("vega_lite_chart") if "‖∂" in json.loads(c.proto.spec)["title"]
-    )
+    spec = next(spec for spec in charts(at) if "‖∂" in spec.get("title", ""))
     assert spec["encoding"]["x"]["axis"]["format"] == "d" and "labelExpr" in spec["encoding"]["y"]["axis"]
     rnn = influence_curves([2, 4, 8, 16, 32, 64, 128])["RNN"][-1]
     mantissa, exponent = f"{rnn:.1e}".split("e")
@@ -91,10 +87,10 @@ def test_stepping_with_a_long_sentence():
     at.button(key="why_play").click().run()
     assert not at.exception and any("Read 50 of 50 words" in m.value for m in at.markdown)
     assert at.session_state["why_export"][0]["model"] == "LSTM"
-    attention_map = next(json.loads(c.proto.spec) for c in at.get("vega_lite_chart") if "every pair" in c.proto.spec)
+    attention_map = next(spec for spec in charts(at) if "every pair" in spec.get("title", ""))
     assert attention_map["layer"][0]["encoding"]["color"]["field"] == "value"  # this map's own range
     at.button_group(key="attention_colours").set_value("each row stretched").run()
-    attention_map = next(json.loads(c.proto.spec) for c in at.get("vega_lite_chart") if "every pair" in c.proto.spec)
+    attention_map = next(spec for spec in charts(at) if "every pair" in spec.get("title", ""))
     assert attention_map["layer"][0]["encoding"]["color"]["field"] == "shade"  # the sidebar's choice applies
     at.text_input(key="why_sentence").set_value("one").run()
     assert not at.exception
