@@ -25,5 +25,6 @@ def test_browser_bench_runs():
         assert r["runs"] == 2 and "error" not in r["note"].lower(), r
         for key in ("median_ms", "p90_ms", "ratio"):
             assert math.isfinite(r[key]) and r[key] > 0, r
-    (rss,) = [e["mib"] for e in extra if "mib" in e]
+    ((rss, memory),) = [(e["mib"], e["label"]) for e in extra if "mib" in e]
     assert math.isfinite(rss) and rss > 0
+    assert "5 of 5 downloads" in memory, memory  # PNG, SVG, CSV, JSON and the script all reached the browser
