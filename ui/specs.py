@@ -204,8 +204,10 @@ def _numbered_picture(
     low, high = domain or ((float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0))
     shade = (values - low) / ((high - low) or 1.0)
     n_rows, n_cols = values.shape
-    zoom = max(1, math.ceil(640 / max(n_cols, n_rows)))  # sharp cell edges when the browser scales the image
-    pixels = raster.colourise(np.kron(np.nan_to_num(shade), np.ones((zoom, zoom))), palette)
+    # Drawn unsmoothed (sharp cell edges at any size); a few pixels per cell keep exports sharp too
+    # (vl-convert may smooth), while the picture stays small to send and decode on every move.
+    zoom = max(1, math.ceil(192 / max(n_cols, n_rows)))
+    pixels = raster.colourise(np.nan_to_num(shade), palette).repeat(zoom, axis=0).repeat(zoom, axis=1)
     picture = {"url": raster.png_data_url(pixels), "x": -0.5, "x2": n_cols - 0.5, "y": -0.5, "y2": n_rows - 0.5}
     numbered = {
         "type": "quantitative",
@@ -220,7 +222,7 @@ def _numbered_picture(
         layer=[
             {
                 "transform": [{"filter": "isValid(datum.url)"}],
-                "mark": {"type": "image", "aspect": False},
+                "mark": {"type": "image", "aspect": False, "smooth": False},
                 "encoding": {
                     "x": {"field": "x", **numbered, "title": col_title},
                     "x2": {"field": "x2"},
