@@ -12,7 +12,7 @@ from ui.navigation import FIRST_PRINCIPLES, STATIC
 from ui.present import section
 from ui.quiz import predict
 from ui.specs import scatter, vector_bars
-from ui.widgets import explain, page_header, sentence_pair, show_code
+from ui.widgets import explain, folded, page_header, sentence_pair, show_code
 
 PAGE = STATIC.id
 TOY = embeddings.toy_vocabulary()
@@ -71,9 +71,9 @@ def vocabulary_lab() -> None:
         for i, name in enumerate(TOY.dimensions)
     ]
     vocab = embeddings.first_dimensions(embeddings.with_vector(TOY, word, values), d)
-    with st.expander(f"The whole table ({len(vocab.words)} words × {d} features used)"):
+    if table := folded(f"The whole table ({len(vocab.words)} words × {d} features used)", key=f"{PAGE}_table_open"):
         frame = matrix_frame(vocab.vectors, list(vocab.words), list(vocab.dimensions)).round(2)
-        st.dataframe(frame, height=280, key=f"{PAGE}_table", column_config=NUMBERS)
+        table.dataframe(frame, height=280, key=f"{PAGE}_table", column_config=NUMBERS)
     similarity_and_map(vocab, metric)
     neighbours(vocab, metric)
     analogy_part(vocab)

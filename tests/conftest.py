@@ -78,3 +78,11 @@ def charts(at) -> list[dict]:
 
     walk(at._tree)
     return found
+
+
+def open_code_panel(at, page: str):
+    """Open the page's "Show the code this page runs" panel (built only while open) and rerun."""
+    from ui.widgets import code_panel_key
+
+    at.session_state[code_panel_key(page, "Show the code this page runs")] = True
+    return at.run()

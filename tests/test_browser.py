@@ -254,3 +254,21 @@ def test_a_presenter_link_stays_in_the_address_and_the_shared_sentence_reaches_t
     settle(browser)
     assert find(browser, ".st-key-fp_sentence input")[0].get_attribute("value") == "a dog chased the red ball"
     assert "fp_sentence" not in browser.current_url, browser.current_url
+
+
+def test_folded_panels_fill_when_opened(app_url, browser):
+    """The code panel and the export box are built only when opened: a click shows their contents."""
+    browser.set_window_size(1400, 1000)
+    open_page(browser, app_url, FIRST_PRINCIPLES)
+    for label, inside in (
+        ("Show the code this page runs", "stCode"),
+        ("Take these numbers with you", "stDownloadButton"),
+    ):
+        box = next(e for e in find(browser, f'{MAIN} [data-testid="stExpander"]') if label in e.text)
+        assert not box.find_elements("css selector", f'[data-testid="{inside}"]'), f"{label}: built while folded"
+        summary = box.find_element("css selector", "summary")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", summary)
+        settle(browser)
+        box = next(e for e in find(browser, f'{MAIN} [data-testid="stExpander"]') if label in e.text)
+        assert box.find_elements("css selector", f'[data-testid="{inside}"]'), f"{label}: empty once opened"
+        assert_healthy(browser, label)

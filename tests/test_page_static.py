@@ -131,6 +131,9 @@ def test_feature_sliders_edit_one_word_and_stay_in_the_link():
 
 def test_the_table_shows_stored_precision():
     at = app_test(PAGE, timeout=120)
+    assert not [d for d in at.dataframe if "gender" in getattr(d.value, "columns", [])], "folded: not built"
+    at.session_state["static_table_open"] = True  # the student opens "The whole table"
+    at.run()
     table = next(d for d in at.dataframe if "gender" in getattr(d.value, "columns", []))
     assert table.value.loc["king", "gender"] == pytest.approx(0.9, abs=1e-9)  # float64, not 0.8999999761
 

@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from conftest import app_test
+from conftest import app_test, open_code_panel
 
 from core.attention import normalise_rows, weighted_sum
 from core.embeddings import cosine_similarity, embed, toy_vocabulary
@@ -22,7 +22,8 @@ def test_every_page_renders(page):
     at = app_test(page)
     no_exception(at)
     assert at.title and at.expander  # a heading and at least the explanation / code panels
-    code = [c.value for c in at.code]
+    assert not at.code, "the code panel is built only once it is opened"
+    code = [c.value for c in open_code_panel(at, page).code]
     assert any("def " in c for c in code), "each page shows the core/ source it runs"
 
 

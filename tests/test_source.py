@@ -48,10 +48,10 @@ def test_a_page_shows_what_its_source_names_in_order_not_its_annotations():
 
 
 def test_every_core_function_of_a_page_is_in_its_code_panel():
-    from conftest import app_test
+    from conftest import app_test, open_code_panel
 
-    at = app_test("lessons/first_principles.py")
-    shown = {c.value for c in at.code}
+    page = "lessons/first_principles.py"
+    shown = {c.value for c in open_code_panel(app_test(page), page).code}
     for function in (top_weights, near_ties, softmax, weighted_sum_loop, unknown_vector):  # named, or reached
         assert source(function).strip() in shown, function.__name__
     assert source(as_tensor).strip() not in shown

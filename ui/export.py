@@ -11,6 +11,7 @@ import streamlit as st
 import torch
 
 from ui.specs import DRAWING_FIELDS
+from ui.widgets import folded
 
 EXPORT_SUFFIX = "_export"
 
@@ -82,11 +83,9 @@ def page_export(page: str, numbers: dict[str, Any], snippet: str | None = None) 
     script that recomputes them from the same inputs."""
     payload = {"page": page, **_plain(numbers)}
     st.session_state[f"{page}{EXPORT_SUFFIX}"] = (payload, snippet)  # what the downloads hold (and tests read)
-    # Built only while open (opening reruns the section): the script spells out the page's tensors, and
-    # a collapsed expander still drew its highlighted code on every move of a slider (~20 ms in Chromium).
-    label, key = "Take these numbers with you", f"{page}_export_open"
-    box = st.expander(label, icon=":material/download:", key=key, on_change="rerun")
-    if not box.open:
+    # Built only while open: the script spells out the page's tensors in highlighted code.
+    box = folded("Take these numbers with you", key=f"{page}_export_open", icon=":material/download:")
+    if box is None:
         return
     with box:
         st.download_button(

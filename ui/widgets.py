@@ -71,16 +71,31 @@ def _page_source(path: str) -> str:
     return Path(path).read_text()
 
 
+def folded(label: str, *, key: str, icon: str | None = None):
+    """An expander whose contents are built only while it is open (opening it reruns the section
+    that draws it): the expander when open, else None. For heavy contents (highlighted code, tables),
+    which a collapsed expander would still send and draw on every rerun (~10–20 ms each in Chromium)."""
+    box = st.expander(label, icon=icon, key=key, on_change="rerun")
+    return box if box.open else None
+
+
 def show_code(*also: Callable, title: str = "Show the code this page runs", whole_page: bool = True) -> None:
     """The real source of the core/ code behind the numbers on screen: every core/ function and class
     the calling page names (read from its own source), then `also` (what runs for it elsewhere, e.g.
     through ui.model_cache), each followed by the core/ code it uses in turn (ui.source).
     `whole_page=False`: `also` only, for a section's own panel."""
     page = sys._getframe(1)  # the lesson (or one of its functions) that called show_code
+    box = folded(title, key=code_panel_key(page.f_code.co_filename, title), icon=":material/code:")
+    if box is None:
+        return
     named = named_in_source(_page_source(page.f_code.co_filename), page.f_globals) if whole_page else []
-    with st.expander(title, icon=":material/code:"):
-        for function in code_behind(*named, *also):
-            st.code(source(function), language="python")
+    for function in code_behind(*named, *also):
+        box.code(source(function), language="python")
+
+
+def code_panel_key(path: str, title: str) -> str:
+    """The session key of a page's code panel (tests open it through this)."""
+    return f"code_{Path(path).stem}_{'_'.join(title.lower().split())}"
 
 
 def sentence_pair(
