@@ -74,13 +74,15 @@ def test_hostile_query_values_fall_back_with_a_notice():
 
 def test_a_link_value_used_changed_says_how():
     """What the binding adjusts silently (2.5 on a whole-number slider, unknown choices among known
-    ones) is applied as Streamlit applies it, and the notice says what was used."""
+    ones) is applied as Streamlit applies it, and the notice says what the page uses."""
     at = open_link("lessons/qkv.py", {"qkv_d_k": "2.5"})
     assert not at.exception and at.slider(key="qkv_d_k").value == 2
-    assert "qkv_d_k: not a whole number; 2 is used" in " ".join(t.value for t in at.toast)
+    assert "(2.5) could not be used as it was (qkv_d_k); the page uses 2." in " ".join(t.value for t in at.toast)
     at = open_link("lessons/static_embeddings.py", {"static_trio": ["dog", "unicorn", "cat"]})
     assert not at.exception and at.multiselect(key="static_trio").value == ["dog", "cat"]
-    assert "unicorn: not among the choices, left out" in " ".join(t.value for t in at.toast)
+    assert "(static_trio); the page uses dog, cat." in " ".join(t.value for t in at.toast)
+    clean = open_link("lessons/qkv.py", {"qkv_d_k": "8", "qkv_scale": "false"})  # as the address bar writes them
+    assert not clean.toast and clean.slider(key="qkv_d_k").value == 8 and not clean.toggle(key="qkv_scale").value
 
 
 def test_presenter_mode_reveals_one_section_at_a_time():

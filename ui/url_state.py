@@ -6,10 +6,11 @@ Streamlit seeds it from the URL on a page's first run, writes every change to th
 leaves a value out of the URL while it equals the widget's default, so a link carries only what was
 changed. Predict-first questions are never URL widgets (a shared link must not carry an answer).
 
-This wrapper adds only what the binding cannot do: a plain-words notice for a link value that cannot
-be used as it stands (Streamlit drops it, cuts a text, reads 2.5 as 2 or leaves out unknown choices,
-silently), checked against the widget's own range or options before the widget is drawn. Presenter
-mode is not a bound widget: its links say `?presenter=1`, which the binding would not read (ui.present).
+This wrapper adds only what the binding cannot do: a plain-words notice when a link's value is not
+what the widget shows (Streamlit silently drops a value outside the widget's range or options, cuts a
+long text, reads 2.5 as 2, leaves out unknown choices), and keeping a number inside a range that
+shrank (Streamlit refuses it). Presenter mode is not a bound widget: its links say `?presenter=1`,
+which the binding would not read (ui.present).
 
 The binding changes the address bar in the browser; the server's `st.query_params` does not follow
 a widget's change on the same page, so the "Share this view" link (ui.sidebar) is read in the
@@ -19,112 +20,32 @@ browser, from the address bar, and tests that need a link's round trip open one 
 from __future__ import annotations
 
 import inspect
-import math
-from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
-MAX_TEXT = 2000
 
-
-class UsedAs(ValueError):
-    """A link value the binding uses changed (a text cut, 2.5 read as 2, unknown choices left out)."""
-
-
-def _number(params: dict) -> Callable[[list[str]], Any]:
-    low, high = params.get("min_value"), params.get("max_value")
-    kind = float if any(isinstance(v, float) for v in (low, high, params.get("value"), params.get("step"))) else int
-
-    def parse(raw: list[str]):
+def _same(raw: str, value: Any) -> bool:
+    """Whether a link's text is this value as the binding writes it (5 and 5.0 alike, True and true alike)."""
+    if isinstance(value, bool):
+        return raw.lower() == str(value).lower()
+    if isinstance(value, (int, float)):
         try:
-            number = float(raw[-1])
+            return float(raw) == value
         except ValueError:
-            raise ValueError("not a number") from None
-        if not math.isfinite(number):
-            raise ValueError("not a finite number")
-        value = kind(number)  # Streamlit reads 2.5 as 2 on a whole-number slider
-        if (low is not None and value < low) or (high is not None and value > high):
-            raise ValueError(f"outside {low} to {high}")
-        if value != number:
-            raise UsedAs(f"not a whole number; {value} is used")
-        return value
-
-    return parse
+            return False
+    return raw == str(value)
 
 
-def _option(params: dict) -> Callable[[list[str]], Any]:
-    options = {str(option): option for option in params.get("options") or []}
-
-    def parse(raw: list[str]):
-        if raw[-1] not in options:
-            raise ValueError("not one of the choices")
-        return options[raw[-1]]
-
-    return parse
+def _used_as_given(raw: list[str], value: Any) -> bool:
+    if isinstance(value, (list, tuple)):  # one URL value per chosen option (?words=king&words=queen)
+        return len(raw) == len(value) and all(map(_same, raw, value))
+    return _same(raw[-1], value)
 
 
-def _options(params: dict) -> Callable[[list[str]], Any]:
-    """One URL value per chosen option (?words=king&words=queen); Streamlit keeps the known ones."""
-    options = {str(option): option for option in params.get("options") or []}
-
-    def parse(raw: list[str]):
-        unknown = [value for value in raw if value not in options]
-        if unknown and len(unknown) == len(raw):
-            raise ValueError("none of them is one of the choices")
-        if unknown:
-            raise UsedAs(f"{', '.join(unknown)[:60]}: not among the choices, left out")
-        return [options[value] for value in raw]
-
-    return parse
-
-
-def _flag(params: dict) -> Callable[[list[str]], Any]:
-    def parse(raw: list[str]):
-        if raw[-1].lower() not in ("true", "false"):
-            raise ValueError("not on or off (true or false)")
-        return raw[-1].lower() == "true"
-
-    return parse
-
-
-def _text(params: dict) -> Callable[[list[str]], Any]:
-    limit = params.get("max_chars") or MAX_TEXT
-
-    def parse(raw: list[str]):
-        if len(raw[-1]) > limit:
-            raise UsedAs(f"longer than {limit} characters; its first {limit} are used")
-        return raw[-1]
-
-    return parse
-
-
-PARSERS = {
-    "slider": _number,
-    "number_input": _number,
-    "select_slider": _option,
-    "selectbox": _option,
-    "radio": _option,
-    "segmented_control": _option,
-    "multiselect": _options,
-    "toggle": _flag,
-    "checkbox": _flag,
-    "text_input": _text,
-    "text_area": _text,
-}
-
-
-def _check_link_value(key: str, parse: Callable[[list[str]], Any]) -> None:
-    """On a link's first load of the widget, before it is drawn: a notice for a value the binding will
-    not use as it stands."""
-    if key in st.session_state or key not in st.query_params:
-        return
-    try:
-        parse(st.query_params.get_all(key))
-    except UsedAs as reason:
-        notice(f"A value in the link was adjusted ({key}: {reason}).")
-    except (ValueError, TypeError) as reason:
-        notice(f"A value in the link was ignored ({key}: {reason}); the default is used.")
+def _short(value: Any) -> str:
+    text = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def notice(text: str) -> None:
@@ -149,10 +70,15 @@ def _linked(kind: str):
     def widget(where, *args, **kwargs):
         params = signature.bind_partial(*args, **kwargs).arguments
         key = params["key"]
-        _check_link_value(key, PARSERS[kind](params))
+        from_link = st.query_params.get_all(key) if key not in st.session_state else []
         if kind in ("slider", "number_input"):
             _keep_in_range(key, params)
         value = getattr(where, kind)(*args, bind="query-params", **kwargs)
+        if from_link and not _used_as_given(from_link, value):
+            notice(
+                f"The link's value for “{params.get('label', key)}” ({_short(from_link[-1])}) could not be used as "
+                f"it was ({key}); the page uses {_short(value) or 'nothing'}."
+            )
         return value
 
     widget.__name__ = kind
