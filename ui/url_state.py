@@ -70,7 +70,9 @@ def _linked(kind: str):
     def widget(where, *args, **kwargs):
         params = signature.bind_partial(*args, **kwargs).arguments
         key = params["key"]
-        from_link = st.query_params.get_all(key) if key not in st.session_state else []
+        # the cheap test first: `in st.session_state` copies the whole state on every call
+        first_from_link = key in st.query_params and key not in st.session_state
+        from_link = st.query_params.get_all(key) if first_from_link else []
         if kind in ("slider", "number_input"):
             _keep_in_range(key, params)
         value = getattr(where, kind)(*args, bind="query-params", **kwargs)
