@@ -165,3 +165,12 @@ def test_weight_bars_keep_their_spec_when_the_sentence_or_highlight_changes():
     after = specs.weight_bars(["a", "dog", "ran"], WEIGHTS[1, :3], highlight="dog")
     assert without_data(before) == without_data(after)
     assert [r["word"] for r in after["data"]["values"] if r["highlighted"]] == ["dog"]
+
+
+def test_word_axes_keep_their_first_label_on_its_row():
+    """Streamlit's chart theme flushes an axis' first and last labels to its ends, which pushed a map's
+    first word half a row off (against the second word at 40 words): every word axis opts out."""
+    vl_convert = pytest.importorskip("vl_convert")
+    spec = specs.heatmap(WEIGHTS, WORDS, WORDS, palette="viridis")
+    axes = vl_convert.vegalite_to_vega({**spec, "config": {"axis": {"labelFlush": True}, **spec["config"]}})["axes"]
+    assert [axis.get("labelFlush") for axis in axes] == [False, False]

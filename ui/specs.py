@@ -23,6 +23,9 @@ SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 # Streamlit draws charts as SVG below 2000 marks: a 40×40 map then took 144 ms to redraw in Chromium,
 # 82 ms on a canvas (bench/browser.py's method). Canvas for every chart; exports go through vl-convert.
 CANVAS = {"embedOptions": {"renderer": "canvas"}}
+# Streamlit's chart theme aligns the first and last label of every axis flush with its ends, which
+# pushes a word axis' first label half a row off its row (and against the next one at 40 words).
+WORD_AXES = {"axisDiscrete": {"labelFlush": False}}
 DRAWING_FIELDS = ("dark_text", "highlighted", "chosen", "url")  # record fields that say how to draw, not data
 PICTURE_CELLS = 1024  # a numbered map with more cells than this is drawn as a picture (_numbered_picture)
 MAX_LABELLED = 64  # token axes keep every label up to this many tokens (a row step of 16 px fits them)
@@ -37,7 +40,14 @@ def chart_spec(data: pd.DataFrame | list[dict], title: str = "", **body) -> dict
     the spec: builders order axes by the records (`"sort": None`) rather than by label lists, and
     write per-cell choices (text colour, highlighted row) as fields."""
     records = data if isinstance(data, list) else data.astype(object).where(data.notna(), None).to_dict("records")
-    return {"$schema": SCHEMA, "title": title, "data": {"values": records}, "usermeta": CANVAS, **body}
+    return {
+        "$schema": SCHEMA,
+        "title": title,
+        "data": {"values": records},
+        "usermeta": CANVAS,
+        "config": WORD_AXES,
+        **body,
+    }
 
 
 def _cells(values: np.ndarray, rows: list[str], cols: list[str], fmt: str, written: bool, stretch: bool) -> list[dict]:
