@@ -85,10 +85,12 @@ section("One attention map per head")
 def head_maps(weights, labels: list[str]) -> None:
     grid, big = side_by_side(2, len(labels))
     heads = weights.shape[0]
-    width = 260 if len(labels) <= SIDE_BY_SIDE_MAX_TOKENS else 560  # px: half a page beside the big map, or all of it
+    beside = len(labels) <= SIDE_BY_SIDE_MAX_TOKENS  # side_by_side's own rule: columns, or one under the other
+    width = 260 if beside else 560  # px: half a page beside the big map, or all of it
     render(head_grid(weights, palette=session.palette(), width=width), target=grid, width="content")
     grid.caption(
-        "Rows: the word attending; columns: the word attended to; same colours as the map beside. With many "
+        "Rows: the word attending; columns: the word attended to; same colours as the labelled map "
+        f"{'beside' if beside else 'below'}. With many "
         "words each weight is small and the maps look dark: choose **each row stretched** under *Attention "
         "colours* in the sidebar to see every row's pattern."
     )
