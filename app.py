@@ -14,13 +14,14 @@ torch.set_num_threads(int(os.environ.get("ATTENTION_LAB_TORCH_THREADS", "1")))
 from ui.model_cache import preload_in_background  # noqa: E402 (after the thread setting above)
 from ui.navigation import HOME, LESSONS  # noqa: E402 (after the thread setting above)
 from ui.present import start_page  # noqa: E402 (after the thread setting above)
+from ui.session import presenting  # noqa: E402 (after the thread setting above)
 from ui.sidebar import shared_sidebar  # noqa: E402 (after the thread setting above)
 
 st.set_page_config(
     page_title="Attention Lab",
     page_icon=":material/hub:",
     layout="wide",
-    initial_sidebar_state="collapsed" if st.query_params.get("presenter") in ("1", "true") else "auto",
+    initial_sidebar_state="collapsed" if presenting() else "auto",
 )
 
 navigation = st.navigation(

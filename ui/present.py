@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.session import PRESENTER, presenting
+from ui.session import PRESENTER, PRESENTER_LINK, presenting
 from ui.url_state import notice
 
 CURRENT_PAGE = "_current_page"
@@ -39,19 +39,16 @@ def _move(delta: int) -> None:
     st.session_state[key] = max(1, st.session_state.get(key, 1) + delta)
 
 
-LINK_SPELLINGS = {"1": True, "true": True, "0": False, "false": False}
-
-
 def presenter_toggle() -> None:
     """The sidebar's presenter switch, kept in the address as `?presenter=1`. Not a bound widget
     (ui.url_state): the binding reads only true/false, and teachers' links say 1. Written on every
     full run while presenting, as a page switch drops query parameters that no widget is bound to."""
     in_link = st.query_params.get(PRESENTER)
-    if PRESENTER not in st.session_state and in_link is not None and in_link.lower() not in LINK_SPELLINGS:
+    if PRESENTER not in st.session_state and in_link is not None and in_link.lower() not in PRESENTER_LINK:
         notice(f"A value in the link was ignored ({PRESENTER}: not 1 or 0); presenter mode stays off.")
     st.toggle(
         "Presenter mode",
-        value=LINK_SPELLINGS.get((in_link or "").lower(), False),
+        value=PRESENTER_LINK.get((in_link or "").lower(), False),
         key=PRESENTER,
         help="For a projector: larger type, explanations folded, and each page's sections revealed one at a time.",
     )

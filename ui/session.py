@@ -54,8 +54,11 @@ def rows_stretched() -> bool:
     return st.session_state.get(ATTENTION_COLOURS, ATTENTION_SCALES[0]) == ATTENTION_SCALES[1]
 
 
+PRESENTER_LINK = {"1": True, "true": True, "0": False, "false": False}  # how links may spell it
+
+
 def presenting() -> bool:
     """Presenter mode: the sidebar toggle, or on a link's first load (before the toggle is drawn) the URL."""
     if PRESENTER in st.session_state:
         return bool(st.session_state[PRESENTER])
-    return st.query_params.get(PRESENTER) in ("1", "true")
+    return PRESENTER_LINK.get(st.query_params.get(PRESENTER, "").lower(), False)
