@@ -45,13 +45,10 @@ E = embed(tokens.words, TOY).vectors
 def stepping_section(labels: list[str], E: torch.Tensor) -> None:
     kind = url_state.radio(st, "Recurrent model", ["RNN", "LSTM"], horizontal=True, key=f"{PAGE}_kind", help=KIND_HELP)
     states = recurrent.hidden_states(recurrent.make_recurrent(kind, E.shape[-1], D_HIDDEN, seed=session.seed()), E)
-    n = len(labels)
-    step = url_state.slider(st, "Step", 1, n, n, key=f"{PAGE}_step", help="Words read so far.") if n > 1 else 1
-    animate = st.button("Play the steps", key=f"{PAGE}_play", icon=":material/play_arrow:")
-    stepping, attention = side_by_side(2, n)
+    stepping, attention = side_by_side(2, len(labels))
     with stepping:
         st.subheader(f"{kind}: step by step")
-        read_slot, state_slot = st.empty(), st.empty()
+        recurrent_steps(labels, states)
     with attention:
         st.subheader("Attention: one matrix product")
         weights, stretched = first_principles_attention(E).weights, session.rows_stretched()
@@ -72,6 +69,20 @@ def stepping_section(labels: list[str], E: torch.Tensor) -> None:
             caption=None if stretched else caption,
             **titles,
         )
+    st.caption(
+        f"The {kind} must finish word t before starting word t + 1, and all it remembers is the "
+        f"{D_HIDDEN}-number state (the bottleneck). Attention needs no loop: the weights of every "
+        "pair come out of one matrix product."
+    )
+    page_export(PAGE, {"words": labels, "model": kind, "hidden_states": states})
+
+
+@st.fragment  # nested: the Step slider redraws only the words read and the memory, not the attention map
+def recurrent_steps(labels: list[str], states: torch.Tensor) -> None:
+    n = len(labels)
+    step = url_state.slider(st, "Step", 1, n, n, key=f"{PAGE}_step", help="Words read so far.") if n > 1 else 1
+    animate = st.button("Play the steps", key=f"{PAGE}_play", icon=":material/play_arrow:")
+    read_slot, state_slot = st.empty(), st.empty()
 
     def draw(step: int) -> None:
         # words are letters, digits and apostrophes only (core.text), so they are safe inside :gray[...]
@@ -87,12 +98,6 @@ def stepping_section(labels: list[str], E: torch.Tensor) -> None:
         draw(t)
         if animate:
             time.sleep(min(0.6, PLAY_SECONDS / n))
-    st.caption(
-        f"The {kind} must finish word t before starting word t + 1, and all it remembers is the "
-        f"{D_HIDDEN}-number state (the bottleneck). Attention needs no loop: the weights of every "
-        "pair come out of one matrix product."
-    )
-    page_export(PAGE, {"words": labels, "model": kind, "hidden_states": states})
 
 
 @st.fragment
