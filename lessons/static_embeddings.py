@@ -54,13 +54,7 @@ def one_hot_vs_dense() -> None:
 
 @st.fragment
 def vocabulary_lab() -> None:
-    top = st.columns(2)
-    d = url_state.slider(
-        top[0], "Features used", 1, len(TOY.dimensions), len(TOY.dimensions), key=f"{PAGE}_d", help=D_HELP
-    )
-    metric = url_state.radio(
-        top[1], "Similarity", ["cosine", "dot"], horizontal=True, key=f"{PAGE}_metric", help=METRIC_HELP
-    )
+    top = st.columns(2)  # filled by vocabulary_views, which owns these two controls
     st.subheader("Edit one word")
     word = url_state.selectbox(st, "Word to edit", TOY.words, index=TOY.words.index("king"), key=f"{PAGE}_edit")
     columns = st.columns(4)
@@ -70,7 +64,18 @@ def vocabulary_lab() -> None:
         )
         for i, name in enumerate(TOY.dimensions)
     ]
-    vocab = embeddings.first_dimensions(embeddings.with_vector(TOY, word, values), d)
+    vocabulary_views(embeddings.with_vector(TOY, word, values), top)
+
+
+@st.fragment  # nested: Features used and Similarity redraw what they change, not the eleven editing sliders
+def vocabulary_views(edited: embeddings.Vocabulary, top: list) -> None:
+    d = url_state.slider(
+        top[0], "Features used", 1, len(TOY.dimensions), len(TOY.dimensions), key=f"{PAGE}_d", help=D_HELP
+    )
+    metric = url_state.radio(
+        top[1], "Similarity", ["cosine", "dot"], horizontal=True, key=f"{PAGE}_metric", help=METRIC_HELP
+    )
+    vocab = embeddings.first_dimensions(edited, d)
     if table := folded(f"The whole table ({len(vocab.words)} words × {d} features used)", key=f"{PAGE}_table_open"):
         frame = matrix_frame(vocab.vectors, list(vocab.words), list(vocab.dimensions)).round(2)
         table.dataframe(frame, height=280, key=f"{PAGE}_table", column_config=NUMBERS)
