@@ -87,10 +87,17 @@ def show_matrix(
     for text in (caption, strongest_links(frame)):
         if text:
             st.caption(text)
-    if numbers and url_state.toggle(st, "Show numbers", key=f"{key}_numbers"):
+    if numbers:
+        numbers_table(frame, key=key)
+    return frame
+
+
+@st.fragment  # its own: the switch redraws only its table, not the section around the chart
+def numbers_table(frame: pd.DataFrame, *, key: str) -> None:
+    """A "Show numbers" switch that adds the exact table under a chart (four decimals)."""
+    if url_state.toggle(st, "Show numbers", key=f"{key}_numbers"):
         number = st.column_config.NumberColumn(format="%.4f")
         st.dataframe(frame, column_config={column: number for column in frame.columns}, key=f"{key}_table")
-    return frame
 
 
 def attention_map(
