@@ -95,6 +95,13 @@ def head_explorer() -> None:
         "(patterns compared row by row, 1 = identical): "
         + ", ".join(f"{heads.head_name(lay, hd)} ({s:.2f})" for lay, hd, s in similar)
     )
+    head_view(layer, head)
+    head_check(layer, head)
+
+
+@st.fragment  # nested: these toggles and the token choice redraw the head's two views, not the atlas
+def head_view(layer: int, head: int) -> None:
+    this = heads.head_name(layer, head)
     merge = url_state.toggle(st, "Merge word pieces into words (columns summed, rows averaged)", key=f"{PAGE}_merge")
     hide = url_state.toggle(st, "Hide [CLS]/[SEP] (each row renormalised to sum to 1)", key=f"{PAGE}_hide")
     weights, tokens = heads.head_view(run.attentions[layer, head], run.tokens, merge, hide)
@@ -112,6 +119,10 @@ def head_explorer() -> None:
         title = f"{this}: " + (f"where “{picked}” looks" if row is not None else "links of 0.05 or more")
         render(attention_lines(weights, view, selected=row, title=title), key=f"{PAGE}_lines")
 
+
+@st.fragment  # nested: "Show both maps" redraws this check only
+def head_check(layer: int, head: int) -> None:
+    this = heads.head_name(layer, head)
     st.subheader("Is this the real computation?")
     alone, forward = model_cache.rebuild_head(text, layer, head)
     difference = max_abs_difference(alone, forward)
