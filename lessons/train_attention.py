@@ -96,7 +96,7 @@ def train_section() -> None:
         losses.append(loss), accuracies.append(accuracy)
         if step % max(1, steps // 20) == 0 or step == steps:
             progress.progress(step / steps, text=f"step {step} of {steps} · loss {loss:.3f} · accuracy {accuracy:.0%}")
-            render(training_curves(losses, accuracies, steps, cap=LOSS_CAP, title="so far"), target=curve)
+            render(training_curves(losses, accuracies, steps, cap=LOSS_CAP, title="so far"), target=curve.container())
 
     run = training.train(config, device=session.device(), on_step=on_step)
     st.session_state[RUN] = (config, run, training.evaluate(run.model))

@@ -92,7 +92,7 @@ def recurrent_steps(labels: list[str], states: torch.Tensor) -> None:
         )
         state = {f"h after “{labels[step - 1]}”": states[step - 1]}
         memory = vector_bars(state, [f"h{i}" for i in range(D_HIDDEN)], title=f"the whole memory: {D_HIDDEN} numbers")
-        render(memory, target=state_slot)
+        render(memory, target=state_slot.container())
 
     for t in range(1, n + 1) if animate else [step]:
         draw(t)

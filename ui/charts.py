@@ -20,19 +20,19 @@ DIVERGING = "blueorange"  # for signed values (changes): a domain symmetric arou
 def render(
     spec: dict, *, key: str | None = None, width: str = "stretch", target=st, table: pd.DataFrame | None = None
 ) -> None:
-    """Draw a chart spec into `target` (the page, a column or an st.empty slot); a chart with a
-    key also gets PNG/SVG/CSV downloads (`table` is the CSV, by default the chart's data).
+    """Draw a chart spec into `target` (the page, a column, or `slot.container()` for an st.empty
+    slot); a chart with a key also gets PNG/SVG/CSV downloads (`table` is the CSV, by default the
+    chart's data).
 
     The title is drawn as text above the chart, not inside it: titles carry numbers and names that
     controls change (“E: 10 words × 11 features”, a head's name), and a changed spec makes the
     browser build the chart anew instead of swapping its data (~20–40 ms per chart, bench.browser).
     Text also wraps where a narrow column would cut a chart title. Downloads keep the title."""
-    box, title = target.container(), spec.get("title")
-    if title:
-        box.markdown(f"**{md_escape(title)}**")
-    box.vega_lite_chart(spec={k: v for k, v in spec.items() if k != "title"}, key=key, width=width)
+    if title := spec.get("title"):
+        target.markdown(f"**{md_escape(title)}**")
+    target.vega_lite_chart(spec={k: v for k, v in spec.items() if k != "title"}, key=key, width=width)
     if key is not None:
-        chart_downloads(spec, key=key, table=table, where=box)
+        chart_downloads(spec, key=key, table=table, where=target)
 
 
 def matrix_frame(matrix: torch.Tensor | np.ndarray, rows: list[str], cols: list[str]) -> pd.DataFrame:
