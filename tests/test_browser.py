@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bench.look import SENTENCES, charts, chromium, full_page_screenshot, overflowing, raw_text, server, settle
-from ui.navigation import FIRST_PRINCIPLES, HOME, LESSONS
+from ui.navigation import FIRST_PRINCIPLES, HOME, LESSONS, REAL_MODEL, STATIC, WHY
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(
@@ -272,3 +272,56 @@ def test_folded_panels_fill_when_opened(app_url, browser):
         box = next(e for e in find(browser, f'{MAIN} [data-testid="stExpander"]') if label in e.text)
         assert box.find_elements("css selector", f'[data-testid="{inside}"]'), f"{label}: empty once opened"
         assert_healthy(browser, label)
+
+
+def press_slider(driver, label: str, key) -> None:
+    slider = next(s for s in find(driver, f'{MAIN} [data-testid="stSlider"]') if s.text.startswith(label))
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", slider)
+    driver.execute_script("arguments[0].focus();", slider.find_element("css selector", "input"))
+    driver.switch_to.active_element.send_keys(key)
+    settle(driver)
+
+
+def flip(driver, switch) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", switch)
+    driver.execute_script("arguments[0].focus();", switch.find_element("css selector", "input"))
+    driver.switch_to.active_element.send_keys(Keys.SPACE)
+    settle(driver)
+
+
+def texts(driver, css: str) -> list[str]:
+    return [e.text for e in find(driver, f"{MAIN} {css}")]
+
+
+def test_nested_sections_redraw_their_part_and_nothing_twice(app_url, browser):
+    """Controls in nested fragments (a slider drawn into its parent's row, a switch with its own
+    table) redraw what they drive, in place, once; AppTest runs whole scripts and cannot see this."""
+    from selenium.webdriver.common.keys import Keys
+
+    browser.set_window_size(1400, 1000)
+    open_page(browser, app_url, WHY, {"why_sentence": "money bank grows"})
+    press_slider(browser, "Step", Keys.ARROW_LEFT)
+    assert any("Read 2 of 3 words" in t for t in texts(browser, '[data-testid="stMarkdown"]')), "Step did not redraw"
+    assert len(charts(browser)) >= 3, "a chart went missing after a step"
+
+    open_page(browser, app_url, STATIC)
+    for key in (Keys.ARROW_LEFT, Keys.ARROW_LEFT):
+        press_slider(browser, "Features used", key)
+    press_slider(browser, "royalty", Keys.ARROW_LEFT)  # the parent fragment reruns the nested one
+    labels = [t.split("\n")[0] for t in texts(browser, '[data-testid="stSlider"]')]
+    assert labels.count("Features used") == 1, labels  # drawn into the parent's row, never piled up
+    assert any("× 9 features used" in t for t in texts(browser, '[data-testid="stExpander"]')), "table not redrawn"
+
+    switch = next(t for t in find(browser, f'{MAIN} [data-testid="stCheckbox"]') if "Show numbers" in t.text)
+    tables = len(find(browser, f'{MAIN} [data-testid="stDataFrame"]'))
+    for expected in (tables + 1, tables):  # on, then off again
+        flip(browser, switch)
+        assert len(find(browser, f'{MAIN} [data-testid="stDataFrame"]')) == expected, "Show numbers did not answer"
+        switch = next(t for t in find(browser, f'{MAIN} [data-testid="stCheckbox"]') if "Show numbers" in t.text)
+
+    open_page(browser, app_url, REAL_MODEL)
+    flip(browser, next(t for t in find(browser, f'{MAIN} [data-testid="stCheckbox"]') if "Hide [CLS]" in t.text))
+    assert_healthy(browser, REAL_MODEL.title)
+    assert len([t for t in texts(browser, '[data-testid="stCheckbox"]') if "Hide [CLS]" in t]) == 1
