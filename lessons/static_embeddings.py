@@ -76,7 +76,8 @@ def vocabulary_views(edited: embeddings.Vocabulary, top: list) -> None:
         top[1], "Similarity", ["cosine", "dot"], horizontal=True, key=f"{PAGE}_metric", help=METRIC_HELP
     )
     vocab = embeddings.first_dimensions(edited, d)
-    if table := folded(f"The whole table ({len(vocab.words)} words × {d} features used)", key=f"{PAGE}_table_open"):
+    used = f"{d} feature{'s' if d > 1 else ''} used"
+    if table := folded(f"The whole table ({len(vocab.words)} words × {used})", key=f"{PAGE}_table_open"):
         frame = matrix_frame(vocab.vectors, list(vocab.words), list(vocab.dimensions)).round(2)
         table.dataframe(frame, height=280, key=f"{PAGE}_table", column_config=NUMBERS)
     similarity_and_map(vocab, metric)

@@ -16,12 +16,13 @@ from ui.navigation import STATIC, WHY
 from ui.present import section
 from ui.quiz import predict
 from ui.specs import powers_of_ten_axis, series_lines, vector_bars, weight_bars
-from ui.widgets import explain, page_header, sentence_input, show_code
+from ui.widgets import explain, page_header, sentence_input, set_value, show_code
 
 PAGE = WHY.id
 TOY = toy_vocabulary()
 D_HIDDEN = 8
 PLAY_SECONDS = 8  # the whole animation, however long the sentence
+STEP = f"{PAGE}_step"
 KIND_HELP = "Seeded torch.nn.RNN / torch.nn.LSTM, untrained (PyTorch's default random initialisation)."
 
 
@@ -80,15 +81,18 @@ def stepping_section(labels: list[str], E: torch.Tensor) -> None:
 @st.fragment  # nested: the Step slider redraws only the words read and the memory, not the attention map
 def recurrent_steps(labels: list[str], states: torch.Tensor) -> None:
     n = len(labels)
-    step = url_state.slider(st, "Step", 1, n, n, key=f"{PAGE}_step", help="Words read so far.") if n > 1 else 1
-    animate = st.button("Play the steps", key=f"{PAGE}_play", icon=":material/play_arrow:")
+    step = url_state.slider(st, "Step", 1, n, n, key=STEP, help="Words read so far.") if n > 1 else 1
+    # the animation ends on the last word: the slider is moved there first, so both agree afterwards
+    animate = st.button(
+        "Play the steps", key=f"{PAGE}_play", icon=":material/play_arrow:", on_click=set_value, args=(STEP, n)
+    )
     read_slot, state_slot = st.empty(), st.empty()
 
     def draw(step: int) -> None:
         # words are letters, digits and apostrophes only (core.text), so they are safe inside :gray[...]
         read_slot.markdown(
             " ".join(f"**{w}**" if i < step else f":gray[{w}]" for i, w in enumerate(tokens.words))
-            + f"  \nRead {step} of {n} words: {step} dependent steps so far."
+            + f"  \nRead {step} of {n} words: {step} dependent step{'s' if step > 1 else ''} so far."
         )
         state = {f"h after “{labels[step - 1]}”": states[step - 1]}
         memory = vector_bars(state, [f"h{i}" for i in range(D_HIDDEN)], title=f"the whole memory: {D_HIDDEN} numbers")

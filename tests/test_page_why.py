@@ -84,8 +84,11 @@ def test_stepping_with_a_long_sentence():
         at.slider(key="why_step").set_value(step).run()
         assert any(f"Read {step} of 50 words" in m.value for m in at.markdown)
     at.radio(key="why_kind").set_value("LSTM").run()
-    at.button(key="why_play").click().run()
+    at.button(key="why_play").click().run()  # from step 50; then from step 1: the slider ends where the steps do
     assert not at.exception and any("Read 50 of 50 words" in m.value for m in at.markdown)
+    at.slider(key="why_step").set_value(1).run()
+    at.button(key="why_play").click().run()
+    assert at.slider(key="why_step").value == 50 and any("Read 50 of 50 words" in m.value for m in at.markdown)
     assert at.session_state["why_export"][0]["model"] == "LSTM"
     attention_map = next(spec for spec in charts(at) if "every pair" in spec.get("title", ""))
     assert attention_map["layer"][0]["encoding"]["color"]["field"] == "value"  # this map's own range

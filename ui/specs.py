@@ -274,6 +274,9 @@ def _category_colour(field: str, sort: list[str] | None = None, legend: bool = T
     }
 
 
+VECTOR_LEGEND = {"orient": "bottom", "direction": "vertical", "labelLimit": 320}
+
+
 def vector_bars(
     vectors: dict[str, torch.Tensor], dimensions: list[str], *, title: str = "", value_title: str = "value"
 ) -> dict:
@@ -291,7 +294,8 @@ def vector_bars(
             "y": {"field": "dimension", "type": "nominal", "sort": None, "title": None},  # record order
             "x": {"field": "value", "type": "quantitative", "title": value_title},
             "yOffset": {"field": "vector", "type": "nominal", "sort": None},
-            "color": {**_category_colour("vector"), "sort": None},
+            # legend below: beside the bars, a longer name ("h after “because”") would narrow them and move zero
+            "color": {**_category_colour("vector"), "sort": None, "legend": VECTOR_LEGEND},
             "tooltip": [
                 {"field": "vector"},
                 {"field": "dimension"},

@@ -24,7 +24,8 @@ def page_header(title: str, lead: str) -> None:
     st.markdown(lead)
 
 
-def _set_value(key: str, value) -> None:
+def set_value(key: str, value) -> None:
+    """Put `value` into the widget `key` (a button's on_click, before the widget is drawn)."""
     st.session_state[key] = value
 
 
@@ -51,7 +52,7 @@ def sentence_input(
             row.button(
                 example,
                 key=f"{page}_example_{i}",
-                on_click=_set_value,
+                on_click=set_value,
                 args=(key, example),
                 width="content",
                 help="Use this example sentence",
