@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-n = st.slider("n", 1, 100, 10, key="n")
-cells = [{"row": r, "col": c, "value": (r * 8 + c) * n % 97} for r in range(8) for c in range(8)]
-st.vega_lite_chart(
-    {
+
+def square_heatmap(n: int) -> dict:
+    """An 8×8 heatmap whose every cell changes with `n`: the trivial app's chart (bench/floor_app.py draws it too)."""
+    cells = [{"row": r, "col": c, "value": (r * 8 + c) * n % 97} for r in range(8) for c in range(8)]
+    return {
         "data": {"values": cells},
         "mark": "rect",
         "encoding": {
@@ -16,4 +17,8 @@ st.vega_lite_chart(
         "width": 240,
         "height": 240,
     }
-)
+
+
+if __name__ == "__main__":  # Streamlit runs the script as __main__; bench/floor_app.py imports the chart
+    n = st.slider("n", 1, 100, 10, key="n")
+    st.vega_lite_chart(square_heatmap(n))

@@ -1,0 +1,62 @@
+"""Smoke test of bench/floor.py: a page's first slider recorded through AppTest, the floor app drawing
+what was recorded, and the timing in Chromium next to the trivial app. Only checks that it runs and
+gives sensible figures; timings depend on the machine."""
+
+import json
+import math
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from bench import floor
+from bench.common import ROOT
+
+
+def charts_of(at: AppTest) -> list[bytes]:
+    return [chart.proto.SerializeToString() for chart in at.get("vega_lite_chart")]
+
+
+def test_floor_app_draws_the_charts_and_paragraphs_asked_for():
+    at = AppTest.from_file(str(ROOT / "bench" / "floor_app.py"), default_timeout=60)
+    at.query_params["charts"], at.query_params["texts"], at.query_params["blocks"] = "3", "5", "4"
+    at.run()
+    assert not at.exception
+    assert [s.label for s in at.slider] == ["n"]
+    assert len(at.get("vega_lite_chart")) == 3 and len(at.markdown) == 5
+    assert len(at.main.children) == 1 + 3 + 5 + 4  # the slider, charts, paragraphs, empty containers
+    before = charts_of(at)
+    at.slider[0].set_value(11).run()
+    assert all(a != b for a, b in zip(before, charts_of(at))), "every chart must change with the slider"
+
+
+def test_a_lessons_changing_charts_are_recorded_and_replayed(tmp_path):
+    effect = floor.first_slider_effect("lessons/cost.py")
+    assert effect["label"] == "Model width d"
+    changed = effect["changed"]
+    assert len(changed["before"]) == len(changed["after"]) == 1 == effect["charts"]  # the cost chart follows d
+    assert changed["before"][0]["spec"] != changed["after"][0]["spec"]
+    assert effect["texts"] > 0 and effect["others"] > effect["charts"]
+
+    recorded = tmp_path / "cost.json"
+    recorded.write_text(json.dumps(changed, default=float))
+    at = AppTest.from_file(str(ROOT / "bench" / "floor_app.py"), default_timeout=60)
+    at.query_params["charts_file"] = str(recorded)
+    at.run()
+    assert not at.exception and len(at.get("vega_lite_chart")) == 1
+    first = charts_of(at)
+    at.slider[0].set_value(11).run()  # an odd n: the recorded "after" state
+    assert charts_of(at) != first and len(charts_of(at)) == 1
+
+
+@pytest.mark.skipif(
+    not (shutil.which("chromium") and shutil.which("chromedriver")),
+    reason="Debian chromium/chromium-driver not installed (make test installs them)",
+)
+def test_floor_timing_runs():
+    targets = {"one chart": ("floor", "/?charts=1"), "cost": ("app", "/cost")}
+    timed = floor.time_floor(targets, rounds=1, presses=2, log=lambda _: None)
+    assert set(timed) == {*targets, "trivial app"}
+    for figures in timed.values():
+        assert math.isfinite(figures["median_ms"]) and figures["median_ms"] > 0
+        assert math.isfinite(figures["ratio"]) and figures["ratio"] > 0
