@@ -69,8 +69,8 @@ def charts_recorded(drawn: list[dict]):
 
 def first_slider_effect(page_path: str) -> dict:
     """Move the page's first slider (DOM order, as bench.browser picks it) one step: which slider, how
-    many text and other elements the page holds, and its charts before and after, with None for each
-    chart that did not change (None where a chart is drawn in one state only)."""
+    many text and other elements the page holds, and the charts that changed, before and after (None
+    for a chart drawn in one of the two states only)."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
