@@ -9,7 +9,8 @@ the lessons:
 - the lesson's own first slider;
 - its floor: bench/floor_app.py — the lesson app's own shell (navigation, shared sidebar) around one
   slider that swaps the recorded charts between their two states, two to a row (no wider than on the
-  lesson), with T short paragraphs and B empty containers (the cheapest element there is);
+  lesson), both in a fragment, with T short paragraphs and B empty containers (the cheapest element
+  there is) outside it;
 - its charts only: the same without the paragraphs and containers;
 - the shell with k = 0 … 8 copies of the trivial app's 8×8 heatmap, all changing (what a chart costs).
 A floor above the target means the page cannot meet it while it draws every chart that slider
@@ -157,7 +158,10 @@ def main(argv: list[str] | None = None) -> None:
             recorded.write_text(json.dumps(page["changed"], default=float))
             changed = len(page["changed"]["after"])
             blocks = max(page["others"] - changed - 1, 0)  # the floor app brings its own slider
-            targets[f"{name} floor"] = ("floor", f"/?charts_file={recorded}&texts={page['texts']}&blocks={blocks}")
+            # Fragment or not, the page's other elements cost on every press; outside a fragment they cost
+            # least, so the floor puts them there whether or not the lesson does.
+            rest = f"texts={page['texts']}&blocks={blocks}&fragment=1"
+            targets[f"{name} floor"] = ("floor", f"/?charts_file={recorded}&{rest}")
             targets[f"{name} charts only"] = ("floor", f"/?charts_file={recorded}")
             targets[name] = ("app", f"/{name}")
             shapes[name] = (

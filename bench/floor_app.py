@@ -6,6 +6,7 @@ navigation over every page, the shared sidebar) around one slider and what that 
       /?charts_file=F&texts=T&blocks=B  the charts recorded in F (JSON from bench/floor.py: a lesson's
                                       charts before and after its first slider moved), swapped on every
                                       press, with T short paragraphs and B empty containers
+      &fragment=1                     the slider and its charts in a fragment, the rest outside it
 
 bench/floor.py times it against the trivial app."""
 
@@ -29,7 +30,18 @@ def recorded_charts(path: str) -> dict:
 
 
 def floor_page() -> None:
-    charts, texts, blocks = (int(st.query_params.get(name, 0)) for name in ("charts", "texts", "blocks"))
+    texts, blocks = (int(st.query_params.get(name, 0)) for name in ("texts", "blocks"))
+    if st.query_params.get("fragment"):  # the slider reruns only itself and its charts, as in a lesson's fragment
+        st.fragment(slider_and_charts)()
+    else:
+        slider_and_charts()
+    for i in range(texts):
+        st.markdown(PARAGRAPH.format(i + 1))
+    for _ in range(blocks):
+        st.container()
+
+
+def slider_and_charts() -> None:
     n = st.slider("n", 1, 100, 10, key="n")
     if "charts_file" in st.query_params:
         recorded = recorded_charts(st.query_params["charts_file"])
@@ -39,13 +51,9 @@ def floor_page() -> None:
         for column, chart in zip(st.columns(2) * len(specs), specs):
             if chart is not None:  # a chart that only one of the two states draws
                 column.vega_lite_chart(chart["spec"], width="stretch", key=chart["key"])
-    for k in range(charts):  # every chart's cells change with the slider
+    for k in range(int(st.query_params.get("charts", 0))):  # every chart's cells change with the slider
         # drawn as the lessons draw theirs (canvas: cheaper than the trivial app's SVG), at its own 240 px
         st.vega_lite_chart({**square_heatmap(n + k), "usermeta": CANVAS}, width="content")
-    for i in range(texts):
-        st.markdown(PARAGRAPH.format(i + 1))
-    for _ in range(blocks):
-        st.container()
 
 
 def elsewhere() -> None:

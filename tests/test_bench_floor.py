@@ -41,7 +41,7 @@ def test_a_lessons_changing_charts_are_recorded_and_replayed(tmp_path):
     recorded = tmp_path / "cost.json"
     recorded.write_text(json.dumps(changed, default=float))
     at = AppTest.from_file(str(ROOT / "bench" / "floor_app.py"), default_timeout=60)
-    at.query_params["charts_file"] = str(recorded)
+    at.query_params["charts_file"], at.query_params["fragment"] = str(recorded), "1"  # as bench.floor asks
     at.run()
     assert not at.exception and len(at.get("vega_lite_chart")) == 1
     first = charts_of(at)
