@@ -325,3 +325,24 @@ def test_nested_sections_redraw_their_part_and_nothing_twice(app_url, browser):
     flip(browser, next(t for t in find(browser, f'{MAIN} [data-testid="stCheckbox"]') if "Hide [CLS]" in t.text))
     assert_healthy(browser, REAL_MODEL.title)
     assert len([t for t in texts(browser, '[data-testid="stCheckbox"]') if "Hide [CLS]" in t]) == 1
+
+
+def test_token_pickers_show_the_token_their_charts_use_after_a_new_sentence(app_url, browser):
+    """A choice the new sentence lacks ("it") goes back to a word the sentence has: the box must
+    say so too, not keep showing "it" while the chart beside it follows another token."""
+    from selenium.webdriver.common.keys import Keys
+
+    browser.set_window_size(1400, 1000)
+    open_page(browser, app_url, REAL_MODEL)
+    box = find(browser, f'{MAIN} [data-testid="stTextInput"] input')[0]
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("The cat sat on the mat", Keys.ENTER)
+    settle(browser)
+    assert_healthy(browser, REAL_MODEL.title)
+    shown = {  # a selectbox shows its choice as the value of its combobox input
+        e.text: e.find_element("css selector", "input").get_attribute("value")
+        for e in find(browser, f'{MAIN} [data-testid="stSelectbox"]')
+    }
+    assert shown["Show one token's row"] == "the", shown
+    assert "it" not in shown.values() and "animal" not in shown.values(), shown
+    assert any("where “the” looks" in t for t in texts(browser, '[data-testid="stMarkdown"]'))

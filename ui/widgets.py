@@ -112,10 +112,12 @@ def sentence_pair(
 def token_picker(where, label: str, options: list[str], key: str, preferred: tuple[str, ...] = ()) -> str:
     """A token choice that follows the sentence: it opens on the first `preferred` token present, else
     on the first word (not "every token", not [CLS]); a choice the new sentence lacks goes back to that."""
-    if key in st.session_state and st.session_state[key] not in options:
-        del st.session_state[key]  # its URL value goes too: back at its default, the bound widget leaves the URL
     words = [i for i, option in enumerate(options) if option != "every token" and not option.startswith("[")]
     index = next((options.index(w) for w in preferred if w in options), words[0] if words else 0)
+    if key in st.session_state and st.session_state[key] not in options:
+        # set, not deleted: a deleted key left the browser's box showing the old token beside a chart
+        # of the new one. Back at its default, the bound widget leaves the URL.
+        st.session_state[key] = options[index]
     return url_state.selectbox(where, label, options, index=index, key=key)
 
 
