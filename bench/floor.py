@@ -12,7 +12,9 @@ the lessons:
   lesson), both in a fragment, with T short paragraphs and B empty containers (the cheapest element
   there is) outside it;
 - its charts only: the same without the paragraphs and containers;
-- the shell with k = 0 … 8 copies of the trivial app's 8×8 heatmap, all changing (what a chart costs).
+- the shell with k = 0 … 8 copies of the trivial app's 8×8 heatmap, all changing (what a chart costs);
+- for the multi-head page, bench/least_multi_head.py: the page cut down to what its d_model slider
+  must redraw, without the app's navigation — its four charts alone, then with what else follows d_model.
 A floor above the target means the page cannot meet it while it draws every chart that slider
 changes and keeps its text and its number of elements.
 
@@ -36,12 +38,31 @@ from unittest import mock
 import streamlit as st
 from streamlit.elements.vega_charts import VegaChartsMixin
 
-from bench.browser import CHART, CHROMEDRIVER, CHROMIUM, Server, discover, open_page, start_browser, time_control
+from bench.browser import (
+    CHART,
+    CHROMEDRIVER,
+    CHROMIUM,
+    Server,
+    discover,
+    errors_shown,
+    open_page,
+    start_browser,
+    time_control,
+)
 from bench.common import ROOT, report
 
 CHART_COUNTS = (0, 1, 2, 4, 6, 8)  # the shell with k changing charts and nothing else
 TARGET = 2.5  # the ratio for every page's first slider
-SCRIPTS = {"trivial": "bench/trivial_app.py", "floor": "bench/floor_app.py", "app": "app.py"}
+SCRIPTS = {
+    "trivial": "bench/trivial_app.py",
+    "floor": "bench/floor_app.py",
+    "least": "bench/least_multi_head.py",
+    "app": "app.py",
+}
+LEAST = {  # bench/least_multi_head.py's two cuts of the multi-head page
+    "multi_head cut to d_model and the 4 charts it changes (no navigation)": "/?keep=charts",
+    "multi_head cut to d_model and all that follows it (no navigation)": "/?keep=dependents",
+}
 TEXT = {"markdown", "caption", "latex", "header", "subheader", "title", "text", "info", "warning", "success", "error"}
 
 
@@ -119,6 +140,8 @@ def time_floor(targets: dict[str, tuple[str, str]], rounds: int, presses: int, l
                     yardstick, _ = time_control(driver, discover(driver)[0], presses, 60)
                     trivial_times += yardstick
                     open_page(driver, servers[server].url + address)
+                    if errors_shown(driver):  # a page cut short by an error draws less and looks fast
+                        raise RuntimeError(f"{name} ({address}) shows an error: its time would mean nothing")
                     slider = next(c for c in discover(driver) if c.kind == "first slider")  # as bench.browser
                     pressed, _ = time_control(driver, slider, presses, 60)
                     times[name] += pressed
@@ -167,6 +190,8 @@ def main(argv: list[str] | None = None) -> None:
             shapes[name] = (
                 f"{name}: its {changed} changing of {page['charts']} charts, {page['texts']} texts, {blocks} blocks"
             )
+        if "multi_head" in pages:
+            targets |= {name: ("least", address) for name, address in LEAST.items()}
         timed = time_floor(targets, args.rounds, args.presses)
     rows = [{"measured": name, **timed[name]} for name in ["trivial app", *targets] if name.endswith(("app", "charts"))]
     for name, page in pages.items():
@@ -174,6 +199,7 @@ def main(argv: list[str] | None = None) -> None:
         alone = timed[f"{name} charts only"]
         rows.append({"measured": shapes[name], "first slider": page["label"], **timed[f"{name} floor"], **own})
         rows[-1] |= {"its charts only ms": alone["median_ms"], "its charts only ratio": alone["ratio"]}
+    rows += [{"measured": name, **timed[name]} for name in LEAST if name in timed]
     notes = (
         f"median ms from key press to page settled, {args.rounds} rounds x {args.presses} presses; ratio: median of "
         "each round's ratio to the trivial app timed just before it. 'page': the lesson's own first slider, timed "

@@ -49,6 +49,22 @@ def test_a_lessons_changing_charts_are_recorded_and_replayed(tmp_path):
     assert charts_of(at) != first and len(charts_of(at)) == 1
 
 
+@pytest.mark.parametrize("keep", ["charts", "dependents"])
+def test_the_least_multi_head_page_redraws_the_lessons_four_charts(keep):
+    at = AppTest.from_file(str(ROOT / "bench" / "least_multi_head.py"), default_timeout=60)
+    at.query_params["keep"] = keep
+    at.run()
+    assert not at.exception
+    widgets = {"d_model", "Heads"} if keep == "dependents" else {"d_model"}
+    assert {s.label for s in at.select_slider} == widgets
+    assert len(at.radio) == len(at.metric) == (keep == "dependents")  # the question, the comparison with torch
+    before = charts_of(at)
+    assert len(before) == 4
+    at.select_slider(key="d_model").set_value(24).run()  # the step bench.floor presses
+    assert not at.exception
+    assert all(a != b for a, b in zip(before, charts_of(at), strict=True)), "every chart follows d_model"
+
+
 @pytest.mark.skipif(
     not (shutil.which("chromium") and shutil.which("chromedriver")),
     reason="Debian chromium/chromium-driver not installed (make test installs them)",
