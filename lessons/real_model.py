@@ -268,8 +268,8 @@ def rollout() -> None:
         st.caption(f"The 24 tokens with the largest rollout share of {len(labels)}.")
     series = {"rollout (all layers)": share, "last layer only": plain}
     render(token_shares(series, labels, title="Share of the sentence embedding"), key=f"{PAGE}_rollout")
-    st.latex(
-        r"\hat A_\ell = \operatorname{rownorm}\!\left(\tfrac12 \bar A_\ell + \tfrac12 I\right),\quad"
+    st.latex(  # the space after \quad: "\quadR" is no command, and KaTeX showed it in red
+        r"\hat A_\ell = \operatorname{rownorm}\!\left(\tfrac12 \bar A_\ell + \tfrac12 I\right),\quad "
         r"R = \hat A_{L} \cdots \hat A_{1},\quad \text{share}_j = \tfrac1n \textstyle\sum_i R_{ij}"
     )
     st.caption(

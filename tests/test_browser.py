@@ -50,6 +50,12 @@ def find(driver, css: str):
 def assert_healthy(driver, where: str) -> None:
     errors = find(driver, '[data-testid="stException"]')
     assert not errors, f"{where}: {errors[0].text[:500]}"
+    # KaTeX writes what it cannot read as its source in red (#cc0000), or as .katex-error when it gives up
+    broken = driver.execute_script(
+        "return [...document.querySelectorAll('.katex [style*=\"color: rgb(204, 0, 0)\"], .katex-error')]"
+        ".map((e) => e.textContent);"
+    )
+    assert not broken, f"{where}: a formula does not render: {broken}"
 
 
 def open_page(driver, url: str, page, query: dict | None = None) -> None:
@@ -346,3 +352,15 @@ def test_token_pickers_show_the_token_their_charts_use_after_a_new_sentence(app_
     assert shown["Show one token's row"] == "the", shown
     assert "it" not in shown.values() and "animal" not in shown.values(), shown
     assert any("where “the” looks" in t for t in texts(browser, '[data-testid="stMarkdown"]'))
+
+
+def test_the_rollout_formula_renders_once_the_question_is_answered(app_url, browser):
+    """The formula under the real model's last question is drawn only after the answer (KaTeX showed
+    "\\quadR" in red where two lines of its source met without a space)."""
+    open_page(browser, app_url, REAL_MODEL)
+    reveal = find(browser, f'{MAIN} [class*="st-key-{REAL_MODEL.id}_predict_reveal"] button')[0]
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", reveal)
+    reveal.click()
+    settle(browser)
+    assert_healthy(browser, REAL_MODEL.title)
+    assert any("share" in f.text for f in find(browser, f"{MAIN} .katex-display")), "the rollout formula is missing"
