@@ -265,6 +265,15 @@ def head_view(weights: torch.Tensor, tokens: Sequence[str], merge: bool, hide: b
     return hide_special_tokens(weights, tokens) if hide else (weights, tokens)
 
 
+def every_head_view(
+    attentions: torch.Tensor, tokens: Sequence[str], merge: bool, hide: bool
+) -> tuple[torch.Tensor, list[str]]:
+    """head_view for every head at once: (L, H, n, n) -> (L, H, m, m) and the m tokens shown."""
+    views = [head_view(weights, tokens, merge, hide) for weights in attentions.flatten(0, 1)]
+    shown = torch.stack([weights for weights, _ in views])
+    return shown.unflatten(0, attentions.shape[:2]), views[0][1]
+
+
 def link_heads(attentions: torch.Tensor, i: int, j: int, k: int = 5) -> list[tuple[int, int, float]]:
     """(L, H, n, n) -> the k heads putting most of token i's attention on token j, as top_heads gives them."""
     return top_heads(attentions[:, :, i, j], k)

@@ -6,9 +6,17 @@ from core.contextual import shared_tokens, token_in_two_sentences
 from core.model import MAX_CHARS, MAX_MODEL_TOKENS, Encoder, max_abs_difference
 from core.numbers import power_of_ten
 from core.text import unique_labels
-from ui import model_cache, url_state
-from ui.charts import attention_map, render, show_matrix, side_by_side
-from ui.export import page_export
+from ui import model_cache, scrub, session, url_state
+from ui.charts import (
+    attention_map,
+    matrix_frame,
+    numbers_table,
+    render,
+    show_matrix,
+    side_by_side,
+    strongest_links,
+)
+from ui.export import chart_downloads, page_export
 from ui.markdown import md_escape
 from ui.navigation import REAL_MODEL
 from ui.present import section
@@ -18,6 +26,7 @@ from ui.specs import (
     attention_lines,
     head_atlas,
     head_ranking,
+    heatmap,
     layer_path,
     lines,
     token_shares,
@@ -34,13 +43,14 @@ BANKS = ("I went to the bank to deposit money", "We sat on the bank of the river
 LAYER, HEAD, ATLAS = f"{PAGE}_layer", f"{PAGE}_head", f"{PAGE}_atlas"
 OPENS_ON = ("it", "he", "she", "apple")  # a token picker opens on the first of these that the sentence has
 ASKING = dict(asking="token asking", attended="attends to")
+MERGE_LABEL = "Merge word pieces into words (columns summed, rows averaged)"
 TIED = 0.02  # rollout shares this close to the largest count as right
 
 
 def open_clicked_head() -> None:
     picked = st.session_state[ATLAS].selection.get("head") or []
     if picked:
-        st.session_state[LAYER], st.session_state[HEAD] = int(picked[0]["layer"]), int(picked[0]["head"])
+        scrub.move(HEAD_MAP, {LAYER_SCRUB: int(picked[0]["layer"]), HEAD_SCRUB: int(picked[0]["head"])})
 
 
 page_header(
@@ -68,16 +78,30 @@ first = model_cache.run(EXAMPLES[0])  # the page opens on the two heads that lin
 pair = [first.tokens.index(w) for w in ("it", "animal") if w in first.tokens]  # (another model may split them)
 IT_ANIMAL = [head[:2] for head in heads.link_heads(first.attentions, *(pair if len(pair) == 2 else (0, 0)), k=2)]
 DEFAULT = IT_ANIMAL[0]
+HEAD_MAP = f"{PAGE}_head_scrub"  # the chart whose inputs choose the layer, the head and a token's row
+LAYER_SCRUB = scrub.Scrub(LAYER, "Layer", tuple(range(L)), DEFAULT[0])
+HEAD_SCRUB = scrub.Scrub(HEAD, "Head", tuple(range(H)), DEFAULT[1])
 
 
 @st.fragment
 def head_explorer() -> None:
+    """The atlas, then the chosen head: Layer, Head and a token's row answer in the browser (ui.scrub);
+    this fragment reruns once the server hears where they ended (the text, the line view, the check)."""
     roles, links = model_cache.roles(text), model_cache.head_links(text)
     atlas = st.container()
     cols = st.columns(2)
-    layer = url_state.slider(cols[0], "Layer", 0, L - 1, DEFAULT[0], key=LAYER)
-    head = url_state.slider(cols[1], "Head", 0, H - 1, DEFAULT[1], key=HEAD)
-    spec = head_atlas(roles, links, roles=heads.ROLES, selected=(layer, head), title="Click a head to open it")
+    merge_label, hide_label = MERGE_LABEL, "Hide [CLS]/[SEP] (each row renormalised to sum to 1)"
+    merge = url_state.toggle(cols[0], merge_label, key=f"{PAGE}_merge")
+    hide = url_state.toggle(cols[1], hide_label, key=f"{PAGE}_hide")
+    maps, tokens = model_cache.head_views(text, merge, hide)
+    view = unique_labels(tokens)
+    labelled = len(view) <= MAX_LABELLED  # a heatmap with every label; beyond it the line view alone
+    choices = ("every token", *view)
+    row = scrub.Scrub(f"{PAGE}_source", "Show one token's row", choices, opening_token(view), column="row")
+    controls = [LAYER_SCRUB, HEAD_SCRUB, row] if labelled else [LAYER_SCRUB, HEAD_SCRUB]
+    now = scrub.positions_now(HEAD_MAP, controls)
+    selected = (now[LAYER], now[HEAD])
+    spec = head_atlas(roles, links, roles=heads.ROLES, selected=selected, title="Click a head to open it")
     atlas.vega_lite_chart(spec, on_select=open_clicked_head, selection_mode="head", key=ATLAS, width="stretch")
     counts = "; ".join(
         f"{md_escape(role)}: {n} {'head' if n == 1 else 'heads'}" for role, n in heads.role_counts(roles)
@@ -86,38 +110,52 @@ def head_explorer() -> None:
         "Each head's role is the largest of six scores measured from its weights on this sentence (the number in "
         f"the cell): {counts}."
     )
-    similar, this = (
-        heads.most_similar_heads(model_cache.similarity(text), layer, head, 5, n_heads=H),
-        heads.head_name(layer, head),
-    )
+    stretched = session.rows_stretched()
+
+    def head_map(**position) -> dict:
+        lay, hd = position[LAYER], position[HEAD]
+        return heatmap(
+            maps[lay, hd], view, view, palette=session.palette(), title=f"{heads.head_name(lay, hd)} as a heatmap",
+            domain=(0, 1), highlight_param=row.field, stretch_rows=stretched, value_title="weight",
+            row_title=ASKING["asking"], col_title=ASKING["attended"],
+        )  # fmt: skip
+
+    def head_lines(**position) -> dict:
+        lay, hd = position[LAYER], position[HEAD]
+        return attention_lines(maps[lay, hd], view, title=f"{heads.head_name(lay, hd)}: links of 0.05 or more")
+
+    places = side_by_side(2, len(view)) if labelled else [st.container()]
+    with places[0]:
+        if not labelled:
+            st.caption(f"Over {MAX_LABELLED} tokens a heatmap cannot label them all: the line view shows the head.")
+        build, cells = (head_map, len(view) ** 2) if labelled else (head_lines, 4 * len(view))
+        identity = (text, merge, hide, session.palette(), stretched)
+        now = scrub.scrub_chart(build, controls, key=HEAD_MAP, cells=cells, data_id=identity)
+        layer, head = now[LAYER], now[HEAD]
+        frame = matrix_frame(maps[layer, head], view, view)
+        chart_downloads(build(**now), key=f"{PAGE}_head_map_chart", table=frame)
+        if links_text := strongest_links(frame):
+            st.caption(links_text)
+        numbers_table(frame, key=f"{PAGE}_head_map")
+    this = heads.head_name(layer, head)
+    if labelled:
+        with places[1]:
+            picked = now[row.key]
+            index = view.index(picked) if picked in view else None
+            title = f"{this}: " + (f"where “{picked}” looks" if index is not None else "links of 0.05 or more")
+            render(attention_lines(maps[layer, head], view, selected=index, title=title), key=f"{PAGE}_lines")
+    similar = heads.most_similar_heads(model_cache.similarity(text), layer, head, 5, n_heads=H)
     st.markdown(
         f"**{this}** is a *{heads.role_of(roles, layer, head).role}* head here. Heads most like it "
         "(patterns compared row by row, 1 = identical): "
         + ", ".join(f"{heads.head_name(lay, hd)} ({s:.2f})" for lay, hd, s in similar)
     )
-    head_view(layer, head)
     head_check(layer, head)
 
 
-@st.fragment  # nested: these toggles and the token choice redraw the head's two views, not the atlas
-def head_view(layer: int, head: int) -> None:
-    this = heads.head_name(layer, head)
-    merge = url_state.toggle(st, "Merge word pieces into words (columns summed, rows averaged)", key=f"{PAGE}_merge")
-    hide = url_state.toggle(st, "Hide [CLS]/[SEP] (each row renormalised to sum to 1)", key=f"{PAGE}_hide")
-    weights, tokens = heads.head_view(run.attentions[layer, head], run.tokens, merge, hide)
-    view = unique_labels(tokens)
-    picked = token_picker(st, "Show one token's row", ["every token", *view], f"{PAGE}_source", OPENS_ON)
-    row = view.index(picked) if picked in view else None
-    places = side_by_side(2, len(view)) if len(view) <= MAX_LABELLED else [None, st.container()]
-    if places[0] is None:
-        st.caption(f"Over {MAX_LABELLED} tokens a heatmap cannot label them all: the line view shows the head.")
-    else:
-        with places[0]:
-            title, highlight = f"{this} as a heatmap", picked if row is not None else None
-            attention_map(weights, view, key=f"{PAGE}_head_map", title=title, highlight_row=highlight, **ASKING)
-    with places[1]:
-        title = f"{this}: " + (f"where “{picked}” looks" if row is not None else "links of 0.05 or more")
-        render(attention_lines(weights, view, selected=row, title=title), key=f"{PAGE}_lines")
+def opening_token(view: list[str]) -> str:
+    """The row the head view opens on: the first of OPENS_ON that the sentence has, else every token."""
+    return next((word for word in OPENS_ON if word in view), "every token")
 
 
 @st.fragment  # nested: "Show both maps" redraws this check only

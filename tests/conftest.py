@@ -73,6 +73,8 @@ def charts(at) -> list[dict]:
                 if child.proto.data.data:
                     frame = convert_arrow_bytes_to_pandas_df(child.proto.data.data)
                     spec["data"] = {"values": frame.to_dict("records")}
+                if isinstance(spec.get("title"), dict):
+                    spec["title"] = scrub_title(spec)
                 found.append(spec)
             walk(child)
 
@@ -86,3 +88,43 @@ def open_code_panel(at, page: str):
 
     at.session_state[code_panel_key(page, "Show the code this page runs")] = True
     return at.run()
+
+
+def _params(spec: dict) -> dict:
+    """Every param of a spec and its layers, by name."""
+    found = {p["name"]: p for p in spec.get("params", [])}
+    for view in spec.get("layer", []):
+        found.update(_params(view))
+    return found
+
+
+def scrub_title(spec: dict) -> str:
+    """A scrub chart's title as the browser first draws it: its title lookup at the inputs' starting values."""
+    import re
+
+    params = _params(spec)
+    expr = spec["title"]["text"]["expr"]
+    names = re.findall(r"(\w+?)_\1\b", expr)
+    start = ",".join(str(params[name]["value"][0][name]) for name in names)
+    return params["titles"]["value"][start]
+
+
+def scrub_start(spec: dict) -> dict:
+    """Where a scrub chart's bound inputs start, by param name."""
+    return {
+        name: next(iter(p["value"][0].values())) for name, p in _params(spec).items() if "bind" in p and "select" in p
+    }
+
+
+def scrub_to(at, key: str, **positions):
+    """Move a scrub chart's inputs as a student's drag would tell the server (AppTest cannot drag an
+    input inside a chart): ui.scrub keeps where each chart's controls are, then rerun."""
+    state = at.session_state["_scrub_state"]
+    state[key]["now"].update(positions)  # a drag moves the input, not where the chart's spec starts it
+    at.session_state["_scrub_state"] = state
+    return at.run()
+
+
+def scrub_positions(at, key: str) -> dict:
+    """Where the server has a scrub chart's controls now."""
+    return dict(at.session_state["_scrub_state"][key]["now"])

@@ -4,7 +4,7 @@ every spec builder is in test_specs.py)."""
 
 import pytest
 import torch
-from conftest import APP, app_test, charts
+from conftest import APP, app_test, charts, scrub_positions, scrub_start, scrub_to
 
 from core.contextual import cosine_by_layer, path_through_layers, shared_tokens, token_in_two_sentences
 from core.heads import row_change_by_layer, token_row_by_layer, top_links
@@ -12,6 +12,7 @@ from core.model import max_abs_difference
 from ui.specs import attention_lines, lines, token_shares
 
 PAGE = "lessons/real_model.py"
+HEAD_MAP = "real_head_scrub"
 DEFAULT = "The animal didn't cross the road because it was tired"
 
 
@@ -113,12 +114,19 @@ def test_opens_on_the_strongest_it_animal_head_with_its_atlas(page, encoder):
     run = encoder.run(DEFAULT)
     link = run.attentions[:, :, run.tokens.index("it"), run.tokens.index("animal")]
     best = divmod(int(link.argmax()), encoder.n_heads)
-    assert (page.slider(key="real_layer").value, page.slider(key="real_head").value) == best == (5, 11)
+    assert tuple(scrub_positions(page, HEAD_MAP).values())[:2] == best == (5, 11)
+    head_map = chart(page, "L5 H11 as a heatmap")
+    assert scrub_start(head_map) == {"real_layer": 5, "real_head": 11, "real_source": "it"}
+    cells = head_map["data"]["values"]
+    assert len(cells) == 72 * len(run.tokens) ** 2  # every head's map, sent once
+    it, animal = run.tokens.index("it"), run.tokens.index("animal")
+    cell = next(c for c in cells if (c["real_layer"], c["real_head"], c["row"], c["col"]) == (5, 11, "it", "animal"))
+    assert cell["value"] == pytest.approx(float(run.attentions[5, 11, it, animal]), abs=1e-4)
     atlas = chart(page, "Click a head")
     assert len(atlas["data"]["values"]) == 72 and atlas["layer"][0]["params"][0]["name"] == "head"
     cell = next(c for c in atlas["data"]["values"] if (c["layer"], c["head"]) == (5, 11))
     assert "it → animal 0.65" in cell["links"]
-    assert chart(page, "L5 H11: where “it” looks") and chart(page, "L5 H11 as a heatmap")
+    assert chart(page, "L5 H11: where “it” looks")
     assert float(page.metric[0].value.split(" ")[0]) >= 0  # a number for people: "2 × 10⁻⁷"
     assert "e-" not in metric(page, "max |head alone − full forward|")
 
@@ -137,17 +145,18 @@ def test_views_toggles_and_pickers(page):
     at.toggle(key="real_merge").set_value(True).run()
     at.toggle(key="real_hide").set_value(True).run()
     no_exception(at)
-    assert "[CLS]" not in at.selectbox(key="real_source").options
-    at.selectbox(key="real_source").set_value("every token").run()
+    assert "[CLS]" not in scrub_start(chart(at, "L5 H11 as a heatmap"))  # (the row picker's choices)
+    assert all(c["row"] != "[CLS]" for c in chart(at, "L5 H11 as a heatmap")["data"]["values"])
+    scrub_to(at, HEAD_MAP, real_source="every token")
     assert chart(at, "L5 H11: links of 0.05")
     at.toggle(key="real_both").set_value(True).run()
     assert chart(at, "head rebuilt alone") and chart(at, "from the full forward")
     at.toggle(key="real_both").set_value(False).run()
     at.toggle(key="real_merge").set_value(False).run()
     at.toggle(key="real_hide").set_value(False).run()
-    at.slider(key="real_layer").set_value(0).run()
-    at.slider(key="real_head").set_value(0).run()
+    scrub_to(at, HEAD_MAP, real_layer=0, real_head=0)
     no_exception(at)
+    assert chart(at, "L0 H0: links of 0.05") and "L0 H0" in " ".join(m.label for m in at.metric)
     at.selectbox(key="real_rank").set_value("[CLS]/[SEP] sink").run()
     assert chart(at, "Top 10: [CLS]/[SEP] sink")
     at.selectbox(key="real_finder_from").set_value("road").run()
@@ -160,17 +169,17 @@ def test_views_toggles_and_pickers(page):
     at.button_group(key="real_pair").set_value("apple").run()
     no_exception(at)
     assert any("“apple”" in s.value for s in at.subheader)  # the heading follows the example
-    at.selectbox(key="real_source").set_value("it").run()
+    scrub_to(at, HEAD_MAP, real_source="it")
     at.text_input(key="real_sentence").set_value("The student said he was tired").run()
     no_exception(at)
-    assert at.selectbox(key="real_source").value == "he"  # pickers follow the sentence
+    assert scrub_positions(at, HEAD_MAP)["real_source"] == "he"  # pickers follow the sentence
     assert at.selectbox(key="real_finder_from").value == "he"
     assert at.selectbox(key="real_finder_to").value == "student"
     at.text_input(key="real_sentence").set_value("She bought smartphones").run()
     at.toggle(key="real_merge").set_value(True).run()
     no_exception(at)
-    assert "smartphones" in at.selectbox(key="real_source").options
-    assert at.selectbox(key="real_source").value == "she"
+    assert any(c["row"] == "smartphones" for c in chart(at, "L5 H11 as a heatmap")["data"]["values"])
+    assert scrub_positions(at, HEAD_MAP)["real_source"] == "she"
 
 
 def embedding_cosine(encoder, heads, mode) -> float:

@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from conftest import app_test, open_code_panel
+from conftest import app_test, open_code_panel, scrub_to
 
 from core.attention import normalise_rows, weighted_sum
 from core.embeddings import cosine_similarity, embed, toy_vocabulary
@@ -128,8 +128,7 @@ def test_real_model_page_finds_heads_and_rebuilds():
     assert float(metric(at, "Contextual, last layer")) < 0.8
     finder = next(m.value for m in at.markdown if m.value.startswith("Strongest"))
     assert "“it”" in finder and "“animal”" in finder and "layer 5, head 11" in finder
-    at.slider(key="real_layer").set_value(3).run()
-    at.slider(key="real_head").set_value(1).run()
+    scrub_to(at, "real_head_scrub", real_layer=3, real_head=1)
     no_exception(at)
     assert "L3 H1" in " ".join(m.label for m in at.metric)
     at.button(key="real_example_1").click().run()  # The student said he was tired

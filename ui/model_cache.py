@@ -10,7 +10,15 @@ import torch
 
 from core.device import pick_device
 from core.embeddings import nearest_neighbours_in_prefix
-from core.heads import HeadRole, attention_rollout, head_roles, head_similarity, role_scores, top_links
+from core.heads import (
+    HeadRole,
+    attention_rollout,
+    every_head_view,
+    head_roles,
+    head_similarity,
+    role_scores,
+    top_links,
+)
 from core.model import AblationMode, Encoder, EncoderRun, Head, ModelLoadError, load_encoder
 from core.search import sentence_embeddings
 from ui import session
@@ -197,3 +205,14 @@ def _cached_pair_similarity(a: str, b: str, heads: tuple[Head, ...], mode: str, 
 def pair_similarity(a: str, b: str, heads=frozenset(), mode: AblationMode = "zero") -> float:
     """Encoder.pair_similarity: two texts' sentence-embedding cosine with `heads` silenced in both, cached."""
     return _cached_pair_similarity(a, b, _heads(heads), mode, session.model_name(), str(session.device()))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cached_head_views(text: str, merge: bool, hide: bool, name_or_path: str | None, device: str):
+    result = _cached_run(text, name_or_path, device)
+    return every_head_view(result.attentions, result.tokens, merge, hide)
+
+
+def head_views(text: str, merge: bool, hide: bool) -> tuple[torch.Tensor, list[str]]:
+    """core.heads.every_head_view of one text: every head's map as shown (pieces merged, specials hidden), cached."""
+    return _cached_head_views(text, merge, hide, session.model_name(), str(session.device()))

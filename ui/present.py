@@ -11,15 +11,28 @@ CURRENT_PAGE = "_current_page"
 SECTION_COUNT = "_section_count"
 # Constant CSS (no user text ever reaches it): narrower side margins than Streamlit's default, so
 # a 1024 px laptop with the sidebar open gives the lesson about 680 px instead of 560.
-PAGE_CSS = """<style>
-[data-testid="stMainBlockContainer"] { padding-left: 2rem; padding-right: 2rem; max-width: 1400px; }
-</style>"""
+# Inputs bound inside a chart (ui.scrub) go above it, as wide as a Streamlit slider's track, and
+# large enough to drag with a finger.
+SCRUB_CSS = """
+[data-testid="stVegaLiteChart"] .vega-embed { display: flex; flex-direction: column; }
+[data-testid="stVegaLiteChart"] .vega-bindings { order: -1; display: flex; flex-wrap: wrap; gap: 0.25rem 1.5rem;
+  margin-bottom: 0.5rem; font-size: 0.875rem; }
+[data-testid="stVegaLiteChart"] .vega-bind-name { min-width: 4rem; margin-right: 0.5rem; }
+[data-testid="stVegaLiteChart"] .vega-bind input[type="range"] { width: min(14rem, 60vw); height: 1.5rem;
+  accent-color: #ff4b4b; cursor: pointer; }
+[data-testid="stVegaLiteChart"] .vega-bind select { font-size: 0.875rem; padding: 0.25rem; min-height: 2rem;
+  max-width: 60vw; }
+[data-testid="stVegaLiteChart"] .vega-bind :focus-visible { outline: 2px solid #ff4b4b; outline-offset: 2px; }
+"""
+PAGE_CSS = f"""<style>
+[data-testid="stMainBlockContainer"] {{ padding-left: 2rem; padding-right: 2rem; max-width: 1400px; }}
+{SCRUB_CSS}</style>"""
 # Constant CSS for projection; no user text ever reaches it. Charts are not zoomed: they take their
 # column's width, so larger type alone keeps them inside the screen with their legends.
-PRESENTER_CSS = """<style>
-html { font-size: 20px; }
-[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
-</style>"""
+PRESENTER_CSS = f"""<style>
+html {{ font-size: 20px; }}
+[data-testid="stMainBlockContainer"] {{ max-width: 100%; padding-left: 2rem; padding-right: 2rem; }}
+{SCRUB_CSS}</style>"""
 
 
 def _step_key() -> str:

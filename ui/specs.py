@@ -92,6 +92,7 @@ def heatmap(
     domain: tuple[float, float] | None = None,
     stretch_rows: bool = False,
     max_height: int | None = None,
+    highlight_param: str | None = None,
 ) -> dict:
     """An n×m matrix as coloured cells with labels on both axes, the value on hover and, when the
     cells are big enough, written in each cell.
@@ -102,6 +103,8 @@ def heatmap(
     `stretch_rows` colours each row relative to its own largest value (small weights visible) while
     the tooltip and the written numbers stay the real values. `max_height` (px of cells) caps a map
     of many numbered rows (positions): its rows get thinner and their labels are thinned.
+    `highlight_param` outlines the row that a point selection of that name picks (ui.scrub: a token's
+    row chosen in the browser) instead of a fixed `highlight_row`.
     """
     values = to_numpy(matrix) if isinstance(matrix, torch.Tensor) else np.asarray(matrix, dtype=float)
     if max_height is not None and values.size > PICTURE_CELLS and palette in raster.PALETTE_STOPS:
@@ -182,12 +185,15 @@ def heatmap(
                 },
             }
         )
-    if highlight_row is not None:
-        for record in grid:
-            record["highlighted"] = record["row"] == highlight_row
+    if highlight_row is not None or highlight_param is not None:
+        if highlight_param is None:
+            for record in grid:
+                record["highlighted"] = record["row"] == highlight_row
+        by_field = {"field": "highlighted", "equal": True}
+        picked = {"param": highlight_param, "empty": False} if highlight_param else by_field
         layers.append(
             {
-                "transform": [{"filter": {"field": "highlighted", "equal": True}}],
+                "transform": [{"filter": picked}],
                 "mark": {"type": "rect", "fill": None, "stroke": "#e4572e", "strokeWidth": 2.5},
                 "encoding": encoding,
             }

@@ -1,0 +1,257 @@
+"""Charts whose choose-only controls answer in the browser, while they are dragged ("scrub").
+
+A control that only picks among numbers already computed (a layer, a head, a training step, a
+token's row) need not cost a server rerun: the chart carries the numbers for every position of its
+controls, computed by `core/` and sent once, and its controls are Vega-Lite inputs bound inside the
+chart that filter those numbers in the browser (no script run, ~20–40 ms a repaint while dragging).
+
+One builder for every such chart: `scrub_chart(build, scrubs, key=...)` calls the page's own spec
+builder (ui/specs.py) once per position, checks that the specs differ only in their data and title,
+and joins them into one spec whose records carry each position's control values. Nothing is computed
+in Vega that `core/` did not compute: the expressions only compare a record's position with the
+inputs'. Each input is a point selection bound to a range or select input, so Streamlit's `on_select`
+also tells the server where it ended (after the repaint): the page's text follows, and the value is
+written to the address bar (a teacher's link restores "layer 5, head 11"; a default is left out).
+
+The spec the browser gets must stay byte-identical across reruns, or the chart is built anew and the
+input jumps back while it is dragged: each input's starting value is kept in session state from the
+chart's first draw (or a server-side `move`), not taken from where the input is now.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from ui.url_state import notice
+
+# Records a chart may carry for all its positions (cells × positions). Beyond this the outermost
+# controls become ordinary server-side sliders, so a long sentence never sends megabytes per chart.
+MAX_RECORDS = 120_000
+_STATE = "_scrub_state"  # chart key -> {"start": {field: value}, "seen": {field: value}} (this module's own)
+
+
+@dataclass(frozen=True)
+class Scrub:
+    """One control that chooses among numbers already computed.
+
+    key: the URL parameter and session key (f"{page}_layer"); label: what the student reads beside
+    the input; options: every position, in order (whole numbers in a row become a range input,
+    anything else a drop-down); default: where a fresh page opens; names: how a drop-down shows each
+    option (the records and the link carry the option itself).
+
+    column: a column the chart's records already have (a token's row): the control then picks
+    records by that column, and the builder is called once, not once per option; its spec marks the
+    picked records with `{"param": field}` (ui.specs.heatmap's `highlight_param`)."""
+
+    key: str
+    label: str
+    options: tuple
+    default: Any
+    names: tuple[str, ...] | None = None
+    column: str | None = None
+
+    @property
+    def field(self) -> str:
+        """The records' column and the Vega-Lite param: the key as an identifier."""
+        return re.sub(r"\W", "_", self.key)
+
+    @property
+    def is_range(self) -> bool:
+        ints = all(isinstance(o, int) and not isinstance(o, bool) for o in self.options)
+        return ints and list(self.options) == list(range(self.options[0], self.options[0] + len(self.options)))
+
+    def binding(self) -> dict:
+        if self.is_range:
+            return {"input": "range", "min": self.options[0], "max": self.options[-1], "step": 1, "name": self.label}
+        names = list(self.names) if self.names else [str(o) for o in self.options]
+        return {"input": "select", "options": list(self.options), "labels": names, "name": self.label}
+
+    def param(self, start: Any) -> dict:
+        """A point selection bound to this control's input, starting at `start`. Clicks on marks pick
+        their own position (the one shown), never clear it."""
+        field = self.column or self.field
+        return {
+            "name": self.field,
+            "value": [{field: start}],
+            "select": {"type": "point", "fields": [field], "on": "click", "clear": False, "toggle": False},
+            "bind": self.binding(),
+        }
+
+    def from_link(self) -> Any | None:
+        """The link's value for this control, if it names one of its options (else a notice)."""
+        raw = st.query_params.get(self.key)
+        if raw is None:
+            return None
+        for option in self.options:
+            if str(option) == raw:
+                return option
+        notice(
+            f"The link's value for “{self.label}” ({raw[:40]}) is not one of its choices; the page uses {self.default}."
+        )
+        return None
+
+
+def _state(key: str) -> dict:
+    return st.session_state.setdefault(_STATE, {}).setdefault(key, {})
+
+
+def _selected(key: str, scrubs: Sequence[Scrub]) -> dict:
+    """Where the student left each input, as the chart's last selection event reported it."""
+    selection = getattr(st.session_state.get(key), "selection", None) or {}
+    chosen = {}
+    for scrub in scrubs:
+        points = selection.get(scrub.field) or []
+        field = scrub.column or scrub.field
+        if points and field in points[0]:
+            raw = str(points[0][field])
+            chosen[scrub.field] = next((o for o in scrub.options if str(o) == raw), scrub.default)
+    return chosen
+
+
+def positions_now(key: str, scrubs: Sequence[Scrub]) -> dict[str, Any]:
+    """Each control's position (Scrub.key -> option): the student's last move in the chart, else
+    where the chart started (a link's value, the default, or a server-side `move`)."""
+    state, selected = _state(key), _selected(key, scrubs)
+    start, now = state.setdefault("start", {}), state.setdefault("now", {})
+    for scrub in scrubs:
+        if start.get(scrub.field) not in scrub.options:  # first draw, or its options changed (a new sentence)
+            linked = scrub.from_link() if scrub.field not in start else None
+            start[scrub.field] = linked if linked is not None else scrub.default
+            now[scrub.field] = start[scrub.field]
+    seen = state.setdefault("seen", {})
+    now.update({f: v for f, v in selected.items() if seen.get(f) != v})  # only what moved since the last event
+    state["seen"] = selected
+    for scrub in scrubs:
+        if now.get(scrub.field) not in scrub.options:
+            now[scrub.field] = start[scrub.field]
+    return {scrub.key: now[scrub.field] for scrub in scrubs}
+
+
+def move(key: str, positions: dict[Scrub, Any]) -> None:
+    """Set controls from the server (a click elsewhere on the page): the chart starts anew there."""
+    state = _state(key)
+    for scrub, value in positions.items():
+        state.setdefault("start", {})[scrub.field] = value
+        state.setdefault("now", {})[scrub.field] = value
+
+
+def _write_link(scrubs: Sequence[Scrub], now: dict[str, Any]) -> None:
+    """Each control's position in the address bar, defaults left out (as bound widgets do)."""
+    for scrub in scrubs:
+        value, linked = now[scrub.key], st.query_params.get(scrub.key)
+        if value == scrub.default and linked is not None:
+            del st.query_params[scrub.key]
+        elif value != scrub.default and linked != str(value):
+            st.query_params[scrub.key] = str(value)
+
+
+def _count(scrubs: Sequence[Scrub]) -> int:
+    return math.prod(len(scrub.options) for scrub in scrubs if scrub.column is None)
+
+
+def joined_spec(build: Callable[..., dict], scrubs: Sequence[Scrub], start: dict[str, Any]) -> dict:
+    """One spec for every position: `build(**position)` (position: Scrub.key -> option, for the
+    scrubs without a column) once each, its records tagged with the position, and one bound input per
+    scrub that filters them (or, for a column scrub, picks records by that column).
+
+    The specs must be the same apart from their records and titles (a builder that changed its layout
+    with the position could not be repainted by a filter); titles that differ become an expression
+    that looks up the position's own title."""
+    tagged_scrubs = [scrub for scrub in scrubs if scrub.column is None]
+    combos = itertools.product(*(scrub.options for scrub in tagged_scrubs))
+    positions = [dict(zip((s.key for s in tagged_scrubs), combo, strict=True)) for combo in combos]
+    specs = [build(**position) for position in positions]
+
+    def without_data(spec: dict) -> str:
+        bare = {k: v for k, v in spec.items() if k not in ("data", "title")}
+        if "layer" in spec:
+            bare["layer"] = [{k: v for k, v in layer.items() if k != "data"} for layer in spec["layer"]]
+        return json.dumps(bare, sort_keys=True)
+
+    first = specs[0]
+    if any(without_data(spec) != without_data(first) for spec in specs[1:]):
+        raise ValueError("a scrub chart's builder must give the same spec at every position, apart from its data")
+    views = first.get("layer", [first])
+    records: list[list[dict]] = [[] for _ in range(1 + len(views))]  # top-level data, then each view's own
+    for spec, position in zip(specs, positions, strict=True):
+        tag = {scrub.field: position[scrub.key] for scrub in tagged_scrubs}
+        records[0] += [{**r, **tag} for r in spec.get("data", {}).get("values", [])]
+        for i, view in enumerate(spec.get("layer", [spec]) if "layer" in spec else []):
+            records[1 + i] += [{**r, **tag} for r in view.get("data", {}).get("values", [])]
+    joined = json.loads(without_data(first))
+    here = [{"filter": {"param": scrub.field, "empty": False}} for scrub in tagged_scrubs]
+    params = [scrub.param(start[scrub.key]) for scrub in reversed(scrubs)]  # Vega lists inputs last-first
+    joined_views = joined.get("layer", [joined])
+    joined_views[0]["params"] = [*joined_views[0].get("params", []), *params]
+    for i, (view, original) in enumerate(zip(joined_views, views, strict=True)):
+        if "layer" in first and "data" in original:
+            view["data"] = {"values": records[1 + i]}
+        view["transform"] = [*here, *view.get("transform", [])]
+    joined["data"] = {"values": records[0]}
+    titles = {_title_key(p, tagged_scrubs): spec.get("title", "") for spec, p in zip(specs, positions, strict=True)}
+    if len(set(titles.values())) > 1:
+        lookup = " + ',' + ".join(f"{scrub.field}_{scrub.field}" for scrub in tagged_scrubs)
+        joined["params"] = [*joined.get("params", []), {"name": "titles", "value": titles}]
+        joined["title"] = {"text": {"expr": f"titles[{lookup}]"}, "anchor": "start", "fontSize": 14}
+    elif first.get("title"):
+        joined["title"] = first["title"]
+    return joined
+
+
+def _title_key(position: dict, scrubs: Sequence[Scrub]) -> str:
+    """How the title lookup names a position: its options joined by commas, as the expression builds it."""
+    return ",".join(str(position[scrub.key]) for scrub in scrubs)
+
+
+def scrub_chart(
+    build: Callable[..., dict],
+    scrubs: Sequence[Scrub],
+    *,
+    key: str,
+    cells: int,
+    data_id: Any,
+    target=st,
+) -> dict[str, Any]:
+    """Draw `build`'s chart with `scrubs` as inputs bound inside it, and return each control's position
+    (Scrub.key -> option) for the page's text, which follows once the server hears where it ended.
+
+    cells: the records one position's chart has. When all positions together would pass MAX_RECORDS,
+    the first scrubs become server-side sliders instead and only the rest answer in the browser.
+    data_id: anything hashable that changes when `build`'s numbers do (the sentence, a switch): the
+    joined spec is rebuilt only then, not on every rerun the inputs cause."""
+    fixed, scrubbed = [], list(scrubs)
+    while _count(scrubbed) > 1 and cells * _count(scrubbed) > MAX_RECORDS:
+        fixed.append(scrubbed.pop(next(i for i, s in enumerate(scrubbed) if s.column is None)))
+    chosen = {scrub.key: _server_slider(target, scrub, key) for scrub in fixed}
+    now = positions_now(key, scrubbed)
+    state = _state(key)
+    start = {scrub.key: state["start"][scrub.field] for scrub in scrubbed}
+    identity = (data_id, tuple(chosen.items()), tuple(start.items()))
+    if state.get("identity") != identity:
+        state["spec"] = joined_spec(lambda **position: build(**chosen, **position), scrubbed, start)
+        state["identity"] = identity
+    fields = [scrub.field for scrub in scrubbed]
+    target.vega_lite_chart(state["spec"], key=key, on_select="rerun", selection_mode=fields, width="stretch")
+    _write_link([*fixed, *scrubbed], {**chosen, **now})
+    return {**chosen, **now}
+
+
+def _server_slider(where, scrub: Scrub, key: str) -> Any:
+    """A scrub the browser cannot hold (too many records): a Streamlit slider over its options, with
+    its value in the link under the same name."""
+    widget = f"{key}_{scrub.field}_server"
+    if widget not in st.session_state:
+        linked = scrub.from_link()
+        st.session_state[widget] = linked if linked is not None else scrub.default
+    elif st.session_state[widget] not in scrub.options:
+        st.session_state[widget] = scrub.default
+    names = dict(zip(scrub.options, scrub.names or [str(o) for o in scrub.options], strict=True))
+    return where.select_slider(scrub.label, scrub.options, key=widget, format_func=names.get)
