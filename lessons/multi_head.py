@@ -8,13 +8,13 @@ from core.numbers import readable_number
 from core.positional import add_positions
 from core.qkv import project_qkv
 from core.text import unique_labels
-from ui import session, snippets, url_state
-from ui.charts import SIDE_BY_SIDE_MAX_TOKENS, attention_map, render, show_matrix, side_by_side
-from ui.export import page_export
+from ui import scrub, session, snippets, url_state
+from ui.charts import SIDE_BY_SIDE_MAX_TOKENS, matrix_companions, matrix_frame, render, show_matrix, side_by_side
+from ui.export import chart_downloads, page_export
 from ui.navigation import MULTI_HEAD
 from ui.present import section
 from ui.quiz import predict
-from ui.specs import column_blocks, head_grid, lines
+from ui.specs import column_blocks, head_grid, heatmap, lines
 from ui.widgets import explain, page_header, sentence_input, show_code
 
 PAGE = MULTI_HEAD.id
@@ -56,9 +56,13 @@ X = layer_norm(resize_dimensions(embed(tokens.words, TOY).vectors, d_model, seed
 X = add_positions(X) if use_pe else X
 layers = seeded_layers(d_model, heads, n_layers, seed=session.seed())
 inputs, results = stack_layers(X, layers)
-shown = n_layers  # the top layer, unless another one is picked
-if n_layers > 1:
-    shown = url_state.slider(st, "Layer to inspect", 1, n_layers, n_layers, key=f"{PAGE}_shown_{n_layers}")
+# The layer and head shown are inputs inside the labelled head map (ui.scrub): every layer's and head's
+# weights travel with it, so dragging either repaints the map in the browser; the page then follows.
+LAYER_SCRUB = scrub.Scrub(f"{PAGE}_shown_{n_layers}", "Layer to inspect", tuple(range(1, n_layers + 1)), n_layers)
+HEAD_SCRUB = scrub.Scrub(f"{PAGE}_head_{heads}", "Head", tuple(range(1, heads + 1)), 1)
+HEAD_MAP = f"{PAGE}_head_scrub"
+CONTROLS = [LAYER_SCRUB, HEAD_SCRUB] if n_layers > 1 else [HEAD_SCRUB]
+shown = scrub.positions_now(HEAD_MAP, CONTROLS).get(LAYER_SCRUB.key, n_layers)
 layer, result, x_in = layers[shown - 1], results[shown - 1], inputs[shown - 1]
 d_head = d_model // heads
 columns = [str(c) for c in range(d_model)]
@@ -82,28 +86,39 @@ section("One attention map per head")
 
 
 @st.fragment
-def head_maps(weights, labels: list[str]) -> None:
+def head_maps(labels: list[str]) -> None:
     grid, big = side_by_side(2, len(labels))
-    heads = weights.shape[0]
     beside = len(labels) <= SIDE_BY_SIDE_MAX_TOKENS  # side_by_side's own rule: columns, or one under the other
     width = 260 if beside else 560  # px: half a page beside the big map, or all of it
-    render(head_grid(weights, palette=session.palette(), width=width), target=grid, width="content")
+    stretched = session.rows_stretched()
+
+    def head_map(**position) -> dict:
+        lay, hd = position.get(LAYER_SCRUB.key, n_layers), position[HEAD_SCRUB.key]
+        return heatmap(
+            results[lay - 1].weights[hd - 1], labels, labels, palette=session.palette(), domain=(0, 1),
+            title=f"layer {lay}, head {hd}" if n_layers > 1 else f"head {hd}", stretch_rows=stretched,
+            row_title="word attending", col_title="attended to", value_title="weight",
+        )  # fmt: skip
+
+    with big:
+        identity = (tuple(tokens.words), d_model, heads, n_layers, use_pe, session.seed(), session.palette(), stretched)
+        now = scrub.scrub_chart(head_map, CONTROLS, key=HEAD_MAP, cells=len(labels) ** 2, data_id=identity)
+        layer_now, head_now = now.get(LAYER_SCRUB.key, n_layers), now[HEAD_SCRUB.key]
+        frame = matrix_frame(results[layer_now - 1].weights[head_now - 1], labels, labels)
+        chart_downloads(head_map(**now), key=f"{PAGE}_head_chart", table=frame)
+        matrix_companions(frame, key=f"{PAGE}_head")
+    if layer_now != shown:
+        st.rerun()  # another layer: the sections around this one (Q, the grid, concat, W_o) show it too
+    render(head_grid(results[shown - 1].weights, palette=session.palette(), width=width), target=grid, width="content")
     grid.caption(
-        "Rows: the word attending; columns: the word attended to; same colours as the labelled map "
-        f"{'beside' if beside else 'below'}. With many "
+        f"Every head of layer {shown}. Rows: the word attending; columns: the word attended to; same colours as the "
+        f"labelled map {'beside' if beside else 'below'}. With many "
         "words each weight is small and the maps look dark: choose **each row stretched** under *Attention "
         "colours* in the sidebar to see every row's pattern."
     )
-    with big:
-        options = [f"head {h + 1}" for h in range(heads)]
-        picked = url_state.selectbox(st, "Head to see with its labels", options, key=f"{PAGE}_head_{heads}")
-        h = options.index(picked)
-        attention_map(
-            weights[h], labels, key=f"{PAGE}_head", title=picked, asking="word attending", attended="attended to"
-        )
 
 
-head_maps(result.weights, labels)
+head_maps(labels)
 
 section("Concatenate, then mix with W_o")
 maps = (("concat", result.concat, "Concat(head outputs)"), ("output", result.output, "× W_o = layer output"))

@@ -9,12 +9,11 @@ from core.text import unique_labels
 from ui import model_cache, scrub, session, url_state
 from ui.charts import (
     attention_map,
+    matrix_companions,
     matrix_frame,
-    numbers_table,
     render,
     show_matrix,
     side_by_side,
-    strongest_links,
 )
 from ui.export import chart_downloads, page_export
 from ui.markdown import md_escape
@@ -134,9 +133,7 @@ def head_explorer() -> None:
         layer, head = now[LAYER], now[HEAD]
         frame = matrix_frame(maps[layer, head], view, view)
         chart_downloads(build(**now), key=f"{PAGE}_head_map_chart", table=frame)
-        if links_text := strongest_links(frame):
-            st.caption(links_text)
-        numbers_table(frame, key=f"{PAGE}_head_map")
+        matrix_companions(frame, key=f"{PAGE}_head_map")
     this = heads.head_name(layer, head)
     if labelled:
         with places[1]:

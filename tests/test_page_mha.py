@@ -1,7 +1,7 @@
 """Multi-head page: layer stacking in core, and the page's controls, reveal and torch check."""
 
 import torch
-from conftest import app_test, presenting_test
+from conftest import app_test, charts, presenting_test, scrub_positions, scrub_start, scrub_to
 
 from core.layers import max_difference_to_torch, residual_drift, seeded_layers, stack_layers
 from core.multi_head import MultiHeadSelfAttention, column_owners, head_counts, split_heads
@@ -51,6 +51,9 @@ def test_the_page_holds_back_the_split_and_matches_torch():
     assert any("Which columns" in m.value for m in at.markdown)
 
 
+HEAD_MAP = "mha_head_scrub"
+
+
 def test_every_control_at_both_ends():
     at = app_test("lessons/multi_head.py")
     for d_model in (8, 64, 16):
@@ -59,13 +62,20 @@ def test_every_control_at_both_ends():
     for heads in (1, 16):
         at.select_slider(key="mha_heads_16").set_value(heads).run()
         assert not at.exception
-    assert at.selectbox(key="mha_head_16").options[-1] == "head 16"
-    at.selectbox(key="mha_head_16").set_value("head 16").run()
+    head_map = next(spec for spec in charts(at) if spec.get("title") == "head 1")  # opens on head 1
+    assert scrub_start(head_map) == {"mha_head_16": 1}
+    n = len({r["row"] for r in head_map["data"]["values"]})
+    assert len(head_map["data"]["values"]) == 16 * n * n  # every head's map travels with the chart
+    scrub_to(at, HEAD_MAP, mha_head_16=16)
+    assert any("head 16" in c.value for c in at.caption) or scrub_positions(at, HEAD_MAP)["mha_head_16"] == 16
     at.slider(key="mha_layers").set_value(6).run()
-    at.slider(key="mha_shown_6").set_value(1).run()
+    head_map = next(spec for spec in charts(at) if spec.get("title") == "layer 6, head 16")  # the top layer
+    assert {r["mha_shown_6"] for r in head_map["data"]["values"]} == set(range(1, 7))
+    scrub_to(at, HEAD_MAP, mha_shown_6=1)  # another layer: the whole page follows
     at.toggle(key="mha_pe").set_value(False).run()
     assert not at.exception
     assert any(h.value.startswith("Layer 1: 16 heads") for h in at.header)
+    assert any(c.value.startswith("Every head of layer 1.") for c in at.caption)
     assert any(m.value.startswith("Each layer adds") for m in at.markdown)
     at.slider(key="mha_layers").set_value(1).run()
     assert not at.exception and not any(h.value == "Stacking layers" for h in at.header)

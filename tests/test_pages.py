@@ -166,7 +166,7 @@ def test_multi_head_matches_torch_on_the_page():
     no_exception(at)
     assert any("6 heads" in h.value for h in at.header)
     at.slider(key="mha_layers").set_value(3).run()
-    at.slider(key="mha_shown_3").set_value(2).run()
+    scrub_to(at, "mha_head_scrub", mha_shown_3=2)
     no_exception(at)
     assert metric(at, "Largest difference from torch") == "0 (identical here)" or "× 10⁻" in at.metric[0].value
     at.select_slider(key="mha_heads_24").set_value(24).run()  # heads = d_model: width-1 heads

@@ -84,12 +84,18 @@ def show_matrix(
         **heatmap_options,
     )
     render(spec, key=f"{key}_chart", table=frame)
+    matrix_companions(frame, key=key, caption=caption, numbers=numbers)
+    return frame
+
+
+def matrix_companions(frame: pd.DataFrame, *, key: str, caption: str | None = None, numbers: bool = True) -> None:
+    """What follows a matrix chart: its caption, the strongest links in words (for attention weights),
+    and the "Show numbers" switch. Also under a scrub chart (ui.scrub), for the position the server heard."""
     for text in (caption, strongest_links(frame)):
         if text:
             st.caption(text)
     if numbers:
         numbers_table(frame, key=key)
-    return frame
 
 
 @st.fragment  # its own: the switch redraws only its table, not the section around the chart

@@ -125,13 +125,13 @@ def positions_now(key: str, scrubs: Sequence[Scrub]) -> dict[str, Any]:
         if start.get(scrub.field) not in scrub.options:  # first draw, or its options changed (a new sentence)
             linked = scrub.from_link() if scrub.field not in start else None
             start[scrub.field] = linked if linked is not None else scrub.default
-            now[scrub.field] = start[scrub.field]
+            now.setdefault(scrub.field, start[scrub.field])
     seen = state.setdefault("seen", {})
     now.update({f: v for f, v in selected.items() if seen.get(f) != v})  # only what moved since the last event
     state["seen"] = selected
-    for scrub in scrubs:
+    for scrub in scrubs:  # a choice the new options lack (a word not in the new sentence) goes back to the default
         if now.get(scrub.field) not in scrub.options:
-            now[scrub.field] = start[scrub.field]
+            now[scrub.field] = scrub.default
     return {scrub.key: now[scrub.field] for scrub in scrubs}
 
 
@@ -157,45 +157,53 @@ def _count(scrubs: Sequence[Scrub]) -> int:
     return math.prod(len(scrub.options) for scrub in scrubs if scrub.column is None)
 
 
+COMPOSED = ("layer", "hconcat", "vconcat", "concat")
+
+
+def _nodes(spec: dict) -> list[dict]:
+    """A spec and every view inside it (layers, concatenations), in order."""
+    return [spec, *(node for kind in COMPOSED for child in spec.get(kind, []) for node in _nodes(child))]
+
+
+def _shape(spec: dict) -> str:
+    """What a spec draws apart from its records and its (outer) title."""
+    bare = json.loads(json.dumps({k: v for k, v in spec.items() if k != "title"}))
+    for node in _nodes(bare):
+        node.pop("data", None)
+    return json.dumps(bare, sort_keys=True)
+
+
 def joined_spec(build: Callable[..., dict], scrubs: Sequence[Scrub], start: dict[str, Any]) -> dict:
     """One spec for every position: `build(**position)` (position: Scrub.key -> option, for the
-    scrubs without a column) once each, its records tagged with the position, and one bound input per
-    scrub that filters them (or, for a column scrub, picks records by that column).
+    scrubs without a column) once each, every view's records tagged with the position, and one bound
+    input per scrub that filters them (or, for a column scrub, picks records by that column).
 
     The specs must be the same apart from their records and titles (a builder that changed its layout
     with the position could not be repainted by a filter); titles that differ become an expression
-    that looks up the position's own title."""
+    that looks up the position's own title. Layered and concatenated specs work alike: every view
+    with records gets all positions' records, every drawn view the filter."""
     tagged_scrubs = [scrub for scrub in scrubs if scrub.column is None]
     combos = itertools.product(*(scrub.options for scrub in tagged_scrubs))
     positions = [dict(zip((s.key for s in tagged_scrubs), combo, strict=True)) for combo in combos]
     specs = [build(**position) for position in positions]
-
-    def without_data(spec: dict) -> str:
-        bare = {k: v for k, v in spec.items() if k not in ("data", "title")}
-        if "layer" in spec:
-            bare["layer"] = [{k: v for k, v in layer.items() if k != "data"} for layer in spec["layer"]]
-        return json.dumps(bare, sort_keys=True)
-
     first = specs[0]
-    if any(without_data(spec) != without_data(first) for spec in specs[1:]):
+    if any(_shape(spec) != _shape(first) for spec in specs[1:]):
         raise ValueError("a scrub chart's builder must give the same spec at every position, apart from its data")
-    views = first.get("layer", [first])
-    records: list[list[dict]] = [[] for _ in range(1 + len(views))]  # top-level data, then each view's own
+    joined = json.loads(_shape(first))
+    records: list[list[dict]] = [[] for _ in _nodes(first)]
     for spec, position in zip(specs, positions, strict=True):
         tag = {scrub.field: position[scrub.key] for scrub in tagged_scrubs}
-        records[0] += [{**r, **tag} for r in spec.get("data", {}).get("values", [])]
-        for i, view in enumerate(spec.get("layer", [spec]) if "layer" in spec else []):
-            records[1 + i] += [{**r, **tag} for r in view.get("data", {}).get("values", [])]
-    joined = json.loads(without_data(first))
+        for i, node in enumerate(_nodes(spec)):
+            records[i] += [{**r, **tag} for r in node.get("data", {}).get("values", [])]
     here = [{"filter": {"param": scrub.field, "empty": False}} for scrub in tagged_scrubs]
+    drawn = [node for node in _nodes(joined) if "mark" in node]
     params = [scrub.param(start[scrub.key]) for scrub in reversed(scrubs)]  # Vega lists inputs last-first
-    joined_views = joined.get("layer", [joined])
-    joined_views[0]["params"] = [*joined_views[0].get("params", []), *params]
-    for i, (view, original) in enumerate(zip(joined_views, views, strict=True)):
-        if "layer" in first and "data" in original:
-            view["data"] = {"values": records[1 + i]}
-        view["transform"] = [*here, *view.get("transform", [])]
-    joined["data"] = {"values": records[0]}
+    drawn[0]["params"] = [*drawn[0].get("params", []), *params]
+    for node in drawn:
+        node["transform"] = [*here, *node.get("transform", [])]
+    for node, original, values in zip(_nodes(joined), _nodes(first), records, strict=True):
+        if "data" in original:
+            node["data"] = {"values": values}
     titles = {_title_key(p, tagged_scrubs): spec.get("title", "") for spec, p in zip(specs, positions, strict=True)}
     if len(set(titles.values())) > 1:
         lookup = " + ',' + ".join(f"{scrub.field}_{scrub.field}" for scrub in tagged_scrubs)
@@ -233,11 +241,13 @@ def scrub_chart(
     chosen = {scrub.key: _server_slider(target, scrub, key) for scrub in fixed}
     now = positions_now(key, scrubbed)
     state = _state(key)
+    numbers = (data_id, tuple(chosen.items()), tuple(s.options for s in scrubbed))
+    if state.get("numbers") != numbers:  # new numbers: the chart is built anew, starting where the student is
+        state["start"].update({scrub.field: now[scrub.key] for scrub in scrubbed})
     start = {scrub.key: state["start"][scrub.field] for scrub in scrubbed}
-    identity = (data_id, tuple(chosen.items()), tuple(start.items()))
-    if state.get("identity") != identity:
+    if state.get("numbers") != numbers or state.get("built_from") != start:  # (or a server-side move)
         state["spec"] = joined_spec(lambda **position: build(**chosen, **position), scrubbed, start)
-        state["identity"] = identity
+        state["numbers"], state["built_from"] = numbers, start
     fields = [scrub.field for scrub in scrubbed]
     target.vega_lite_chart(state["spec"], key=key, on_select="rerun", selection_mode=fields, width="stretch")
     _write_link([*fixed, *scrubbed], {**chosen, **now})
