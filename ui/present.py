@@ -14,15 +14,18 @@ SECTION_COUNT = "_section_count"
 # Inputs bound inside a chart (ui.scrub) go above it, as wide as a Streamlit slider's track, and
 # large enough to drag with a finger.
 SCRUB_CSS = """
-[data-testid="stVegaLiteChart"] .vega-embed { display: flex; flex-direction: column; }
-[data-testid="stVegaLiteChart"] .vega-bindings { order: -1; display: flex; flex-wrap: wrap; gap: 0.25rem 1.5rem;
-  margin-bottom: 0.5rem; font-size: 0.875rem; }
-[data-testid="stVegaLiteChart"] .vega-bind-name { min-width: 4rem; margin-right: 0.5rem; }
-[data-testid="stVegaLiteChart"] .vega-bind input[type="range"] { width: min(14rem, 60vw); height: 1.5rem;
-  accent-color: #ff4b4b; cursor: pointer; }
-[data-testid="stVegaLiteChart"] .vega-bind select { font-size: 0.875rem; padding: 0.25rem; min-height: 2rem;
-  max-width: 60vw; }
-[data-testid="stVegaLiteChart"] .vega-bind :focus-visible { outline: 2px solid #ff4b4b; outline-offset: 2px; }
+.stVegaLiteChart.vega-embed { display: inline-flex; flex-direction: column; }
+.stVegaLiteChart.vega-embed .vega-bindings { order: -1; display: flex; flex-wrap: wrap; gap: 0.25rem 1.5rem;
+  margin-bottom: 0.5rem; }
+.stVegaLiteChart.vega-embed .vega-bindings:empty { display: none; }
+.stVegaLiteChart.vega-embed .vega-bind { max-width: 28rem; }
+.stVegaLiteChart.vega-embed .vega-bind label { flex-wrap: nowrap; width: 100%; }
+.stVegaLiteChart.vega-embed .vega-bind-name { min-width: 3.5rem; }
+.stVegaLiteChart.vega-embed .vega-bind input[type="range"] { flex: 1 1 8rem; min-width: 5rem; height: 1.75rem;
+  cursor: pointer; }
+.stVegaLiteChart.vega-embed .vega-bind select { font-size: 0.875rem; padding: 0.25rem; min-height: 2rem;
+  max-width: 100%; }
+.stVegaLiteChart.vega-embed .vega-bind :focus-visible { outline: 2px solid #ff4b4b; outline-offset: 2px; }
 """
 PAGE_CSS = f"""<style>
 [data-testid="stMainBlockContainer"] {{ padding-left: 2rem; padding-right: 2rem; max-width: 1400px; }}
