@@ -4,13 +4,13 @@ import torch
 
 from core import training
 from core.text import unique_labels
-from ui import session, url_state
+from ui import scrub, session, url_state
 from ui.charts import attention_map, render, side_by_side
-from ui.export import page_export
+from ui.export import chart_downloads, page_export
 from ui.navigation import TRAIN
 from ui.present import section
 from ui.quiz import predict
-from ui.specs import training_curves
+from ui.specs import concat, heatmap, training_curves
 from ui.widgets import explain, page_header, sentence_input, show_code
 
 PAGE = TRAIN.id
@@ -116,21 +116,55 @@ if trained is not None:
 section("Replay: watch both layers learn")
 
 
+CELL = 20  # px per word in the replay's maps: both layers side by side fit the 680 px of a 1024 px laptop
+
+
 @st.fragment
 def replay(run: training.TrainingRun) -> None:
-    pick, slide = st.columns([1, 2])
-    ending = url_state.radio(pick, "Sentence ending", ENDINGS, horizontal=True, key=f"{PAGE}_probe")
+    """The training curves and both layers' maps at one snapshot, for either sentence: both controls are
+    inputs inside the chart (ui.scrub), so dragging through the snapshots plays the training back."""
     last = len(run.snapshot_steps) - 1
-    index = url_state.slider(slide, "Snapshot (0 = untrained)", 0, last, last, key=f"{PAGE}_replay")
-    step, weights = run.snapshot_steps[index], run.maps(index, ENDINGS.index(ending))
-    now = training.stacking(weights)
-    spec = training_curves(run.losses, run.accuracies, len(run.losses), cap=LOSS_CAP, title="training curves", now=step)
-    render(spec, key=f"{PAGE}_curves")
+    snapshot = scrub.Scrub(f"{PAGE}_replay", "Snapshot (0 = untrained)", tuple(range(last + 1)), last)
+    ending = scrub.Scrub(f"{PAGE}_probe", "Sentence ending", tuple(ENDINGS), ENDINGS[0])
+
+    def replay_view(**position) -> dict:
+        index, probe = position[snapshot.key], ENDINGS.index(position[ending.key])
+        step, weights = run.snapshot_steps[index], run.maps(index, probe)
+        found = training.stacking(weights)
+        reader = PROBE_LABELS[found.reader] if found.reader_weight >= EVEN else ""  # "": no row outlined
+        maps = [
+            heatmap(
+                weights[layer],
+                PROBE_LABELS,
+                PROBE_LABELS,
+                palette=session.palette(),
+                title=f"layer {layer + 1}",
+                domain=(0, 1),
+                highlight_row=(reader, "it")[layer],
+                width_step=CELL,
+                row_title="word reading",
+                col_title="reads",
+                value_title="weight",
+            )  # fmt: skip
+            for layer in (0, 1)
+        ]
+        curves = training_curves(run.losses, run.accuracies, len(run.losses), cap=LOSS_CAP, now=step)
+        curves["width"] = 2 * CELL * len(PROBE_LABELS) + 160  # as wide as the two maps with their labels
+        curves["layer"][0]["encoding"]["color"]["legend"] = {"orient": "bottom", "title": None}
+        title = f"“…because it was {position[ending.key]}” after {step} steps"
+        return concat([curves, concat(maps)], "vconcat", title=title)
+
+    cells = 2 * len(run.losses) + 2 + 2 * len(PROBE_LABELS) ** 2
+    identity = (id(run), session.palette())
+    now = scrub.scrub_chart(
+        replay_view, [snapshot, ending], key=f"{PAGE}_replay_scrub", cells=cells, data_id=identity, width="content"
+    )
+    index, probe = now[snapshot.key], now[ending.key]
+    step, found = run.snapshot_steps[index], training.stacking(run.maps(index, ENDINGS.index(probe)))
+    chart_downloads(replay_view(**now), key=f"{PAGE}_replay_chart")
     if max(run.losses) > LOSS_CAP:
         st.caption(f"The loss peaks at {max(run.losses):.2f}; the chart cuts it at {LOSS_CAP:.2f}.")
-    reader = PROBE_LABELS[now.reader] if now.reader_weight >= EVEN else None
-    two_maps(weights, PROBE_LABELS, f"{PAGE}_replay", f" after {step} steps", (reader, "it"))
-    st.markdown(f"After **{step}** steps: {in_words(now, ending)}")
+    st.markdown(f"After **{step}** steps: {in_words(found, probe)}")
 
 
 def stacking_story(run: training.TrainingRun) -> None:

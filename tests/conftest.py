@@ -93,7 +93,7 @@ def open_code_panel(at, page: str):
 def _params(spec: dict) -> dict:
     """Every param of a spec and its layers, by name."""
     found = {p["name"]: p for p in spec.get("params", [])}
-    for view in spec.get("layer", []):
+    for view in (view for kind in ("layer", "hconcat", "vconcat", "concat") for view in spec.get(kind, [])):
         found.update(_params(view))
     return found
 

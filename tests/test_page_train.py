@@ -5,7 +5,7 @@ import json
 
 import pytest
 import torch
-from conftest import app_test, charts, presenting_test
+from conftest import app_test, charts, presenting_test, scrub_start, scrub_to
 from test_specs import validator
 
 from core.training import (
@@ -84,6 +84,14 @@ def metric(at, label_start: str) -> str:
     return next(m.value for m in at.metric if m.label.startswith(label_start))
 
 
+REPLAY = "train_replay_scrub"
+
+
+def replay_chart(at) -> dict | None:
+    """The replay: the curves above both layers' maps, one chart whose inputs pick a snapshot and a sentence."""
+    return next((spec for spec in chart_specs(at) if "vconcat" in spec), None)
+
+
 def test_page_trains_holds_back_and_replays(run):
     at = trained_page()
     held_out = evaluate(run.model)
@@ -91,29 +99,36 @@ def test_page_trains_holds_back_and_replays(run):
     assert metric(at, "Loss at the last step") == (f"{run.losses[-1]:.3f}" if run.losses[-1] >= 0.001 else "< 0.001")
     loss = metric(at, "Loss at the last step")
     assert metric(at, "First step at") == str(first_step_reaching(run.accuracies))
-    # predict first: no replay slider, no maps, no stacking summary before the answer
-    assert not [s for s in at.slider if s.key == "train_replay"]
+    # predict first: no replay chart, no maps, no stacking summary before the answer
+    assert replay_chart(at) is None
     assert not any("Stacking" in h.value for h in at.subheader)
     final = stacking(run.snapshot_weights[-1][0])
     at.radio(key="train_predict").set_value("it").run()
     assert any("Stacking" in h.value for h in at.subheader)
-    # both ends of the replay slider, both probes; numbers on screen are core's
+    replay = replay_chart(at)  # every snapshot of both sentences travels with the chart
+    assert not list(validator().iter_errors(replay))
+    assert scrub_start(replay) == {"train_replay": len(run.snapshot_steps) - 1, "train_probe": "tired"}
+    curves, (layer_1, layer_2) = replay["vconcat"][0], replay["vconcat"][1]["hconcat"]
+    assert curves["layer"][0]["encoding"]["x"]["axis"]["format"] == "d"  # integer step ticks
+    # both ends of the replay, both probes; the chart's numbers and the text are core's
     last = len(run.snapshot_steps) - 1
     for index in (0, last):
         for probe, ending in enumerate(("tired", "wide")):
-            at.radio(key="train_probe").set_value(ending).run()
-            at.slider(key="train_replay").set_value(index).run()
+            scrub_to(at, REPLAY, train_replay=index, train_probe=ending)
             assert not at.exception
+            here = {"train_replay": index, "train_probe": ending}
+
+            def at_here(records: list[dict]) -> list[dict]:
+                return [r for r in records if all(r[k] == v for k, v in here.items())]  # noqa: B023
+
+            assert [r["step"] for r in at_here(curves["layer"][1]["data"]["values"])] == [run.snapshot_steps[index]]
+            for layer, view in enumerate((layer_1, layer_2)):
+                cells = at_here(view["data"]["values"])
+                expected = run.snapshot_weights[index][probe][layer].flatten().tolist()
+                assert [c["value"] for c in cells] == pytest.approx(expected, abs=1e-4)
             now = stacking(run.snapshot_weights[index][probe])
             text = f"After **{run.snapshot_steps[index]}** steps: "
             line = next(m.value for m in at.markdown if m.value.startswith(text))
-            curves = next(c for c in chart_specs(at) if c["title"] == "training curves")
-            assert curves["layer"][1]["data"]["values"] == [{"step": run.snapshot_steps[index]}]  # the marker
-            assert curves["layer"][0]["encoding"]["x"]["axis"]["format"] == "d"  # integer step ticks
-            assert not list(validator().iter_errors(curves))
-            titles = [c["title"] for c in chart_specs(at)]
-            assert f"layer 1 after {run.snapshot_steps[index]} steps" in titles
-            assert f"layer 2 after {run.snapshot_steps[index]} steps" in titles
             assert f"({now.reader_weight:.2f})" in line and f"({now.pointer_weight:.2f})" in line
     labels = ["the", "animal", "didn't", "cross", "the (2)", "road", "because", "it", "was", "tired"]
     assert any(f"into **{labels[final.reader]}** ({final.reader_weight:.2f})" in m.value for m in at.markdown)
@@ -145,11 +160,15 @@ def test_own_sentence_answers_in_words(run):
 def test_retraining_with_fewer_steps_keeps_the_replay_working():
     at = trained_page()
     at.radio(key="train_predict").set_value("animal").run()
-    at.slider(key="train_replay").set_value(at.slider(key="train_replay").max).run()
+    scrub_to(
+        at,
+        REPLAY,
+        train_replay=max(r["train_replay"] for r in replay_chart(at)["vconcat"][0]["layer"][1]["data"]["values"]),
+    )
     at.slider(key="train_steps").set_value(10).run()
     at.button(key="train_train").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.slider(key="train_replay").max <= 10
+    assert max(r["train_replay"] for r in replay_chart(at)["vconcat"][0]["layer"][1]["data"]["values"]) <= 10
     # the slowest settings at their ends: an untrained model is said to be one, every answer counts
     at.slider(key="train_d_k").set_value(1).run()
     at.select_slider(key="train_lr").set_value(0.001).run()
@@ -157,7 +176,7 @@ def test_retraining_with_fewer_steps_keeps_the_replay_working():
     assert not at.exception
     assert any("has not learned yet" in s.value for s in at.success)
     assert any("no word reads “tired” more than the rest" in m.value for m in at.markdown)
-    at.slider(key="train_replay").set_value(0).run()
+    scrub_to(at, REPLAY, train_replay=0)
     assert any(m.value.startswith("After **0** steps: in layer 1 no word") for m in at.markdown)
 
 
@@ -171,4 +190,4 @@ def test_presenter_mode_waits_section_by_section():
     assert [h.value for h in at.header] == ["The task", "Train it"]
     at.button(key="present_all").click().run()
     assert len(at.header) == 4 and not at.exception
-    assert not [s for s in at.slider if s.key == "train_replay"]  # the teacher still reveals the replay
+    assert replay_chart(at) is None  # the teacher still reveals the replay

@@ -184,7 +184,7 @@ def test_train_page_trains_and_replays():
     assert float(metric(at, "Held-out accuracy").rstrip("%")) >= 90
     loss = metric(at, "Loss at the last step")
     at.radio(key="train_predict").set_value("it").run()
-    at.slider(key="train_replay").set_value(0).run()  # the replay fragment: must not retrain
+    scrub_to(at, "train_replay_scrub", train_replay=0)  # the replay fragment: must not retrain
     no_exception(at)
     assert metric(at, "Loss at the last step") == loss
     assert any("“it” → “animal”" in m.value for m in at.markdown)  # the lesson's own sentence

@@ -227,6 +227,7 @@ def scrub_chart(
     cells: int,
     data_id: Any,
     target=st,
+    width: str = "stretch",
 ) -> dict[str, Any]:
     """Draw `build`'s chart with `scrubs` as inputs bound inside it, and return each control's position
     (Scrub.key -> option) for the page's text, which follows once the server hears where it ended.
@@ -234,7 +235,8 @@ def scrub_chart(
     cells: the records one position's chart has. When all positions together would pass MAX_RECORDS,
     the first scrubs become server-side sliders instead and only the rest answer in the browser.
     data_id: anything hashable that changes when `build`'s numbers do (the sentence, a switch): the
-    joined spec is rebuilt only then, not on every rerun the inputs cause."""
+    joined spec is rebuilt only then, not on every rerun the inputs cause. width: "stretch" (the
+    column's), or "content" for a concatenation of fixed-size views (ui.specs.concat)."""
     fixed, scrubbed = [], list(scrubs)
     while _count(scrubbed) > 1 and cells * _count(scrubbed) > MAX_RECORDS:
         fixed.append(scrubbed.pop(next(i for i, s in enumerate(scrubbed) if s.column is None)))
@@ -249,7 +251,7 @@ def scrub_chart(
         state["spec"] = joined_spec(lambda **position: build(**chosen, **position), scrubbed, start)
         state["numbers"], state["built_from"] = numbers, start
     fields = [scrub.field for scrub in scrubbed]
-    target.vega_lite_chart(state["spec"], key=key, on_select="rerun", selection_mode=fields, width="stretch")
+    target.vega_lite_chart(state["spec"], key=key, on_select="rerun", selection_mode=fields, width=width)
     _write_link([*fixed, *scrubbed], {**chosen, **now})
     return {**chosen, **now}
 

@@ -93,6 +93,7 @@ def heatmap(
     stretch_rows: bool = False,
     max_height: int | None = None,
     highlight_param: str | None = None,
+    width_step: int | None = None,
 ) -> dict:
     """An n×m matrix as coloured cells with labels on both axes, the value on hover and, when the
     cells are big enough, written in each cell.
@@ -104,7 +105,8 @@ def heatmap(
     the tooltip and the written numbers stay the real values. `max_height` (px of cells) caps a map
     of many numbered rows (positions): its rows get thinner and their labels are thinned.
     `highlight_param` outlines the row that a point selection of that name picks (ui.scrub: a token's
-    row chosen in the browser) instead of a fixed `highlight_row`.
+    row chosen in the browser) instead of a fixed `highlight_row`. `width_step`: pixels per column
+    instead of the column's width (a map inside a concatenation, which has no container width).
     """
     values = to_numpy(matrix) if isinstance(matrix, torch.Tensor) else np.asarray(matrix, dtype=float)
     if max_height is not None and values.size > PICTURE_CELLS and palette in raster.PALETTE_STOPS:
@@ -198,7 +200,22 @@ def heatmap(
                 "encoding": encoding,
             }
         )
-    return chart_spec(grid, title, width="container", height={"step": step}, layer=layers)
+    width = {"step": width_step} if width_step else "container"
+    return chart_spec(grid, title, width=width, height={"step": step}, layer=layers)
+
+
+def concat(views: list[dict], direction: str = "hconcat", title: str = "") -> dict:
+    """Several chart specs as one chart, side by side ("hconcat") or one under another ("vconcat"):
+    one view for controls that move them together (ui.scrub). Each keeps its own scales and legends."""
+    top_only = ("$schema", "usermeta", "config")
+    return {
+        "$schema": SCHEMA,
+        "title": title,
+        direction: [{k: v for k, v in view.items() if k not in top_only} for view in views],
+        "resolve": {"scale": {"color": "independent"}, "legend": {"color": "independent"}},
+        "usermeta": CANVAS,
+        "config": WORD_AXES,
+    }
 
 
 def _numbered_picture(
