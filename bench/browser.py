@@ -110,6 +110,58 @@ poll();
 """
 
 
+# Scrub inputs (ui.scrub) answer inside their chart: no script run. A press is timed from the key press
+# (the capture listener's b.t0) until the chart's canvas shows other pixels, polled every animation
+# frame; a drag moves the input one step every frame and counts the frames whose picture changed.
+SCRUB = MAIN + '.vega-bind input[type="range"], ' + MAIN + ".vega-bind select"
+SCRUB_WATCH_JS = """
+const input = arguments[0];
+const canvas = input.closest('.vega-embed').querySelector('canvas');
+const b = window.__bench;
+const w = b.scrub = {paint: null, before: canvas.toDataURL()};
+const look = () => {
+  if (b.scrub !== w) return;
+  if (canvas.toDataURL() !== w.before) { w.paint = performance.now(); return; }
+  requestAnimationFrame(look);
+};
+requestAnimationFrame(look);
+"""
+SCRUB_RESULT_JS = """
+const [timeout] = arguments;
+const done = arguments[arguments.length - 1];
+const b = window.__bench, w = b.scrub, start = performance.now();
+const poll = () => {
+  if (w.paint !== null) {
+    const t0 = b.t0 !== null ? b.t0 : b.armed;
+    const runs = b.states.filter((s) => s[1] === 'running' && s[0] >= t0 && s[0] < w.paint).length;
+    return done({ms: w.paint - t0, runs_before_paint: runs});
+  }
+  if (performance.now() - start > timeout) return done({error: 'the chart did not repaint'});
+  setTimeout(poll, 5);
+};
+poll();
+"""
+SCRUB_DRAG_JS = """
+const [input, seconds] = arguments;
+const done = arguments[arguments.length - 1];
+const canvas = input.closest('.vega-embed').querySelector('canvas');
+const low = Number(input.min), high = Number(input.max);
+let value = Number(input.value), direction = value >= high ? -1 : 1, last = canvas.toDataURL(), repaints = 0;
+const start = performance.now();
+const frame = () => {
+  const picture = canvas.toDataURL();
+  if (picture !== last) { repaints++; last = picture; }
+  if (performance.now() - start >= seconds * 1000) return done(repaints / ((performance.now() - start) / 1000));
+  if (value + direction > high || value + direction < low) direction = -direction;
+  value += direction;
+  input.value = String(value);
+  input.dispatchEvent(new Event('input', {bubbles: true}));
+  requestAnimationFrame(frame);
+};
+requestAnimationFrame(frame);
+"""
+
+
 class Unsettled(RuntimeError):
     pass
 
@@ -288,6 +340,11 @@ def discover(driver) -> list[Control]:
             ):
                 kind = "toggle"
             controls.append(Control(kind, css, index, label_of(driver, element)))
+    for index, element in enumerate(driver.find_elements(By.CSS_SELECTOR, SCRUB)):
+        name = driver.execute_script(
+            "return arguments[0].closest('label').querySelector('.vega-bind-name').innerText", element
+        )
+        controls.append(Control("scrub", SCRUB, index, " ".join(name.split())[:60]))
     texts = [c for c in controls if c.kind == "text"]
     if texts:
         sentence = next((c for c in texts if "sentence" in c.label.lower()), texts[0])
@@ -436,7 +493,50 @@ def errors_shown(driver) -> int:
     return len(driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]'))
 
 
+def time_scrub(driver, control: Control, repeats: int, timeout_s: float) -> tuple[list[float], str]:
+    """Key presses on an input inside a chart, each timed to the repaint, then a 1.5 s drag (ranges)."""
+    from selenium.webdriver.common.keys import Keys
+
+    times, runs = [], 0
+    for step in range(repeats):
+        element = control.element(driver)
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus();", element)
+        wait(driver, "quiet", QUIET_MS, 60)  # the server's answer to the last press has been drawn
+        if "forward" not in control.state:
+            at_end = driver.execute_script(
+                "const e = arguments[0]; return e.tagName === 'SELECT' ? e.selectedIndex === e.options.length - 1"
+                " : Number(e.value) >= Number(e.max);",
+                element,
+            )
+            control.state["forward"], control.state["back"] = (
+                (Keys.ARROW_UP if element.tag_name == "select" else Keys.ARROW_LEFT, Keys.ARROW_DOWN)
+                if at_end
+                else (Keys.ARROW_DOWN, Keys.ARROW_UP)
+                if element.tag_name == "select"
+                else (Keys.ARROW_RIGHT, Keys.ARROW_LEFT)
+            )
+        driver.execute_script(ARM_JS)
+        driver.execute_script(SCRUB_WATCH_JS, element)
+        driver.switch_to.active_element.send_keys(control.state["forward" if step % 2 == 0 else "back"])
+        result = driver.execute_async_script(SCRUB_RESULT_JS, timeout_s * 1000)
+        if "error" in result:
+            raise Unsettled(result["error"])
+        times.append(result["ms"])
+        runs += result["runs_before_paint"]
+    notes = [f"server runs before the repaint: {runs} of {repeats}"]
+    element = control.element(driver)
+    if element.tag_name == "input":
+        wait(driver, "quiet", QUIET_MS, 60)
+        rate = driver.execute_async_script(SCRUB_DRAG_JS, element, 1.5)
+        notes.append(f"drag: {rate:.0f} repaints/s")
+        control.state["drag_per_s"] = rate
+    wait(driver, "quiet", QUIET_MS, 60)
+    return times, "; ".join(notes)
+
+
 def time_control(driver, control: Control, repeats: int, timeout_s: float) -> tuple[list[float], str]:
+    if control.kind == "scrub":
+        return time_scrub(driver, control, repeats, timeout_s)
     times, notes, unseen = [], [], 0
     before = errors_shown(driver)
     for step in range(repeats):
@@ -463,6 +563,7 @@ def row(page: str, control: Control, times: list[float], baseline: float | None,
         "trivial_ms": round(baseline, 1) if baseline else math.nan,  # the yardstick this row is compared with
         "runs": len(times),
         "note": note,
+        **({"drag_repaints_per_s": round(control.state["drag_per_s"])} if "drag_per_s" in control.state else {}),
     }
 
 

@@ -195,7 +195,9 @@ def joined_spec(build: Callable[..., dict], scrubs: Sequence[Scrub], start: dict
         tag = {scrub.field: position[scrub.key] for scrub in tagged_scrubs}
         for i, node in enumerate(_nodes(spec)):
             records[i] += [{**r, **tag} for r in node.get("data", {}).get("values", [])]
-    here = [{"filter": {"param": scrub.field, "empty": False}} for scrub in tagged_scrubs]
+    # Each record is tested against the input's own signal (Vega-Lite names it {param}_{field}): a plain
+    # comparison, several times faster over 10⁴–10⁵ records than a selection test (vlSelectionTest).
+    here = [{"filter": f"datum[{scrub.field!r}] === {scrub.field}_{scrub.field}"} for scrub in tagged_scrubs]
     drawn = [node for node in _nodes(joined) if "mark" in node]
     params = [scrub.param(start[scrub.key]) for scrub in reversed(scrubs)]  # Vega lists inputs last-first
     drawn[0]["params"] = [*drawn[0].get("params", []), *params]
