@@ -364,3 +364,34 @@ def test_the_rollout_formula_renders_once_the_question_is_answered(app_url, brow
     settle(browser)
     assert_healthy(browser, REAL_MODEL.title)
     assert any("share" in f.text for f in find(browser, f"{MAIN} .katex-display")), "the rollout formula is missing"
+
+
+def test_a_scrub_input_repaints_its_chart_with_no_script_run_and_reaches_the_link(app_url, browser):
+    """ui.scrub: the real model's Head input moves the head map in the browser (no script run before the
+    repaint), then the server hears the final value: the page's text follows and the link carries it."""
+    from selenium.webdriver.common.keys import Keys
+
+    from bench.browser import ARM_JS, INIT_JS, SCRUB_RESULT_JS, SCRUB_WATCH_JS
+
+    browser.set_window_size(1024, 1000)
+    open_page(browser, app_url, REAL_MODEL)
+    browser.execute_script(INIT_JS)
+    inputs = find(browser, f"{MAIN} .vega-bind input, {MAIN} .vega-bind select")
+    names = [i.find_element("xpath", "..").find_element("css selector", ".vega-bind-name").text for i in inputs]
+    assert names == ["Layer", "Head", "Show one token's row"], names  # labelled, in reading order
+    head = find(browser, 'input[name="real_head_real_head"]')[0]
+    assert head.get_attribute("value") == "11"
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus();", head)
+    browser.execute_script(ARM_JS)
+    browser.execute_script(SCRUB_WATCH_JS, head)
+    browser.switch_to.active_element.send_keys(Keys.ARROW_LEFT)  # keyboard operable
+    result = browser.execute_async_script(SCRUB_RESULT_JS, 10_000)
+    assert "error" not in result and result["runs_before_paint"] == 0, result
+    settle(browser)
+    assert "real_head=10" in browser.current_url, browser.current_url
+    assert "L5 H10 is a" in find(browser, MAIN)[0].text
+    browser.get(browser.current_url)  # the link restores the scrubbed head
+    settle(browser)
+    assert find(browser, 'input[name="real_head_real_head"]')[0].get_attribute("value") == "10"
+    assert "L5 H10 is a" in find(browser, MAIN)[0].text
+    assert_healthy(browser, "scrubbed link")

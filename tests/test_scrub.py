@@ -1,0 +1,97 @@
+"""ui.scrub: one spec for every position of a chart's choose-only controls (the browser filters it),
+checked without a browser: which records each position gets, the inputs, the titles, the refusals.
+The browser half (a key press repaints with no script run, the link) is in tests/test_browser.py."""
+
+import pytest
+import torch
+from test_specs import validator
+
+from ui import scrub, specs
+
+WORDS = ["the", "cat", "sat"]
+MAPS = torch.softmax(torch.randn(2, 3, 3, 3, generator=torch.Generator().manual_seed(0)), -1)  # (layer, head, n, n)
+LAYER = scrub.Scrub("real_layer", "Layer", (0, 1), 1)
+HEAD = scrub.Scrub("real_head", "Head", (0, 1, 2), 0)
+ROW = scrub.Scrub("real_source", "Row", ("every token", *WORDS), "cat", column="row")
+
+
+def head_map(**position) -> dict:
+    layer, head = position["real_layer"], position["real_head"]
+    return specs.heatmap(
+        MAPS[layer, head], WORDS, WORDS, palette="viridis", domain=(0, 1), title=f"L{layer} H{head}",
+        highlight_param=ROW.field,
+    )  # fmt: skip
+
+
+def views(spec: dict) -> list[dict]:
+    return scrub._nodes(spec)
+
+
+def test_every_position_travels_tagged_with_its_controls():
+    joined = scrub.joined_spec(head_map, [LAYER, HEAD, ROW], {"real_layer": 1, "real_head": 0, "real_source": "cat"})
+    records = joined["data"]["values"]
+    assert len(records) == 2 * 3 * len(WORDS) ** 2  # the row picker multiplies nothing: it picks among the rows
+    for layer in (0, 1):
+        for head in (0, 1, 2):
+            here = [r for r in records if (r["real_layer"], r["real_head"]) == (layer, head)]
+            alone = head_map(real_layer=layer, real_head=head)["data"]["values"]
+            assert [{k: r[k] for k in alone[0]} for r in here] == alone
+            assert [r["value"] for r in here] == pytest.approx(MAPS[layer, head].flatten().tolist(), abs=1e-4)
+    assert not list(validator().iter_errors(joined))
+
+
+def test_inputs_start_where_asked_and_filter_by_their_own_signal():
+    joined = scrub.joined_spec(head_map, [LAYER, HEAD, ROW], {"real_layer": 1, "real_head": 2, "real_source": "sat"})
+    params = {p["name"]: p for view in views(joined) for p in view.get("params", [])}
+    assert params["real_layer"]["bind"] == {"input": "range", "min": 0, "max": 1, "step": 1, "name": "Layer"}
+    assert params["real_source"]["bind"]["input"] == "select"
+    assert params["real_source"]["bind"]["options"] == ["every token", *WORDS]
+    assert params["real_layer"]["value"] == [{"real_layer": 1}] and params["real_head"]["value"] == [{"real_head": 2}]
+    assert params["real_source"]["value"] == [{"row": "sat"}] and params["real_source"]["select"]["fields"] == ["row"]
+    drawn = [view for view in views(joined) if "mark" in view]
+    filters = [t["filter"] for view in drawn for t in view["transform"]]
+    assert filters.count("datum['real_layer'] === real_layer_real_layer") == len(drawn)
+    assert filters.count("datum['real_head'] === real_head_real_head") == len(drawn)
+    assert {"param": "real_source", "empty": False} in filters  # the outline follows the row picker
+    # inputs are listed first to last (Vega lists them last-first)
+    assert [p["name"] for p in drawn[0]["params"]] == ["real_source", "real_head", "real_layer"]
+
+
+def test_titles_that_differ_become_a_lookup_and_a_shared_title_stays():
+    joined = scrub.joined_spec(head_map, [LAYER, HEAD], {"real_layer": 0, "real_head": 0})
+    titles = next(p for p in joined["params"] if p["name"] == "titles")["value"]
+    assert titles == {f"{layer},{head}": f"L{layer} H{head}" for layer in (0, 1) for head in (0, 1, 2)}
+    assert joined["title"]["text"] == {"expr": "titles[real_layer_real_layer + ',' + real_head_real_head]"}
+    same = scrub.joined_spec(
+        lambda **p: {**head_map(**p), "title": "one title"}, [LAYER, HEAD], {"real_layer": 0, "real_head": 0}
+    )
+    assert same["title"] == "one title" and "params" not in same
+
+
+def test_concatenated_views_each_get_every_position():
+    def two(**position):
+        maps = [MAPS[layer, position["real_head"]] for layer in (0, 1)]
+        return specs.concat([specs.heatmap(m, WORDS, WORDS, palette="viridis", width_step=20) for m in maps])
+
+    joined = scrub.joined_spec(two, [HEAD], {"real_head": 1})
+    left, right = joined["hconcat"]
+    assert len(left["data"]["values"]) == len(right["data"]["values"]) == 3 * len(WORDS) ** 2
+    assert not list(validator().iter_errors(joined))
+
+
+def test_a_builder_whose_layout_moves_with_the_position_is_refused():
+    def unstable(**position):
+        return specs.heatmap(
+            MAPS[0, position["real_head"]], WORDS, WORDS, palette="viridis", domain=(0, position["real_head"] + 1)
+        )
+
+    with pytest.raises(ValueError, match="same spec at every position"):
+        scrub.joined_spec(unstable, [HEAD], {"real_head": 0})
+
+
+def test_ranges_and_drop_downs():
+    assert scrub.Scrub("k", "Step", (1, 2, 3, 4), 4).is_range
+    assert not scrub.Scrub("k", "d_k", (1, 2, 4, 8), 4).is_range  # gaps: a drop-down of the values
+    names = scrub.Scrub("k", "T", (0.5, 1.0), 1.0, names=("½", "1")).binding()
+    assert names == {"input": "select", "options": [0.5, 1.0], "labels": ["½", "1"], "name": "T"}
+    assert scrub.Scrub("pe-position", "p", (0, 1), 0).field == "pe_position"  # a Vega identifier
