@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test bench screenshots browser clean
+.PHONY: run test bench screenshots browser clean model
 
 run: $(VENV)/.app-installed
 	$(BIN)/streamlit run app.py --server.headless=true
@@ -28,6 +28,10 @@ browser:
 # bench.browser starts a server and headless Chromium: on a shared machine, `flock /tmp/browser.lock make bench`.
 bench: $(VENV)/.dev-installed browser
 	$(BIN)/python -m bench.run_all
+
+# Retrain the lesson's GPT from scratch (core/weights/gpt.safetensors and its .json): the same seed writes the same weights.
+model: $(VENV)/.app-installed
+	$(BIN)/python -m core.gpt_training --seed 0 --out core/weights/gpt.safetensors
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
