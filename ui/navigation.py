@@ -81,6 +81,14 @@ REAL_MODEL = PageInfo(
     "All-MiniLM-L6-v2: 6 layers × 12 heads of real attention, 'it' → 'animal', static vs "
     "contextual 'bank', and one head rebuilt from its weights.",
 )
+GPT = PageInfo(
+    "gpt",
+    "lessons/gpt.py",
+    "Attention that writes",
+    ":material/edit_note:",
+    "A small GPT-style decoder trained here: next-word probabilities with temperature, top-k and top-p, "
+    "causal attention writing text, the KV cache, and heads you can watch form.",
+)
 COST = PageInfo(
     "cost",
     "lessons/cost.py",
@@ -90,4 +98,4 @@ COST = PageInfo(
     "the paper's complexity table.",
 )
 
-LESSONS = [WHY, STATIC, FIRST_PRINCIPLES, POSITIONAL, QKV, MULTI_HEAD, TRAIN, REAL_MODEL, COST]
+LESSONS = [WHY, STATIC, FIRST_PRINCIPLES, POSITIONAL, QKV, MULTI_HEAD, TRAIN, REAL_MODEL, GPT, COST]

@@ -800,3 +800,48 @@ def layer_path(coords: torch.Tensor | np.ndarray, n_depths: int, *, title: str =
     labels = [f"L{depth}" for depth in range(n_depths)] * 2
     groups = ["sentence 1"] * n_depths + ["sentence 2"] * n_depths
     return scatter(coords, labels, groups=groups, connect=True, title=title)
+
+
+CUT_COLOURS = {"kept": "#2a6f97", "cut by top-k": "#e4572e", "cut by top-p": "#f2a541"}
+
+
+def next_word_bars(words: list[str], tempered: Sequence[float], kept: Sequence[float], cut: Sequence[str]) -> dict:
+    """The next word's probabilities as bars, most probable first: light grey before the cuts (softmax
+    of the logits over the temperature), coloured after them, red where top-k cut the word and orange
+    where top-p did (core.sampling.reshape)."""
+    records = [
+        {"word": w, "before": round(float(b), 4), "after": round(float(a), 4), "cut": c, "label": f"{float(a):.0%}"}
+        for w, b, a, c in zip(words, tempered, kept, cut, strict=True)
+    ]
+    y = {"field": "word", "type": "nominal", "sort": None, "title": None, "axis": {"labelOverlap": False}}
+    x = {"type": "quantitative", "scale": {"domain": [0, 1]}, "title": "probability of being the next word"}
+    tooltip = [
+        {"field": "word"},
+        {"field": "before", "type": "quantitative", "format": ".3f", "title": "before the cuts"},
+        {"field": "after", "type": "quantitative", "format": ".3f", "title": "drawn from"},
+        {"field": "cut"},
+    ]
+    colour = {
+        "field": "cut",
+        "type": "nominal",
+        "scale": {"domain": list(CUT_COLOURS), "range": list(CUT_COLOURS.values())},
+        "title": None,
+        "legend": {"orient": "bottom"},
+    }
+    return chart_spec(
+        records,
+        "",
+        width="container",
+        height={"step": 22},
+        layer=[
+            {"mark": {"type": "bar", "color": "#d9d9d9"}, "encoding": {"y": y, "x": {**x, "field": "before"}}},
+            {
+                "mark": {"type": "bar", "height": 12},
+                "encoding": {"y": y, "x": {**x, "field": "after"}, "color": colour, "tooltip": tooltip},
+            },
+            {
+                "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 11},
+                "encoding": {"y": y, "x": {**x, "field": "before"}, "text": {"field": "label"}},
+            },
+        ],
+    )

@@ -1,0 +1,357 @@
+import streamlit as st
+import torch
+
+from core import gpt, gpt_heads, gpt_training, grammar, heads, sampling
+from core.attention import causal_mask
+from core.numbers import readable_number
+from core.text import unique_labels
+from ui import decoder_cache, model_cache, scrub, session, url_state
+from ui.charts import matrix_companions, matrix_frame, render, side_by_side
+from ui.export import chart_downloads, page_export
+from ui.markdown import md_escape
+from ui.navigation import GPT
+from ui.present import section
+from ui.quiz import predict
+from ui.specs import concat, heatmap, next_word_bars, series_lines, weight_bars
+from ui.widgets import explain, page_header, set_value, show_code
+
+PAGE = GPT.id
+PROMPT = f"{PAGE}_prompt"
+WRITTEN = f"{PAGE}_written"  # {prompt ids: the words written after them} (this page's own)
+TRAINED = f"{PAGE}_trained"
+GREEDY = f"{PAGE}_greedy"  # the Training of this session's Train press
+EXAMPLES = (
+    "the queen who met the king said that",
+    "the kings who met the queen",
+    "the cat sat on the mat . the cat sat on the",
+    "the animal didn't cross the road because it was",
+)
+SHOWN_WORDS = 10  # bars: the most probable words
+TEMPERATURES = tuple(round(0.1 * i, 1) for i in range(1, 21))  # 0.1 … 2.0
+TOP_K = (0, 1, 2, 3, 5, 10)  # 0: no cut
+TOP_P = (1.0, 0.95, 0.9, 0.8, 0.6, 0.4)  # 1.0: no cut
+WRITE_MORE = 10
+TASK_NAMES = {"pronoun": "pronoun after “said that”", "agreement": "was / were after a clause", "induction": "copying"}
+
+net = decoder_cache.model()
+L, H, V = net.config.n_layer, net.config.n_head, len(net.vocab)
+page_header(
+    "Attention that writes",
+    "ChatGPT writes one word at a time: it reads the text so far, gives every word of its vocabulary a "
+    "probability of coming next, picks one, appends it, and repeats. This page does that with a small "
+    f"**decoder** trained by this project (`make model`): {L} layers × {H} heads, {net.config.d_model} numbers "
+    f"per word, {V} words, on sentences whose next word depends on a word far back. Its attention is the same "
+    "`scaled_dot_product_attention` as on the earlier pages, with one change: the **causal mask**, so each word "
+    "sees only itself and the words before it.",
+)
+st.caption("Words the model knows: " + ", ".join(md_escape(w) for w in net.vocab) + ".")
+
+text = url_state.text_input(st, "Prompt", EXAMPLES[0], key=PROMPT, max_chars=2000)
+row = st.container(horizontal=True)
+for i, example in enumerate(EXAMPLES):
+    row.button(example, key=f"{PAGE}_example_{i}", on_click=set_value, args=(PROMPT, example), width="content")
+prompt = net.known_words(text)
+if prompt.unknown:
+    st.info(gpt.unknown_notice(prompt.unknown, V) + " They are left out.", icon=":material/info:")
+if not prompt.ids:
+    st.info("There are no words the model knows in this prompt: try one of the examples.")
+    st.stop()
+if prompt.truncated or len(prompt.ids) >= net.config.block_size:
+    prompt = prompt._replace(
+        words=prompt.words[: net.config.block_size - 1], ids=prompt.ids[: net.config.block_size - 1]
+    )
+    st.warning(f"The model reads at most {net.config.block_size} words; it uses the first {len(prompt.ids)} here.")
+ids = tuple(prompt.ids)
+first = decoder_cache.forward(ids)
+
+section("1 · The next word")
+probs = torch.softmax(first.logits[-1], -1)
+best = int(probs.argmax())
+ranked = torch.argsort(probs, descending=True).tolist()
+options = sorted({net.vocab[i] for i in ranked[:4]})
+answered = predict(
+    f"{PAGE}_predict_{'_'.join(map(str, ids))}",
+    f"after “{md_escape(' '.join(prompt.words))}”, which word does the model think comes next?",
+    options,
+    net.vocab[best],
+    f"It gives “{net.vocab[best]}” {float(probs[best]):.0%}"
+    + (f", “{net.vocab[ranked[1]]}” {float(probs[ranked[1]]):.0%}." if len(ranked) > 1 else "."),
+    waiting="Answer above to see every word's probability.",
+)
+temperature = scrub.Scrub(f"{PAGE}_temperature", "Temperature T", TEMPERATURES, 1.0)
+top_k = scrub.Scrub(f"{PAGE}_top_k", "Top-k", TOP_K, 0, names=tuple("off" if k == 0 else str(k) for k in TOP_K))
+top_p = scrub.Scrub(f"{PAGE}_top_p", "Top-p", TOP_P, 1.0, names=tuple("off" if p == 1 else f"{p:g}" for p in TOP_P))
+CONTROLS = [temperature, top_k, top_p]
+POSITIONS = tuple((t, k, p) for t in TEMPERATURES for k in TOP_K for p in TOP_P)
+
+
+@st.fragment
+def next_word_section() -> None:
+    bars = decoder_cache.next_word_bars(ids, POSITIONS, SHOWN_WORDS)
+
+    def bar_chart(**position) -> dict:
+        at = POSITIONS.index((position[temperature.key], position[top_k.key], position[top_p.key]))
+        spec = next_word_bars(bars.words, bars.tempered[at], bars.kept[at], bars.cut[at])
+        k, p = position[top_k.key], position[top_p.key]
+        kept = bars.kept_count[at]
+        spec["title"] = (
+            f"T = {position[temperature.key]:.1f}, top-k {k or 'off'}, top-p {'off' if p == 1 else p}: "
+            f"{kept} of {V} words can be drawn"
+        )
+        return spec
+
+    now = scrub.scrub_chart(bar_chart, CONTROLS, key=f"{PAGE}_bars", cells=3 * SHOWN_WORDS, data_id=(ids,))
+    chart_downloads(bar_chart(**now), key=f"{PAGE}_bars_chart")
+    st.latex(r"p_i = \frac{e^{z_i / T}}{\sum_j e^{z_j / T}}")
+    st.caption(
+        "z: the model's score (logit) for each word; T below 1 sharpens the distribution, above 1 flattens it. "
+        "**Top-k** keeps the k most probable words, **top-p** the fewest whose probabilities add up to p; the "
+        "rest are set to 0 and what is left is divided by its sum again (grey: before the cuts)."
+    )
+    reshaped = sampling.reshape(
+        first.logits[-1], now[temperature.key], now[top_k.key] or None, None if now[top_p.key] >= 1 else now[top_p.key]
+    )
+    gone = sampling.cut_off(reshaped, net.vocab)
+    lost = float(reshaped.tempered[reshaped.cut_by_top_k | reshaped.cut_by_top_p].sum())
+    st.markdown(
+        f"Cut off here: {len(gone)} words holding {lost:.1%} of the probability"
+        + (
+            f" (most probable first: {', '.join(md_escape(w) for w in gone[:8])}{', …' if len(gone) > 8 else ''})."
+            if gone
+            else "."
+        )
+    )
+
+
+if answered:
+    next_word_section()
+
+section("2 · Write, one word at a time")
+written = st.session_state.setdefault(WRITTEN, {}).get(ids, [])
+url_state.toggle(
+    st, "Always take the most probable word (greedy)", key=GREEDY,
+    help="Off: each word is drawn from the probabilities above (temperature, top-k and top-p as set there), "
+    "with the sidebar's seed, so a class sees the same text.",
+)  # fmt: skip
+
+
+def write(count: int) -> None:
+    """Append `count` words to this prompt's text, drawn as the controls above say (seeded per text)."""
+    so_far = [*ids, *st.session_state[WRITTEN].get(ids, [])]
+    room = net.config.block_size - len(so_far)
+    if room <= 0:
+        return
+    # read now, not when the button was drawn: the bars' inputs may have moved since (a fragment rerun)
+    shaping = scrub.positions_now(f"{PAGE}_bars", CONTROLS)
+    greedy = st.session_state.get(GREEDY, False)
+    generator = None if greedy else torch.Generator().manual_seed(session.seed() * 1000 + len(so_far))
+    k, p = shaping[top_k.key] or None, None if shaping[top_p.key] >= 1 else shaping[top_p.key]
+    made = gpt.generate(net, so_far, min(count, room), generator, shaping[temperature.key], k, p)
+    st.session_state[WRITTEN][ids] = made.ids[len(ids) :]
+
+
+buttons = st.container(horizontal=True)
+full = len(ids) + len(written) >= net.config.block_size
+buttons.button("Next word", key=f"{PAGE}_next", on_click=write, args=(1,), disabled=full, type="primary")
+buttons.button(f"Write {WRITE_MORE} words", key=f"{PAGE}_more", on_click=write, args=(WRITE_MORE,), disabled=full)
+buttons.button(
+    "Start again", key=f"{PAGE}_clear", on_click=lambda: st.session_state[WRITTEN].pop(ids, None), disabled=not written
+)
+all_ids = (*ids, *written)
+words = [net.vocab[i] for i in all_ids]
+st.markdown(
+    " ".join(f":gray[{md_escape(w)}]" for w in prompt.words)
+    + " "
+    + " ".join(f"**{md_escape(w)}**" for w in words[len(ids) :])
+)
+if full:
+    st.caption(f"The model reads at most {net.config.block_size} words: start again or shorten the prompt.")
+whole = decoder_cache.forward(all_ids)
+labels = unique_labels(words)
+
+
+@st.fragment
+def rows_section() -> None:
+    """Each new word's attention row: the last position's weights when the model predicted it."""
+    if not written:
+        return st.caption("Press **Next word**: each new word comes with the attention row that produced it.")
+    new = scrub.Scrub(f"{PAGE}_word", "New word", tuple(range(1, len(written) + 1)), len(written))
+    layer = scrub.Scrub(f"{PAGE}_row_layer", "Layer", tuple(range(1, L + 1)), L)
+    head = scrub.Scrub(f"{PAGE}_row_head", "Head", tuple(range(1, H + 1)), 1)
+
+    def row_bars(**position) -> dict:
+        t = len(ids) + position[new.key] - 1  # the position whose output chose that word
+        weights = whole.attentions[position[layer.key] - 1, position[head.key] - 1, t - 1, : len(all_ids)]
+        spec = weight_bars(labels, weights)
+        spec["title"] = (
+            f"“{words[t]}” was chosen by the row of “{labels[t - 1]}” · layer {position[layer.key]}, "
+            f"head {position[head.key]}"
+        )
+        return spec
+
+    now = scrub.scrub_chart(row_bars, [new, layer, head], key=f"{PAGE}_rows", cells=len(all_ids), data_id=all_ids)
+    chart_downloads(row_bars(**now), key=f"{PAGE}_rows_chart")
+    t = len(ids) + now[new.key] - 1
+    st.caption(
+        f"Only the words up to “{labels[t - 1]}” have bars: the model had not written the rest yet, and the causal "
+        "mask hides them anyway."
+    )
+
+
+rows_section()
+
+
+@st.fragment
+def causal_map_section() -> None:
+    layer = scrub.Scrub(f"{PAGE}_map_layer", "Layer", tuple(range(1, L + 1)), L)
+    head = scrub.Scrub(f"{PAGE}_map_head", "Head", tuple(range(1, H + 1)), 1)
+    allowed = causal_mask(len(all_ids))
+
+    def causal_map(**position) -> dict:
+        weights = whole.attentions[position[layer.key] - 1, position[head.key] - 1]
+        shown = weights.masked_fill(~allowed, float("nan"))  # no colour where a word may not look
+        title = f"layer {position[layer.key]}, head {position[head.key]}: the whole text"
+        return heatmap(
+            shown, labels, labels, palette=session.palette(), title=title, domain=(0, 1), overlay=False,
+            row_title="word asking", col_title="looks at", value_title="weight",
+        )  # fmt: skip
+
+    now = scrub.scrub_chart(causal_map, [layer, head], key=f"{PAGE}_map", cells=len(all_ids) ** 2, data_id=all_ids)
+    weights = whole.attentions[now[layer.key] - 1, now[head.key] - 1]
+    frame = matrix_frame(weights, labels, labels)
+    chart_downloads(causal_map(**now), key=f"{PAGE}_map_chart", table=frame)
+    above = float(weights.masked_fill(allowed, 0).abs().max()) if len(all_ids) > 1 else 0.0
+    matrix_companions(
+        frame,
+        key=f"{PAGE}_map",
+        caption=(
+            "The upper triangle is empty: before the softmax the causal mask sets every score of a later word to −∞, "
+            f"so its weight is exactly 0 (largest weight above the diagonal here: {above:g}). Word t's row is all the "
+            "model knows when it predicts word t + 1."
+        ),
+    )
+
+
+causal_map_section()
+
+section("3 · Heads you can watch form")
+shipped = decoder_cache.report()
+found = {task: result.head for task, result in shipped.items()}
+st.markdown(
+    "Nobody told the model where to look. After training, some heads do one job, and we find them by "
+    "**measurement** on held-out sentences it never saw (`core/gpt_heads.py`):\n"
+    + "\n".join(
+        f"- **{TASK_NAMES[task]}**: {result.head.label('score')} — its strongest weight from the last word lands on "
+        f"the deciding word in **{result.head_lands:.0%}** of {result.prompts} held-out prompts; the model is right "
+        f"**{result.accuracy:.0%}** of the time, and **{result.accuracy_without_head:.0%}** with that head "
+        "switched off."
+        for task, result in shipped.items()
+    )
+)
+
+
+@st.fragment
+def training_section() -> None:
+    steps = gpt_training.ON_PAGE.steps
+    if st.button(f"Train a new model from scratch ({steps} steps)", key=f"{PAGE}_train", icon=":material/play_arrow:"):
+        bar = st.progress(0.0, text="Training…")
+        st.session_state[TRAINED] = gpt_training.train(
+            gpt_training.ON_PAGE,
+            progress=lambda done: bar.progress(done, text=f"Training: {done:.0%} of {steps} steps"),
+        )
+        bar.empty()
+    training = st.session_state.get(TRAINED)
+    if training is None:
+        return st.caption("Press the button to watch the heads form (about half a minute on a laptop).")
+    snaps = training.snapshots
+    snapshot = scrub.Scrub(f"{PAGE}_snapshot", "Snapshot", tuple(range(len(snaps))), len(snaps) - 1)
+    steps_seen = [s.step for s in snaps]
+    head_names = [f"L{layer + 1} H{head + 1}" for layer in range(L) for head in range(H)]
+
+    def replay(**position) -> dict:
+        now = snaps[position[snapshot.key]]
+        losses = {
+            "training loss": [s.loss for s in snaps],
+            "loss on a repeat's second copy": [s.copy_loss for s in snaps],
+        }
+        curves = series_lines(steps_seen, losses, x="step", y="loss", group="curve", points=False, marker_x=now.step)
+        curves["width"] = 520
+        curves["layer"][0]["encoding"]["color"]["legend"] = {"orient": "bottom", "title": None}
+        scores = torch.stack([now.induction, now.pronoun, now.agreement]).flatten(1)  # (3, L*H)
+        grid = heatmap(
+            scores, ["induction", "pronoun", "agreement"], head_names, palette=session.palette(), domain=(0, 1),
+            title="each head's scores", width_step=40, value_title="score",
+        )  # fmt: skip
+        return concat([curves, grid], "vconcat", title=f"after {now.step} steps")
+
+    cells = 2 * len(snaps) + 1 + 3 * L * H
+    now = scrub.scrub_chart(
+        replay, [snapshot], key=f"{PAGE}_replay", cells=cells, data_id=id(training), width="content"
+    )
+    at = snaps[now[snapshot.key]]
+    chart_downloads(replay(**now), key=f"{PAGE}_replay_chart")
+    best = {name: gpt_heads.best_head(getattr(at, name)) for name in ("induction", "pronoun", "agreement")}
+    st.markdown(
+        f"After **{at.step}** steps: "
+        + "; ".join(f"{name} — {head.label('score')}" for name, head in best.items())
+        + ". Watch the copy loss drop in the same steps as an induction score rises: the copying head forms."
+    )
+
+
+training_section()
+
+section("4 · The KV cache: one new row per word")
+comparison = gpt.compare_cache(net, list(all_ids[: net.config.block_size - WRITE_MORE]), WRITE_MORE)
+columns = st.columns(3)
+columns[0].metric("Query rows computed, with the cache", f"{sum(comparison.cached.query_rows)}")
+columns[1].metric("… without it (the whole text each time)", f"{sum(comparison.recomputed.query_rows)}")
+difference = comparison.max_difference
+columns[2].metric("Largest difference in the logits", "0 (exact)" if difference == 0 else readable_number(difference))
+st.markdown(
+    f"Writing {len(comparison.cached.rows)} words after your {len(all_ids[: net.config.block_size - WRITE_MORE])}: "
+    "without a cache every word runs the whole text through the model again; with it, each layer keeps the keys "
+    "and values it has already computed and works out **one new query row** against them. The words are "
+    + ("the same" if comparison.same_words else "not the same")
+    + " and the numbers agree to float rounding."
+)
+times = decoder_cache.cache_times()
+spec = series_lines(
+    times.lengths,
+    {"with the KV cache": times.with_cache_ms, "without (everything again)": times.without_cache_ms},
+    x="words so far",
+    y="ms per new word",
+    group="how",
+    title="Time to write one more word on this server",
+)
+render(spec, key=f"{PAGE}_cache_times")
+
+section("5 · Encoder and decoder on the same words")
+encoder = model_cache.encoder()
+if encoder is not None:
+    sentence = " ".join(w for w in words if w != grammar.END)
+    run = model_cache.run(sentence)
+    both, pieces = heads.head_view(run.attentions[-1].mean(0), run.tokens, merge=True, hide=True)
+    left_only = whole.attentions[-1].mean(0)
+    places = side_by_side(2, len(words))
+    maps = (
+        (both, unique_labels(pieces), "MiniLM (an encoder): last layer, heads averaged", "enc"),
+        (left_only, labels, "this decoder: last layer, heads averaged", "dec"),
+    )
+    for place, (matrix, names, title, short) in zip(places, maps, strict=True):
+        with place:
+            spec = heatmap(matrix, names, names, palette=session.palette(), domain=(0, 1), overlay=False, title=title)
+            render(spec, key=f"{PAGE}_{short}")
+    st.caption(
+        "The encoder's words look both ways (it fills in a sentence it has whole); the decoder's look only left, "
+        "because it must predict a word before it exists."
+    )
+
+numbers = {"prompt": prompt.words, "written": words[len(ids) :], "attentions": whole.attentions, "logits": whole.logits}
+page_export(PAGE, numbers)
+explain(
+    "- A decoder predicts the next word at every position at once, during training; the causal mask keeps each "
+    "position from seeing the answer.\n"
+    "- Temperature, top-k and top-p change only how a word is picked from the probabilities, not the model.\n"
+    "- The KV cache makes writing word t cost one row of attention instead of t."
+)
+show_code(gpt.GPT.step, gpt.generate, sampling.reshape, gpt_heads.report, gpt_training.train)
