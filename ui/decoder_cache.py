@@ -65,30 +65,25 @@ def report() -> dict[str, gpt_heads.TaskReport]:
 
 
 class CacheTimes(NamedTuple):
-    lengths: list[int]  # words in the text when the next word is written
-    with_cache_ms: list[float]  # one word written with the KV cache (its prompt already cached)
-    without_cache_ms: list[float]  # the same word with the whole text run again
+    words: list[int]  # words written after a 4-word prompt
+    with_cache_ms: list[float]  # writing them with the KV cache (one new query row per word)
+    without_cache_ms: list[float]  # writing them by running the whole text again for every word
 
 
 @st.cache_resource(show_spinner="Timing the KV cache on this machine…")
 def cache_times(repeats: int = 5) -> CacheTimes:
-    """Milliseconds to write one more word as the text grows, with and without the KV cache, on this
-    server's CPU (median of `repeats`): core.gpt.GPT.step on one new id against the cache, or forward on all."""
-    net, lengths, with_cache, without = model(), [], [], []
-    ids = torch.arange(net.config.block_size) % len(net.vocab)
-    with torch.no_grad():
-        for n in range(4, net.config.block_size, 4):
-            cache = net.step(ids[: n - 1]).cache
+    """Milliseconds to write k words greedily after a 4-word prompt, with and without the KV cache
+    (core.gpt.generate), on this server's CPU: the median of `repeats` runs for each k."""
+    net = model()
+    prompt = net.encode("the queen who met")
+    lengths = list(range(4, net.config.block_size - len(prompt) + 1, 4))
 
-            def timed(work) -> float:
-                times = []
-                for _ in range(repeats):
-                    start = time.perf_counter()
-                    work()
-                    times.append((time.perf_counter() - start) * 1000)
-                return sorted(times)[repeats // 2]
+    def timed(words: int, use_cache: bool) -> float:
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            gpt.generate(net, prompt, words, use_cache=use_cache)
+            times.append((time.perf_counter() - start) * 1000)
+        return sorted(times)[repeats // 2]
 
-            with_cache.append(timed(lambda: net.step(ids[n - 1 : n], cache)))  # noqa: B023
-            without.append(timed(lambda: net(ids[:n])))  # noqa: B023
-            lengths.append(n)
-    return CacheTimes(lengths, with_cache, without)
+    return CacheTimes(lengths, [timed(k, True) for k in lengths], [timed(k, False) for k in lengths])

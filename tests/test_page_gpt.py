@@ -1,0 +1,143 @@
+"""Attention that writes: the page through AppTest. The numbers it shows are core's (core.gpt,
+core.sampling, core.gpt_heads), its question holds back the bars, its writing is the model's own,
+every scrub chart carries every position, and hostile prompts get a plain notice."""
+
+import pandas as pd
+import pytest
+import torch
+from conftest import APP, app_test, charts, scrub_start, scrub_to
+from hostile_inputs import HOSTILE_INPUTS
+
+from core import gpt, sampling
+from ui.markdown import md_escape
+
+PAGE = "lessons/gpt.py"
+PROMPT = "the queen who met the king said that"
+
+
+@pytest.fixture(scope="module")
+def net():
+    return gpt.load_pretrained().requires_grad_(False)
+
+
+def no_exception(at):
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def chart(at, title_start: str) -> dict | None:
+    return next((c for c in charts(at) if str(c.get("title", "")).startswith(title_start)), None)
+
+
+def answered_page():
+    at = app_test(PAGE, timeout=180)
+    no_exception(at)
+    question = next(r for r in at.radio if r.key.startswith("gpt_predict_"))
+    question.set_value(question.options[0]).run()
+    return at
+
+
+def test_the_question_holds_back_the_bars_then_they_are_cores(net):
+    at = app_test(PAGE, timeout=180)
+    no_exception(at)
+    assert chart(at, "T = ") is None  # nothing answers the question before it is answered
+    logits = net(torch.tensor(net.encode(PROMPT)))[0][-1]
+    best = net.vocab[int(logits.argmax())]
+    question = next(r for r in at.radio if r.key.startswith("gpt_predict_"))
+    assert best in question.options
+    question.set_value(best).run()
+    assert any(s.value.startswith("Right") for s in at.success)
+    bars = chart(at, "T = 1.0, top-k off, top-p off")
+    assert scrub_start(bars) == {"gpt_temperature": 1.0, "gpt_top_k": 0, "gpt_top_p": 1.0}
+    # a position away from the default: the chart's numbers are core.sampling's
+    here = [
+        r for r in bars["data"]["values"] if (r["gpt_temperature"], r["gpt_top_k"], r["gpt_top_p"]) == (0.5, 3, 0.9)
+    ]
+    reshaped = sampling.reshape(logits, 0.5, 3, 0.9)
+    for record in here:
+        i = net.vocab.index(record["word"])
+        assert record["after"] == pytest.approx(float(reshaped.probs[i]), abs=1e-3)
+        assert record["before"] == pytest.approx(float(reshaped.tempered[i]), abs=1e-3)
+    assert sum(r["cut"] == "kept" for r in here) <= 3  # top-k 3
+    scrub_to(at, "gpt_bars", gpt_temperature=0.5, gpt_top_k=3, gpt_top_p=0.9)  # the sentence follows
+    gone = sampling.cut_off(reshaped, net.vocab)
+    assert any(m.value.startswith(f"Cut off here: {len(gone)} words") for m in at.markdown)
+
+
+def test_greedy_writing_is_the_models_own_and_each_word_has_its_row(net):
+    at = answered_page()
+    at.toggle(key="gpt_greedy").set_value(True).run()
+    at.button(key="gpt_next").click().run()
+    no_exception(at)
+    expected = gpt.generate(net, net.encode(PROMPT), 1)
+    assert chart(at, f"“{net.vocab[expected.ids[-1]]}” was chosen by the row of “that”")
+    at.button(key="gpt_more").click().run()
+    no_exception(at)
+    written = gpt.generate(net, net.encode(PROMPT), 11)
+    text = " ".join(m.value for m in at.markdown)
+    assert " ".join(f"**{md_escape(net.vocab[i])}**" for i in written.ids[8:]) in text
+    rows = chart(at, "“")
+    assert {r["gpt_word"] for r in rows["data"]["values"]} == set(range(1, 12))  # every new word's row travels
+    causal = chart(at, "layer 2, head 1: the whole text")
+    n = len(written.ids)
+    cells = [r for r in causal["data"]["values"] if (r["gpt_map_layer"], r["gpt_map_head"]) == (1, 2)]
+    assert len(cells) == n * n
+    assert all(pd.isna(cells[i * n + j]["value"]) for i in range(n) for j in range(i + 1, n))  # nothing above
+    at.button(key="gpt_clear").click().run()
+    assert not any("was chosen by" in str(c.get("title")) for c in charts(at))
+
+
+def test_a_seeded_draw_is_the_same_for_everyone():
+    first, second = answered_page(), answered_page()
+    for at in (first, second):
+        at.button(key="gpt_more").click().run()
+        no_exception(at)
+    assert [m.value for m in first.markdown if "**" in m.value and ":gray[" in m.value] == [
+        m.value for m in second.markdown if "**" in m.value and ":gray[" in m.value
+    ]
+
+
+def test_the_kv_cache_and_the_heads_found_are_stated_from_the_numbers(net):
+    at = answered_page()
+    metrics = {m.label: m.value for m in at.metric}
+    ids = net.encode(PROMPT)
+    comparison = gpt.compare_cache(net, ids, 10)
+    assert metrics["Query rows, with the cache"] == str(sum(comparison.cached.query_rows))
+    assert metrics["Query rows, without it"] == str(sum(comparison.recomputed.query_rows))
+    assert any(m.value.startswith("Writing ") and "ms** with the cache" in m.value for m in at.markdown)
+    assert any("held-out prompts" in m.value and "switched off" in m.value for m in at.markdown)
+
+
+def test_training_from_scratch_replays_the_heads_forming():
+    at = answered_page()
+    at.button(key="gpt_train").click().run()
+    no_exception(at)
+    replay = next(c for c in charts(at) if "vconcat" in c)
+    snapshots = sorted({r["gpt_snapshot"] for r in replay["vconcat"][0]["layer"][1]["data"]["values"]})
+    assert snapshots == list(range(len(snapshots))) and len(snapshots) > 10
+    scrub_to(at, "gpt_replay", gpt_snapshot=0)
+    assert any(m.value.startswith("After **0** steps") for m in at.markdown)
+
+
+def test_a_link_restores_the_sampling_controls():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update({"gpt_temperature": "0.5", "gpt_top_k": "5", "gpt_prompt": "the kings who met the queen"})
+    at.run().switch_page(PAGE).run()
+    no_exception(at)
+    question = next(r for r in at.radio if r.key.startswith("gpt_predict_"))
+    question.set_value(question.options[0]).run()
+    assert scrub_start(chart(at, "T = 0.5, top-k 5")) == {"gpt_temperature": 0.5, "gpt_top_k": 5, "gpt_top_p": 1.0}
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "x" * 10_000, "qwzx vbnm", "<script>alert(1)</script>", *HOSTILE_INPUTS[4:8]]
+)
+def test_hostile_prompts_get_a_plain_notice(text):
+    at = app_test(PAGE, timeout=180)
+    at.text_input(key="gpt_prompt").set_value(text).run()
+    no_exception(at)
+    shown = " ".join(i.value for i in at.info) + " ".join(w.value for w in at.warning)
+    assert "Traceback" not in shown
+    if not any(w in text.lower().split() for w in ("the", "a", "he", "she", "it")):
+        assert "no words the model knows" in shown or "The model knows only" in shown
