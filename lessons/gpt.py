@@ -338,9 +338,13 @@ st.markdown(
 
 section("5 · Encoder and decoder on the same words")
 encoder = model_cache.encoder()
-if encoder is not None:
-    sentence = " ".join(w for w in words if w != grammar.END)
-    run = model_cache.run(sentence)
+sentence = " ".join(w for w in words if w != grammar.END)
+try:
+    run = model_cache.run(sentence) if encoder is not None else None
+except ValueError as reason:  # e.g. a text of end marks only: nothing for the encoder to read
+    st.info(str(reason))
+    run = None
+if run is not None:
     both, pieces = heads.head_view(run.attentions[-1].mean(0), run.tokens, merge=True, hide=True)
     left_only = whole.attentions[-1].mean(0)
     places = side_by_side(2, len(words))
