@@ -233,8 +233,14 @@ def scrub_chart(
     chosen = {scrub.key: _server_slider(target, scrub, key) for scrub in fixed}
     now = positions_now(key, scrubbed)
     state = _state(key)
+    numbers = (data_id, tuple(chosen.items()))
+    if state.get("numbers", numbers) != numbers:
+        # new numbers may change the spec (a title, a scale, a drop-down's options), and the browser draws a
+        # changed spec anew from its starting values: start it where the student left the inputs
+        state["start"].update({scrub.field: now[scrub.key] for scrub in scrubbed})
+    state["numbers"] = numbers
     start = {scrub.key: state["start"][scrub.field] for scrub in scrubbed}
-    identity = (data_id, tuple(chosen.items()), tuple(start.items()))
+    identity = (*numbers, tuple(start.items()))
     if state.get("identity") != identity:
         state["spec"] = joined_spec(lambda **position: build(**chosen, **position), scrubbed, start)
         state["identity"] = identity
