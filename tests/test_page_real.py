@@ -178,7 +178,7 @@ def test_views_toggles_and_pickers(page):
     at.text_input(key="real_sentence").set_value("She bought smartphones").run()
     at.toggle(key="real_merge").set_value(True).run()
     no_exception(at)
-    assert any(c["row"] == "smartphones" for c in chart(at, "L5 H11 as a heatmap")["data"]["values"])
+    assert any(c["row"] == "smartphones" for c in chart(at, "L0 H0 as a heatmap")["data"]["values"])
     assert scrub_positions(at, HEAD_MAP)["real_source"] == "she"
 
 
