@@ -141,14 +141,15 @@ def one_row_one_column(pe, base: float) -> None:
 
     def row(**position) -> dict:
         p = position[row_scrub.key]
-        columns = {"dimension": range(d_model), "PE": pe[p].tolist()}
-        return lines(columns, "dimension", "PE", title=f"position {p}: its {d_model} numbers", points=d_model <= 32,
-                     integer_x=True, y_domain=(-1, 1))  # fmt: skip
+        kinds = ["sin (even dimensions)" if j % 2 == 0 else "cos (odd dimensions)" for j in range(d_model)]
+        columns = {"dimension": range(d_model), "PE": pe[p].tolist(), "column": kinds}  # two smooth curves
+        return lines(columns, "dimension", "PE", color="column", title=f"position {p}: its {d_model} numbers",
+                     points=d_model <= 32, integer_x=True, y_domain=(-1, 1), legend_columns=2)  # fmt: skip
 
     def column(**position) -> dict:
         i = position[column_scrub.key]
         columns = {"position": range(n_positions), "PE": pe[:, i].tolist()}
-        title = f"dimension {i}: one turn every {turns[i]:,.1f} positions"
+        title = f"dimension {i}, a turn every {turns[i]:,.1f}"
         return lines(columns, "position", "PE", title=title, points=n_positions <= 32, integer_x=True,
                      y_domain=(-1, 1))  # fmt: skip
 

@@ -206,7 +206,29 @@ def test_controls_at_their_ends_still_fit(app_url, browser, path):
         assert not find(browser, '[data-testid="stToast"]'), f"{where}: a link value was refused"
         for chart in charts(browser):
             assert chart["height"] >= 60 and chart["marks"] > 0, f"{where}: unreadable chart {chart}"
+        assert not misplaced_inputs(browser), f"{where}: {misplaced_inputs(browser)}"
     browser.set_window_size(1400, 1000)
+
+
+def misplaced_inputs(driver) -> list[str]:
+    """Inputs bound inside a chart (ui.scrub) that are not above it, on one line, inside its column."""
+    return driver.execute_script(
+        """const bad = [];
+        for (const form of document.querySelectorAll('[data-testid="stMain"] .vega-bindings')) {
+          const chart = form.parentElement.querySelector('canvas, svg');
+          if (!form.children.length || !chart) continue;
+          const box = form.getBoundingClientRect(), drawn = chart.getBoundingClientRect();
+          if (box.bottom > drawn.top + 1) bad.push(`${form.textContent}: not above its chart`);
+          for (const label of form.querySelectorAll('label')) {
+            const parts = [...label.children].map((e) => e.getBoundingClientRect());
+            if (Math.max(...parts.map((r) => r.top)) > Math.min(...parts.map((r) => r.bottom)))
+              bad.push(`${label.textContent}: its label, input and value are on different lines`);
+            if (label.getBoundingClientRect().right > drawn.right + 2)
+              bad.push(`${label.textContent}: wider than its chart`);
+          }
+        }
+        return bad;"""
+    )
 
 
 def test_the_share_link_is_the_address_of_this_view(app_url, browser):

@@ -138,7 +138,7 @@ def test_a_row_and_a_column_of_the_map_answer_in_the_browser():
     assert len(row["data"]["values"]) == 50 * 64  # every position's row, sent once
     shown = [r["PE"] for r in row["data"]["values"] if r["pe_position"] == 37]
     torch.testing.assert_close(torch.tensor(shown), pe[37])
-    column = scrub_spec(at, "dimension 4: one turn every")
+    column = scrub_spec(at, "dimension 4, a turn every 11.2")
     shown = [r["PE"] for r in column["data"]["values"] if r["pe_dimension"] == 63]
     torch.testing.assert_close(torch.tensor(shown), pe[:, 63])
     scrub_to(at, "pe_row_scrub", pe_position=37)

@@ -11,15 +11,18 @@ CURRENT_PAGE = "_current_page"
 SECTION_COUNT = "_section_count"
 # Constant CSS (no user text ever reaches it): narrower side margins than Streamlit's default, so
 # a 1024 px laptop with the sidebar open gives the lesson about 680 px instead of 560.
-# Inputs bound inside a chart (ui.scrub) go above it, as wide as a Streamlit slider's track, and
-# large enough to drag with a finger.
+# Inputs bound inside a chart (ui.scrub) go above it (Streamlit's chart element is the .vega-embed itself),
+# at most as wide as a Streamlit slider's track, narrower in a narrow column with the value on the same line,
+# and large enough to drag with a finger.
 SCRUB_CSS = """
-[data-testid="stVegaLiteChart"] .vega-embed { display: flex; flex-direction: column; }
+[data-testid="stVegaLiteChart"].vega-embed { display: flex; flex-direction: column; }
 [data-testid="stVegaLiteChart"] .vega-bindings { order: -1; display: flex; flex-wrap: wrap; gap: 0.25rem 1.5rem;
   margin-bottom: 0.5rem; font-size: 0.875rem; }
-[data-testid="stVegaLiteChart"] .vega-bind-name { min-width: 4rem; margin-right: 0.5rem; }
-[data-testid="stVegaLiteChart"] .vega-bind input[type="range"] { width: min(14rem, 60vw); height: 1.5rem;
-  accent-color: #ff4b4b; cursor: pointer; }
+[data-testid="stVegaLiteChart"] .vega-bind { min-width: 0; }
+[data-testid="stVegaLiteChart"] .vega-bind label { display: flex; align-items: center; gap: 0.5rem; }
+[data-testid="stVegaLiteChart"] .vega-bind-name { min-width: 4rem; }
+[data-testid="stVegaLiteChart"] .vega-bind input[type="range"] { flex: 1 1 6rem; min-width: 6rem; max-width: 14rem;
+  height: 1.5rem; accent-color: #ff4b4b; cursor: pointer; }
 [data-testid="stVegaLiteChart"] .vega-bind select { font-size: 0.875rem; padding: 0.25rem; min-height: 2rem;
   max-width: 60vw; }
 [data-testid="stVegaLiteChart"] .vega-bind :focus-visible { outline: 2px solid #ff4b4b; outline-offset: 2px; }
