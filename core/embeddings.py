@@ -275,6 +275,13 @@ def cosine_in_prefix(X: ArrayLike, d: int) -> torch.Tensor:
     return cosine_similarity(as_tensor(X)[..., :d])
 
 
+def similarity_by_features(E: ArrayLike, metric: str = "cosine") -> torch.Tensor:
+    """similarity_matrix of the rows looking at their first f features, for every f = 1 … d (what a
+    "features used" control chooses among). E: (n, d) -> (d, n, n), entry f − 1 for f features."""
+    E = as_tensor(E)
+    return torch.stack([similarity_matrix(E[..., :f], metric=metric) for f in range(1, E.shape[-1] + 1)])
+
+
 def empty_words(vocabulary: Vocabulary) -> list[str]:
     """Words whose vector (d,) is all zeros: no direction, so cosine calls them unlike everything."""
     return [w for w, row in zip(vocabulary.words, vocabulary.vectors) if not bool(row.any())]

@@ -119,6 +119,13 @@ def waves(pe: torch.Tensor, dimensions: list[int]) -> dict[int, list[float]]:
     return {i: pe[:, i].tolist() for i in dimensions}
 
 
+def wavelengths(d_model: int, base: float = 10000.0) -> torch.Tensor:
+    """(d_model,) how many positions each dimension of sinusoidal_encoding takes to turn once:
+    2π · base^(2i/d_model) for the pair (2i, 2i + 1), from 2π for the first pair to almost 2π · base."""
+    two_i = torch.arange(d_model, dtype=torch.float64) // 2 * 2
+    return (2 * torch.pi * base ** (two_i / d_model)).float()
+
+
 def sinusoidal_row(position: int, d_model: int, base: float = 10000.0) -> torch.Tensor:
     """(d_model,) the sinusoidal encoding of one position (any position: the formula has no table to run out of)."""
     return sinusoidal_encoding(position + 1, d_model, base)[-1]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import torch
 from torch import nn
 
-from core.attention import AttentionResult, row_entropy, scaled_dot_product_attention
+from core.attention import AttentionResult, row_entropy, scaled_dot_product_attention, softmax
 
 
 def init_projection(d_in: int, d_out: int, seed: int, device: torch.device | str | None = None) -> torch.Tensor:
@@ -77,3 +78,9 @@ def qkv_attention_steps(
 def attention_sharpness(weights: torch.Tensor) -> tuple[float, float]:
     """weights (..., n, n) -> (mean row entropy in nats, mean of each row's largest weight)."""
     return float(row_entropy(weights).mean()), float(weights.amax(-1).mean())
+
+
+def weights_by_temperature(scores: torch.Tensor, temperatures: Sequence[float]) -> torch.Tensor:
+    """softmax(scores / T) at each temperature: scores (n_q, n_k) scaled and masked (AttentionResult.scores,
+    before the temperature) -> (len(temperatures), n_q, n_k), what the temperature control chooses among."""
+    return torch.stack([softmax(scores, temperature=t) for t in temperatures])

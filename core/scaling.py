@@ -20,14 +20,21 @@ class ScalingStats(NamedTuple):
     max_weight_scaled: float
 
 
+def sample_scores(
+    d_k: int, n_queries: int = 256, n_keys: int = 16, seed: int = 0, device: torch.device | str = "cpu"
+) -> torch.Tensor:
+    """q·k for random q (n_queries, d_k) and k (n_keys, d_k) with N(0, 1) entries -> (n_queries, n_keys), unscaled."""
+    generator = torch.Generator(device=device).manual_seed(seed)
+    q = torch.randn(n_queries, d_k, generator=generator, device=device)
+    k = torch.randn(n_keys, d_k, generator=generator, device=device)
+    return q @ k.T
+
+
 def dot_product_scaling(
     d_k: int, n_queries: int = 256, n_keys: int = 16, seed: int = 0, device: torch.device | str = "cpu"
 ) -> ScalingStats:
     """Sample random q (n_queries, d_k) and k (n_keys, d_k) ~ N(0, 1) and measure raw vs scaled scores."""
-    generator = torch.Generator(device=device).manual_seed(seed)
-    q = torch.randn(n_queries, d_k, generator=generator, device=device)
-    k = torch.randn(n_keys, d_k, generator=generator, device=device)
-    raw = q @ k.T
+    raw = sample_scores(d_k, n_queries, n_keys, seed, device)
     scaled = raw / math.sqrt(d_k)
     w_raw, w_scaled = softmax(raw), softmax(scaled)
     return ScalingStats(
@@ -39,6 +46,20 @@ def dot_product_scaling(
         float(w_raw.amax(-1).mean()),
         float(w_scaled.amax(-1).mean()),
     )
+
+
+def sorted_weights_by_width(
+    d_ks: list[int], n_queries: int = 256, n_keys: int = 16, seed: int = 0, device: torch.device | str = "cpu"
+) -> dict[int, tuple[list[float], list[float]]]:
+    """For each width, dot_product_scaling's sample seen from one query: each query's softmax weights sorted
+    largest first, averaged over the queries, without and with √d_k -> {d_k: (raw (n_keys,), scaled (n_keys,))}.
+    The first of each is that width's max_weight_raw / max_weight_scaled."""
+    found = {}
+    for d_k in d_ks:
+        raw = sample_scores(d_k, n_queries, n_keys, seed, device)
+        ranked = [softmax(s).sort(-1, descending=True).values.mean(0) for s in (raw, raw / math.sqrt(d_k))]
+        found[d_k] = (ranked[0].tolist(), ranked[1].tolist())
+    return found
 
 
 def scaling_by_width(

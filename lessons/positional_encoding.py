@@ -4,9 +4,9 @@ import streamlit as st
 from core import positional
 from core.embeddings import embed, toy_vocabulary
 from core.text import words_or_nothing
-from ui import session, snippets, url_state
-from ui.charts import render
-from ui.export import page_export
+from ui import scrub, session, snippets, url_state
+from ui.charts import numbers_table, render
+from ui.export import chart_downloads, page_export
 from ui.navigation import POSITIONAL
 from ui.present import section
 from ui.quiz import predict
@@ -97,6 +97,7 @@ def encoding_section() -> None:
         "Left columns oscillate fast, right columns slowly: like the hands of a clock, together they "
         "give every position a unique pattern."
     )
+    one_row_one_column(pe, base)
     default_dims = [i for i in (0, 1, 4, 5, 10) if i < d_model]
     chosen = url_state.multiselect(
         st, "Dimensions to plot", list(range(d_model)), default=default_dims, key=f"{PAGE}_dims"
@@ -126,6 +127,62 @@ def encoding_section() -> None:
     )
     numbers = {"n_positions": n_positions, "d_model": d_model, "base": base, "pe": pe}
     page_export(PAGE, numbers, snippet=snippets.positional(n_positions, d_model, base))
+
+
+@st.fragment  # nested: Position and Dimension answer in the browser; this redraws only their sentences
+def one_row_one_column(pe, base: float) -> None:
+    """A row of the map (one position's code) and a column (one dimension's wave), each picked by an input
+    bound inside its chart (ui.scrub: every row and every column sent once)."""
+    n_positions, d_model = pe.shape
+    turns = positional.wavelengths(d_model, base)
+    row_scrub = scrub.Scrub(f"{PAGE}_position", "Position", tuple(range(n_positions)), min(10, n_positions - 1))
+    column_scrub = scrub.Scrub(f"{PAGE}_dimension", "Dimension", tuple(range(d_model)), min(4, d_model - 1))
+    identity = (n_positions, d_model, base)
+
+    def row(**position) -> dict:
+        p = position[row_scrub.key]
+        kinds = ["sin (even dimensions)" if j % 2 == 0 else "cos (odd dimensions)" for j in range(d_model)]
+        columns = {"dimension": range(d_model), "PE": pe[p].tolist(), "column": kinds}  # two smooth curves
+        return lines(columns, "dimension", "PE", color="column", title=f"position {p}: its {d_model} numbers",
+                     points=d_model <= 32, integer_x=True, y_domain=(-1, 1), legend_columns=2)  # fmt: skip
+
+    def column(**position) -> dict:
+        i = position[column_scrub.key]
+        columns = {"position": range(n_positions), "PE": pe[:, i].tolist()}
+        title = f"dimension {i}, a turn every {turns[i]:,.1f}"
+        return lines(columns, "position", "PE", title=title, points=n_positions <= 32, integer_x=True,
+                     y_domain=(-1, 1))  # fmt: skip
+
+    left, right = st.columns(2)
+    with left:
+        p = scrub.scrub_chart(row, [row_scrub], key=f"{PAGE}_row_scrub", cells=d_model, data_id=identity)[row_scrub.key]
+        table = pd.DataFrame({"dimension": range(d_model), "PE": pe[p].tolist()}).set_index("dimension")
+        chart_downloads(row(**{row_scrub.key: p}), key=f"{PAGE}_row_chart", table=table)
+        last = d_model - 2 if d_model % 2 == 0 else d_model - 1  # the slowest pair (or the last sine alone)
+        first = ", ".join(f"{v:.2f}" for v in pe[p, :2].tolist())
+        ends = ", ".join(f"{v:.2f}" for v in pe[p, last:].tolist())
+        st.caption(
+            f"Position {p} starts {first} (dimensions 0 and 1 turn once every {turns[0]:.1f} positions)"
+            + (
+                f" and ends {ends} (once every {turns[last]:,.0f}): move the position and the left end jumps "
+                "while the right end creeps."
+                if last >= 2
+                else "."
+            )
+        )
+        numbers_table(table, key=f"{PAGE}_row")
+    with right:
+        i = scrub.scrub_chart(column, [column_scrub], key=f"{PAGE}_column_scrub", cells=n_positions,
+                              data_id=identity)[column_scrub.key]  # fmt: skip
+        table = pd.DataFrame({"position": range(n_positions), "PE": pe[:, i].tolist()}).set_index("position")
+        chart_downloads(column(**{column_scrub.key: i}), key=f"{PAGE}_column_chart", table=table)
+        wave = "sin" if i % 2 == 0 else "cos"
+        st.caption(
+            f"Dimension {i} is {wave}(pos / {base:,.0f}^({i // 2 * 2}/{d_model})): one turn every {turns[i]:,.1f} "
+            f"positions, so these {n_positions} positions hold "
+            + (f"{n_positions / turns[i]:.2f} turns." if n_positions / turns[i] >= 0.01 else "under 0.01 of a turn.")
+        )
+        numbers_table(table, key=f"{PAGE}_column")
 
 
 @st.fragment

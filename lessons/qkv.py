@@ -8,22 +8,29 @@ from core.attention import causal_mask
 from core.embeddings import dimension_names, embed, resize_dimensions, static_vectors, toy_vocabulary
 from core.model import Encoder
 from core.normalisation import layer_norm
-from core.scaling import scaling_by_width
+from core.scaling import scaling_by_width, sorted_weights_by_width
 from core.search import search_in_batch, sentence_embeddings, toy_text_embedding
 from core.text import unique_labels, words_or_nothing
-from ui import formulas, model_cache, session, snippets, url_state
-from ui.charts import attention_map, render, show_matrix, side_by_side
-from ui.export import page_export
+from ui import formulas, model_cache, scrub, session, snippets, url_state
+from ui.charts import matrix_frame, numbers_table, render, show_matrix, side_by_side, strongest_links
+from ui.export import chart_downloads, page_export
 from ui.navigation import QKV
 from ui.present import section
 from ui.quiz import predict
-from ui.specs import series_lines
+from ui.specs import heatmap, series_lines
 from ui.widgets import explain, matrix_editor, page_header, sentence_input, show_code
 
 PAGE = QKV.id
 TOY = toy_vocabulary()
 STEPS = ["Q, K, V", "scores QKᵀ", "scaled", "weights", "output"]
 D_KS = [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+SWEEP = f"{PAGE}_sweep_d_k"  # the URL key of the sweep's d_k pick
+SWEEP_SCRUB = scrub.Scrub(SWEEP, "d_k", tuple(D_KS), 64, names=tuple(f"{d:,}" for d in D_KS))
+SWEEP_MAP = f"{PAGE}_one_query_scrub"  # the chart of one query's weights whose input picks d_k on the sweep
+TEMPERATURE = f"{PAGE}_temperature"  # the URL key of Temperature (kept from the slider it replaced)
+TEMPERATURES = tuple(round(0.1 * i, 1) for i in range(1, 51))  # its positions, 0.1 … 5.0, as the slider had them
+TEMPERATURE_SCRUB = scrub.Scrub(TEMPERATURE, "Temperature", TEMPERATURES, 1.0)
+WEIGHT_MAP = f"{PAGE}_weights_scrub"  # the weights chart whose input chooses the temperature
 CAUSAL_HELP = "A decoder such as GPT may only look at earlier words: the upper triangle is masked."
 EDIT_HELP = "Available for the toy embeddings with d_model × d_k ≤ 400."
 STEP_HELP = "Reveal the computation one step at a time."
@@ -96,7 +103,7 @@ def step_by_step() -> None:
     sources = ["toy vocabulary", "MiniLM input table (384-d)"]
     source = url_state.radio(st, "Embeddings X", sources, horizontal=True, key=f"{PAGE}_source")
     encoder = model_cache.encoder() if source == sources[1] else None
-    controls = st.columns(3)
+    controls = st.columns(2)
     if encoder is not None:
         X = static_vectors(encoder, tokens.words)
         controls[0].metric("d_model", X.shape[-1])
@@ -107,7 +114,6 @@ def step_by_step() -> None:
     d_k = url_state.slider(
         controls[1], "d_k", 1, 64, 4, key=f"{PAGE}_d_k", help="Width of each query and key (and value)."
     )
-    temperature = url_state.slider(controls[2], "Temperature", 0.1, 5.0, 1.0, 0.1, key=f"{PAGE}_temperature")
     toggles = st.columns(3)
     scale = url_state.toggle(toggles[0], "Divide by √d_k", value=True, key=f"{PAGE}_scale")
     causal = url_state.toggle(toggles[1], "Causal mask (decoder)", value=False, key=f"{PAGE}_causal", help=CAUSAL_HELP)
@@ -127,14 +133,13 @@ def step_by_step() -> None:
             key = f"{PAGE}_edit_{name}_{d_model}_{d_k}_{session.seed()}"
             weights[name] = matrix_editor(column, weights[name], dimension_names(TOY, d_model), key=key)
     mask = causal_mask(len(labels)) if causal else None
-    steps = qkv.qkv_attention_steps(X, *weights.values(), mask=mask, scale=scale, temperature=temperature)
-    result = steps.attention
+    steps = qkv.qkv_attention_steps(X, *weights.values(), mask=mask, scale=scale)  # scores before the temperature
 
     step = url_state.select_slider(st, "Show up to step", STEPS, value=STEPS[-1], key=f"{PAGE}_step", help=STEP_HELP)
     shown = STEPS.index(step)
-    st.latex(formulas.qkv_step(shown, d_k=d_k, scale=scale, temperature=temperature, causal=causal))
+    formula = st.empty()  # written once the temperature is known: the weights chart holds its input
     dims, n = [str(j) for j in range(d_k)], len(labels)
-    heat, vectors = dict(asking="query", attended="key"), dict(col_title="dimension")
+    vectors = dict(col_title="dimension")
     scores = dict(row_title="query", col_title="key")
     shown_matrices = (("Q", steps.q), ("K", steps.k), ("V", steps.v))
     if d_k > 8:  # one wide matrix at a time stays readable; three side by side would not
@@ -152,22 +157,52 @@ def step_by_step() -> None:
     if shown >= 2:
         with pairs[1]:
             title = ("scaled" if scale else "unscaled") + (" and masked" if causal else "") + " scores"
-            show_matrix(result.scores, labels, labels, key=f"{PAGE}_scaled", title=title, value_title="score", **scores)
+            scaled = steps.attention.scores
+            show_matrix(scaled, labels, labels, key=f"{PAGE}_scaled", title=title, value_title="score", **scores)
     outputs = side_by_side(2, max(n, d_k))
     if shown >= 3:
-        entropy, largest = qkv.attention_sharpness(result.weights)
-        uniform = math.log(n)
-        caption = (
-            f"Mean row entropy {entropy:.2f} nats (uniform would be {uniform:.2f}); mean largest weight {largest:.2f}."
-        )
         with outputs[0]:
-            title = "weights: softmax of each row"
-            attention_map(result.weights, labels, key=f"{PAGE}_weights", title=title, caption=caption, **heat)
+            temperature = weights_by_temperature(steps.attention.scores, labels)
+    else:  # the weights are not shown yet: the temperature stays where the chart last had it
+        temperature = scrub.positions_now(WEIGHT_MAP, [TEMPERATURE_SCRUB])[TEMPERATURE]
+    formula.latex(formulas.qkv_step(shown, d_k=d_k, scale=scale, temperature=temperature, causal=causal))
+    steps = qkv.qkv_attention_steps(X, *weights.values(), mask=mask, scale=scale, temperature=temperature)
+    result = steps.attention
     if shown >= 4:
         with outputs[1]:
             title = f"output Y ({n} × {d_k})"
             show_matrix(result.output, labels, dims, key=f"{PAGE}_output", title=title, value_title="y", **vectors)
     export(tokens.words, X, weights, steps, scale, causal, temperature, seeded=not (edit and editable))
+
+
+def weights_by_temperature(scores, labels: list[str]) -> float:
+    """The weights at every temperature (core.qkv), with Temperature an input bound inside the chart
+    (ui.scrub); the caption, the table and everything after follow once the server hears where it ended.
+    scores (n, n): scaled and masked, before the temperature. -> the temperature the server heard."""
+    by_temperature = qkv.weights_by_temperature(scores, TEMPERATURES)  # (50, n, n)
+    stretched, n = session.rows_stretched(), len(labels)
+
+    def weight_map(**position) -> dict:
+        weights = by_temperature[TEMPERATURES.index(position[TEMPERATURE])]
+        titles = dict(title="weights: softmax of each row", row_title="query", col_title="key", value_title="weight")
+        return heatmap(weights, labels, labels, palette=session.palette(), domain=(0, 1), stretch_rows=stretched,
+                       **titles)  # fmt: skip
+
+    identity = (tuple(labels), tuple(scores.flatten().tolist()), session.palette(), stretched)
+    now = scrub.scrub_chart(weight_map, [TEMPERATURE_SCRUB], key=WEIGHT_MAP, cells=n * n, data_id=identity)
+    temperature = now[TEMPERATURE]
+    weights = by_temperature[TEMPERATURES.index(temperature)]
+    frame = matrix_frame(weights, labels, labels)
+    chart_downloads(weight_map(**now), key=f"{PAGE}_weights_chart", table=frame)
+    entropy, largest = qkv.attention_sharpness(weights)
+    st.caption(
+        f"At temperature {temperature:.1f}: mean row entropy {entropy:.2f} nats (uniform would be {math.log(n):.2f}); "
+        f"mean largest weight {largest:.2f}. Lower temperatures sharpen every row, higher ones flatten it."
+    )
+    if links := strongest_links(frame):
+        st.caption(links)
+    numbers_table(frame, key=f"{PAGE}_weights")
+    return temperature
 
 
 def export(words, X, weights, steps, scale: bool, causal: bool, temperature: float, seeded: bool) -> None:
@@ -217,6 +252,34 @@ def scaling_experiment() -> None:
         f"scaling {found['entropy_raw'][-1]:.2f} nats vs {found['entropy_scaled'][-1]:.2f} with "
         f"(uniform {math.log(16):.2f})."
     )
+    one_query(samples, device)
+
+
+def one_query(samples: int, device) -> None:
+    """A query's 16 weights at each width of the sweep, largest first, without and with √d_k (core.scaling,
+    averaged over the sampled queries): d_k is a
+    drop-down bound inside the chart (ui.scrub); the sentence under it follows once the server hears it."""
+    found = sorted_weights_by_width(D_KS, n_queries=samples, seed=session.seed(), device=device)
+    keys = list(range(1, len(found[D_KS[0]][0]) + 1))
+
+    def weights_at(**position) -> dict:
+        raw, scaled = found[position[SWEEP]]
+        title = f"A query's weights over its {len(keys)} keys, largest first (mean of {samples:,} queries)"
+        series = {"without scaling": raw, "with √d_k": scaled}
+        return series_lines(keys, series, x="key", y="weight", group="scores", title=title, integer_x=True,
+                            y_domain=(0, 1), legend_columns=2)  # fmt: skip
+
+    identity = (samples, session.seed(), device.type)
+    d_k = scrub.scrub_chart(weights_at, [SWEEP_SCRUB], key=SWEEP_MAP, cells=2 * len(keys), data_id=identity)[SWEEP]
+    raw, scaled = found[d_k]
+    table = pd.DataFrame({"key": keys, "without scaling": raw, "with √d_k": scaled}).set_index("key")
+    chart_downloads(weights_at(**{SWEEP: d_k}), key=f"{PAGE}_one_query_chart", table=table)
+    st.caption(
+        f"At d_k = {d_k:,} a query's largest weight is {raw[0]:.2f} on average without scaling and {scaled[0]:.2f} "
+        f"with √d_k (an even share would be {1 / len(keys):.2f}): the same scores, divided by √{d_k:,} = "
+        f"{math.sqrt(d_k):.1f}. Its first point is the saturation chart's value at this d_k."
+    )
+    numbers_table(table, key=f"{PAGE}_one_query")
 
 
 with st.container(border=True):

@@ -5,24 +5,26 @@ from core.contextual import static_cosine
 from core.model import Encoder
 from core.projection import merge_coincident, pca_2d
 from core.text import shared_words, tokenize
-from ui import model_cache, snippets, url_state
-from ui.charts import matrix_frame, render, show_matrix, show_ranking, side_by_side
-from ui.export import page_export
+from ui import model_cache, scrub, session, snippets, url_state
+from ui.charts import matrix_frame, numbers_table, render, show_matrix, show_ranking, side_by_side
+from ui.export import chart_downloads, page_export
 from ui.navigation import FIRST_PRINCIPLES, STATIC
 from ui.present import section
 from ui.quiz import predict
-from ui.specs import scatter, vector_bars
+from ui.specs import heatmap, scatter, vector_bars
 from ui.widgets import explain, folded, page_header, sentence_pair, show_code
 
 PAGE = STATIC.id
 TOY = embeddings.toy_vocabulary()
 NUMBERS = {name: st.column_config.NumberColumn(name, format="%.2f") for name in TOY.dimensions}
-D_HELP = "Similarities, neighbours, analogy and map look at the first d features only."
 METRIC_HELP = "Dot product grows with the vectors' lengths; cosine only looks at their directions."
 REAL_D_HELP = "Similarities and neighbours from the first d of the 384 numbers only."
 REAL_WORDS = "king queen man woman dog cat table bank money river"
 # Words a 2-D map can show apart (royalty, gender, person, animal); bank/money/river are in the neighbours below.
 MAP_LIMIT = 16  # more points than this on a 2-D map of 11 features pile up on one line
+FEATURES = f"{PAGE}_d"  # the URL key of Features used (kept from the slider it replaced)
+FEATURE_MAP = f"{PAGE}_features_scrub"  # the similarity chart whose input chooses the features used
+FEATURES_SCRUB = scrub.Scrub(FEATURES, "Features used", tuple(range(1, len(TOY.dimensions) + 1)), len(TOY.dimensions))
 MAP_WORDS = ["king", "queen", "man", "woman", "prince", "princess", "boy", "girl", "dog", "cat"]
 
 page_header(
@@ -54,7 +56,7 @@ def one_hot_vs_dense() -> None:
 
 @st.fragment
 def vocabulary_lab() -> None:
-    top = st.columns(2)  # filled by vocabulary_views, which owns these two controls
+    top = st.container()  # filled by vocabulary_views, which owns its Similarity choice
     st.subheader("Edit one word")
     word = url_state.selectbox(st, "Word to edit", TOY.words, index=TOY.words.index("king"), key=f"{PAGE}_edit")
     columns = st.columns(4)
@@ -67,48 +69,65 @@ def vocabulary_lab() -> None:
     vocabulary_views(embeddings.with_vector(TOY, word, values), top)
 
 
-@st.fragment  # nested: Features used and Similarity redraw what they change, not the eleven editing sliders
-def vocabulary_views(edited: embeddings.Vocabulary, top: list) -> None:
-    d = url_state.slider(
-        top[0], "Features used", 1, len(TOY.dimensions), len(TOY.dimensions), key=f"{PAGE}_d", help=D_HELP
-    )
+@st.fragment  # nested: Features used, Similarity and the words redraw what they change, not the eleven sliders
+def vocabulary_views(edited: embeddings.Vocabulary, top) -> None:
+    """Everything that reads the first d features. Features used is an input bound inside the similarity
+    chart (ui.scrub: every d's matrix sent once); the table, map, neighbours and analogy follow once the
+    server hears where it ended."""
     metric = url_state.radio(
-        top[1], "Similarity", ["cosine", "dot"], horizontal=True, key=f"{PAGE}_metric", help=METRIC_HELP
+        top, "Similarity", ["cosine", "dot"], horizontal=True, key=f"{PAGE}_metric", help=METRIC_HELP
     )
+    d = scrub.positions_now(FEATURE_MAP, [FEATURES_SCRUB])[FEATURES]
     vocab = embeddings.first_dimensions(edited, d)
     used = f"{d} feature{'s' if d > 1 else ''} used"
     if table := folded(f"The whole table ({len(vocab.words)} words × {used})", key=f"{PAGE}_table_open"):
         frame = matrix_frame(vocab.vectors, list(vocab.words), list(vocab.dimensions)).round(2)
         table.dataframe(frame, height=280, key=f"{PAGE}_table", column_config=NUMBERS)
-    similarity_and_map(vocab, metric)
+    similarity_and_map(edited, metric)
     neighbours(vocab, metric)
     analogy_part(vocab)
 
 
-@st.fragment
-def similarity_and_map(vocab: embeddings.Vocabulary, metric: str) -> None:
+def similarity_and_map(edited: embeddings.Vocabulary, metric: str) -> None:
     chosen = url_state.multiselect(
-        st, "Words in the matrix and the map", vocab.words, default=MAP_WORDS, key=f"{PAGE}_words"
+        st, "Words in the matrix and the map", edited.words, default=MAP_WORDS, key=f"{PAGE}_words"
     )
     if len(chosen) < 2:
         st.info("Pick at least two words for the matrix and the map.")
         return
-    E = embeddings.embed(chosen, vocab).vectors
-    similarity = embeddings.similarity_matrix(E, metric=metric)
+    by_count = embeddings.similarity_by_features(embeddings.embed(chosen, edited).vectors, metric)  # (11, k, k)
+    similarity = dict(zip(FEATURES_SCRUB.options, by_count, strict=True))
+    reach = float(by_count.abs().max()) or 1.0
+    domain = (-1.0, 1.0) if metric == "cosine" else (-reach, reach)  # one colour scale for every count
+
+    def similarity_map(**position) -> dict:
+        d = position[FEATURES]
+        title = f"{metric} similarity, first {d} of {len(TOY.dimensions)} features"
+        return heatmap(similarity[d], chosen, chosen, palette=session.palette(), title=title, value_title=metric,
+                       domain=domain)  # fmt: skip
+
     left, right = side_by_side(2, len(chosen))
     with left:
-        title = f"{metric} similarity"
-        show_matrix(similarity, chosen, chosen, key=f"{PAGE}_similarity", title=title, value_title=metric)
+        identity = (tuple(chosen), metric, session.palette(), tuple(edited.vectors.flatten().tolist()))
+        cells = len(chosen) ** 2
+        d = scrub.scrub_chart(similarity_map, [FEATURES_SCRUB], key=FEATURE_MAP, cells=cells, data_id=identity)[
+            FEATURES
+        ]
+        frame = matrix_frame(similarity[d], chosen, chosen)
+        chart_downloads(similarity_map(**{FEATURES: d}), key=f"{PAGE}_similarity_chart", table=frame)
+        numbers_table(frame, key=f"{PAGE}_similarity")
+    vocab = embeddings.first_dimensions(edited, d)
+    E = embeddings.embed(chosen, vocab).vectors
     with right:
         shown = chosen[:MAP_LIMIT]
         points, labels = merge_coincident(pca_2d(embeddings.embed(shown, vocab).vectors), shown, tolerance=0.04)
-        render(scatter(points, labels, title="2-D map (PCA of the chosen words)"), key=f"{PAGE}_map")
+        render(scatter(points, labels, title=f"2-D map (PCA of the chosen words, {d} features)"), key=f"{PAGE}_map")
         st.caption(
             "PCA keeps the two directions along which these words differ most. Words that land on the same spot "
             "share one label (“dog, cat”): they differ only in directions this flat map drops."
             + (f" The map shows the first {MAP_LIMIT} of the {len(chosen)} words." if len(chosen) > MAP_LIMIT else "")
         )
-    numbers = dict(words=chosen, dimensions=vocab.dimensions, vectors=E, metric=metric, similarity=similarity)
+    numbers = dict(words=chosen, dimensions=vocab.dimensions, vectors=E, metric=metric, similarity=similarity[d])
     page_export(PAGE, numbers, snippet=snippets.similarity(E, chosen, metric))
 
 

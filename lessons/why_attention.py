@@ -8,21 +8,22 @@ from core.attention import first_principles_attention
 from core.embeddings import embed, toy_vocabulary
 from core.numbers import readable_number
 from core.text import unique_labels
-from ui import session, url_state
-from ui.charts import render, show_matrix, side_by_side
+from ui import scrub, session, url_state
+from ui.charts import matrix_frame, numbers_table, render, show_matrix, side_by_side
 from ui.compute_cache import cached_influence_curves
-from ui.export import page_export
+from ui.export import chart_downloads, page_export
 from ui.navigation import STATIC, WHY
 from ui.present import section
 from ui.quiz import predict
 from ui.specs import powers_of_ten_axis, series_lines, vector_bars, weight_bars
-from ui.widgets import explain, page_header, sentence_input, set_value, show_code
+from ui.widgets import explain, page_header, sentence_input, show_code
 
 PAGE = WHY.id
 TOY = toy_vocabulary()
 D_HIDDEN = 8
 PLAY_SECONDS = 8  # the whole animation, however long the sentence
-STEP = f"{PAGE}_step"
+STEP = f"{PAGE}_step"  # the URL key of the Step control (kept from the slider it replaced)
+STEP_MAP, STEP_WORDS = f"{PAGE}_step_scrub", f"{PAGE}_step_words"  # the memory chart; the words it was drawn for
 KIND_HELP = "Seeded torch.nn.RNN / torch.nn.LSTM, untrained (PyTorch's default random initialisation)."
 
 
@@ -78,30 +79,53 @@ def stepping_section(labels: list[str], E: torch.Tensor) -> None:
     page_export(PAGE, {"words": labels, "model": kind, "hidden_states": states})
 
 
-@st.fragment  # nested: the Step slider redraws only the words read and the memory, not the attention map
+@st.fragment  # nested: Play and the Step's final value redraw only the words read and the memory
 def recurrent_steps(labels: list[str], states: torch.Tensor) -> None:
+    """The words read so far and the hidden state after them. Step answers in the browser (ui.scrub:
+    every step's state is in the chart); the words read follow once the server hears where it ended."""
     n = len(labels)
-    step = url_state.slider(st, "Step", 1, n, n, key=STEP, help="Words read so far.") if n > 1 else 1
-    # the animation ends on the last word: the slider is moved there first, so both agree afterwards
-    animate = st.button(
-        "Play the steps", key=f"{PAGE}_play", icon=":material/play_arrow:", on_click=set_value, args=(STEP, n)
-    )
-    read_slot, state_slot = st.empty(), st.empty()
+    dims, reach = [f"h{i}" for i in range(D_HIDDEN)], max(float(states.abs().max()), 1e-6)
+    step_scrub = scrub.Scrub(STEP, "Step (words read)", tuple(range(1, n + 1)), n)
 
-    def draw(step: int) -> None:
-        # words are letters, digits and apostrophes only (core.text), so they are safe inside :gray[...]
-        read_slot.markdown(
-            " ".join(f"**{w}**" if i < step else f":gray[{w}]" for i, w in enumerate(tokens.words))
-            + f"  \nRead {step} of {n} words: {step} dependent step{'s' if step > 1 else ''} so far."
-        )
-        state = {f"h after “{labels[step - 1]}”": states[step - 1]}
-        memory = vector_bars(state, [f"h{i}" for i in range(D_HIDDEN)], title=f"the whole memory: {D_HIDDEN} numbers")
-        render(memory, target=state_slot.container())
+    def memory(**position) -> dict:
+        t = position[STEP]
+        title = f"memory after “{labels[t - 1]}”, word {t} of {n}: {D_HIDDEN} numbers"
+        return vector_bars({"hidden state h": states[t - 1]}, dims, title=title, domain=(-reach, reach))
 
-    for t in range(1, n + 1) if animate else [step]:
-        draw(t)
-        if animate:
+    if st.session_state.get(STEP_WORDS, labels) != labels:  # a new sentence opens with every word read
+        scrub.move(STEP_MAP, {step_scrub: n})
+    st.session_state[STEP_WORDS] = labels
+    animate = st.button("Play the steps", key=f"{PAGE}_play", icon=":material/play_arrow:")
+    read_slot, chart_slot = st.empty(), st.empty()
+    if animate:  # frames sent from this run, one word at a time; the chart then stays on the last word
+        for t in range(1, n + 1):
+            words_read(read_slot, t)
+            frame = memory(**{STEP: t})
+            frame["title"] = {"text": frame["title"], "anchor": "start", "fontSize": 14}
+            chart_slot.vega_lite_chart(frame, width="stretch")
             time.sleep(min(0.6, PLAY_SECONDS / n))
+        scrub.move(STEP_MAP, {step_scrub: n})
+    with chart_slot.container():
+        if n > 1:
+            identity = (tuple(labels), tuple(states.flatten().tolist()))
+            step = scrub.scrub_chart(memory, [step_scrub], key=STEP_MAP, cells=D_HIDDEN, data_id=identity)[STEP]
+        else:
+            step = 1
+            render(memory(**{STEP: 1}))
+        table = matrix_frame(states[step - 1 : step], [f"h after “{labels[step - 1]}”"], dims)
+        chart_downloads(memory(**{STEP: step}), key=f"{PAGE}_memory_chart", table=table)
+        numbers_table(table, key=f"{PAGE}_memory")
+    words_read(read_slot, step)
+
+
+def words_read(slot, step: int) -> None:
+    """The sentence with its first `step` words in bold, and how many dependent steps that took."""
+    n = len(tokens.words)
+    # words are letters, digits and apostrophes only (core.text), so they are safe inside :gray[...]
+    slot.markdown(
+        " ".join(f"**{w}**" if i < step else f":gray[{w}]" for i, w in enumerate(tokens.words))
+        + f"  \nRead {step} of {n} words: {step} dependent step{'s' if step > 1 else ''} so far."
+    )
 
 
 @st.fragment

@@ -105,7 +105,8 @@ def scrub_title(spec: dict) -> str:
     params = _params(spec)
     expr = spec["title"]["text"]["expr"]
     names = re.findall(r"(\w+?)_\1\b", expr)
-    start = ",".join(str(params[name]["value"][0][name]) for name in names)
+    values = [params[name]["value"][0][name] for name in names]
+    start = ",".join(str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in values)  # as JS does
     return params["titles"]["value"][start]
 
 

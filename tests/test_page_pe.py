@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from conftest import app_test, presenting_test
+from conftest import app_test, open_link, presenting_test, scrub_positions, scrub_start, scrub_to
 from conftest import charts as all_charts
 
 from core.embeddings import embed, toy_vocabulary
@@ -16,6 +16,7 @@ from core.positional import (
     similarity_by_distance,
     sinusoidal_encoding,
     sinusoidal_row,
+    wavelengths,
     waves,
 )
 
@@ -114,6 +115,51 @@ def test_encoding_sliders_at_both_ends_fit_a_screen():
         assert not at.exception
     payload = at.session_state["pe_export"][0]
     torch.testing.assert_close(torch.tensor(payload["pe"]), sinusoidal_encoding(2, 16, 100000.0))
+
+
+def test_wavelengths_are_the_period_of_each_column():
+    turns = wavelengths(6, base=100.0)
+    assert turns.tolist() == pytest.approx([2 * torch.pi * 100 ** (k / 6) for k in (0, 0, 2, 2, 4, 4)], rel=1e-6)
+    pe = sinusoidal_encoding(200, 6, base=100.0)
+    period = round(float(turns[2]))  # 2π · 100^(1/3) ≈ 29.2 positions: a column nearly repeats after it
+    torch.testing.assert_close(pe[period, 2:4], pe[0, 2:4], atol=0.05, rtol=0)
+
+
+def scrub_spec(at, title_start: str) -> dict:
+    return next(spec for title, spec in charts(at).items() if str(title).startswith(title_start))
+
+
+def test_a_row_and_a_column_of_the_map_answer_in_the_browser():
+    at = app_test(PAGE)
+    assert scrub_positions(at, "pe_row_scrub") == {"pe_position": 10}
+    assert scrub_positions(at, "pe_column_scrub") == {"pe_dimension": 4}
+    pe = sinusoidal_encoding(50, 64)
+    row = scrub_spec(at, "position 10: its 64 numbers")
+    assert len(row["data"]["values"]) == 50 * 64  # every position's row, sent once
+    shown = [r["PE"] for r in row["data"]["values"] if r["pe_position"] == 37]
+    torch.testing.assert_close(torch.tensor(shown), pe[37])
+    column = scrub_spec(at, "dimension 4, a turn every 11.2")
+    shown = [r["PE"] for r in column["data"]["values"] if r["pe_dimension"] == 63]
+    torch.testing.assert_close(torch.tensor(shown), pe[:, 63])
+    scrub_to(at, "pe_row_scrub", pe_position=37)
+    scrub_to(at, "pe_column_scrub", pe_dimension=1)
+    captions = " ".join(c.value for c in at.caption)
+    assert f"Position 37 starts {pe[37, 0]:.2f}, {pe[37, 1]:.2f}" in captions
+    assert "Dimension 1 is cos(pos / 10,000^(0/64)): one turn every 6.3 positions" in captions
+    assert at.query_params["pe_position"] == "37" and at.query_params["pe_dimension"] == "1"
+    at.toggle(key="pe_row_numbers").set_value(True).run()
+    table = next(d.value for d in at.dataframe if d.value.index.name == "dimension")
+    torch.testing.assert_close(torch.tensor(table["PE"].to_numpy(), dtype=torch.float32), pe[37])
+    at.slider(key="pe_positions").set_value(20).run()  # position 37 is gone: back to the default
+    assert scrub_positions(at, "pe_row_scrub") == {"pe_position": 10} and not at.exception
+
+
+def test_a_link_opens_a_row_and_a_column():
+    at = open_link(PAGE, {"pe_positions": "128", "pe_position": "127", "pe_dimension": "0"})
+    assert not at.exception and not at.toast
+    assert scrub_start(scrub_spec(at, "position 127")) == {"pe_position": 127}
+    assert scrub_start(scrub_spec(at, "dimension 0")) == {"pe_dimension": 0}
+    assert any("128 positions hold 20.37 turns" in c.value for c in at.caption)
 
 
 def test_learned_table_limit_in_plain_numbers():

@@ -2,14 +2,16 @@
 
 import pytest
 import torch
-from conftest import app_test, presenting_test
+from conftest import app_test, charts, open_link, presenting_test, scrub_start, scrub_to
 
 from core.attention import scaled_dot_product_attention
 from core.embeddings import dimension_names, embed, resize_dimensions, static_vectors, toy_vocabulary
 from core.normalisation import layer_norm
-from core.qkv import QKVProjection, attention_sharpness, project_qkv, qkv_attention_steps
-from core.scaling import dot_product_scaling, scaling_by_width
+from core.qkv import QKVProjection, attention_sharpness, project_qkv, qkv_attention_steps, weights_by_temperature
+from core.scaling import dot_product_scaling, sample_scores, scaling_by_width, sorted_weights_by_width
 from core.search import mean_pool, search_attention, search_in_batch, sentence_embeddings, toy_text_embedding
+
+WEIGHT_MAP = "qkv_weights_scrub"  # the weights chart whose Temperature input answers in the browser
 
 
 def test_dimension_names_follow_resize_dimensions():
@@ -42,6 +44,27 @@ def test_scaling_by_width_is_one_measurement_per_width():
     found = scaling_by_width([4, 64], n_queries=32, seed=3)
     assert found["d_k"] == [4, 64] and found["std_theory"] == pytest.approx([2.0, 8.0])
     assert found["std_raw"][1] == dot_product_scaling(64, n_queries=32, seed=3).std_raw
+
+
+def test_weights_by_temperature_are_the_attention_at_each_temperature():
+    q, k, v = torch.randn(3, 4, 5, generator=torch.Generator().manual_seed(5))
+    scores = scaled_dot_product_attention(q, k, v, mask=torch.ones(4, 4).tril()).scores
+    found = weights_by_temperature(scores, (0.1, 1.0, 2.5))
+    for i, t in enumerate((0.1, 1.0, 2.5)):
+        expected = scaled_dot_product_attention(q, k, v, mask=torch.ones(4, 4).tril(), temperature=t).weights
+        torch.testing.assert_close(found[i], expected)
+    assert found[:, 0, 1:].abs().max() == 0  # masked stays masked at every temperature
+
+
+def test_sorted_weights_start_at_the_saturation_measured():
+    found = sorted_weights_by_width([4, 256], n_queries=32, seed=1)
+    for d_k in (4, 256):
+        raw, scaled = found[d_k]
+        stats = dot_product_scaling(d_k, n_queries=32, seed=1)
+        assert raw[0] == pytest.approx(stats.max_weight_raw) and scaled[0] == pytest.approx(stats.max_weight_scaled)
+        assert raw == sorted(raw, reverse=True) and sum(scaled) == pytest.approx(1.0)
+    first = torch.softmax(sample_scores(4, 32, seed=1), -1).sort(-1, descending=True).values.mean(0)
+    assert found[4][0] == pytest.approx(first.tolist())
 
 
 def test_search_in_batch_splits_query_titles_contents():
@@ -102,6 +125,49 @@ def test_the_page_shows_core_numbers_and_holds_the_answer_back():
     assert any(s.value.startswith("Right") for s in at.success) and answered()
 
 
+def weight_records(at, temperature: float) -> torch.Tensor:
+    spec = next(spec for spec in charts(at) if spec.get("title") == "weights: softmax of each row")
+    values = [r["value"] for r in spec["data"]["values"] if r["qkv_temperature"] == temperature]
+    n = round(len(values) ** 0.5)
+    return torch.tensor(values).reshape(n, n)
+
+
+def test_the_weights_chart_carries_every_temperature_of_core():
+    at = app_test("lessons/qkv.py")
+    at.button(key="qkv_example_1").click().run()  # money bank grows
+    X = layer_norm(resize_dimensions(embed(["money", "bank", "grows"], toy_vocabulary()).vectors, 11, seed=0))
+    q, k, v = QKVProjection(11, 4, seed=0).project(X)
+    for t in (0.1, 0.3, 1.0, 5.0):  # every position is in the chart, whatever the server heard
+        expected = scaled_dot_product_attention(q, k, v, temperature=t).weights.detach()
+        torch.testing.assert_close(weight_records(at, t), expected, atol=1e-4, rtol=0)
+    scrub_to(at, WEIGHT_MAP, qkv_temperature=0.3)
+    assert at.query_params["qkv_temperature"] == "0.3"
+    at.toggle(key="qkv_weights_numbers").set_value(True).run()
+    shown = torch.tensor(at.dataframe[-1].value.to_numpy(), dtype=torch.float32)
+    expected = scaled_dot_product_attention(q, k, v, temperature=0.3).weights.detach()
+    torch.testing.assert_close(shown, expected, atol=1e-5, rtol=0)
+    entropy, largest = attention_sharpness(expected)
+    assert any(f"At temperature 0.3: mean row entropy {entropy:.2f}" in c.value for c in at.caption)
+    assert at.session_state["qkv_export"][0]["temperature"] == 0.3
+    at.select_slider(key="qkv_step").set_value("weights").run()
+    assert r"\operatorname{softmax}(S' / 0.3)" in at.latex[-1].value  # the formula follows the server's value
+
+
+def test_links_open_a_temperature_and_a_width_on_the_sweep():
+    at = open_link("lessons/qkv.py", {"qkv_temperature": "2", "qkv_sweep_d_k": "1024"})  # "2": as the slider wrote 2.0
+    assert not at.exception and not at.toast
+    spec = next(spec for spec in charts(at) if spec.get("title") == "weights: softmax of each row")
+    assert scrub_start(spec) == {"qkv_temperature": 2.0}
+    assert any(c.value.startswith("At temperature 2.0") for c in at.caption)
+    at.radio(key="qkv_predict").set_value("sharper (one key takes all)").run()
+    spec = next(spec for spec in charts(at) if str(spec.get("title", "")).startswith("A query's weights"))
+    assert scrub_start(spec) == {"qkv_sweep_d_k": 1024}
+    raw, scaled = sorted_weights_by_width([1024], n_queries=256)[1024]
+    assert any(f"At d_k = 1,024 a query's largest weight is {raw[0]:.2f}" in c.value for c in at.caption)
+    shown = {(r["qkv_sweep_d_k"], r["scores"], r["key"]): r["weight"] for r in spec["data"]["values"]}
+    assert shown[(1024, "with √d_k", 1)] == pytest.approx(scaled[0]) and len(shown) == 10 * 2 * 16
+
+
 def test_every_control_at_both_ends():
     at = app_test("lessons/qkv.py")
     at.slider(key="qkv_search_temperature").set_value(0.02).run()
@@ -116,7 +182,8 @@ def test_every_control_at_both_ends():
             shown = [t.key for t in at.toggle]
             assert not at.exception and "qkv_V_numbers" in shown and "qkv_Q_numbers" not in shown
     for value in (0.1, 5.0):
-        at.slider(key="qkv_temperature").set_value(value).run()
+        scrub_to(at, WEIGHT_MAP, qkv_temperature=value)
+        assert any(c.value.startswith(f"At temperature {value:.1f}") for c in at.caption)
     at.toggle(key="qkv_scale").set_value(False).run()
     at.select_slider(key="qkv_step").set_value("Q, K, V").run()
     assert not at.exception and "Step 1" in at.latex[-1].value

@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from conftest import APP, app_test, presenting_test
+from conftest import APP, app_test, charts, open_link, presenting_test, scrub_positions, scrub_start, scrub_to
 from streamlit.testing.v1 import AppTest
 
 from core.contextual import static_cosine
@@ -15,6 +15,7 @@ from core.embeddings import (
     first_dimensions,
     nearest_neighbours,
     nearest_neighbours_in_prefix,
+    similarity_by_features,
     similarity_matrix,
     toy_vocabulary,
     with_vector,
@@ -23,6 +24,8 @@ from core.projection import merge_coincident, pca_2d
 from core.text import shared_words
 
 PAGE = "lessons/static_embeddings.py"
+FEATURE_MAP = "static_features_scrub"  # the similarity chart whose Features used input answers in the browser
+MAP_WORDS = ["king", "queen", "man", "woman", "prince", "princess", "boy", "girl", "dog", "cat"]  # the default
 
 
 def test_similarity_matrix_by_metric_and_shared_words():
@@ -104,14 +107,15 @@ def test_dimension_slider_changes_the_analogy_and_neighbours():
     at = app_test(PAGE, timeout=120)
     assert not at.exception
     assert "king − man + woman ≈ queen" in markdown(at)
-    at.slider(key="static_d").set_value(1).run()
+    scrub_to(at, FEATURE_MAP, static_d=1)
     assert not at.exception
     assert any("*bank* itself is all zeros" in c.value for c in at.caption)
+    assert at.query_params["static_d"] == "1"
     toy = first_dimensions(toy_vocabulary(), 1)
     _, ranked = analogy("king", "man", "woman", toy)
     assert f"≈ {ranked[0][0]}** (cosine {ranked[0][1]:.3f})" in markdown(at)
-    at.slider(key="static_d").set_value(11).run()
-    assert "king − man + woman ≈ queen" in markdown(at)
+    scrub_to(at, FEATURE_MAP, static_d=11)
+    assert "king − man + woman ≈ queen" in markdown(at) and "static_d" not in at.query_params  # the default
 
 
 def test_feature_sliders_edit_one_word_and_stay_in_the_link():
@@ -172,6 +176,46 @@ def test_other_controls():
     assert any("no words" in i.value for i in at.info)
 
 
+def similarity_chart(at) -> dict:
+    return next(spec for spec in charts(at) if str(spec.get("title", "")).startswith(("cosine sim", "dot sim")))
+
+
+def test_similarity_by_features_is_each_prefix():
+    E = torch.randn(4, 5, generator=torch.Generator().manual_seed(2))
+    found = similarity_by_features(E, "dot")
+    assert found.shape == (5, 4, 4)
+    torch.testing.assert_close(found[2], E[:, :3] @ E[:, :3].T)
+    torch.testing.assert_close(similarity_by_features(E)[0], cosine_similarity(E[:, :1]))
+
+
+def test_the_similarity_chart_carries_every_feature_count():
+    at = app_test(PAGE, timeout=120)
+    spec = similarity_chart(at)
+    assert scrub_start(spec) == {"static_d": 11} and len(spec["data"]["values"]) == 11 * len(MAP_WORDS) ** 2
+    assert spec["layer"][0]["params"][0]["bind"] == {"input": "range", "min": 1, "max": 11, "step": 1,
+                                                     "name": "Features used"}  # fmt: skip
+    at.radio(key="static_metric").set_value("dot").run()
+    scrub_to(at, FEATURE_MAP, static_d=3)
+    spec = similarity_chart(at)
+    three = first_dimensions(toy_vocabulary(), 3)
+    E = torch.stack([three.vector(w) for w in MAP_WORDS])
+    cells = {(r["row"], r["col"]): r["value"] for r in spec["data"]["values"] if r["static_d"] == 3}
+    assert cells[("king", "queen")] == pytest.approx(float(E[0] @ E[1]), abs=1e-4)
+    assert cells[("dog", "cat")] == pytest.approx(float(similarity_matrix(E, metric="dot")[8, 9]), abs=1e-4)
+    assert any("With 3 of 11 features" in c.value for c in at.caption)  # the neighbours follow the server
+    at.toggle(key="static_similarity_numbers").set_value(True).run()
+    shown = next(d.value for d in at.dataframe if list(d.value.columns) == MAP_WORDS)
+    torch.testing.assert_close(torch.tensor(shown.to_numpy(), dtype=torch.float32), E @ E.T, atol=1e-5, rtol=0)
+
+
+def test_a_link_opens_a_feature_count():
+    at = open_link(PAGE, {"static_d": "2"})
+    assert not at.exception and scrub_start(similarity_chart(at)) == {"static_d": 2}
+    assert similarity_chart(at)["title"] == "cosine similarity, first 2 of 11 features"
+    _, ranked = analogy("king", "man", "woman", first_dimensions(toy_vocabulary(), 2))
+    assert f"≈ {ranked[0][0]}** (cosine {ranked[0][1]:.3f})" in markdown(at)
+
+
 def test_pca_map_of_default_words_has_no_pile():
     toy = toy_vocabulary()
     words = ["king", "queen", "man", "woman", "prince", "princess", "boy", "girl", "dog", "cat"]  # the page's default
@@ -188,8 +232,10 @@ def test_a_hostile_link_falls_back_with_notices():
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
     notices = " ".join(t.value for t in at.toast)
-    assert all(key in notices for key in bad)
-    assert at.slider(key="static_d").value == 11 and at.slider(key="static_king_gender").value == pytest.approx(0.9)
+    assert all(key in notices for key in bad if key != "static_d") and "“Features used” (0)" in notices
+    assert scrub_positions(at, FEATURE_MAP) == {"static_d": 11} and at.slider(
+        key="static_king_gender"
+    ).value == pytest.approx(0.9)
     assert len(at.multiselect(key="static_trio").value) == 20  # many words: the maps go one under the other
 
 
@@ -200,5 +246,5 @@ def test_presenter_mode_with_fragments():
     assert len(at.header) == 1 and not at.exception
     at.button(key="present_next").click().run()
     assert [h.value for h in at.header][-1] == "2 · A vocabulary you can edit"
-    at.slider(key="static_d").set_value(3).run()
+    scrub_to(at, FEATURE_MAP, static_d=3)
     assert len(at.header) == 2 and not at.exception

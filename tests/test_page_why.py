@@ -2,19 +2,22 @@
 
 import pytest
 import torch
-from conftest import app_test, charts, presenting_test
+from conftest import app_test, charts, open_link, presenting_test, scrub_positions, scrub_start, scrub_to
 
+from core.embeddings import embed, toy_vocabulary
 from core.recurrent import (
     attention_first_token_influence,
     attention_first_token_influences,
     first_token_influence,
     first_token_influences,
+    hidden_states,
     influence_curves,
     influence_lengths,
     make_recurrent,
 )
 
 PAGE = "lessons/why_attention.py"
+STEP_MAP = "why_step_scrub"  # the memory chart whose Step input answers in the browser
 LONG = " ".join(f"word{i}" for i in range(50))
 
 
@@ -75,20 +78,31 @@ def test_the_influence_chart_waits_for_a_prediction_and_shows_core_numbers():
     assert any(c.value.startswith("At n = 8") for c in at.caption)
 
 
+def read(at) -> str:
+    return next(m.value for m in at.markdown if "dependent step" in m.value)
+
+
+def memory_chart(at) -> dict:
+    return next(spec for spec in charts(at) if str(spec.get("title", "")).startswith("memory after"))
+
+
 def test_stepping_with_a_long_sentence():
     at = app_test(PAGE)
     at.text_input(key="why_sentence").set_value(LONG).run()
     assert not at.exception and not at.warning  # 50 words: nothing cut
-    assert any("Read 50 of 50 words" in m.value for m in at.markdown)
+    assert "Read 50 of 50 words" in read(at) and scrub_positions(at, STEP_MAP) == {"why_step": 50}
     for step in (1, 50):
-        at.slider(key="why_step").set_value(step).run()
-        assert any(f"Read {step} of 50 words" in m.value for m in at.markdown)
+        scrub_to(at, STEP_MAP, why_step=step)
+        assert f"Read {step} of 50 words" in read(at)
+    assert len(memory_chart(at)["data"]["values"]) == 50 * 8  # every step's state, sent once
     at.radio(key="why_kind").set_value("LSTM").run()
-    at.button(key="why_play").click().run()  # from step 50; then from step 1: the slider ends where the steps do
-    assert not at.exception and any("Read 50 of 50 words" in m.value for m in at.markdown)
-    at.slider(key="why_step").set_value(1).run()
+    at.button(key="why_play").click().run()  # from step 50; then from step 1: the input ends where the steps do
+    assert not at.exception and "Read 50 of 50 words" in read(at)
+    scrub_to(at, STEP_MAP, why_step=1)
+    assert "Read 1 of 50 words" in read(at)
     at.button(key="why_play").click().run()
-    assert at.slider(key="why_step").value == 50 and any("Read 50 of 50 words" in m.value for m in at.markdown)
+    assert scrub_positions(at, STEP_MAP) == {"why_step": 50} and "Read 50 of 50 words" in read(at)
+    assert scrub_start(memory_chart(at)) == {"why_step": 50}  # the chart itself starts on the last word again
     assert at.session_state["why_export"][0]["model"] == "LSTM"
     attention_map = next(spec for spec in charts(at) if "every pair" in spec.get("title", ""))
     assert attention_map["layer"][0]["encoding"]["color"]["field"] == "value"  # this map's own range
@@ -96,13 +110,42 @@ def test_stepping_with_a_long_sentence():
     attention_map = next(spec for spec in charts(at) if "every pair" in spec.get("title", ""))
     assert attention_map["layer"][0]["encoding"]["color"]["field"] == "shade"  # the sidebar's choice applies
     at.text_input(key="why_sentence").set_value("one").run()
-    assert not at.exception
+    assert not at.exception and "Read 1 of 1 words" in read(at)
+
+
+def test_the_memory_chart_carries_every_step_of_core_states():
+    at = app_test(PAGE)
+    at.text_input(key="why_sentence").set_value("money bank grows").run()
+    assert "Read 3 of 3 words" in read(at)  # a new sentence opens with every word read
+    scrub_to(at, STEP_MAP, why_step=2)
+    assert "Read 2 of 3 words" in read(at) and at.query_params["why_step"] == "2"
+    words = ["money", "bank", "grows"]
+    E = embed(words, toy_vocabulary()).vectors
+    states = hidden_states(make_recurrent("RNN", E.shape[-1], 8, seed=0), E)
+    spec = memory_chart(at)
+    for step in (1, 2, 3):
+        shown = [r["value"] for r in spec["data"]["values"] if r["why_step"] == step]
+        torch.testing.assert_close(torch.tensor(shown), states[step - 1], atol=1e-5, rtol=0)
+    assert spec["params"][0]["bind"] == {"input": "range", "min": 1, "max": 3, "step": 1, "name": "Step (words read)"}
+    at.toggle(key="why_memory_numbers").set_value(True).run()
+    table = at.dataframe[-1].value  # the state at the step the server heard, not the chart's start
+    assert list(table.index) == ["h after “bank”"]
+    torch.testing.assert_close(torch.tensor(table.to_numpy()[0], dtype=torch.float32), states[1], atol=1e-6, rtol=0)
+
+
+def test_a_link_opens_a_step():
+    at = open_link(PAGE, {"why_sentence": "money bank grows", "why_step": "2"})
+    assert not at.exception and "Read 2 of 3 words" in read(at)
+    assert scrub_start(memory_chart(at)) == {"why_step": 2}
+    assert memory_chart(at)["title"] == "memory after “bank”, word 2 of 3: 8 numbers"
+    at = open_link(PAGE, {"why_sentence": "money bank grows", "why_step": "9"})  # no such step: a notice
+    assert "Read 3 of 3 words" in read(at) and any("Step" in t.value for t in at.toast)
 
 
 def test_presenter_mode_shows_one_section_at_a_time():
     at = presenting_test(PAGE)
     assert [h.value for h in at.header] == ["1 · One word per step vs all pairs at once"]
-    at.slider(key="why_step").set_value(2).run()
+    scrub_to(at, STEP_MAP, why_step=2)
     assert len(at.header) == 1 and not at.exception
     at.button(key="present_next").click().run()
     assert len(at.header) == 2 and not at.exception

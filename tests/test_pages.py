@@ -140,9 +140,12 @@ def test_real_model_page_finds_heads_and_rebuilds():
 # --- Q, K, V -------------------------------------------------------------------------------------
 def test_qkv_controls():
     at = app_test("lessons/qkv.py")
-    for key, value in (("qkv_d_k", 1), ("qkv_d_k", 64), ("qkv_d_model", 2), ("qkv_temperature", 0.1)):
+    for key, value in (("qkv_d_k", 1), ("qkv_d_k", 64), ("qkv_d_model", 2)):
         at.slider(key=key).set_value(value).run()
         no_exception(at)
+    scrub_to(at, "qkv_weights_scrub", qkv_temperature=0.1)  # bound inside the weights chart
+    no_exception(at)
+    assert any(c.value.startswith("At temperature 0.1") for c in at.caption)
     at.toggle(key="qkv_scale").set_value(False).run()
     at.select_slider(key="qkv_step").set_value("Q, K, V").run()
     no_exception(at)

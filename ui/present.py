@@ -11,8 +11,9 @@ CURRENT_PAGE = "_current_page"
 SECTION_COUNT = "_section_count"
 # Constant CSS (no user text ever reaches it): narrower side margins than Streamlit's default, so
 # a 1024 px laptop with the sidebar open gives the lesson about 680 px instead of 560.
-# Inputs bound inside a chart (ui.scrub) go above it, as wide as a Streamlit slider's track, and
-# large enough to drag with a finger.
+# Inputs bound inside a chart (ui.scrub) go above it (Streamlit's chart element is the .vega-embed itself),
+# at most as wide as a Streamlit slider's track, narrower in a narrow column with the value on the same line,
+# and large enough to drag with a finger.
 SCRUB_CSS = """
 .stVegaLiteChart.vega-embed { display: inline-flex; flex-direction: column; }
 .stVegaLiteChart.vega-embed .vega-bindings { order: -1; display: flex; flex-wrap: wrap; gap: 0.25rem 1.5rem;

@@ -14,8 +14,10 @@ also tells the server where it ended (after the repaint): the page's text follow
 written to the address bar (a teacher's link restores "layer 5, head 11"; a default is left out).
 
 The spec the browser gets must stay byte-identical across reruns, or the chart is built anew and the
-input jumps back while it is dragged: each input's starting value is kept in session state from the
-chart's first draw (or a server-side `move`), not taken from where the input is now.
+input jumps back while it is dragged: each input's starting value is kept in session state, not taken
+from where the input is now, and changes only when the browser builds the chart anew anyway (its first
+draw, new numbers, a server-side `move`, a redraw after a run without the chart): then it is where the
+page has the input.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ class Scrub:
     """One control that chooses among numbers already computed.
 
     key: the URL parameter and session key (f"{page}_layer"); label: what the student reads beside
-    the input; options: every position, in order (whole numbers in a row become a range input,
+    the input; options: every position, in order (evenly spaced numbers become a range input,
     anything else a drop-down); default: where a fresh page opens; names: how a drop-down shows each
     option (the records and the link carry the option itself).
 
@@ -64,13 +66,38 @@ class Scrub:
         return re.sub(r"\W", "_", self.key)
 
     @property
+    def step(self) -> float | None:
+        """The spacing of evenly spaced numbers (whole numbers in a row: 1; temperatures 0.1 … 5.0: 0.1), drawn
+        as a range input; None for anything else (a drop-down)."""
+        if not all(isinstance(o, (int, float)) and not isinstance(o, bool) for o in self.options):
+            return None
+        if len(self.options) == 1:
+            return 1
+        gaps = [b - a for a, b in zip(self.options, self.options[1:])]
+        even = gaps[0] > 0 and all(math.isclose(gap, gaps[0], rel_tol=1e-6) for gap in gaps)
+        return (int(gaps[0]) if float(gaps[0]).is_integer() else round(gaps[0], 9)) if even else None
+
+    @property
     def is_range(self) -> bool:
-        ints = all(isinstance(o, int) and not isinstance(o, bool) for o in self.options)
-        return ints and list(self.options) == list(range(self.options[0], self.options[0] + len(self.options)))
+        return self.step is not None
+
+    def option(self, raw: Any) -> Any | None:
+        """The option a link's text or the browser's value names, or None. Numbers compare as numbers: a
+        link's "2" (as a Streamlit slider wrote 2.0) and the browser's 2 both name the option 2.0."""
+        for option in self.options:
+            if str(option) == str(raw):
+                return option
+        try:
+            number = float(raw)
+        except (TypeError, ValueError):
+            return None
+        numeric = (o for o in self.options if isinstance(o, (int, float)) and not isinstance(o, bool))
+        return next((o for o in numeric if math.isclose(o, number, rel_tol=1e-9, abs_tol=1e-12)), None)
 
     def binding(self) -> dict:
         if self.is_range:
-            return {"input": "range", "min": self.options[0], "max": self.options[-1], "step": 1, "name": self.label}
+            low, high = self.options[0], self.options[-1]
+            return {"input": "range", "min": low, "max": high, "step": self.step, "name": self.label}
         names = list(self.names) if self.names else [str(o) for o in self.options]
         return {"input": "select", "options": list(self.options), "labels": names, "name": self.label}
 
@@ -90,9 +117,8 @@ class Scrub:
         raw = st.query_params.get(self.key)
         if raw is None:
             return None
-        for option in self.options:
-            if str(option) == raw:
-                return option
+        if (option := self.option(raw)) is not None:
+            return option
         notice(
             f"The link's value for “{self.label}” ({raw[:40]}) is not one of its choices; the page uses {self.default}."
         )
@@ -111,8 +137,8 @@ def _selected(key: str, scrubs: Sequence[Scrub]) -> dict:
         points = selection.get(scrub.field) or []
         field = scrub.column or scrub.field
         if points and field in points[0]:
-            raw = str(points[0][field])
-            chosen[scrub.field] = next((o for o in scrub.options if str(o) == raw), scrub.default)
+            option = scrub.option(points[0][field])
+            chosen[scrub.field] = scrub.default if option is None else option
     return chosen
 
 
@@ -223,8 +249,13 @@ def joined_spec(build: Callable[..., dict], scrubs: Sequence[Scrub], start: dict
 
 
 def _title_key(position: dict, scrubs: Sequence[Scrub]) -> str:
-    """How the title lookup names a position: its options joined by commas, as the expression builds it."""
-    return ",".join(str(position[scrub.key]) for scrub in scrubs)
+    """How the title lookup names a position: its options joined by commas, as the expression builds it
+    (JavaScript writes the number 2.0 as "2")."""
+    return ",".join(_as_javascript_writes(position[scrub.key]) for scrub in scrubs)
+
+
+def _as_javascript_writes(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def scrub_chart(
@@ -252,12 +283,16 @@ def scrub_chart(
     now = positions_now(key, scrubbed)
     state = _state(key)
     numbers = (data_id, tuple(chosen.items()), tuple(s.options for s in scrubbed))
-    if state.get("numbers") != numbers:  # new numbers: the chart is built anew, starting where the student is
+    if state.get("numbers") != numbers or key not in st.session_state:
+        # New numbers may change the spec (a title, a scale, a drop-down's options), and a chart drawn again
+        # after a run without it is new to the browser: each time the browser builds the chart from the
+        # spec's starting values, so they are where the page has the inputs now.
         state["start"].update({scrub.field: now[scrub.key] for scrub in scrubbed})
     start = {scrub.key: state["start"][scrub.field] for scrub in scrubbed}
     if state.get("numbers") != numbers or state.get("built_from") != start:  # (or a server-side move)
         state["spec"] = joined_spec(lambda **position: build(**chosen, **position), scrubbed, start)
-        state["numbers"], state["built_from"] = numbers, start
+        state["built_from"] = start
+    state["numbers"] = numbers
     fields = [scrub.field for scrub in scrubbed]
     target.vega_lite_chart(state["spec"], key=key, on_select="rerun", selection_mode=fields, width=width)
     _write_link([*fixed, *scrubbed], {**chosen, **now})

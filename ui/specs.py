@@ -301,9 +301,15 @@ VECTOR_LEGEND = {"orient": "bottom", "direction": "vertical", "labelLimit": 320}
 
 
 def vector_bars(
-    vectors: dict[str, torch.Tensor], dimensions: list[str], *, title: str = "", value_title: str = "value"
+    vectors: dict[str, torch.Tensor],
+    dimensions: list[str],
+    *,
+    title: str = "",
+    value_title: str = "value",
+    domain: tuple[float, float] | None = None,
 ) -> dict:
-    """Vectors side by side, one bar per named dimension, one colour per vector."""
+    """Vectors side by side, one bar per named dimension, one colour per vector. `domain`: a fixed
+    value axis (bars that move with a control keep one scale instead of rescaling at every position)."""
     frame = pd.DataFrame(
         [(name, dim, float(v)) for name, vec in vectors.items() for dim, v in zip(dimensions, to_numpy(vec))],
         columns=["vector", "dimension", "value"],
@@ -315,7 +321,12 @@ def vector_bars(
         height={"step": max(6, 28 // max(len(vectors), 1))},
         encoding={
             "y": {"field": "dimension", "type": "nominal", "sort": None, "title": None},  # record order
-            "x": {"field": "value", "type": "quantitative", "title": value_title},
+            "x": {
+                "field": "value",
+                "type": "quantitative",
+                "title": value_title,
+                **({"scale": {"domain": list(domain)}} if domain else {}),
+            },
             "yOffset": {"field": "vector", "type": "nominal", "sort": None},
             # legend below: beside the bars, a longer name ("h after “because”") would narrow them and move zero
             "color": {**_category_colour("vector"), "sort": None, "legend": VECTOR_LEGEND},
