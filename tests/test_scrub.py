@@ -92,6 +92,7 @@ def test_a_builder_whose_layout_moves_with_the_position_is_refused():
 def test_ranges_and_drop_downs():
     assert scrub.Scrub("k", "Step", (1, 2, 3, 4), 4).is_range
     assert not scrub.Scrub("k", "d_k", (1, 2, 4, 8), 4).is_range  # gaps: a drop-down of the values
-    names = scrub.Scrub("k", "T", (0.5, 1.0), 1.0, names=("½", "1")).binding()
-    assert names == {"input": "select", "options": [0.5, 1.0], "labels": ["½", "1"], "name": "T"}
+    names = scrub.Scrub("k", "T", (0.5, 1.0, 2.0), 1.0, names=("½", "1", "2")).binding()
+    assert names == {"input": "select", "options": [0.5, 1.0, 2.0], "labels": ["½", "1", "2"], "name": "T"}
+    assert scrub.Scrub("k", "T", (0.1, 0.2, 0.3), 0.2).binding()["step"] == 0.1  # evenly spaced: a range
     assert scrub.Scrub("pe-position", "p", (0, 1), 0).field == "pe_position"  # a Vega identifier
