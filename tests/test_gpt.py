@@ -144,6 +144,7 @@ def test_save_and_load_give_the_same_model(tmp_path, shipped):
     with torch.no_grad():
         assert torch.equal(loaded(ids)[0], shipped(ids)[0])
     assert loaded.vocab == shipped.vocab == list(VOCAB)
+    assert not loaded(ids)[0].requires_grad  # a page's forward builds no autograd graph
 
 
 def test_shipped_weights_are_small():
