@@ -224,11 +224,12 @@ def save(model: GPT, path: Path = WEIGHTS) -> None:
 
 
 def load(path: Path = WEIGHTS) -> GPT:
-    """A model from `path` (safetensors) and its json, in eval mode."""
+    """A model from `path` (safetensors) and its json, in eval mode and frozen (no gradients: a page only runs
+    it; train a fresh one with core.gpt_training)."""
     meta = json.loads(path.with_suffix(".json").read_text())
     model = GPT(GPTConfig(**meta["config"]), vocab=meta["vocab"])
     model.load_state_dict(load_file(str(path)))
-    return model.eval()
+    return model.eval().requires_grad_(False)
 
 
 def load_pretrained() -> GPT:

@@ -33,15 +33,18 @@ class TrainConfig:
     steps: int = 600
     batch_size: int = 48
     learning_rate: float = 1e-2
-    weight_decay: float = 0.1  # on matrices only, not on biases, layer norms or position tables
+    # on matrices only, not on biases, layer norms or position tables; 0.1 blurred the deciding heads (their
+    # largest weight moved off the subject while the accuracy stayed at 100 %)
+    weight_decay: float = 0.01
     warmup: int = 40
     seed: int = 0
     snapshot_every: int = 20
     model: GPTConfig = field(default_factory=GPTConfig)
 
 
-ON_PAGE = TrainConfig(steps=800)  # the page's run from scratch: well under a minute on 2 CPU cores
-SHIPPED = TrainConfig(steps=3000, snapshot_every=100)  # the weights in core/weights (`make model`)
+SHIPPED = TrainConfig(steps=2500, snapshot_every=100)  # the weights in core/weights (`make model`)
+# the page's run from scratch, the same recipe, shorter: the pronoun and agreement heads form by step ~300
+ON_PAGE = replace(SHIPPED, steps=600, snapshot_every=20)
 
 
 class Snapshot(NamedTuple):
