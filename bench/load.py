@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.protocol import State
 
 from bench.common import ROOT, percentile, report
 
@@ -53,7 +54,7 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     first_renders: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    failed_requests: int = 0  # moves that got no answer: lost with a connection, or dropped by a server
+    failed_requests: int = 0  # moves sent that got no answer: lost with their connection, or dropped by a server
     reconnects: int = 0
     sessions_done: int = 0
     # (seconds since the run began, seconds the move took, or None when it failed), for a timeline
@@ -162,6 +163,12 @@ async def connect(url: str, patient: bool):
             await asyncio.sleep(1)
 
 
+async def reconnect(ws, url: str, tally: Tally):
+    await ws.close()
+    tally.reconnects += 1
+    return await connect(url, patient=True)
+
+
 async def student(
     url: str, number: int, seconds: float, think: tuple[float, float], join_gap: float, tally: Tally, t0: float
 ) -> None:
@@ -183,6 +190,8 @@ async def student(
             deadline, i = time.perf_counter() + seconds, 0
             while time.perf_counter() < deadline:
                 await asyncio.sleep(rng.uniform(*think))  # the student looks before moving again
+                if ws.state is not State.OPEN:  # lost meanwhile: the page reconnects before the next press
+                    ws = await reconnect(ws, url, tally)
                 try:
                     elapsed, exceptions = await rerun(ws, move_message(page, values[i % 2]), page, key)
                     tally.latencies.append(elapsed)
@@ -193,9 +202,7 @@ async def student(
                     tally.moves.append((time.perf_counter() - t0, None))
                     tally.errors.append(f"session {number}: move lost: {type(error).__name__}: {error}")
                     if not isinstance(error, TimeoutError):  # the connection is gone: reconnect, keep the page
-                        await ws.close()
-                        ws = await connect(url, patient=True)
-                        tally.reconnects += 1
+                        ws = await reconnect(ws, url, tally)
                 i += 1
             tally.sessions_done += 1
         finally:

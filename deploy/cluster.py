@@ -159,8 +159,8 @@ def start_nginx(port: int, replicas: int) -> None:
     subprocess.run([binary, "-p", str(run), "-e", str(run / "nginx-error.log"), "-c", str(config)], check=True)
 
 
-def wait_until_healthy(port: int, replicas: int, url: str) -> None:
-    waiting = [f"http://{HOST}:{p}" for p in replica_ports(port, replicas)] + [url]
+def wait_until_healthy(port: int, replicas: int, proxy: list[str]) -> None:
+    waiting = [f"http://{HOST}:{p}" for p in replica_ports(port, replicas)] + proxy
     deadline = time.monotonic() + START_TIMEOUT_S
     while waiting:
         waiting = [url for url in waiting if not healthy(url)]
@@ -178,9 +178,11 @@ def start(port: int, replicas: int) -> str:
     for replica_port in replica_ports(port, replicas):
         if replica_pid(port, replica_port) is None:
             start_replica(port, replica_port)
+    # servers first: nginx leaves out for fail_timeout a server it found not yet listening
+    wait_until_healthy(port, replicas, [])
     start_nginx(port, replicas)
     url = f"http://{HOST}:{port}"
-    wait_until_healthy(port, replicas, url)
+    wait_until_healthy(port, replicas, [url])
     return url
 
 
