@@ -14,8 +14,13 @@ torch.set_num_threads(int(os.environ.get("ATTENTION_LAB_TORCH_THREADS", "1")))
 from ui.model_cache import preload_in_background  # noqa: E402 (after the thread setting above)
 from ui.navigation import HOME, LESSONS  # noqa: E402 (after the thread setting above)
 from ui.present import start_page  # noqa: E402 (after the thread setting above)
+from ui.reconnect import run_whole_page_for_unknown_fragments  # noqa: E402 (after the thread setting above)
 from ui.session import presenting  # noqa: E402 (after the thread setting above)
 from ui.sidebar import shared_sidebar  # noqa: E402 (after the thread setting above)
+
+# A browser whose server died reconnects here: its next fragment press must run the whole page.
+# serve.py applies this at server start; here it covers `streamlit run app.py` (Community Cloud).
+run_whole_page_for_unknown_fragments()
 
 st.set_page_config(
     page_title="Attention Lab",

@@ -1,12 +1,17 @@
-"""Classroom load: N students on one local server, each moving a slider for a bounded time.
+"""Classroom load: N students on the app, each moving a slider for a bounded time.
 
-    python -m bench.load --students 30 --seconds 60
+    python -m bench.load --students 30 --seconds 60 [--think 3]
+    python -m bench.load --url http://127.0.0.1:8500 --students 300 --think 10 20 --join-over 60 --seconds 180
 
-Starts `streamlit run app.py` on a free loopback port, opens N websocket sessions (the same
-protocol the browser speaks), and in each one moves a slider back and forth, timing every rerun
-from request to "script finished". Reports p50/p95 latency, errors (exceptions on the page or
-dropped connections) and the server's peak resident memory. The model page is in the mix, so
-the figure includes MiniLM, loaded once per process.
+Without --url it starts `streamlit run app.py` on a free loopback port; with --url it loads a server
+or proxy already running (`make cluster`). It opens N websocket sessions that speak the browser's
+protocol: each opens a page, then moves a slider back and forth, waiting a think time (a fixed one,
+or drawn evenly between two) before each move, and times every rerun from request to "script
+finished". Like the browser, a slider inside an `st.fragment` asks for a rerun of that fragment, and
+a session whose connection drops reconnects (through the proxy, to whichever server answers) and
+carries on from the page it had. Reports p50/p95 latency, errors (exceptions on the page, requests
+that got no answer, connections lost) and, for a server it started, the server's peak resident
+memory. The model page is in the mix, so the figure includes MiniLM, loaded once per process.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -25,10 +31,13 @@ from dataclasses import dataclass, field
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.protocol import State
 
 from bench.common import ROOT, percentile, report
 
-JOIN_SPREAD_SECONDS = 0.3
+JOIN_SPREAD_SECONDS = 0.3  # default gap between two students opening the link
+ANSWER_TIMEOUT_S = 15  # a rerun with no "script finished" by then has failed (the server dropped it)
+RECONNECT_FOR_S = 60  # how long a student's page keeps trying to reconnect, as the browser does
 # (page url, slider key, two values to alternate)
 MOVES = [
     ("first_principles", "fp_temperature", (0.5, 1.5)),
@@ -43,8 +52,23 @@ MOVES = [
 @dataclass
 class Tally:
     latencies: list[float] = field(default_factory=list)
+    first_renders: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    failed_requests: int = 0  # moves sent that got no answer: lost with their connection, or dropped by a server
+    reconnects: int = 0
     sessions_done: int = 0
+    # (seconds since the run began, seconds the move took, or None when it failed), for a timeline
+    moves: list[tuple[float, float | None]] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    """What a student's page knows after its first render: enough to send the moves a browser would."""
+
+    name: str
+    page_hash: str = ""
+    slider_id: str = ""
+    fragment_id: str = ""
 
 
 def free_port() -> int:
@@ -90,104 +114,172 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-async def rerun(ws, message: BackMsg, slider_key: str) -> tuple[float, dict]:
-    """Send one rerun request; wait for the script to finish. Returns (seconds, facts)."""
+async def rerun(ws, message: BackMsg, page: Page, slider_key: str) -> tuple[float, list[str]]:
+    """Send one rerun request and wait for the script to finish; note the page's hash and its slider
+    (with the fragment that draws it) on the way. Returns (seconds, exceptions shown on the page)."""
     start = time.perf_counter()
     await ws.send(message.SerializeToString())
-    facts: dict = {"exceptions": []}
+    exceptions = []
     while True:
         forward = ForwardMsg()
-        forward.ParseFromString(await ws.recv())
+        forward.ParseFromString(await asyncio.wait_for(ws.recv(), ANSWER_TIMEOUT_S))
         kind = forward.WhichOneof("type")
-        if kind == "new_session":
-            facts["page_hash"] = forward.new_session.page_script_hash
-        elif kind == "page_info_changed" or kind == "page_not_found":
-            pass
+        if kind == "navigation":  # the page's own hash (new_session names the script the run started in)
+            page.page_hash = forward.navigation.page_script_hash
         elif kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
             element = forward.delta.new_element
             which = element.WhichOneof("type")
             if which == "exception":
-                facts["exceptions"].append(element.exception.message[:200])
+                exceptions.append(element.exception.message[:200])
             elif which == "slider" and element.slider.id.endswith(slider_key):
-                facts["slider_id"] = element.slider.id
+                page.slider_id, page.fragment_id = element.slider.id, forward.delta.fragment_id
         elif kind == "script_finished":
-            return time.perf_counter() - start, facts
+            return time.perf_counter() - start, exceptions
 
 
-async def student(url: str, number: int, seconds: float, think: float, tally: Tally) -> None:
-    page, key, values = MOVES[number % len(MOVES)]
-    await asyncio.sleep(number * JOIN_SPREAD_SECONDS)  # students open the link over the first seconds, not at once
+def move_message(page: Page, value: float) -> BackMsg:
+    """The message a browser sends when the slider is moved (a fragment's slider reruns its fragment)."""
+    move = BackMsg()
+    move.rerun_script.page_name = page.name
+    move.rerun_script.page_script_hash = page.page_hash
+    move.rerun_script.fragment_id = page.fragment_id
+    widget = move.rerun_script.widget_states.widgets.add()
+    widget.id = page.slider_id
+    widget.double_array_value.data.append(value)  # how a browser sends a slider
+    return move
+
+
+async def connect(url: str, patient: bool):
+    """A websocket session; when `patient`, keep trying for a while, as a page that lost its server does."""
+    deadline = time.perf_counter() + (RECONNECT_FOR_S if patient else 0)
+    while True:
+        try:
+            return await websockets.connect(
+                f"{url}/_stcore/stream", subprotocols=["streamlit"], max_size=None, open_timeout=60
+            )
+        except (TimeoutError, OSError, websockets.WebSocketException):
+            if time.perf_counter() > deadline:
+                raise
+            await asyncio.sleep(1)
+
+
+async def reconnect(ws, url: str, tally: Tally):
+    await ws.close()
+    tally.reconnects += 1
+    return await connect(url, patient=True)
+
+
+async def student(
+    url: str, number: int, seconds: float, think: tuple[float, float], join_gap: float, tally: Tally, t0: float
+) -> None:
+    name, key, values = MOVES[number % len(MOVES)]
+    rng = random.Random(number)
+    await asyncio.sleep(number * join_gap)  # students open the link over the first seconds, not at once
+    page = Page(name)
     try:
-        async with websockets.connect(
-            f"{url}/_stcore/stream", subprotocols=["streamlit"], max_size=None, open_timeout=60
-        ) as ws:
+        ws = await connect(url, patient=False)
+        try:
             first = BackMsg()
-            first.rerun_script.page_name = page
-            _, facts = await rerun(ws, first, key)  # first render (the model page may load MiniLM here)
-            tally.errors.extend(facts["exceptions"])
-            if "slider_id" not in facts:
-                tally.errors.append(f"{page}: slider {key} not found")
+            first.rerun_script.page_name = name
+            elapsed, exceptions = await rerun(ws, first, page, key)  # the model page may load MiniLM here
+            tally.first_renders.append(elapsed)
+            tally.errors.extend(exceptions)
+            if not page.slider_id:
+                tally.errors.append(f"{name}: slider {key} not found")
                 return
             deadline, i = time.perf_counter() + seconds, 0
             while time.perf_counter() < deadline:
-                move = BackMsg()
-                move.rerun_script.page_name = page
-                move.rerun_script.page_script_hash = facts.get("page_hash", "")
-                widget = move.rerun_script.widget_states.widgets.add()
-                widget.id = facts["slider_id"]
-                widget.double_array_value.data.append(values[i % 2])  # how a browser sends a slider
-                elapsed, moved = await rerun(ws, move, key)
-                tally.latencies.append(elapsed)
-                tally.errors.extend(moved["exceptions"])
+                await asyncio.sleep(rng.uniform(*think))  # the student looks before moving again
+                if ws.state is not State.OPEN:  # lost meanwhile: the page reconnects before the next press
+                    ws = await reconnect(ws, url, tally)
+                try:
+                    elapsed, exceptions = await rerun(ws, move_message(page, values[i % 2]), page, key)
+                    tally.latencies.append(elapsed)
+                    tally.moves.append((time.perf_counter() - t0, elapsed))
+                    tally.errors.extend(exceptions)
+                except (TimeoutError, OSError, websockets.WebSocketException) as error:
+                    tally.failed_requests += 1
+                    tally.moves.append((time.perf_counter() - t0, None))
+                    tally.errors.append(f"session {number}: move lost: {type(error).__name__}: {error}")
+                    if not isinstance(error, TimeoutError):  # the connection is gone: reconnect, keep the page
+                        ws = await reconnect(ws, url, tally)
                 i += 1
-                await asyncio.sleep(think)  # the student looks at the result before moving again
             tally.sessions_done += 1
+        finally:
+            await ws.close()
     except (TimeoutError, OSError, websockets.WebSocketException) as error:
         tally.errors.append(f"session {number}: {type(error).__name__}: {error}")
 
 
-async def classroom(url: str, students: int, seconds: float, think: float) -> Tally:
+async def classroom(url: str, students: int, seconds: float, think: tuple[float, float], join_gap: float) -> Tally:
     tally = Tally()
-    await asyncio.gather(*(student(url, n, seconds, think, tally) for n in range(students)))
+    t0 = time.perf_counter()
+    await asyncio.gather(*(student(url, n, seconds, think, join_gap, tally, t0) for n in range(students)))
     return tally
 
 
-def run_load(students: int, seconds: float, think: float = 3.0) -> dict:
+def figures(tally: Tally, students: int, seconds: float, think: tuple[float, float]) -> dict:
+    ms = [t * 1000 for t in tally.latencies] or [float("nan")]
+    first = [t * 1000 for t in tally.first_renders] or [float("nan")]
+    return {
+        "students": students,
+        "seconds": seconds,
+        "think_s": think[0] if think[0] == think[1] else f"{think[0]:g}-{think[1]:g}",
+        "reruns": len(tally.latencies),
+        "sessions_completed": tally.sessions_done,
+        "errors": len(tally.errors),
+        "failed_requests": tally.failed_requests,
+        "reconnects": tally.reconnects,
+        "p50_ms": round(statistics.median(ms), 1),
+        "p95_ms": round(percentile(ms, 0.95), 1),
+        "first_render_p95_ms": round(percentile(first, 0.95), 1),
+    }
+
+
+def run_classroom(
+    url: str, students: int, seconds: float, think: float | tuple[float, float], join_over: float | None = None
+) -> tuple[dict, Tally]:
+    """Load an app already running at `url` (http://host:port); the figures and the raw tally."""
+    think = (think, think) if isinstance(think, (int, float)) else think
+    join_gap = JOIN_SPREAD_SECONDS if join_over is None else join_over / max(students, 1)
+    tally = asyncio.run(classroom(url.replace("http", "ws", 1), students, seconds, think, join_gap))
+    return figures(tally, students, seconds, think), tally
+
+
+def run_load(
+    students: int, seconds: float, think: float | tuple[float, float] = 3.0, join_over: float | None = None
+) -> dict:
     """Start a server, run the classroom, stop the server; the figures as a dict."""
     port = free_port()
     server = start_server(port)
     try:
-        tally = asyncio.run(classroom(f"ws://127.0.0.1:{port}", students, seconds, think))
+        result, tally = run_classroom(f"http://127.0.0.1:{port}", students, seconds, think, join_over)
         peak = peak_rss_mib(server.pid)
     finally:
         server.terminate()
         server.wait(20)
-    ms = [t * 1000 for t in tally.latencies] or [float("nan")]
-    return {
-        "students": students,
-        "seconds": seconds,
-        "think_s": think,
-        "reruns": len(tally.latencies),
-        "sessions_completed": tally.sessions_done,
-        "errors": len(tally.errors),
-        "p50_ms": round(statistics.median(ms), 1),
-        "p95_ms": round(percentile(ms, 0.95), 1),
-        "server_peak_rss_mib": round(peak),
-        "first_errors": tally.errors[:5],
-    }
+    return {**result, "server_peak_rss_mib": round(peak), "first_errors": tally.errors[:5]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=30)
-    parser.add_argument("--seconds", type=float, default=60, help="at most 60")
-    parser.add_argument("--think", type=float, default=3.0, help="seconds a student waits between moves")
+    parser.add_argument("--seconds", type=float, default=60, help="how long each student keeps moving (≤ 600)")
+    parser.add_argument("--think", type=float, nargs="+", default=[3.0], help="seconds between moves: one, or a range")
+    parser.add_argument("--join-over", type=float, help="seconds over which the students open the link")
+    parser.add_argument("--url", help="a server or proxy already running, e.g. http://127.0.0.1:8500")
     args = parser.parse_args()
-    figures = run_load(args.students, min(args.seconds, 60), args.think)
+    think = (args.think[0], args.think[-1])
+    seconds = min(args.seconds, 600)
+    if args.url:
+        result, tally = run_classroom(args.url, args.students, seconds, think, args.join_over)
+        result = {"url": args.url, **result, "first_errors": tally.errors[:5]}
+    else:
+        result = run_load(args.students, seconds, think, args.join_over)
     report(
         "load",
-        [{k: v for k, v in figures.items() if k != "first_errors"}],
-        notes="Errors: " + ("; ".join(figures["first_errors"]) or "none"),
+        [{k: v for k, v in result.items() if k != "first_errors"}],
+        notes="Errors: " + ("; ".join(result["first_errors"]) or "none"),
     )
 
 

@@ -1,0 +1,21 @@
+"""The app as each server of a lecture hall runs it: `streamlit run serve.py` (make cluster, deploy/).
+
+The same app as `streamlit run app.py`, started through Streamlit's `st.App` so that code runs when
+the server starts, before its first request: a browser that reconnects here after its own server
+died may send a fragment rerun first, and ui.reconnect must already turn it into a whole-page run.
+"""
+
+from contextlib import asynccontextmanager
+
+import streamlit as st
+
+from ui.reconnect import run_whole_page_for_unknown_fragments
+
+
+@asynccontextmanager
+async def lifespan(_app: st.App):
+    run_whole_page_for_unknown_fragments()
+    yield None
+
+
+app = st.App("app.py", lifespan=lifespan)
