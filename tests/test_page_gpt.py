@@ -8,7 +8,7 @@ import torch
 from conftest import APP, app_test, charts, scrub_start, scrub_to
 from hostile_inputs import HOSTILE_INPUTS
 
-from core import gpt, sampling
+from core import gpt, gpt_heads, sampling
 from ui.markdown import md_escape
 
 PAGE = "lessons/gpt.py"
@@ -105,6 +105,11 @@ def test_the_kv_cache_and_the_heads_found_are_stated_from_the_numbers(net):
     assert metrics["Query rows, without it"] == str(sum(comparison.recomputed.query_rows))
     assert any(m.value.startswith("Writing ") and "ms** with the cache" in m.value for m in at.markdown)
     assert any("held-out prompts" in m.value and "switched off" in m.value for m in at.markdown)
+    copying = gpt_heads.report(net)["induction"]
+    clean = copying.head.layer > 0 and copying.head.score >= 0.9
+    heads_text = next(m.value for m in at.markdown if m.value.startswith("Nobody told the model"))
+    assert ("no head has learned it cleanly" in heads_text) == (not clean)  # said as measured, not as hoped
+    assert f"{copying.accuracy:.0%}" in heads_text
 
 
 def test_training_from_scratch_replays_the_heads_forming():

@@ -216,3 +216,12 @@ def _cached_head_views(text: str, merge: bool, hide: bool, name_or_path: str | N
 def head_views(text: str, merge: bool, hide: bool) -> tuple[torch.Tensor, list[str]]:
     """core.heads.every_head_view of one text: every head's map as shown (pieces merged, specials hidden), cached."""
     return _cached_head_views(text, merge, hide, session.model_name(), str(session.device()))
+
+
+def warm(text: str, device: str) -> None:
+    """Fill the caches the real-model page asks for first, for the bundled model and one text (ui.warm)."""
+    _cached_encoder(None, device)
+    for cached in (_cached_run, _cached_roles, _cached_role_scores, _cached_similarity, _cached_rollout):
+        cached(text, None, device)
+    _cached_links(text, 3, None, device)
+    _cached_head_views(text, False, False, None, device)
