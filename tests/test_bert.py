@@ -136,7 +136,9 @@ def test_a_batch_is_each_sentence_on_its_own(encoder):
     for i in range(2):
         alone = bert.bert_forward(encoder.weights, ids[i], {2: [1, 7]}, "mean")
         torch.testing.assert_close(batch.hidden_states[:, i], alone.hidden_states, atol=1e-5, rtol=0)
-        torch.testing.assert_close(batch.attentions[:, i], alone.attentions, atol=1e-6, rtol=0)
+        # float32 products of a batch and of one sentence go through differently blocked kernels: on this
+        # machine's CPU they differ by up to 1.1e-6 in a weight (a few units in the last place of 1.0)
+        torch.testing.assert_close(batch.attentions[:, i], alone.attentions, atol=3e-6, rtol=0)
 
 
 def test_too_many_positions_is_a_clear_error(encoder):
