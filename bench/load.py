@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import socket
@@ -38,12 +39,13 @@ from bench.common import ROOT, percentile, report
 JOIN_SPREAD_SECONDS = 0.3  # default gap between two students opening the link
 ANSWER_TIMEOUT_S = 15  # a rerun with no "script finished" by then has failed (the server dropped it)
 RECONNECT_FOR_S = 60  # how long a student's page keeps trying to reconnect, as the browser does
-# (page url, slider key, two values to alternate)
+# (page url, slider key, two values to alternate). "chart key:field": an input inside a chart (ui.scrub),
+# which repaints in the browser while dragged and asks the server for one rerun, with where it ended.
 MOVES = [
     ("first_principles", "fp_temperature", (0.5, 1.5)),
     ("qkv", "qkv_d_k", (4, 8)),
     ("positional_encoding", "pe_positions", (40, 60)),
-    ("real_model", "real_head", (0, 3)),
+    ("real_model", "real_head_scrub:real_head", (0, 3)),
     ("multi_head", "mha_layers", (1, 2)),
     ("why_attention", "why_max_n", (32, 64)),
 ]
@@ -67,8 +69,9 @@ class Page:
 
     name: str
     page_hash: str = ""
-    slider_id: str = ""
+    slider_id: str = ""  # the slider's widget id, or the chart's for an input inside it
     fragment_id: str = ""
+    scrub_field: str = ""  # the input inside the chart: its selection's field
 
 
 def free_port() -> int:
@@ -133,6 +136,9 @@ async def rerun(ws, message: BackMsg, page: Page, slider_key: str) -> tuple[floa
                 exceptions.append(element.exception.message[:200])
             elif which == "slider" and element.slider.id.endswith(slider_key):
                 page.slider_id, page.fragment_id = element.slider.id, forward.delta.fragment_id
+            elif which == "vega_lite_chart" and element.vega_lite_chart.id.endswith(slider_key.split(":")[0]):
+                page.slider_id, page.fragment_id = element.vega_lite_chart.id, forward.delta.fragment_id
+                page.scrub_field = slider_key.split(":")[1]
         elif kind == "script_finished":
             return time.perf_counter() - start, exceptions
 
@@ -145,7 +151,10 @@ def move_message(page: Page, value: float) -> BackMsg:
     move.rerun_script.fragment_id = page.fragment_id
     widget = move.rerun_script.widget_states.widgets.add()
     widget.id = page.slider_id
-    widget.double_array_value.data.append(value)  # how a browser sends a slider
+    if page.scrub_field:  # how a browser sends where a chart's bound input ended (its point selection)
+        widget.string_value = json.dumps({"selection": {page.scrub_field: [{page.scrub_field: value}]}})
+    else:
+        widget.double_array_value.data.append(value)  # how a browser sends a slider
     return move
 
 
