@@ -19,7 +19,8 @@ PAGE = GPT.id
 PROMPT = f"{PAGE}_prompt"
 WRITTEN = f"{PAGE}_written"  # {prompt ids: the words written after them} (this page's own)
 TRAINED = f"{PAGE}_trained"
-GREEDY = f"{PAGE}_greedy"  # the Training of this session's Train press
+GREEDY = f"{PAGE}_greedy"
+ROWS = f"{PAGE}_rows"  # the chart of each new word's attention row  # the Training of this session's Train press
 EXAMPLES = (
     "the queen who met the king said that",
     "the kings who met the queen",
@@ -78,7 +79,6 @@ answered = predict(
     net.vocab[best],
     f"It gives “{net.vocab[best]}” {float(probs[best]):.0%}"
     + (f", “{net.vocab[ranked[1]]}” {float(probs[ranked[1]]):.0%}." if len(ranked) > 1 else "."),
-    waiting="Answer above to see every word's probability.",
 )
 temperature = scrub.Scrub(f"{PAGE}_temperature", "Temperature T", TEMPERATURES, 1.0)
 top_k = scrub.Scrub(f"{PAGE}_top_k", "Top-k", TOP_K, 0, names=tuple("off" if k == 0 else str(k) for k in TOP_K))
@@ -102,14 +102,19 @@ def next_word_section() -> None:
         )
         return spec
 
-    now = scrub.scrub_chart(bar_chart, CONTROLS, key=f"{PAGE}_bars", cells=3 * SHOWN_WORDS, data_id=(ids,))
-    chart_downloads(bar_chart(**now), key=f"{PAGE}_bars_chart")
+    st.markdown(
+        "The model gives every word a score z (a *logit*: any number, larger = more likely). Softmax turns the "
+        "scores into probabilities; the **temperature** T divides them first:"
+    )
     st.latex(r"p_i = \frac{e^{z_i / T}}{\sum_j e^{z_j / T}}")
     st.caption(
-        "z: the model's score (logit) for each word; T below 1 sharpens the distribution, above 1 flattens it. "
-        "**Top-k** keeps the k most probable words, **top-p** the fewest whose probabilities add up to p; the "
-        "rest are set to 0 and what is left is divided by its sum again (grey: before the cuts)."
+        "T below 1 sharpens the distribution (the favourite gets even more), above 1 flattens it. **Top-k** keeps "
+        "only the k most probable words, **top-p** the fewest whose probabilities add up to p; the rest are set "
+        "to 0 and what is left is divided by its sum again. Grey bars: before the cuts; coloured: what the next "
+        "word is drawn from. Move the three inputs above the chart."
     )
+    now = scrub.scrub_chart(bar_chart, CONTROLS, key=f"{PAGE}_bars", cells=3 * SHOWN_WORDS, data_id=(ids,))
+    chart_downloads(bar_chart(**now), key=f"{PAGE}_bars_chart")
     reshaped = sampling.reshape(
         first.logits[-1], now[temperature.key], now[top_k.key] or None, None if now[top_p.key] >= 1 else now[top_p.key]
     )
@@ -150,6 +155,8 @@ def write(count: int) -> None:
     k, p = shaping[top_k.key] or None, None if shaping[top_p.key] >= 1 else shaping[top_p.key]
     made = gpt.generate(net, so_far, min(count, room), generator, shaping[temperature.key], k, p)
     st.session_state[WRITTEN][ids] = made.ids[len(ids) :]
+    newest = len(made.ids) - len(ids)
+    scrub.move(ROWS, {new_word_scrub(newest): newest})  # the row of the word just written
 
 
 buttons = st.container(horizontal=True)
@@ -172,12 +179,17 @@ whole = decoder_cache.forward(all_ids)
 labels = unique_labels(words)
 
 
+def new_word_scrub(count: int) -> scrub.Scrub:
+    """Which new word's row the rows chart shows, among `count` written words (the last one by default)."""
+    return scrub.Scrub(f"{PAGE}_word", "New word", tuple(range(1, count + 1)), count)
+
+
 @st.fragment
 def rows_section() -> None:
     """Each new word's attention row: the last position's weights when the model predicted it."""
     if not written:
         return st.caption("Press **Next word**: each new word comes with the attention row that produced it.")
-    new = scrub.Scrub(f"{PAGE}_word", "New word", tuple(range(1, len(written) + 1)), len(written))
+    new = new_word_scrub(len(written))
     layer = scrub.Scrub(f"{PAGE}_row_layer", "Layer", tuple(range(1, L + 1)), L)
     head = scrub.Scrub(f"{PAGE}_row_head", "Head", tuple(range(1, H + 1)), 1)
 
@@ -185,13 +197,14 @@ def rows_section() -> None:
         t = len(ids) + position[new.key] - 1  # the position whose output chose that word
         weights = whole.attentions[position[layer.key] - 1, position[head.key] - 1, t - 1, : len(all_ids)]
         spec = weight_bars(labels, weights)
+        spec["encoding"]["x"]["scale"] = {"domain": [0, 1]}  # the same axis for every head: comparable lengths
         spec["title"] = (
             f"“{words[t]}” was chosen by the row of “{labels[t - 1]}” · layer {position[layer.key]}, "
             f"head {position[head.key]}"
         )
         return spec
 
-    now = scrub.scrub_chart(row_bars, [new, layer, head], key=f"{PAGE}_rows", cells=len(all_ids), data_id=all_ids)
+    now = scrub.scrub_chart(row_bars, [new, layer, head], key=ROWS, cells=len(all_ids), data_id=all_ids)
     chart_downloads(row_bars(**now), key=f"{PAGE}_rows_chart")
     t = len(ids) + now[new.key] - 1
     st.caption(
@@ -258,9 +271,15 @@ def head_finding(task: str, result: gpt_heads.TaskReport) -> str:
     )
 
 
+jobs = {}
+for task, result in shipped.items():
+    jobs.setdefault(result.head[:2], []).append(TASK_NAMES[task])
+shared = [names for names in jobs.values() if len(names) > 1]
 st.markdown(
-    "Nobody told the model where to look. After training, some heads do one job, and we find them by "
-    "**measurement** on held-out sentences it never saw (`core/gpt_heads.py`):\n"
+    "Nobody told the model where to look. We find which head does which job by **measurement** on held-out "
+    "sentences it never saw (`core/gpt_heads.py`)"
+    + (f"; here one head is the best at {' and '.join(shared[0])}" if shared else "")
+    + ":\n"
     + "\n".join(head_finding(task, result) for task, result in shipped.items())
 )
 
@@ -330,10 +349,13 @@ columns[0].metric("Query rows, with the cache", f"{sum(comparison.cached.query_r
 columns[1].metric("Query rows, without it", f"{sum(comparison.recomputed.query_rows)}")
 difference = comparison.max_difference
 columns[2].metric("Largest difference in the logits", "0 (exact)" if difference == 0 else readable_number(difference))
+start_words = len(all_ids[: net.config.block_size - WRITE_MORE])
 st.markdown(
-    f"Writing {len(comparison.cached.rows)} words after your {len(all_ids[: net.config.block_size - WRITE_MORE])}: "
-    "without a cache every word runs the whole text through the model again; with it, each layer keeps the keys "
-    "and values it has already computed and works out **one new query row** against them. The words are "
+    f"Writing {len(comparison.cached.rows)} words after your {start_words}: without a cache every word runs the "
+    f"whole text through the model again ({sum(comparison.recomputed.query_rows)} query rows in all); with it, "
+    f"each layer computes the prompt's {start_words} rows once, keeps the keys and values, and then works out "
+    f"**one new query row** per word ({start_words} + {len(comparison.cached.rows) - 1} = "
+    f"{sum(comparison.cached.query_rows)}). The words are "
     + ("the same" if comparison.same_words else "not the same")
     + " and the numbers agree to float rounding."
 )
@@ -348,16 +370,25 @@ spec = series_lines(
 )
 render(spec, key=f"{PAGE}_cache_times")
 longest, faster = times.words[-1], times.without_cache_ms[-1] / times.with_cache_ms[-1]
-st.markdown(
-    f"Writing {longest} words took **{times.with_cache_ms[-1]:.1f} ms** with the cache and "
-    f"**{times.without_cache_ms[-1]:.1f} ms** without: "
-    + (
-        f"the cache was **{faster:.1f}× faster**. The saving grows with the text: without a cache, word t costs t rows."
-        if faster >= 1.05
-        else f"about the same ({faster:.2f}×). This model is so small that each step's fixed cost (Python, "
-        "layer by layer) outweighs the rows it saves; in a real model with thousands of words the saved rows dominate."
+if faster >= 1.05:
+    verdict = f"the cache was **{faster:.1f}× faster**; the saving grows with the text (word t costs t rows)."
+elif faster <= 0.95:
+    verdict = (
+        f"the cache was **slower** here ({1 / faster:.1f}× the time): this model is so small that each step's fixed "
+        "cost (Python, layer by layer) outweighs the rows it saves. In a model reading thousands of words, the "
+        "saved rows dominate."
     )
+else:
+    verdict = (
+        "**about the same** on this tiny model: each step's fixed cost (Python, layer by layer) is as large as the "
+        "rows it saves. In a model reading thousands of words, the saved rows dominate."
+    )
+st.markdown(
+    f"Timed from a 4-word prompt (the fastest of {decoder_cache.TIMING_REPEATS} runs): writing {longest} words took "
+    f"**{times.with_cache_ms[-1]:.1f} ms** with the cache and **{times.without_cache_ms[-1]:.1f} ms** without: "
+    + verdict
 )
+
 
 section("5 · Encoder and decoder on the same words")
 encoder = model_cache.encoder()

@@ -88,10 +88,9 @@ def head_explorer() -> None:
     this fragment reruns once the server hears where they ended (the text, the line view, the check)."""
     roles, links = model_cache.roles(text), model_cache.head_links(text)
     atlas = st.container()
-    cols = st.columns(2)
     merge_label, hide_label = MERGE_LABEL, "Hide [CLS]/[SEP] (each row renormalised to sum to 1)"
-    merge = url_state.toggle(cols[0], merge_label, key=f"{PAGE}_merge")
-    hide = url_state.toggle(cols[1], hide_label, key=f"{PAGE}_hide")
+    merge = url_state.toggle(st, merge_label, key=f"{PAGE}_merge")  # one per line: their labels stay whole
+    hide = url_state.toggle(st, hide_label, key=f"{PAGE}_hide")
     maps, tokens = model_cache.head_views(text, merge, hide)
     view = unique_labels(tokens)
     labelled = len(view) <= MAX_LABELLED  # a heatmap with every label; beyond it the line view alone

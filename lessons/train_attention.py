@@ -123,20 +123,20 @@ CELL = 20  # px per word in the replay's maps: both layers side by side fit the 
 def replay(run: training.TrainingRun) -> None:
     """The training curves and both layers' maps at one snapshot, for either sentence: both controls are
     inputs inside the chart (ui.scrub), so dragging through the snapshots plays the training back."""
-    last = len(run.snapshot_steps) - 1
-    snapshot = scrub.Scrub(f"{PAGE}_replay", "Snapshot (0 = untrained)", tuple(range(last + 1)), last)
+    steps = tuple(run.snapshot_steps)  # the input says the training step itself (0 = untrained)
+    snapshot = scrub.Scrub(f"{PAGE}_replay", "Training step", steps, steps[-1])
     ending = scrub.Scrub(f"{PAGE}_probe", "Sentence ending", tuple(ENDINGS), ENDINGS[0])
 
     def replay_view(**position) -> dict:
-        index, probe = position[snapshot.key], ENDINGS.index(position[ending.key])
-        step, weights = run.snapshot_steps[index], run.maps(index, probe)
+        index, probe = steps.index(position[snapshot.key]), ENDINGS.index(position[ending.key])
+        step, weights, words = steps[index], run.maps(index, probe), unique_labels(training.PROBES[probe])
         found = training.stacking(weights)
-        reader = PROBE_LABELS[found.reader] if found.reader_weight >= EVEN else ""  # "": no row outlined
+        reader = words[found.reader] if found.reader_weight >= EVEN else ""  # "": no row outlined
         maps = [
             heatmap(
                 weights[layer],
-                PROBE_LABELS,
-                PROBE_LABELS,
+                words,
+                words,
                 palette=session.palette(),
                 title=f"layer {layer + 1}",
                 domain=(0, 1),
@@ -159,8 +159,8 @@ def replay(run: training.TrainingRun) -> None:
     now = scrub.scrub_chart(
         replay_view, [snapshot, ending], key=f"{PAGE}_replay_scrub", cells=cells, data_id=identity, width="content"
     )
-    index, probe = now[snapshot.key], now[ending.key]
-    step, found = run.snapshot_steps[index], training.stacking(run.maps(index, ENDINGS.index(probe)))
+    step, probe = now[snapshot.key], now[ending.key]
+    found = training.stacking(run.maps(steps.index(step), ENDINGS.index(probe)))
     chart_downloads(replay_view(**now), key=f"{PAGE}_replay_chart")
     if max(run.losses) > LOSS_CAP:
         st.caption(f"The loss peaks at {max(run.losses):.2f}; the chart cuts it at {LOSS_CAP:.2f}.")

@@ -103,7 +103,11 @@ def test_the_kv_cache_and_the_heads_found_are_stated_from_the_numbers(net):
     comparison = gpt.compare_cache(net, ids, 10)
     assert metrics["Query rows, with the cache"] == str(sum(comparison.cached.query_rows))
     assert metrics["Query rows, without it"] == str(sum(comparison.recomputed.query_rows))
-    assert any(m.value.startswith("Writing ") and "ms** with the cache" in m.value for m in at.markdown)
+    assert any(
+        m.value.startswith("Timed from a 4-word prompt") and "ms** with the cache" in m.value for m in at.markdown
+    )
+    rows = f"({len(ids)} + 9 = {sum(comparison.cached.query_rows)})"
+    assert any(rows in m.value for m in at.markdown)  # the prompt once, then one row per new word
     assert any("held-out prompts" in m.value and "switched off" in m.value for m in at.markdown)
     copying = gpt_heads.report(net)["induction"]
     clean = copying.head.layer > 0 and copying.head.score >= 0.9

@@ -107,16 +107,16 @@ def test_page_trains_holds_back_and_replays(run):
     assert any("Stacking" in h.value for h in at.subheader)
     replay = replay_chart(at)  # every snapshot of both sentences travels with the chart
     assert not list(validator().iter_errors(replay))
-    assert scrub_start(replay) == {"train_replay": len(run.snapshot_steps) - 1, "train_probe": "tired"}
+    assert scrub_start(replay) == {"train_replay": run.snapshot_steps[-1], "train_probe": "tired"}
     curves, (layer_1, layer_2) = replay["vconcat"][0], replay["vconcat"][1]["hconcat"]
     assert curves["layer"][0]["encoding"]["x"]["axis"]["format"] == "d"  # integer step ticks
     # both ends of the replay, both probes; the chart's numbers and the text are core's
     last = len(run.snapshot_steps) - 1
     for index in (0, last):
         for probe, ending in enumerate(("tired", "wide")):
-            scrub_to(at, REPLAY, train_replay=index, train_probe=ending)
+            scrub_to(at, REPLAY, train_replay=run.snapshot_steps[index], train_probe=ending)
             assert not at.exception
-            here = {"train_replay": index, "train_probe": ending}
+            here = {"train_replay": run.snapshot_steps[index], "train_probe": ending}
 
             def at_here(records: list[dict]) -> list[dict]:
                 return [r for r in records if all(r[k] == v for k, v in here.items())]  # noqa: B023
@@ -126,6 +126,7 @@ def test_page_trains_holds_back_and_replays(run):
                 cells = at_here(view["data"]["values"])
                 expected = run.snapshot_weights[index][probe][layer].flatten().tolist()
                 assert [c["value"] for c in cells] == pytest.approx(expected, abs=1e-4)
+                assert cells[-1]["row"] == cells[-1]["col"] == ending  # the maps name the sentence's own last word
             now = stacking(run.snapshot_weights[index][probe])
             text = f"After **{run.snapshot_steps[index]}** steps: "
             line = next(m.value for m in at.markdown if m.value.startswith(text))

@@ -15,7 +15,9 @@ SECTION_COUNT = "_section_count"
 # at most as wide as a Streamlit slider's track, narrower in a narrow column with the value on the same line,
 # and large enough to drag with a finger.
 SCRUB_CSS = """
-.stVegaLiteChart.vega-embed { display: inline-flex; flex-direction: column; }
+/* only charts with inputs: an ordinary chart of its content's width collapsed to 0 px in a flex box */
+.stVegaLiteChart.vega-embed:has(.vega-bind) { display: inline-flex; flex-direction: column; max-width: 100%;
+  overflow-x: auto; }
 .stVegaLiteChart.vega-embed .vega-bindings { order: -1; display: flex; flex-wrap: wrap; gap: 0.25rem 1.5rem;
   margin-bottom: 0.5rem; }
 .stVegaLiteChart.vega-embed .vega-bindings:empty { display: none; }

@@ -813,17 +813,20 @@ def layer_path(coords: torch.Tensor | np.ndarray, n_depths: int, *, title: str =
     return scatter(coords, labels, groups=groups, connect=True, title=title)
 
 
-CUT_COLOURS = {"kept": "#2a6f97", "cut by top-k": "#e4572e", "cut by top-p": "#f2a541"}
+CUT_COLOURS = {"kept": "#d9d9d9", "cut by top-k": "#f4a582", "cut by top-p": "#fdd49e"}  # the bars before the cuts
 
 
 def next_word_bars(words: list[str], tempered: Sequence[float], kept: Sequence[float], cut: Sequence[str]) -> dict:
-    """The next word's probabilities as bars, most probable first: light grey before the cuts (softmax
-    of the logits over the temperature), coloured after them, red where top-k cut the word and orange
-    where top-p did (core.sampling.reshape)."""
+    """The next word's probabilities as bars, most probable first: a light bar before the cuts (softmax of
+    the logits over the temperature: grey, or red where top-k cut the word and orange where top-p did),
+    and over it a blue bar after them (core.sampling.reshape), labelled past the longer of the two."""
     records = [
-        {"word": w, "before": round(float(b), 4), "after": round(float(a), 4), "cut": c, "label": f"{float(a):.0%}"}
+        {
+            "word": w, "before": round(float(b), 4), "after": round(float(a), 4), "cut": c,
+            "label": f"{float(a):.0%}", "end": round(max(float(a), float(b)), 4),
+        }
         for w, b, a, c in zip(words, tempered, kept, cut, strict=True)
-    ]
+    ]  # fmt: skip
     y = {"field": "word", "type": "nominal", "sort": None, "title": None, "axis": {"labelOverlap": False}}
     x = {"type": "quantitative", "scale": {"domain": [0, 1]}, "title": "probability of being the next word"}
     tooltip = [
@@ -845,14 +848,14 @@ def next_word_bars(words: list[str], tempered: Sequence[float], kept: Sequence[f
         width="container",
         height={"step": 22},
         layer=[
-            {"mark": {"type": "bar", "color": "#d9d9d9"}, "encoding": {"y": y, "x": {**x, "field": "before"}}},
+            {"mark": "bar", "encoding": {"y": y, "x": {**x, "field": "before"}, "color": colour, "tooltip": tooltip}},
             {
-                "mark": {"type": "bar", "height": 12},
-                "encoding": {"y": y, "x": {**x, "field": "after"}, "color": colour, "tooltip": tooltip},
+                "mark": {"type": "bar", "height": 12, "color": "#2a6f97"},
+                "encoding": {"y": y, "x": {**x, "field": "after"}, "tooltip": tooltip},
             },
             {
                 "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 11},
-                "encoding": {"y": y, "x": {**x, "field": "before"}, "text": {"field": "label"}},
+                "encoding": {"y": y, "x": {**x, "field": "end"}, "text": {"field": "label"}},
             },
         ],
     )
