@@ -57,7 +57,8 @@ return bad;
 """
 
 CHARTS_JS = """
-return [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stVegaLiteChart"]')].map(el => {
+// a chart hidden by the layout (the course map drawn for another window width) is not seen
+return [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stVegaLiteChart"]')].filter(el => el.getClientRects().length).map(el => {
   const g = el.querySelector('canvas, svg');
   const box = (g || el).getBoundingClientRect();
   // marks: SVG mark elements, or on a canvas the coloured pixels (axes and text are grey), every 4th sampled

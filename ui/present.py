@@ -22,8 +22,13 @@ html { font-size: 20px; }
 </style>"""
 
 
+def current_page() -> str:
+    """The id of the page this run draws (set by start_page)."""
+    return st.session_state.get(CURRENT_PAGE, "home")
+
+
 def _step_key() -> str:
-    return f"present_step_{st.session_state.get(CURRENT_PAGE, 'home')}"
+    return f"present_step_{current_page()}"
 
 
 def start_page(page_id: str) -> None:
