@@ -244,7 +244,6 @@ def map_spec(page_id: str, *, full: bool, narrow: bool, answered: set[str], scal
                 "encoding": {
                     **centre,
                     "text": {"field": "label"},
-                    "fontWeight": {"condition": {"test": lit_test, "value": "bold"}, "value": "normal"},
                     "color": {"condition": {"test": lit_test, "value": LIT_TEXT}, "value": QUIET_TEXT},
                     "tooltip": {"field": "tip"},
                 },

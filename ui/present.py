@@ -9,17 +9,25 @@ from ui.url_state import notice
 
 CURRENT_PAGE = "_current_page"
 SECTION_COUNT = "_section_count"
-# Constant CSS (no user text ever reaches it): narrower side margins than Streamlit's default, so
-# a 1024 px laptop with the sidebar open gives the lesson about 680 px instead of 560.
-PAGE_CSS = """<style>
-[data-testid="stMainBlockContainer"] { padding-left: 2rem; padding-right: 2rem; max-width: 1400px; }
-</style>"""
-# Constant CSS for projection; no user text ever reaches it. Charts are not zoomed: they take their
-# column's width, so larger type alone keeps them inside the screen with their legends.
-PRESENTER_CSS = """<style>
-html { font-size: 20px; }
-[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
-</style>"""
+# Constant CSS (no user text ever reaches it), on every page: a wide formula scrolls inside its own
+# box instead of being cut off at a phone's edge, and a phone keeps the narrow margins it is used to.
+SHARED_CSS = """
+.katex-display { overflow-x: auto; overflow-y: hidden; padding-bottom: 2px; }
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-left: 1rem !important; padding-right: 1rem !important; }
+}
+"""
+# Narrower side margins than Streamlit's default, so a 1024 px laptop with the sidebar open gives the
+# lesson about 680 px instead of 560.
+PAGE_CSS = f"""<style>
+[data-testid="stMainBlockContainer"] {{ padding-left: 2rem; padding-right: 2rem; max-width: 1400px; }}
+{SHARED_CSS}</style>"""
+# Constant CSS for projection. Charts are not zoomed: they take their column's width, so larger type
+# alone keeps them inside the screen with their legends.
+PRESENTER_CSS = f"""<style>
+html {{ font-size: 20px; }}
+[data-testid="stMainBlockContainer"] {{ max-width: 100%; padding-left: 2rem; padding-right: 2rem; }}
+{SHARED_CSS}</style>"""
 
 
 def current_page() -> str:
