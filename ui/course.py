@@ -288,8 +288,8 @@ GOTO = "_course_goto"
 # Constant CSS (no user text reaches it): each map is drawn twice, and the column's width decides
 # which one shows: the phone layout below 640 px of window, the wide one above.
 MAP_CSS = """<style>
-@media (max-width: 640px) { [class*="st-key-map_wide_"] { display: none; } }
-@media (min-width: 641px) { [class*="st-key-map_narrow_"] { display: none; } }
+@media (max-width: 640px) { [class*="st-key-course_map_wide_"] { display: none; } }
+@media (min-width: 641px) { [class*="st-key-course_map_narrow_"] { display: none; } }
 </style>"""
 
 
@@ -315,11 +315,10 @@ def draw_map(page_id: str, *, full: bool) -> None:
     for narrow in (False, True):
         name = f"{'narrow' if narrow else 'wide'}_{'full' if full else page_id}"
         spec = map_spec(page_id, full=full, narrow=narrow, answered=answered, scale=scale)
-        with st.container(key=f"map_{name}"):
-            key = f"course_map_{name}"
-            words = map_in_words(page_id, full=full, answered=answered)
-            pick = partial(_picked, key)
-            st.vega_lite_chart(spec, on_select=pick, selection_mode="step", key=key, width="stretch", alt=words)
+        key = f"course_map_{name}"  # its class in the page (st-key-…) is what the CSS above picks
+        words = map_in_words(page_id, full=full, answered=answered)
+        pick = partial(_picked, key)
+        st.vega_lite_chart(spec, on_select=pick, selection_mode="step", key=key, width="stretch", alt=words)
 
 
 def score_line() -> str:
