@@ -10,11 +10,13 @@ from ui.url_state import notice
 CURRENT_PAGE = "_current_page"
 SECTION_COUNT = "_section_count"
 # Constant CSS (no user text ever reaches it), on every page: a wide formula scrolls inside its own
-# box instead of being cut off at a phone's edge, and a phone keeps the narrow margins it is used to.
+# box instead of being cut off at a phone's edge; on a phone, narrow margins, and a chart of fixed
+# width (small multiples) scrolls inside its own box instead of the page scrolling sideways.
 SHARED_CSS = """
 .katex-display { overflow-x: auto; overflow-y: hidden; padding-bottom: 2px; }
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] { padding-left: 1rem !important; padding-right: 1rem !important; }
+  [data-testid="stVegaLiteChart"] { max-width: 100%; overflow-x: auto; }
 }
 """
 # Narrower side margins than Streamlit's default, so a 1024 px laptop with the sidebar open gives the
