@@ -11,6 +11,7 @@ import torch
 # operation avoids threads fighting over the cores (about 1.4x more reruns a second under load).
 torch.set_num_threads(int(os.environ.get("ATTENTION_LAB_TORCH_THREADS", "1")))
 
+from ui.course import follow_map_click, footer  # noqa: E402 (after the thread setting above)
 from ui.model_cache import preload_in_background  # noqa: E402 (after the thread setting above)
 from ui.navigation import HOME, LESSONS  # noqa: E402 (after the thread setting above)
 from ui.present import start_page  # noqa: E402 (after the thread setting above)
@@ -33,7 +34,10 @@ navigation = st.navigation(
     [st.Page(page.path, title=page.title, icon=page.icon, default=page is HOME) for page in [HOME, *LESSONS]]
 )
 PAGE_ID = {page.url_path: page.id for page in [HOME, *LESSONS]}
-start_page(PAGE_ID.get(navigation.url_path or "", HOME.id))
+page_id = PAGE_ID.get(navigation.url_path or "", HOME.id)
+start_page(page_id)
+follow_map_click()
 shared_sidebar()
-navigation.run()
+navigation.run()  # a lesson draws its compact course map under its title (ui.widgets.page_header)
+footer(page_id)  # under what the page drew; a page that stops early (presenting, no sentence) goes without
 preload_in_background()  # after the page is drawn: the model is ready before a student reaches it

@@ -97,7 +97,8 @@ const poll = () => {
     if ((state === 'notRunning' || state === null) && quietFor >= quiet) return done({ms: 0});
   } else if (state === 'notRunning' && b.states.some((s) => s[1] === 'running') && quietFor >= quiet &&
              (!selector || document.querySelector(selector)) &&
-             [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every((c) => c.querySelector(drawn))) {
+             [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+               .every((c) => !c.getClientRects().length || c.querySelector(drawn))) {  // hidden: the map's other layout
     return done({ms: b.lastMut});
   }
   if (now - start > timeout) {

@@ -1,7 +1,8 @@
 import streamlit as st
 
-from ui.navigation import LESSONS
-from ui.quiz import progress
+from ui.course import STEPS, draw_map, map_in_words, score_line
+from ui.navigation import HOME, LESSONS
+from ui.quiz import answered_pages
 
 st.title("Attention Lab")
 st.markdown(
@@ -15,18 +16,23 @@ st.markdown(
     "cell: everything downstream is recomputed by the same code shown on each page."
 )
 
-answered, correct = progress()
-if answered:
-    st.info(
-        f"Your predictions so far: **{correct} of {answered}** right. Every page asks one before it shows the answer.",
-        icon=":material/quiz:",
-    )
+st.subheader("The map: a transformer, step by step")
+st.caption(
+    f"Each box is one step of the computation ({len(STEPS)} in all), with the lesson that teaches it: click one to "
+    "open it. A lesson's steps turn blue once you have answered its question. "
+    f"Every page asks one before it shows the answer. {score_line()}"
+)
+draw_map(HOME.id, full=True)
+with st.expander("The map in words", icon=":material/list:"):
+    st.markdown(map_in_words(HOME.id, full=True, answered=answered_pages()))
 
 st.subheader("The lessons, in order")
+answered = answered_pages()
 for number, page in enumerate(LESSONS, start=1):
     with st.container(border=True):
         st.page_link(page.path, label=f"{number}. {page.title}", icon=page.icon)
-        st.caption(page.teaches)
+        mark = "✓ Question answered. " if page.id in answered else "Question not answered yet. "
+        st.caption(mark + page.teaches)
 
 st.subheader("The whole idea in one line")
 st.latex(r"\text{output}_i \;=\; \sum_j \operatorname{softmax}_j\!\left(\frac{q_i \cdot k_j}{\sqrt{d_k}}\right) v_j")

@@ -33,10 +33,17 @@ from ui.specs import (
 from ui.widgets import explain, page_header, sentence_input, sentence_pair, show_code, token_picker
 
 PAGE = REAL_MODEL.id
+# The course texts' examples of a word that needs another, each pair measured on this page (rankings).
+TEXT_PAIRS = {
+    "I love eating fresh apple in the morning": (("fresh", "apple"),),
+    "She locked the door with a key": (("locked", "door"), ("locked", "key")),
+    "I love artificial intelligence": (("love", "i"), ("love", "intelligence")),
+}
 EXAMPLES = (
     "The animal didn't cross the road because it was tired",
     "The student said he was tired",
     "Apple launched a new phone",
+    *TEXT_PAIRS,
 )
 BANKS = ("I went to the bank to deposit money", "We sat on the bank of the river")
 LAYER, HEAD, ATLAS = f"{PAGE}_layer", f"{PAGE}_head", f"{PAGE}_atlas"
@@ -192,8 +199,10 @@ def rankings() -> None:
     top = heads.rank_by_role(model_cache.role_score_table(text), role, k=10)
     render(head_ranking(top, title=f"Top 10: {role}", value_title="role score"), key=f"{PAGE}_rb", target=left)
     cols = right.columns(2)
-    src = token_picker(cols[0], "From", labels, f"{PAGE}_finder_from", OPENS_ON)
-    tgt = token_picker(cols[1], "To", labels, f"{PAGE}_finder_to", ("animal", "student", "phone", "road"))
+    pairs = [pair for pair in TEXT_PAIRS.get(text, ()) if set(pair) <= set(labels)]  # the finder opens on them
+    src = token_picker(cols[0], "From", labels, f"{PAGE}_finder_from", (*(a for a, _ in pairs), *OPENS_ON))
+    to = (*(b for _, b in pairs), "animal", "student", "phone", "road")
+    tgt = token_picker(cols[1], "To", labels, f"{PAGE}_finder_to", to)
     top = heads.link_heads(run.attentions, labels.index(src), labels.index(tgt), k=10)
     right.markdown(
         f"Strongest: **layer {top[0][0]}, head {top[0][1]}** puts **{top[0][2]:.2f}** of “{md_escape(src)}”’s "
@@ -201,6 +210,13 @@ def rankings() -> None:
     )
     spec = head_ranking(top, title=f"Top 10: “{src}” → “{tgt}”", value_title="weight")
     render(spec, key=f"{PAGE}_finder_bars", target=right)
+    if pairs:
+        found = [(a, b, *heads.link_heads(run.attentions, labels.index(a), labels.index(b), k=1)[0]) for a, b in pairs]
+        right.caption(
+            "The texts' example, measured: "
+            + "; ".join(f"“{a}” → “{b}”: layer {lay}, head {hd} puts {w:.2f} on it" for a, b, lay, hd, w in found)
+            + f" (uniform would be {1 / len(labels):.2f})."
+        )
 
 
 @st.fragment

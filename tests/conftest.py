@@ -54,9 +54,28 @@ def url_value(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def course_maps(at) -> list[dict]:
+    """The course map's specs on the page (ui.course draws one per layout; CSS shows one), data put back."""
+    import json
+
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    found = []
+    for element in at.get("vega_lite_chart"):
+        spec = json.loads(element.proto.spec)
+        if is_course_map(spec):
+            spec["data"] = {"values": convert_arrow_bytes_to_pandas_df(element.proto.data.data).to_dict("records")}
+            found.append(spec)
+    return found
+
+
+def is_course_map(spec: dict) -> bool:
+    return bool(spec.get("usermeta", {}).get("course_map"))
+
+
 def charts(at) -> list[dict]:
-    """Every chart drawn by ui.charts.render (and any other Vega-Lite element), in page order, as its
-    spec with the title put back from the text drawn above it and the data back from Arrow."""
+    """Every chart drawn by ui.charts.render (and any other Vega-Lite element but the course map), in
+    page order, as its spec with the title put back from the text drawn above it and the data back from Arrow."""
     import json
 
     from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
@@ -68,6 +87,8 @@ def charts(at) -> list[dict]:
         for before, child in zip([None, *children], children):
             if getattr(child, "type", "") == "vega_lite_chart":
                 spec = json.loads(child.proto.spec)
+                if is_course_map(spec):
+                    continue
                 if getattr(before, "type", "") == "markdown" and "title" not in spec:
                     spec["title"] = before.value.removeprefix("**").removesuffix("**").replace("\\", "")
                 if child.proto.data.data:

@@ -15,9 +15,10 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import TimeoutException
 
 from bench.look import SENTENCES, charts, chromium, full_page_screenshot, overflowing, raw_text, server, settle
-from ui.navigation import FIRST_PRINCIPLES, HOME, LESSONS, REAL_MODEL, STATIC, WHY
+from ui.navigation import FIRST_PRINCIPLES, HOME, LESSONS, MULTI_HEAD, POSITIONAL, QKV, REAL_MODEL, STATIC, WHY
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(
@@ -25,8 +26,10 @@ pytestmark = pytest.mark.skipif(
     reason="Debian chromium/chromium-driver not installed (make test installs them)",
 )
 MAIN = '[data-testid="stMain"]'
-# Widths × sentence lengths seen on every page (the long sentence at the narrow width, where it is hardest).
-VIEWS = [(1024, 40), (1024, 3), (1400, 12)]
+# Widths × sentence lengths seen on every page (the long sentence at the narrow width, where it is hardest),
+# and a phone's width.
+VIEWS = [(1024, 40), (1024, 3), (1400, 12), (390, 12)]
+MAP = '[class*="st-key-course_map_"]'  # ui.course's map, drawn once per layout: CSS shows the one that fits
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +59,39 @@ def assert_healthy(driver, where: str) -> None:
         ".map((e) => e.textContent);"
     )
     assert not broken, f"{where}: a formula does not render: {broken}"
+
+
+def course_map(driver) -> list:
+    """The course map's drawing in sight (its phone or its wide layout), waiting for Vega to draw it."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def drawn(_) -> list:
+        return [e for e in find(driver, f"{MAP} svg.marks") if e.is_displayed()]
+
+    try:
+        return WebDriverWait(driver, 15).until(drawn)
+    except TimeoutException:
+        return []
+
+
+def click_step(driver, step: str) -> None:
+    """Click the middle of a step's box on the map in sight (where its label is written), and wait."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    from ui.course import STEPS
+
+    box = course_map(driver)[0].find_elements("css selector", "g.mark-rect path")[[s.id for s in STEPS].index(step)]
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
+    ActionChains(driver).move_to_element(box).click().perform()
+    settle(driver)
+
+
+def lesson_charts(driver) -> list:
+    """The page's own charts: every Vega-Lite chart but the course map."""
+    return driver.execute_script(
+        f"return [...document.querySelectorAll('{MAIN} [data-testid=\"stVegaLiteChart\"]')]"
+        f".filter((c) => !c.closest('{MAP}'));"
+    )
 
 
 def open_page(driver, url: str, page, query: dict | None = None) -> None:
@@ -95,12 +131,17 @@ def test_every_page_fits_and_reads_well(app_url, browser, page):
         assert not raw_text(browser), f"{where}: raw text on screen {raw_text(browser)}"
         for chart in charts(browser):
             assert chart["height"] >= 60 and chart["marks"] > 0, f"{where}: unreadable chart {chart}"
-        if page is not HOME and not find(browser, '[data-testid="stVegaLiteChart"]'):
+        assert len(course_map(browser)) == 1, f"{where}: not one course map in sight"
+        if page is not HOME and not lesson_charts(browser):
             assert page.id == "train", f"{where}: no chart drawn"  # Train draws its charts after its button
+        out = Path(os.environ.get("SCREENSHOT_DIR", ROOT / ".pytest_cache" / "screenshots"))
         if (width, words) == (1024, 40):
-            out = Path(os.environ.get("SCREENSHOT_DIR", ROOT / ".pytest_cache" / "screenshots"))
             out.mkdir(parents=True, exist_ok=True)
             full_page_screenshot(browser, out / f"{page.url_path or 'home'}.png", width)
+        if (width, page) == (390, FIRST_PRINCIPLES):  # the README's phone picture: one screen, as a phone shows it
+            browser.set_window_size(width, 844)
+            settle(browser)
+            browser.save_screenshot(str(out / "phone_first_principles.png"))
     browser.set_window_size(1400, 1000)
 
 
@@ -152,6 +193,33 @@ def test_a_shared_link_opens_the_same_view(app_url, browser):
     assert values[:2] == ["5", "2.50"], values
 
 
+def test_the_map_opens_the_lesson_that_teaches_a_step_and_the_footer_goes_on(app_url, browser):
+    """A click on a step opens its lesson in the same session (the answer already given is still counted),
+    on a lesson's compact map at 1024 px and on the home page's full map at a phone's width."""
+    browser.set_window_size(1024, 1000)
+    open_page(browser, app_url, STATIC)
+    option = find(browser, f'{MAIN} [class*="st-key-predict_box_"] [data-testid="stRadioOption"]')[0]
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", option)
+    option.click()
+    settle(browser)
+    click_step(browser, "pos")
+    assert urllib.parse.urlparse(browser.current_url).path == f"/{POSITIONAL.url_path}", browser.current_url
+    assert_healthy(browser, POSITIONAL.title)
+    captions = texts(browser, '[data-testid="stCaptionContainer"]')
+    assert any("Lesson 4 of" in t and "of 1 right, on 1 of" in t for t in captions), captions
+    browser.set_window_size(390, 1000)
+    open_page(browser, app_url, HOME)
+    click_step(browser, "qkv")
+    assert urllib.parse.urlparse(browser.current_url).path == f"/{QKV.url_path}", browser.current_url
+    links = find(browser, f'{MAIN} [data-testid="stPageLink-NavLink"]')
+    following = next(a for a in links if "Next:" in a.get_attribute("textContent"))
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", following)
+    following.click()
+    settle(browser)
+    assert urllib.parse.urlparse(browser.current_url).path == f"/{MULTI_HEAD.url_path}", browser.current_url
+    browser.set_window_size(1400, 1000)
+
+
 def test_clicking_a_head_in_the_atlas_opens_it(app_url, browser):
     """Inside a real model: a click on the cell of layer 0, head 2 opens that head (and puts it in the URL)."""
     from selenium.webdriver.common.action_chains import ActionChains
@@ -160,7 +228,7 @@ def test_clicking_a_head_in_the_atlas_opens_it(app_url, browser):
 
     browser.set_window_size(1400, 1000)
     open_page(browser, app_url, REAL_MODEL)
-    atlas = find(browser, f'{MAIN} [data-testid="stVegaLiteChart"]')[0].find_element("css selector", "canvas, svg")
+    atlas = lesson_charts(browser)[0].find_element("css selector", "canvas, svg")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", atlas)
     left, top, width, height = browser.execute_script(
         "const b = arguments[0].getBoundingClientRect(); return [b.left, b.top, b.width, b.height];", atlas

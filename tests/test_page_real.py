@@ -245,3 +245,22 @@ def test_presenter_mode_holds_later_sections():
     no_exception(at)
     headers = [h.value for h in at.header]
     assert any(h.startswith("1 ·") for h in headers) and not any(h.startswith("2 ·") for h in headers)
+
+
+def test_the_texts_examples_name_the_head_that_links_their_words(encoder):
+    """ "She locked the door with a key": the finder opens on locked → door, and the caption names the
+    strongest head for locked → door and locked → key, as measured on the model's own weights."""
+    from core.heads import link_heads
+    from core.text import unique_labels
+
+    at = app_test(PAGE, timeout=120)
+    text = "She locked the door with a key"
+    next(b for b in at.button if b.label == text).click().run()  # its example button
+    assert not at.exception, [e.value for e in at.exception]
+    assert (at.selectbox(key="real_finder_from").value, at.selectbox(key="real_finder_to").value) == ("locked", "door")
+    run = encoder.run(text)
+    labels = unique_labels(run.tokens)
+    caption = next(c.value for c in at.caption if c.value.startswith("The texts' example"))
+    for target in ("door", "key"):
+        layer, head, weight = link_heads(run.attentions, labels.index("locked"), labels.index(target), k=1)[0]
+        assert f"“locked” → “{target}”: layer {layer}, head {head} puts {weight:.2f}" in caption

@@ -9,12 +9,18 @@ from ui.url_state import notice
 
 CURRENT_PAGE = "_current_page"
 SECTION_COUNT = "_section_count"
-# Constant CSS (no user text ever reaches it): narrower side margins than Streamlit's default, so
-# a 1024 px laptop with the sidebar open gives the lesson about 680 px instead of 560.
+# Constant CSS (no user text ever reaches it), on every page: a wide formula scrolls inside its own
+# box instead of being cut off at a phone's edge; on a phone, narrow margins, and a chart of fixed
+# width (small multiples) scrolls inside its own box instead of the page scrolling sideways.
 # Inputs bound inside a chart (ui.scrub) go above it (Streamlit's chart element is the .vega-embed itself),
 # at most as wide as a Streamlit slider's track, narrower in a narrow column with the value on the same line,
 # and large enough to drag with a finger.
-SCRUB_CSS = """
+SHARED_CSS = """
+.katex-display { overflow-x: auto; overflow-y: hidden; padding-bottom: 2px; }
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-left: 1rem !important; padding-right: 1rem !important; }
+  [data-testid="stVegaLiteChart"] { max-width: 100%; overflow-x: auto; }
+}
 /* only charts with inputs: an ordinary chart of its content's width collapsed to 0 px in a flex box */
 .stVegaLiteChart.vega-embed:has(.vega-bind) { display: inline-flex; flex-direction: column; max-width: 100%;
   overflow-x: auto; }
@@ -30,19 +36,26 @@ SCRUB_CSS = """
   max-width: 100%; }
 .stVegaLiteChart.vega-embed .vega-bind :focus-visible { outline: 2px solid #ff4b4b; outline-offset: 2px; }
 """
+# Narrower side margins than Streamlit's default, so a 1024 px laptop with the sidebar open gives the
+# lesson about 680 px instead of 560.
 PAGE_CSS = f"""<style>
 [data-testid="stMainBlockContainer"] {{ padding-left: 2rem; padding-right: 2rem; max-width: 1400px; }}
-{SCRUB_CSS}</style>"""
-# Constant CSS for projection; no user text ever reaches it. Charts are not zoomed: they take their
-# column's width, so larger type alone keeps them inside the screen with their legends.
+{SHARED_CSS}</style>"""
+# Constant CSS for projection. Charts are not zoomed: they take their column's width, so larger type
+# alone keeps them inside the screen with their legends.
 PRESENTER_CSS = f"""<style>
 html {{ font-size: 20px; }}
 [data-testid="stMainBlockContainer"] {{ max-width: 100%; padding-left: 2rem; padding-right: 2rem; }}
-{SCRUB_CSS}</style>"""
+{SHARED_CSS}</style>"""
+
+
+def current_page() -> str:
+    """The id of the page this run draws (set by start_page)."""
+    return st.session_state.get(CURRENT_PAGE, "home")
 
 
 def _step_key() -> str:
-    return f"present_step_{st.session_state.get(CURRENT_PAGE, 'home')}"
+    return f"present_step_{current_page()}"
 
 
 def start_page(page_id: str) -> None:

@@ -14,6 +14,14 @@ import streamlit as st
 PROGRESS = "quiz_progress"
 
 
+def _record(key: str, answer: str, also_right: tuple[str, ...]) -> None:
+    """Count an answer as it is chosen, before the rerun draws the page: the course map at its top
+    already shows it."""
+    choice = st.session_state.get(key)
+    if choice is not None:
+        st.session_state.setdefault(PROGRESS, {})[key] = choice == answer or choice in also_right
+
+
 def _reveal(key: str) -> None:
     st.session_state[f"{key}_revealed"] = True
 
@@ -37,7 +45,8 @@ def predict(
     """
     with st.container(border=True, key=f"predict_box_{key}"):  # the key marks it for the browser tests
         ask = st.radio if len(options) <= 8 else st.selectbox  # long lists fold into a menu
-        choice = ask(f"**Predict first:** {question}", options, index=None, key=key)
+        record = dict(on_change=_record, args=(key, answer, tuple(also_right)))
+        choice = ask(f"**Predict first:** {question}", options, index=None, key=key, **record)
         answered = choice is not None or st.session_state.get(f"{key}_revealed", False)
         if not answered:
             st.button(
@@ -53,7 +62,6 @@ def predict(
             st.info(f"The answer: **{answer}**. {explanation}")
         else:
             correct = choice == answer or choice in also_right
-            st.session_state.setdefault(PROGRESS, {})[key] = correct
             if correct:
                 verdict = "Right. " if choice == answer else f"Right: **{choice}** and **{answer}** are nearly tied. "
                 st.success(verdict + (tie_note + " " if choice != answer and tie_note else "") + explanation)
@@ -68,3 +76,8 @@ def progress() -> tuple[int, int]:
     """(answered, correct) across every page this session."""
     results = st.session_state.get(PROGRESS, {})
     return len(results), sum(results.values())
+
+
+def answered_pages() -> set[str]:
+    """The ids of the pages with a question answered this session (a question's key starts with its page's id)."""
+    return {str(key).split("_", 1)[0] for key in st.session_state.get(PROGRESS, {})}

@@ -649,6 +649,7 @@ def head_atlas(
         }
         for h, pairs in zip(heads, links, strict=True)
     ]
+    n_heads = len({h.head for h in heads})
     encoding = {
         "x": {"field": "head", "type": "ordinal", "title": "head", "axis": {"labelAngle": 0, "orient": "top"}},
         "y": {"field": "layer", "type": "ordinal", "title": "layer"},
@@ -671,7 +672,7 @@ def head_atlas(
                         "title": "role",
                         "legend": {
                             "orient": "bottom",
-                            "columns": 3,
+                            "columns": {"expr": "width < 480 ? 2 : 3"},  # a phone's column fits two
                             "labelLimit": 160,
                             "labelFontSize": 12,
                             "symbolSize": 160,
@@ -689,7 +690,13 @@ def head_atlas(
                 },
             },
             {
-                "mark": {"type": "text", "fontSize": 12, "color": "black"},
+                # the score in the cell while it fits at a readable size; on a phone's column, in the tooltip
+                "mark": {
+                    "type": "text",
+                    "fontSize": {"expr": f"width / {n_heads} >= 34 ? 12 : 10"},
+                    "color": "black",
+                    "opacity": {"expr": f"width / {n_heads} >= 24 ? 1 : 0"},
+                },
                 "encoding": {**encoding, "text": {"field": "text"}},
             },
         ],

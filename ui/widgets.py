@@ -14,13 +14,17 @@ import torch
 
 from core.text import MAX_TOKENS, tokenize
 from ui import url_state
+from ui.course import lesson_map
+from ui.present import current_page
 from ui.session import shared_sentence
 from ui.sidebar import page_sentence_key
 from ui.source import code_behind, named_in_source, source
 
 
 def page_header(title: str, lead: str) -> None:
+    """A lesson's title, its place on the course map (ui.course), and its opening paragraph."""
     st.title(title)
+    lesson_map(current_page())
     st.markdown(lead)
 
 
