@@ -277,7 +277,10 @@ def scrub_chart(
         state["spec"] = joined_spec(lambda **position: build(**chosen, **position), scrubbed, start)
         state["identity"] = identity
     fields = [scrub.field for scrub in scrubbed]
-    target.vega_lite_chart(state["spec"], key=key, on_select="rerun", selection_mode=fields, width="stretch")
+    if fields:
+        target.vega_lite_chart(state["spec"], key=key, on_select="rerun", selection_mode=fields, width="stretch")
+    else:  # every control became a server slider (too many records): nothing to select in the chart
+        target.vega_lite_chart(state["spec"], key=key, width="stretch")
     _write_link([*fixed, *scrubbed], {**chosen, **now})
     return {**chosen, **now}
 
