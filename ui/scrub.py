@@ -294,7 +294,10 @@ def scrub_chart(
         state["built_from"] = start
     state["numbers"] = numbers
     fields = [scrub.field for scrub in scrubbed]
-    target.vega_lite_chart(state["spec"], key=key, on_select="rerun", selection_mode=fields, width=width)
+    if fields:
+        target.vega_lite_chart(state["spec"], key=key, on_select="rerun", selection_mode=fields, width=width)
+    else:  # every control became a server slider (too many records): nothing to select in the chart
+        target.vega_lite_chart(state["spec"], key=key, width=width)
     _write_link([*fixed, *scrubbed], {**chosen, **now})
     return {**chosen, **now}
 
