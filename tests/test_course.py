@@ -7,9 +7,7 @@ from conftest import app_test, course_maps
 from test_specs import validator
 
 from ui import course
-from ui.navigation import HOME, LESSONS, REAL_MODEL, PageInfo
-
-GPT = PageInfo("gpt", "lessons/gpt.py", "Attention that writes", ":material/edit_note:", "A decoder.")
+from ui.navigation import GPT, HOME, LESSONS, REAL_MODEL
 
 
 def lit_on(spec: dict) -> set[str]:
@@ -23,7 +21,7 @@ def test_the_definition_covers_every_lesson_and_step():
     for step in course.STEPS:  # a step links to a lesson that lights it
         page = course.teacher(step)
         assert page is None or step.id in course.LIT[page.id], step
-    assert course.teacher(next(s for s in course.STEPS if s.id == "next_word")) is None  # no decoder lesson yet
+    assert course.teacher(next(s for s in course.STEPS if s.id == "next_word")) is GPT  # the decoder lesson
 
 
 @pytest.mark.parametrize("full", [False, True])
@@ -35,12 +33,11 @@ def test_the_map_is_valid_vega_lite(full, narrow):
     assert lit_on(spec) == ({"softmax", "mix"} if full else set(course.LIT["qkv"]))
 
 
-def test_a_lesson_joins_the_course_by_its_page_info_alone(monkeypatch):
-    """The decoder lesson (another branch) needs only its PageInfo in ui.navigation.LESSONS, after the real model."""
-    at_real = LESSONS.index(REAL_MODEL) + 1
-    monkeypatch.setattr(course, "LESSONS", [*LESSONS[:at_real], GPT, *LESSONS[at_real:]])
+def test_the_decoder_lesson_joined_the_course_by_its_page_info_alone():
+    """Attention that writes is only a PageInfo in ui.navigation.LESSONS, after the real model: its place,
+    Next/Previous and its steps on the map all follow from the one course definition."""
     where = course.place("gpt")
-    assert (where.number, where.of) == (at_real + 1, len(LESSONS) + 1)
+    assert (where.number, where.of) == (LESSONS.index(REAL_MODEL) + 2, len(LESSONS))
     assert where.previous is REAL_MODEL and where.next.id == "cost"
     by_step = {step.id: course.teacher(step) for step in course.STEPS}
     assert by_step["mask"] is GPT and by_step["next_word"] is GPT and by_step["qkv"].id == "qkv"
