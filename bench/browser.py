@@ -629,6 +629,7 @@ def run(
     cold_start: bool = True,
     trivial_repeats: int | None = None,
     one_per_kind: bool = False,
+    kinds: set[str] | None = None,
     log=print,
 ) -> tuple[list[dict], list[dict]]:
     """Time every control of the chosen pages, each page next to the trivial app timed just before it.
@@ -681,6 +682,8 @@ def run(
                             log(f"{name}: {error}")
                             continue
                         controls = discover(driver)
+                        if kinds:
+                            controls = [c for c in controls if c.kind in kinds]
                         if one_per_kind:
                             controls = [
                                 c for i, c in enumerate(controls) if c.kind not in {d.kind for d in controls[:i]}
@@ -721,6 +724,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pages", help="comma-separated url names (why_attention,cost,home); default: every page")
     parser.add_argument("--repeats", type=int, default=6, help="presses per control, alternating values")
     parser.add_argument("--quick", action="store_true", help="2 presses, one control of each kind per page")
+    parser.add_argument("--kinds", help="comma-separated control kinds only (e.g. scrub)")
     args = parser.parse_args(argv)
     if not (CHROMIUM and CHROMEDRIVER):
         print("bench.browser skipped: needs Debian chromium and chromedriver (make browser)")
@@ -730,6 +734,7 @@ def main(argv: list[str] | None = None) -> None:
         pages=args.pages.split(",") if args.pages else None,
         repeats=repeats,
         one_per_kind=args.quick,
+        kinds=set(args.kinds.split(",")) if args.kinds else None,
     )
     rss, memory = next((e["mib"], e["label"]) for e in extra if "mib" in e)
     cold = [e for e in extra if "cold" in e["control"]]
@@ -739,7 +744,8 @@ def main(argv: list[str] | None = None) -> None:
         f"{repeats} presses per control.\n"
         f"server peak RSS (VmHWM, server and children): {rss} MiB, {memory}"
     )
-    report("browser", rows + cold, notes=notes)
+    name = "browser" if not args.kinds else "browser_" + "_".join(sorted(args.kinds.split(",")))  # a part: its own file
+    report(name, rows + cold, notes=notes)
 
 
 if __name__ == "__main__":
