@@ -1,6 +1,6 @@
 """A server lost mid-class: SIGKILL the server holding a browser's page while students use the hall.
 
-    flock /tmp/browser.lock python -m bench.failover [--students 60] [--seconds 60] [--port 8570]
+    flock /tmp/browser.lock python -m bench.failover [--students 60] [--seconds 60] [--port 8670]
 
 Starts a cluster (deploy/cluster.py: two servers behind nginx), opens a lesson through the proxy in
 headless Chromium from a link (`?pe_positions=57`) and starts `bench.load`'s students through the
@@ -132,9 +132,9 @@ def sessions_reach(url: str, server_port: int, port: int, replicas: int, timeout
 def run(port: int, students: int, seconds: float, think: float) -> dict:
     replicas = 2
     cluster.stop(port)
-    url = cluster.start(port, replicas)
     load: dict = {}
     try:
+        url = cluster.start(port, replicas)
         with chromium(1400, 1000, profile=tempfile.mkdtemp(prefix="failover-chromium-")) as driver:
             before = established(cluster.replica_ports(port, replicas))
             driver.get(f"{url}/{LINK}")
@@ -172,7 +172,7 @@ def run(port: int, students: int, seconds: float, think: float) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=8570)
+    parser.add_argument("--port", type=int, default=8670)
     parser.add_argument("--students", type=int, default=60)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--think", type=float, default=3.0)

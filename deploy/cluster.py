@@ -116,7 +116,7 @@ def cookie_secret(port: int) -> str:
     return path.read_text()
 
 
-def start_replica(port: int, replica_port: int) -> None:
+def start_replica(port: int, replica_port: int) -> subprocess.Popen:
     run = run_dir(port)
     log = open(run / f"replica-{replica_port}.log", "ab")
     process = subprocess.Popen(
@@ -126,6 +126,7 @@ def start_replica(port: int, replica_port: int) -> None:
         env={**os.environ, "HF_HUB_OFFLINE": "1", "STREAMLIT_SERVER_COOKIE_SECRET": cookie_secret(port)},
     )  # fmt: skip
     (run / f"replica-{replica_port}.pid").write_text(f"{process.pid}\n")
+    return process
 
 
 def nginx_binary() -> str:
@@ -159,12 +160,12 @@ def start_nginx(port: int, replicas: int) -> None:
     subprocess.run([binary, "-p", str(run), "-e", str(run / "nginx-error.log"), "-c", str(config)], check=True)
 
 
-def wait_until_healthy(port: int, replicas: int, proxy: list[str]) -> None:
+def wait_until_healthy(port: int, replicas: int, proxy: list[str], started: dict[int, subprocess.Popen]) -> None:
     waiting = [f"http://{HOST}:{p}" for p in replica_ports(port, replicas)] + proxy
     deadline = time.monotonic() + START_TIMEOUT_S
     while waiting:
         waiting = [url for url in waiting if not healthy(url)]
-        dead = [p for p in replica_ports(port, replicas) if replica_pid(port, p) is None]
+        dead = [p for p, process in started.items() if process.poll() is not None]
         if dead or (waiting and time.monotonic() > deadline):
             problem = f"the server on {dead} exited" if dead else f"no answer from {', '.join(waiting)}"
             raise SystemExit(f"{problem} (logs in {run_dir(port)})")
@@ -175,14 +176,16 @@ def start(port: int, replicas: int) -> str:
     """Start what is not running yet; return the proxy's URL once it and every server answer."""
     run = run_dir(port)
     run.mkdir(parents=True, exist_ok=True)
-    for replica_port in replica_ports(port, replicas):
-        if replica_pid(port, replica_port) is None:
-            start_replica(port, replica_port)
+    started = {
+        replica_port: start_replica(port, replica_port)
+        for replica_port in replica_ports(port, replicas)
+        if replica_pid(port, replica_port) is None
+    }
     # servers first: nginx leaves out for fail_timeout a server it found not yet listening
-    wait_until_healthy(port, replicas, [])
+    wait_until_healthy(port, replicas, [], started)
     start_nginx(port, replicas)
     url = f"http://{HOST}:{port}"
-    wait_until_healthy(port, replicas, [url])
+    wait_until_healthy(port, replicas, [url], started)
     return url
 
 
