@@ -157,8 +157,10 @@ def head_explorer() -> None:
 
 
 def opening_token(view: list[str]) -> str:
-    """The row the head view opens on: the first of OPENS_ON that the sentence has, else every token."""
-    return next((word for word in OPENS_ON if word in view), "every token")
+    """The row the head view opens on: the first of OPENS_ON that the sentence has, else its first word
+    (as ui.widgets.token_picker chooses)."""
+    words = [token for token in view if not token.startswith("[")]
+    return next((word for word in OPENS_ON if word in view), words[0] if words else "every token")
 
 
 @st.fragment  # nested: "Show both maps" redraws this check only

@@ -452,7 +452,8 @@ def test_token_pickers_show_the_token_their_charts_use_after_a_new_sentence(app_
         e.text: e.find_element("css selector", "input").get_attribute("value")
         for e in find(browser, f'{MAIN} [data-testid="stSelectbox"]')
     }
-    assert shown["Show one token's row"] == "the", shown
+    row = find(browser, f'{MAIN} select[name="real_source_row"]')[0]  # the row picker inside the head map
+    assert row.get_attribute("value") == "the", row.get_attribute("value")
     assert "it" not in shown.values() and "animal" not in shown.values(), shown
     assert any("where “the” looks" in t for t in texts(browser, '[data-testid="stMarkdown"]'))
 
