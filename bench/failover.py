@@ -148,7 +148,8 @@ def run(port: int, students: int, seconds: float, think: float) -> dict:
             time.sleep(min(seconds / 3, students * 0.3 + 5))  # every student has opened the page
             killed_at = time.perf_counter()
             os.kill(cluster.replica_pid(port, victim), signal.SIGKILL)
-            redrawn = press_until_redrawn(driver, timeout=REDRAW_TIMEOUT_S)
+            # under load a run starts seconds after its press: wait that long before pressing again
+            redrawn = press_until_redrawn(driver, timeout=REDRAW_TIMEOUT_S, wait_per_press=5.0)
             redrawn_s = time.perf_counter() - killed_at
             start = time.monotonic()
             cluster.start(port, replicas)  # starts the killed server again
