@@ -231,7 +231,8 @@ def causal_map_section() -> None:
             row_title="word asking", col_title="looks at", value_title="weight",
         )  # fmt: skip
 
-    now = scrub.scrub_chart(causal_map, [layer, head], key=f"{PAGE}_map", cells=len(all_ids) ** 2, data_id=all_ids)
+    identity = (all_ids, session.palette())  # what the map's records depend on
+    now = scrub.scrub_chart(causal_map, [layer, head], key=f"{PAGE}_map", cells=len(all_ids) ** 2, data_id=identity)
     weights = whole.attentions[now[layer.key] - 1, now[head.key] - 1]
     frame = matrix_frame(weights, labels, labels)
     chart_downloads(causal_map(**now), key=f"{PAGE}_map_chart", table=frame)
@@ -320,7 +321,7 @@ def training_section() -> None:
 
     cells = 2 * len(snaps) + 1 + 3 * L * H
     now = scrub.scrub_chart(
-        replay, [snapshot], key=f"{PAGE}_replay", cells=cells, data_id=id(training), width="content"
+        replay, [snapshot], key=f"{PAGE}_replay", cells=cells, data_id=(id(training), session.palette()), width="content"
     )
     at = snaps[now[snapshot.key]]
     chart_downloads(replay(**now), key=f"{PAGE}_replay_chart")
