@@ -320,9 +320,8 @@ def training_section() -> None:
         return concat([curves, grid], "vconcat", title=f"after {now.step} steps")
 
     cells = 2 * len(snaps) + 1 + 3 * L * H
-    now = scrub.scrub_chart(
-        replay, [snapshot], key=f"{PAGE}_replay", cells=cells, data_id=(id(training), session.palette()), width="content"
-    )
+    identity = (id(training), session.palette())
+    now = scrub.scrub_chart(replay, [snapshot], key=f"{PAGE}_replay", cells=cells, data_id=identity, width="content")
     at = snaps[now[snapshot.key]]
     chart_downloads(replay(**now), key=f"{PAGE}_replay_chart")
     pronoun = gpt_heads.best_head(at.pronoun)
