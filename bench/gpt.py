@@ -9,13 +9,12 @@ time to write from a 4-word prompt to the full block both ways.
 
 from __future__ import annotations
 
-import statistics
 import time
-from collections.abc import Callable
 
 import torch
 
 from bench.common import report
+from bench.sdpa import interleaved_medians
 from core.gpt import generate, load_pretrained
 from core.gpt_heads import report as measure
 from core.gpt_training import ON_PAGE, train
@@ -23,19 +22,6 @@ from core.gpt_training import ON_PAGE, train
 RUNS, WARMUP = 40, 5
 LENGTHS = (4, 8, 16, 24, 32)
 PROMPT = "the queen who met the king on the road said that"
-
-
-def interleaved_medians(a: Callable[[], object], b: Callable[[], object]) -> tuple[float, float]:
-    """Median seconds of a() and b(), alternating them so machine noise hits both alike."""
-    for _ in range(WARMUP):
-        a(), b()
-    times: tuple[list[float], list[float]] = ([], [])
-    for i in range(RUNS):
-        for which, run in ((0, a), (1, b)) if i % 2 == 0 else ((1, b), (0, a)):
-            start = time.perf_counter()
-            run()
-            times[which].append(time.perf_counter() - start)
-    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def main() -> None:
@@ -67,14 +53,18 @@ def run() -> None:
     with torch.no_grad():
         for t in LENGTHS:
             cache = model.step(ids[: t - 1]).cache
-            cached, full = interleaved_medians(lambda: model.step(ids[t - 1 : t], cache), lambda: model(ids[:t]))
+            step, whole = (lambda: model.step(ids[t - 1 : t], cache)), (lambda: model(ids[:t]))  # noqa: B023
+            cached, full, _ = interleaved_medians(step, whole, RUNS, WARMUP)
             rows.append(
                 {"what": f"next word at t = {t}", "cached_ms": round(cached * 1e3, 3), "full_ms": round(full * 1e3, 3)}
             )
     start = model.encode("the kings who saw")
     steps = model.config.block_size - len(start)
-    cached, full = interleaved_medians(
-        lambda: generate(model, start, steps, use_cache=True), lambda: generate(model, start, steps, use_cache=False)
+    cached, full, _ = interleaved_medians(
+        lambda: generate(model, start, steps, use_cache=True),
+        lambda: generate(model, start, steps, use_cache=False),
+        RUNS,
+        WARMUP,
     )
     rows.append({"what": f"write {steps} words", "cached_ms": round(cached * 1e3, 3), "full_ms": round(full * 1e3, 3)})
     begin = time.perf_counter()

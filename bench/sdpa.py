@@ -27,13 +27,15 @@ def reference(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor
     return weights @ v
 
 
-def interleaved_medians(a: Callable[[], object], b: Callable[[], object]) -> tuple[float, float, float]:
+def interleaved_medians(
+    a: Callable[[], object], b: Callable[[], object], runs: int = RUNS, warmup: int = WARMUP
+) -> tuple[float, float, float]:
     """Median seconds of a() and b(), alternating them so machine noise hits both alike, and the
     median of the per-pair ratios a/b (robust when other work on the machine comes in bursts)."""
-    for _ in range(WARMUP):
+    for _ in range(warmup):
         a(), b()
     times: tuple[list[float], list[float]] = ([], [])
-    for i in range(RUNS):
+    for i in range(runs):
         for which, run in ((0, a), (1, b)) if i % 2 == 0 else ((1, b), (0, a)):
             start = time.perf_counter()
             run()

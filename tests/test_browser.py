@@ -373,18 +373,19 @@ def test_folded_panels_fill_when_opened(app_url, browser):
 
 
 def press_slider(driver, label: str, key) -> None:
-    slider = next(s for s in find(driver, f'{MAIN} [data-testid="stSlider"]') if s.text.startswith(label))
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", slider)
-    driver.execute_script("arguments[0].focus();", slider.find_element("css selector", "input"))
-    driver.switch_to.active_element.send_keys(key)
-    settle(driver)
+    """A key on a Streamlit slider found by its label, then wait for the server."""
+    press_key(driver, f'{MAIN} [data-testid="stSlider"]', label, "input", key)
 
 
 def press_scrub(driver, label: str, key) -> None:
     """A key on an input bound inside a chart (ui.scrub), found by its label, then wait for the server."""
-    bound = next(b for b in find(driver, f"{MAIN} .vega-bind") if b.text.startswith(label))
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", bound)
-    driver.execute_script("arguments[0].focus();", bound.find_element("css selector", "input, select"))
+    press_key(driver, f"{MAIN} .vega-bind", label, "input, select", key)
+
+
+def press_key(driver, css: str, label: str, target: str, key) -> None:
+    control = next(c for c in find(driver, css) if c.text.startswith(label))
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", control)
+    driver.execute_script("arguments[0].focus();", control.find_element("css selector", target))
     driver.switch_to.active_element.send_keys(key)
     settle(driver)
 
