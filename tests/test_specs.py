@@ -38,6 +38,17 @@ SPECS = {
         torch.tensor([[0.0, float("-inf")], [1.0, 2.0]]), ["a", "b"], ["a", "b"], palette="greys"
     ),
     "vector_bars": lambda: specs.vector_bars({"e": torch.ones(3), "y": torch.zeros(3)}, ["x", "y", "z"]),
+    "next_word_bars": lambda: specs.next_word_bars(
+        ["she", "they", "he"], [0.6, 0.3, 0.1], [2 / 3, 1 / 3, 0.0], ["kept", "kept", "cut by top-k"]
+    ),
+    "concat": lambda: specs.concat(
+        [
+            specs.heatmap(WEIGHTS, WORDS, WORDS, palette="viridis", width_step=20),
+            specs.lines({"x": [0, 1], "y": [1, 2]}, "x", "y"),
+        ],
+        "vconcat",
+        title="two views",
+    ),
     "scatter": lambda: specs.scatter(torch.randn(4, 2), WORDS, connect=True, groups=["a", "a", "b", "b"]),
     "lines": lambda: specs.lines(
         pd.DataFrame({"n": [1, 2, 4], "ms": [1.0, 2.0, 4.0], "kind": "rnn"}), "n", "ms", color="kind", log_x=True
@@ -114,7 +125,8 @@ def test_spec_is_valid_vega_lite_v6(name):
     spec = SPECS[name]()
     errors = sorted(validator().iter_errors(spec), key=lambda e: list(e.path))
     assert not errors, f"{name}: {errors[0].message[:300]} at {list(errors[0].path)}"
-    assert spec["data"]["values"], f"{name}: no data"
+    views = [*spec.get("vconcat", []), *spec.get("hconcat", [])] or [spec]  # a concatenation's data is in its views
+    assert all(view["data"]["values"] for view in views), f"{name}: no data"
 
 
 def test_every_builder_is_tested():
