@@ -500,3 +500,32 @@ def test_a_scrub_input_repaints_its_chart_with_no_script_run_and_reaches_the_lin
     assert find(browser, 'input[name="real_head_real_head"]')[0].get_attribute("value") == "10"
     assert "L5 H10 is a" in find(browser, MAIN)[0].text
     assert_healthy(browser, "scrubbed link")
+
+
+def test_the_decoder_lesson_writes_on_a_phone_and_presents_on_a_projector(app_url, browser):
+    """Attention that writes at 390 px: the question, then the bars; Write 10 words adds ten words, each
+    with its row, and nothing scrolls sideways. From a ?presenter=1 link at 1920 px: presenter type and
+    only the first section until Next."""
+    gpt = next(p for p in LESSONS if p.id == "gpt")
+    browser.set_window_size(390, 844)
+    open_page(browser, app_url, gpt)
+    assert not find(browser, 'input[name="gpt_temperature_gpt_temperature"]')  # held back until answered
+    reveal = find(browser, f'{MAIN} [class*="st-key-gpt_predict_"] button')[0]
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", reveal)
+    reveal.click()
+    settle(browser)
+    assert find(browser, 'input[name="gpt_temperature_gpt_temperature"]')
+    write = next(b for b in find(browser, f"{MAIN} button") if b.text.startswith("Write 10 words"))
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", write)
+    write.click()
+    settle(browser, timeout=120)
+    assert_healthy(browser, gpt.title)
+    new_word = find(browser, 'input[name="gpt_word_gpt_word"]')[0]
+    assert new_word.get_attribute("max") == new_word.get_attribute("value") == "10"  # the row of the last word
+    assert not overflowing(browser), overflowing(browser)
+    browser.set_window_size(1920, 1080)
+    open_page(browser, app_url, gpt, {"presenter": "1"})
+    assert browser.execute_script("return getComputedStyle(document.documentElement).fontSize") == "20px"
+    headings = [h.text for h in find(browser, f"{MAIN} h2")]
+    assert headings == ["1 · The next word"], headings
+    browser.set_window_size(1400, 1000)
