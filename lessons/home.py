@@ -1,6 +1,7 @@
 import streamlit as st
 
 from ui.course import STEPS, draw_map, map_in_words, score_line
+from ui.glossary import words_box
 from ui.navigation import HOME, LESSONS
 from ui.quiz import answered_pages
 
@@ -15,6 +16,7 @@ st.markdown(
     "**Every number here is live.** Type your own sentence in the sidebar, move a slider, edit a "
     "cell: everything downstream is recomputed by the same code shown on each page."
 )
+words_box(HOME.id)
 
 st.subheader("The map: a transformer, step by step")
 st.caption(

@@ -15,6 +15,7 @@ import torch
 from core.text import MAX_TOKENS, tokenize
 from ui import url_state
 from ui.course import lesson_map
+from ui.glossary import words_box
 from ui.present import current_page
 from ui.session import shared_sentence
 from ui.sidebar import page_sentence_key
@@ -22,10 +23,12 @@ from ui.source import code_behind, named_in_source, source
 
 
 def page_header(title: str, lead: str) -> None:
-    """A lesson's title, its place on the course map (ui.course), and its opening paragraph."""
+    """A lesson's title, its place on the course map (ui.course), its opening paragraph, and the technical
+    words the page uses with their meanings (ui.glossary)."""
     st.title(title)
     lesson_map(current_page())
     st.markdown(lead)
+    words_box(current_page())
 
 
 def set_value(key: str, value) -> None:

@@ -1,0 +1,121 @@
+"""The glossary (ui.glossary): every technical word a page shows is explained on that page.
+
+TECHNICAL is this test's own list of words a beginner may not know, kept apart from the glossary so
+that removing a glossary entry (or a page starting to use a new word) fails here."""
+
+import json
+import re
+
+import pytest
+from conftest import app_test
+
+from ui.glossary import BOX_LABEL, TERMS, page_text, terms_in, words_on_page
+from ui.navigation import HOME, LESSONS
+
+TECHNICAL = (
+    "token", "WordPiece", "[CLS]", "[SEP]", "vector", "dimension", "matrix", "embedding", "one-hot", "vocabulary",
+    "dot product", "cosine", "PCA", "weight", "score", "softmax", "renormalised", "temperature", "parameter",
+    "trained", "untrained", "seed", "query", "key", "value", "W_q", "W_k", "W_v", "W_o", "projection", "d_k",
+    "d_model", "entropy", "nats", "saturation", "causal mask", "head", "multi-head", "concatenated", "layer",
+    "positional encoding", "sinusoidal", "permutation", "residual", "layer norm", "feed-forward", "hidden state",
+    "RNN", "LSTM", "recurrent", "gradient", "autograd", "loss", "transformer", "encoder", "decoder", "pretrained",
+    "MiniLM", "static", "contextual", "sentence embedding", "sink", "rollout", "ablation", "logit", "greedy",
+    "top-k", "top-p", "KV cache", "induction head", "previous-token", "prefix-matching", "held-out", "n²",
+    "exponent", "GPU", "CUDA", "FlashAttention", "sparse", "sliding-window", "float32", "float",
+)  # fmt: skip
+
+
+# Also everyday words: counted only in a phrase, not as a chart's one-word axis title ("value": the number).
+EVERYDAY = ("value", "key", "score", "weight")
+
+
+def uses(text: str, word: str) -> bool:
+    """Whether `text` uses `word` as a word (a plural too); acronyms only in capitals."""
+    flags = 0 if word.isupper() else re.IGNORECASE
+    return re.search(rf"(?<![\w\[]){re.escape(word)}(s|es)?(?![\w\]])", text, flags) is not None
+
+
+def explained_by(word: str, terms) -> bool:
+    return any(term.pattern.search(word) for term in terms)
+
+
+def test_terms_are_one_plain_sentence_each_and_all_distinct():
+    assert len({term.name for term in TERMS}) == len(TERMS)
+    for term in TERMS:
+        assert term.means.endswith(".") and term.means.count(". ") == 0, term.name
+        assert len(term.means) <= 220, f"{term.name}: one short sentence"
+
+
+def test_every_technical_word_has_an_entry_and_every_entry_is_used():
+    assert [word for word in TECHNICAL if not explained_by(word, TERMS)] == []
+    pages = [HOME, *LESSONS]
+    unused = [term.name for term in TERMS if not any(term in words_on_page(page.id) for page in pages)]
+    assert unused == [], "an entry no page uses"
+
+
+@pytest.mark.parametrize("page", [HOME, *LESSONS], ids=lambda page: page.id)
+def test_each_page_lists_every_technical_word_in_its_text(page):
+    text, listed = page_text(page.id), words_on_page(page.id)
+    missing = [word for word in TECHNICAL if uses(text, word) and not explained_by(word, listed)]
+    assert missing == []
+
+
+def test_words_are_found_as_whole_words_in_order_of_first_use():
+    found = [term.name for term in terms_in("The heads' softmax; headline [CLS]. PE and pe, top-k keys.")]
+    assert found[:2] == ["head", "softmax"] and "[CLS] / [SEP]" in found
+    assert "positional encoding" in found and "top-k" in found and "key" in found
+    assert [term.name for term in terms_in("the header, a headline, a token_key, pe_i")] == []
+
+
+# --- the pages as drawn ------------------------------------------------------------------------------
+def _shown_text(node, out: list[str], box: list[str]) -> None:
+    """Every string a student reads in the main area, except the glossary box itself (collected in `box`).
+    A widget's options are left out: they are the sentence's words, the vocabulary, head names (data)."""
+    kind = getattr(node, "type", "")
+    if kind == "expander" and str(getattr(node, "label", "")).startswith(BOX_LABEL):
+        box += [child.value for child in node.children.values() if getattr(child, "type", "") == "markdown"]
+        return
+    if kind == "vega_lite_chart":
+        out += _titles(json.loads(node.proto.spec))
+    for name in ("value", "label", "body"):
+        value = getattr(node, name, None) if kind != "vega_lite_chart" else None
+        if isinstance(value, str):
+            out.append(value)
+    for child in getattr(node, "children", {}).values():
+        _shown_text(child, out, box)
+
+
+def _titles(spec) -> list[str]:
+    """A chart's titles (of the chart, its axes, legends and tooltips): the words it writes besides its data."""
+    found = []
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key == "data" or key == "datasets":
+                continue
+            if key in ("title", "text") and isinstance(value, str):
+                found.append(value)
+            elif key == "title" and isinstance(value, list):
+                found += [str(line) for line in value]
+            else:
+                found += _titles(value)
+    elif isinstance(spec, list):
+        for item in spec:
+            found += _titles(item)
+    return found
+
+
+@pytest.mark.parametrize("page", [HOME, *LESSONS], ids=lambda page: page.id)
+def test_every_technical_word_drawn_on_a_page_is_explained_in_its_box(page):
+    at = app_test(None if page is HOME else page.path, timeout=180)
+    assert not at.exception, [e.value for e in at.exception]
+    shown, box = [], []
+    _shown_text(at.main, shown, box)
+    assert len(box) == 1, "one glossary box, under the page's opening paragraph"
+    entries = {term: box[0].find(f"**{term.name}**: {term.means}") for term in TERMS}
+    listed = sorted((term for term, at_ in entries.items() if at_ >= 0), key=entries.get)
+    assert tuple(listed) == words_on_page(page.id), "the page's words, in the order of their first use"
+    text = " ".join(shown)
+    phrases = " ".join(line for line in shown if len(line.split()) > 1)
+    used = [word for word in TECHNICAL if uses(phrases if word in EVERYDAY else text, word)]
+    missing = [word for word in used if not explained_by(word, listed)]
+    assert missing == [], f"drawn on {page.id} without a meaning in its box"
