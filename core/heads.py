@@ -18,6 +18,15 @@ from core.attention import row_entropy
 
 SPECIAL_TOKENS = ("[CLS]", "[SEP]")
 ROLES = ("self", "previous token", "next token", "[CLS]/[SEP] sink", "broad", "word pair")
+# Each role as a beginner reads it: what a head with that role does (the pages show these).
+ROLE_LABELS = {
+    "self": "looks at itself",
+    "previous token": "looks one token back",
+    "next token": "looks one token ahead",
+    "[CLS]/[SEP] sink": "rests on [CLS]/[SEP]",
+    "broad": "spreads over many tokens",
+    "word pair": "links two words",
+}
 
 
 class HeadRole(NamedTuple):
@@ -43,36 +52,66 @@ def _word_pair_links(weights: torch.Tensor, tokens: Sequence[str], special: Sequ
     return weights * allowed
 
 
+def row_role_scores(
+    attentions: torch.Tensor, tokens: Sequence[str], special: Sequence[str] = SPECIAL_TOKENS
+) -> torch.Tensor:
+    """(..., n, n) -> (..., n, len(ROLES)): every role's score for each asking row i, each on 0..1, NaN where
+    the role means nothing for that row (no previous token for the first, no next token for the last,
+    no word pair from a special token).
+
+      self            w[i, i]
+      previous token  w[i, i-1]
+      next token      w[i, i+1]
+      sink            the weight row i puts on the special columns ([CLS], [SEP])
+      broad           exp(H_i) / n: the fraction of the sentence row i effectively spreads over (1 when
+                      uniform, 1/n when it looks at one token; a row spread evenly over k tokens scores k/n)
+      word pair       the largest weight on another word that is neither the token itself nor a
+                      neighbour (neighbours are the two roles above)
+    """
+    n = attentions.shape[-1]
+    nan = attentions.new_full(attentions.shape[:-1], math.nan)
+    previous, following = nan.clone(), nan.clone()
+    if n > 1:
+        previous[..., 1:] = attentions.diagonal(offset=-1, dim1=-2, dim2=-1)
+        following[..., :-1] = attentions.diagonal(offset=1, dim1=-2, dim2=-1)
+    is_special = _is_special(tokens, special, attentions.device)
+    sink = attentions[..., is_special].sum(-1)
+    broad = row_entropy(attentions).exp() / n
+    pair = _word_pair_links(attentions, tokens, special).amax(-1).masked_fill(is_special, math.nan)
+    return torch.stack([attentions.diagonal(dim1=-2, dim2=-1), previous, following, sink, broad, pair], -1)
+
+
 def role_scores(
     attentions: torch.Tensor, tokens: Sequence[str], special: Sequence[str] = SPECIAL_TOKENS
 ) -> torch.Tensor:
-    """(..., n, n) -> (..., len(ROLES)): every role's score for every head, each on 0..1.
+    """(..., n, n) -> (..., len(ROLES)): every role's score for every head, each on 0..1: the mean over
+    the rows of row_role_scores, over the rows where the role means something (0 where none does).
 
-    Five scores are shares of attention, averaged over the rows (the asking tokens):
-      self            mean of w[i, i]
-      previous token  mean of w[i, i-1] over the rows that have a previous token (i >= 1)
-      next token      mean of w[i, i+1] over the rows that have a next token (i <= n-2)
-      sink            mean of the weight each row puts on the special columns ([CLS], [SEP])
-      word pair       mean, over the word rows, of the largest weight on another word that is
-                      neither the token itself nor a neighbour (neighbours are the two roles above)
-    "broad" is measured by entropy, but put on the same scale as a share: mean of exp(H_i) / n,
-    the fraction of the sentence row i effectively spreads over (1 when uniform, 1/n when it
-    looks at one token; a row spread evenly over k tokens scores k/n). The plain normalised
-    entropy H_i / log n (see normalised_entropy) would rate a row of 15 tokens with half its weight
-    on one token and the rest spread evenly at 0.74 (exp(H)/n: 0.50), and let "broad" beat a head
-    that is half "previous token".
+    "broad" is measured by entropy but put on the same scale as a share (exp(H_i) / n). The plain
+    normalised entropy H_i / log n (see normalised_entropy) would rate a row of 15 tokens with half its
+    weight on one token and the rest spread evenly at 0.74 (exp(H)/n: 0.50), and let "broad" beat a
+    head that is half "previous token".
     """
-    n = attentions.shape[-1]
-    zero = attentions.new_zeros(attentions.shape[:-2])
-    diagonal = attentions.diagonal(dim1=-2, dim2=-1)
-    previous = attentions.diagonal(offset=-1, dim1=-2, dim2=-1).mean(-1) if n > 1 else zero
-    following = attentions.diagonal(offset=1, dim1=-2, dim2=-1).mean(-1) if n > 1 else zero
-    is_special = _is_special(tokens, special, attentions.device)
-    sink = attentions[..., is_special].sum(-1).mean(-1)
-    broad = row_entropy(attentions).exp().mean(-1) / n
-    word_rows = _word_pair_links(attentions, tokens, special).amax(-1)[..., ~is_special]
-    pair = word_rows.mean(-1) if word_rows.shape[-1] else zero
-    return torch.stack([diagonal.mean(-1), previous, following, sink, broad, pair], -1)
+    return row_role_scores(attentions, tokens, special).nanmean(-2).nan_to_num(0.0)
+
+
+def ranked_roles(scores: torch.Tensor) -> list[tuple[str, float]]:
+    """(len(ROLES),) one head's role_scores or one row's row_role_scores -> (role, score), highest first
+    (ties: the role listed first in ROLES), leaving out the roles that mean nothing there (NaN)."""
+    found = [(role, float(score)) for role, score in zip(ROLES, scores, strict=True) if not math.isnan(score)]
+    return sorted(found, key=lambda pair: -pair[1])
+
+
+class RowRole(NamedTuple):
+    ranked: list[tuple[str, float]]  # the row's roles and scores, highest first (ranked_roles)
+    top: str  # the token the row puts its largest weight on
+    top_weight: float
+
+
+def row_role(weights: torch.Tensor, tokens: Sequence[str], i: int, special: Sequence[str] = SPECIAL_TOKENS) -> RowRole:
+    """What one asking token's row of one (n, n) map does: its roles ranked, and where it looks most."""
+    top = int(weights[i].argmax())
+    return RowRole(ranked_roles(row_role_scores(weights, tokens, special)[i]), tokens[top], float(weights[i, top]))
 
 
 def normalised_entropy(attentions: torch.Tensor) -> torch.Tensor:

@@ -51,6 +51,8 @@ OPENS_ON = ("it", "he", "she", "apple")  # a token picker opens on the first of 
 ASKING = dict(asking="token asking", attended="attends to")
 MERGE_LABEL = "Merge word pieces into words (columns summed, rows averaged)"
 TIED = 0.02  # rollout shares this close to the largest count as right
+ROLE_LABELS, SINK = heads.ROLE_LABELS, "[CLS]/[SEP] sink"
+ROLE_NAMES = tuple(ROLE_LABELS[role] for role in heads.ROLES)  # the atlas's legend, in the measure's order
 
 
 def open_clicked_head() -> None:
@@ -106,15 +108,10 @@ def head_explorer() -> None:
     controls = [LAYER_SCRUB, HEAD_SCRUB, row] if labelled else [LAYER_SCRUB, HEAD_SCRUB]
     now = scrub.positions_now(HEAD_MAP, controls)
     selected = (now[LAYER], now[HEAD])
-    spec = head_atlas(roles, links, roles=heads.ROLES, selected=selected, title="Click a head to open it")
+    in_words = [r._replace(role=ROLE_LABELS[r.role]) for r in roles]
+    spec = head_atlas(in_words, links, roles=ROLE_NAMES, selected=selected, title="Click a head to open it")
     atlas.vega_lite_chart(spec, on_select=open_clicked_head, selection_mode="head", key=ATLAS, width="stretch")
-    counts = "; ".join(
-        f"{md_escape(role)}: {n} {'head' if n == 1 else 'heads'}" for role, n in heads.role_counts(roles)
-    )
-    atlas.caption(
-        "Each head's role is the largest of six scores measured from its weights on this sentence (the number in "
-        f"the cell): {counts}."
-    )
+    atlas.caption(atlas_caption(heads.role_counts(roles)))
     stretched = session.rows_stretched()
 
     def head_map(**position) -> dict:
@@ -141,19 +138,58 @@ def head_explorer() -> None:
         chart_downloads(build(**now), key=f"{PAGE}_head_map_chart", table=frame)
         matrix_companions(frame, key=f"{PAGE}_head_map")
     this = heads.head_name(layer, head)
+    picked = now[row.key] if labelled else None
+    index = view.index(picked) if picked in view else None
     if labelled:
         with places[1]:
-            picked = now[row.key]
-            index = view.index(picked) if picked in view else None
             title = f"{this}: " + (f"where “{picked}” looks" if index is not None else "links of 0.05 or more")
             render(attention_lines(maps[layer, head], view, selected=index, title=title), key=f"{PAGE}_lines")
     similar = heads.most_similar_heads(model_cache.similarity(text), layer, head, 5, n_heads=H)
+    ranked = heads.ranked_roles(model_cache.role_score_table(text)[layer, head])
+    row_role = heads.row_role(maps[layer, head], view, index) if index is not None else None
     st.markdown(
-        f"**{this}** is a *{heads.role_of(roles, layer, head).role}* head here. Heads most like it "
-        "(patterns compared row by row, 1 = identical): "
+        head_in_words(this, ranked, len(run.tokens), picked, row_role)
+        + " Heads most like it (patterns compared row by row, 1 = identical): "
         + ", ".join(f"{heads.head_name(lay, hd)} ({s:.2f})" for lay, hd, s in similar)
+        + "."
     )
     head_check(layer, head)
+
+
+def atlas_caption(counts: list[tuple[str, int]]) -> str:
+    """The atlas in words: how many heads have each role, and why so many rest on [CLS]/[SEP]."""
+    listed = "; ".join(f"{md_escape(ROLE_LABELS[role])}: {n} {'head' if n == 1 else 'heads'}" for role, n in counts)
+    resting = dict(counts).get(SINK, 0)
+    why = (
+        f" {resting} of {sum(n for _, n in counts)} {'head rests' if resting == 1 else 'heads rest'} on "
+        "[CLS]/[SEP]: a head with nothing to look for in this sentence parks its attention on these two marker "
+        "tokens: a resting place."
+        if resting
+        else ""
+    )
+    return (
+        f"Each head's role is the largest of its {len(heads.ROLES)} role scores, measured from its weights on this "
+        f"sentence on average over every token's row (the number in the cell): {listed}.{why}"
+    )
+
+
+def head_in_words(this: str, ranked: list[tuple[str, float]], rows: int, picked, row_role) -> str:
+    """One head's role in words, from its role scores (heads.ranked_roles) and, when a token's row is picked,
+    that row's own role (heads.row_role): a head that spreads out on average may still focus one word."""
+    (best, score), (second, second_score) = ranked[:2]
+    spread = f": each row as spread as an even split over {score * rows:.0f} tokens" if best == "broad" else ""
+    said = (
+        f"On average over its {rows} rows (one per token), **{this}** *{ROLE_LABELS[best]}* (role score {score:.2f}"
+        f"{spread}; next: {ROLE_LABELS[second]}, {second_score:.2f})."
+    )
+    if row_role is None:
+        return said
+    mine, mine_score = row_role.ranked[0]
+    though = "" if mine == best else ", though,"
+    return said + (
+        f" From “{md_escape(picked)}”{though} it *{ROLE_LABELS[mine]}* (score {mine_score:.2f}): its largest weight, "
+        f"{row_role.top_weight:.2f}, is on “{md_escape(row_role.top)}”."
+    )
 
 
 def opening_token(view: list[str]) -> str:
@@ -196,10 +232,16 @@ def head_check(layer: int, head: int) -> None:
 def rankings() -> None:
     left, right = st.columns(2)
     role = url_state.selectbox(
-        left, "Rank heads by role", heads.ROLES, index=heads.ROLES.index("word pair"), key=f"{PAGE}_rank"
+        left,
+        "Rank heads by role",
+        heads.ROLES,
+        index=heads.ROLES.index("word pair"),
+        format_func=ROLE_LABELS.get,
+        key=f"{PAGE}_rank",
     )
     top = heads.rank_by_role(model_cache.role_score_table(text), role, k=10)
-    render(head_ranking(top, title=f"Top 10: {role}", value_title="role score"), key=f"{PAGE}_rb", target=left)
+    title = f"Top 10: {ROLE_LABELS[role]}"
+    render(head_ranking(top, title=title, value_title="role score"), key=f"{PAGE}_rb", target=left)
     cols = right.columns(2)
     pairs = [pair for pair in TEXT_PAIRS.get(text, ()) if set(pair) <= set(labels)]  # the finder opens on them
     src = token_picker(cols[0], "From", labels, f"{PAGE}_finder_from", (*(a for a, _ in pairs), *OPENS_ON))

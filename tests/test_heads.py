@@ -7,6 +7,7 @@ import torch
 
 from core.attention import near_best
 from core.heads import (
+    ROLE_LABELS,
     ROLES,
     HeadRole,
     attention_rollout,
@@ -23,10 +24,13 @@ from core.heads import (
     normalised_entropy,
     parse_head_name,
     rank_by_role,
+    ranked_roles,
     role_counts,
     role_of,
     role_scores,
     rollout_to_sentence,
+    row_role,
+    row_role_scores,
     strongest_link,
     top_heads,
 )
@@ -237,3 +241,38 @@ def test_near_best_counts_near_ties():
     assert near_best(torch.tensor([0.1, 0.5, 0.49, 0.2]), 0.02) == [1, 2] and near_best(
         torch.tensor([1.0, 3.0]), 0
     ) == [1]
+
+
+def test_row_role_scores_worked_by_hand_and_averaged_into_role_scores():
+    rows = row_role_scores(MIXED, TOKENS)
+    nan = math.nan
+    # row 0 ([CLS]): self .5, no previous, next .25, sink .5, broad 2^1.5/3, no word pair from a special token
+    # row 1 (hi): self .5, previous .5, next 0, sink .5, broad 2/3, word pair 0 (its only far token is [CLS])
+    # row 2 (there): self .5, previous .5, no next, sink 0, broad 2/3, word pair 0
+    expected = torch.tensor(
+        [[0.5, nan, 0.25, 0.5, 2**1.5 / 3, nan], [0.5, 0.5, 0, 0.5, 2 / 3, 0], [0.5, 0.5, nan, 0, 2 / 3, 0]]
+    )
+    torch.testing.assert_close(rows, expected, equal_nan=True)
+    torch.testing.assert_close(role_scores(MIXED, TOKENS), expected.nanmean(0))
+    one = role_scores(torch.ones(1, 1), ["[CLS]"])  # one token: no neighbours and no word pair, scored 0
+    torch.testing.assert_close(one, torch.tensor([1.0, 0, 0, 1, 1, 0]))
+
+
+def test_ranked_roles_and_one_rows_role():
+    weights = torch.tensor([[0.1, 0, 0.9], [0, 1, 0], [0.8, 0.2, 0]])
+    tokens = ["it", "was", "animal"]
+    first = row_role(weights, tokens, 0)
+    # row "it": word pair .9 (animal), self .1, next 0, sink 0, broad exp(H)/3; no previous token
+    assert first.ranked[0] == ("word pair", pytest.approx(0.9)) and first.top == "animal"
+    assert first.top_weight == pytest.approx(0.9) and "previous token" not in dict(first.ranked)
+    assert row_role(weights, tokens, 1).ranked[0] == ("self", pytest.approx(1.0))
+    scores = torch.tensor([0.2, 0.5, math.nan, 0.5, 0.1, 0.0])
+    assert [role for role, _ in ranked_roles(scores)] == [
+        "previous token", "[CLS]/[SEP] sink", "self", "broad", "word pair"
+    ]  # fmt: skip
+
+
+def test_every_role_has_a_label_a_beginner_reads():
+    assert list(ROLE_LABELS) == list(ROLES)
+    assert len(set(ROLE_LABELS.values())) == len(ROLES)
+    assert "sink" not in " ".join(ROLE_LABELS.values()) and ROLE_LABELS["[CLS]/[SEP] sink"] == "rests on [CLS]/[SEP]"

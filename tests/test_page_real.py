@@ -7,7 +7,17 @@ import torch
 from conftest import APP, app_test, charts, scrub_positions, scrub_start, scrub_to
 
 from core.contextual import cosine_by_layer, path_through_layers, shared_tokens, token_in_two_sentences
-from core.heads import row_change_by_layer, token_row_by_layer, top_links
+from core.heads import (
+    ROLE_LABELS,
+    ranked_roles,
+    role_counts,
+    role_scores,
+    row_change_by_layer,
+    row_role,
+    token_row_by_layer,
+    top_links,
+)
+from core.heads import head_roles as measured_roles
 from core.model import max_abs_difference
 from ui.specs import attention_lines, lines, token_shares
 
@@ -131,13 +141,52 @@ def test_opens_on_the_strongest_it_animal_head_with_its_atlas(page, encoder):
     assert "e-" not in metric(page, "max |head alone − full forward|")
 
 
+def head_words(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("On average over its"))
+
+
+def test_roles_in_words_a_beginner_reads_and_the_showcase_head_said_with_its_row(page, encoder):
+    run = encoder.run(DEFAULT)
+    roles = measured_roles(run.attentions, run.tokens)
+    atlas = chart(page, "Click a head")
+    assert atlas["layer"][0]["encoding"]["color"]["scale"]["domain"] == list(ROLE_LABELS.values())
+    assert {c["role"] for c in atlas["data"]["values"]} <= set(ROLE_LABELS.values())
+    counts = dict(role_counts(roles))
+    caption = next(c.value for c in page.caption if c.value.startswith("Each head's role"))
+    assert f"{counts['[CLS]/[SEP] sink']} of 72 heads rest on [CLS]/[SEP]" in caption and "resting place" in caption
+    assert "sink" not in caption
+    # the page opens on L5 H11: spread out on average, yet "it" links to "animal"; both said, both measured
+    (best, score), (second, second_score), *_ = ranked_roles(role_scores(run.attentions, run.tokens)[5, 11])
+    it = row_role(run.attentions[5, 11], run.tokens, run.tokens.index("it"))
+    said = head_words(page)
+    assert f"**L5 H11** *{ROLE_LABELS[best]}* (role score {score:.2f}" in said
+    assert f"next: {ROLE_LABELS[second]}, {second_score:.2f})" in said
+    assert it.ranked[0][0] == "word pair" and it.top == "animal" and f"{it.top_weight:.2f}" == "0.65"
+    assert f"From “it”, though, it *links two words* (score {it.ranked[0][1]:.2f})" in said
+    assert "is on “animal”" in said
+
+
+def test_the_head_in_words_follows_the_row_and_the_head(encoder):
+    at = app_test(PAGE, timeout=120)
+    run = encoder.run(DEFAULT)
+    scrub_to(at, HEAD_MAP, real_source="animal")
+    animal = row_role(run.attentions[5, 11], run.tokens, run.tokens.index("animal"))
+    said = head_words(at)
+    assert f"From “animal”, though, it *{ROLE_LABELS[animal.ranked[0][0]]}* (score {animal.ranked[0][1]:.2f})" in said
+    assert f"{animal.top_weight:.2f}, is on “{animal.top}”" in said
+    scrub_to(at, HEAD_MAP, real_layer=0, real_head=2, real_source="every token")
+    said = head_words(at)
+    assert said.startswith("On average over its 14 rows (one per token), **L0 H2** *looks one token back*")
+    assert "From" not in said.split(" Heads most like it")[0]  # no row picked: the head alone
+
+
 def test_a_link_opens_a_head():
     # AppTest cannot click a chart; a click sets the same two keys the link restores
     at = open_link({"real_layer": "0", "real_head": "2"})
     no_exception(at)
     assert chart(at, "L0 H2")
     cell = next(c for c in chart(at, "Click a head")["data"]["values"] if (c["layer"], c["head"]) == (0, 2))
-    assert cell["role"] == "previous token" and cell["score"] > 0.95
+    assert cell["role"] == ROLE_LABELS["previous token"] and cell["score"] > 0.95
 
 
 def test_views_toggles_and_pickers(page):
@@ -157,7 +206,7 @@ def test_views_toggles_and_pickers(page):
     no_exception(at)
     assert chart(at, "L0 H0: links of 0.05") and "L0 H0" in " ".join(m.label for m in at.metric)
     at.selectbox(key="real_rank").set_value("[CLS]/[SEP] sink").run()
-    assert chart(at, "Top 10: [CLS]/[SEP] sink")
+    assert chart(at, "Top 10: rests on [CLS]/[SEP]")
     at.selectbox(key="real_finder_from").set_value("road").run()
     at.selectbox(key="real_finder_to").set_value("cross").run()
     assert any(m.value.startswith("Strongest") and "“road”" in m.value for m in at.markdown)
