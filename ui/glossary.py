@@ -432,12 +432,23 @@ def words_on_page(page_id: str) -> tuple[Term, ...]:
     return tuple(terms_in(page_text(page_id)))
 
 
+def earlier_words(page_id: str) -> set[Term]:
+    """The words the lessons before this one already used (none for home or the first lesson)."""
+    ids = [page.id for page in LESSONS]
+    before = ids[: ids.index(page_id)] if page_id in ids else []
+    return {term for earlier in before for term in words_on_page(earlier)}
+
+
 def words_box(page_id: str) -> None:
     """The page's technical words with their meanings, folded under its opening paragraph: on a phone and a
-    projector alike, one tap away, before any section uses them."""
+    projector alike, one tap away, before any section uses them. The words new in this lesson come first."""
     words = words_on_page(page_id)
     if not words:
         return
+    seen = earlier_words(page_id)
+    new, old = [t for t in words if t not in seen], [t for t in words if t in seen]
     label = f"{BOX_LABEL} ({len(words)}): what each technical word means"
     with st.expander(label, icon=":material/menu_book:"):
-        st.markdown("\n".join(f"- **{term.name}**: {term.means}" for term in words))
+        for title, terms in (("New in this lesson", new), ("From earlier lessons", old)):
+            if terms:
+                st.markdown(f"**{title}**\n" + "\n".join(f"- **{term.name}**: {term.means}" for term in terms))
