@@ -155,7 +155,7 @@ def replay(run: training.TrainingRun) -> None:
         return concat([curves, concat(maps)], "vconcat", title=title)
 
     cells = 2 * len(run.losses) + 2 + 2 * len(PROBE_LABELS) ** 2
-    identity = (id(run), session.palette())
+    identity = (tuple(run.losses), tuple(run.accuracies))  # this run's numbers (another run has other losses)
     now = scrub.scrub_chart(
         replay_view, [snapshot, ending], key=f"{PAGE}_replay_scrub", cells=cells, data_id=identity, width="content"
     )
