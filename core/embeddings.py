@@ -287,6 +287,32 @@ def empty_words(vocabulary: Vocabulary) -> list[str]:
     return [w for w, row in zip(vocabulary.words, vocabulary.vectors) if not bool(row.any())]
 
 
+class Lean(NamedTuple):
+    """A word's two rival features (apple: technology or food?) before and after attention mixed it."""
+
+    features: tuple[str, str]
+    before: tuple[float, float]
+    after: tuple[float, float]
+    toward: str | None  # the feature that gained on the other; None where neither did
+
+    @property
+    def changes(self) -> tuple[float, float]:
+        """after − before, for each of the two features."""
+        return self.after[0] - self.before[0], self.after[1] - self.before[1]
+
+
+def lean(before: ArrayLike, after: ArrayLike, dimensions: tuple[str, ...], first: str, second: str) -> Lean:
+    """Which of two features a vector (d,) moves toward from `before` to `after`: the one whose lead
+    over the other grows (first − second compared), whatever the two do on their own (both usually
+    fall: attention's output is an average of the sentence's vectors)."""
+    i, j = dimensions.index(first), dimensions.index(second)
+    old, new = as_tensor(before), as_tensor(after)
+    was, now = (float(old[i]), float(old[j])), (float(new[i]), float(new[j]))
+    gain = (now[0] - now[1]) - (was[0] - was[1])
+    toward = None if abs(gain) < 1e-6 else first if gain > 0 else second
+    return Lean((first, second), was, now, toward)
+
+
 def static_vectors(encoder: Encoder, words: list[str]) -> torch.Tensor:
     """(n, d) on the CPU: each word's row of a model's input table, before any attention
     (Encoder.static_vector: a word split into several WordPiece tokens gets their rows' average)."""
