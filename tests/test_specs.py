@@ -110,6 +110,15 @@ SPECS = {
     "series_lines": lambda: specs.series_lines(
         [1, 2, 3], {"loss": [2.3, 1.0, 0.4], "accuracy": [0.5, 0.7, 1.0]}, x="step", y="value"
     ),
+    "sampled_waves": lambda: specs.sampled_waves(
+        ([0, 0.5, 1, 1.5, 2], {"dim 0": [0, 0.48, 0.84, 1.0, 0.91]}),
+        ([0, 1, 2], {"dim 0": [0, 0.84, 0.91]}),
+        x="position",
+        y="PE",
+        group="dimension",
+        integer_x=True,
+        title="Each dimension is a wave",
+    ),
     "training_curves": lambda: specs.training_curves([2.3, 1.0], [0.5, 0.9], 10, cap=2.5, now=2),
     "weight_bars": lambda: specs.weight_bars(WORDS, WEIGHTS[0], title="the row of “the”", highlight="animal"),
     "head_ranking": lambda: specs.head_ranking([(5, 11, 0.65), (3, 1, 0.61)], title="it → animal"),

@@ -492,6 +492,37 @@ def series_lines(
     return lines(pd.DataFrame(rows, columns=[x, y, group]), x, y, color=group, **options)
 
 
+def sampled_waves(
+    curve: tuple[Sequence[float], dict[str, Sequence[float]]],
+    samples: tuple[Sequence[float], dict[str, Sequence[float]]],
+    *,
+    x: str,
+    y: str,
+    group: str,
+    **options,
+) -> dict:
+    """Continuous curves (xs, series: finely sampled) with the values a model actually uses (xs, series:
+    e.g. whole positions) as dots on them, one colour per series; `lines`' keyword options apply."""
+    rows = [
+        (at, value, name, sampled)
+        for (xs, series), sampled in ((curve, False), (samples, True))
+        for name, values in series.items()
+        for at, value in zip(xs, values, strict=True)
+    ]
+    spec = lines(pd.DataFrame(rows, columns=[x, y, group, "sampled"]), x, y, color=group, points=False, **options)
+    spec["encoding"]["tooltip"] = [
+        {"field": group},
+        {"field": x},
+        {"field": y, "type": "quantitative", "format": ".3f"},
+    ]
+    dot = {"type": "circle", "size": 36 if len(samples[0]) <= 32 else 14, "opacity": 1}
+    spec["layer"] = [
+        {"transform": [{"filter": "!datum.sampled"}], "mark": spec.pop("mark")},
+        {"transform": [{"filter": "datum.sampled"}], "mark": dot},
+    ]
+    return spec
+
+
 def training_curves(
     losses: list[float], accuracies: list[float], steps: int, *, cap: float, title: str = "", now: int | None = None
 ) -> dict:
