@@ -25,6 +25,7 @@ def validator() -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(json.loads(path.read_text()))
 
 
+COORDS = torch.tensor([[0.0, 0.0], [0.01, 0.0], [0.0, 0.01], [1.0, 1.0]])  # three share a spot
 SPECS = {
     "heatmap": lambda: specs.heatmap(WEIGHTS, WORDS, WORDS, palette="viridis", domain=(0, 1), highlight_row="was"),
     "heatmap, rows stretched": lambda: specs.heatmap(WEIGHTS, WORDS, WORDS, palette="magma", stretch_rows=True),
@@ -50,6 +51,9 @@ SPECS = {
         title="two views",
     ),
     "scatter": lambda: specs.scatter(torch.randn(4, 2), WORDS, connect=True, groups=["a", "a", "b", "b"]),
+    "label_places, on a scatter": lambda: specs.scatter(
+        COORDS, WORDS, places=specs.label_places(COORDS, WORDS, width=120, height=120)
+    ),
     "lines": lambda: specs.lines(
         pd.DataFrame({"n": [1, 2, 4], "ms": [1.0, 2.0, 4.0], "kind": "rnn"}), "n", "ms", color="kind", log_x=True
     ),
