@@ -6,7 +6,7 @@ import torch
 from core import recurrent
 from core.attention import first_principles_attention
 from core.embeddings import Lean, embed, lean, toy_vocabulary
-from core.numbers import readable_number
+from core.numbers import power_of_ten, readable_number
 from core.text import unique_labels, words_or_nothing
 from ui import scrub, session, url_state
 from ui.charts import matrix_frame, numbers_table, render, show_matrix, side_by_side
@@ -150,10 +150,14 @@ def forgetting_section() -> None:
     axes = dict(log_x=True, log_base=2, x_ticks=lengths, log_y=True)
     spec = series_lines(lengths, curves, x="distance n", y="influence", group="model", title=title, **axes)
     render(powers_of_ten_axis(spec), key=f"{PAGE}_influence")
+    shrink = {model: values[0] / values[-1] for model, values in curves.items()}  # > 1: it fell
     st.caption(
         f"At n = {max_n}: " + "; ".join(f"{model} {readable_number(value)}" for model, value in last.items()) + ". "
-        "Recurrent influence falls exponentially (a straight drop on this log scale); attention's falls "
-        "only as its weight is shared among more words. Measured in 64-bit floats, so even tiny values are real."
+        f"From n = {lengths[0]} to n = {max_n} the first word's influence "
+        + ", ".join(f"{change(factor)} for {model}" for model, factor in shrink.items())
+        + f": {min(shrink, key=shrink.get)} loses the least. A recurrent signal passes through every step in "
+        "between (an exponential fall is a straight drop on this log scale); attention's is one hop, its weight "
+        "shared among more words. Measured in 64-bit floats, so even tiny values are real."
     )
 
 
@@ -232,6 +236,14 @@ def apple_section() -> None:
         vectors = {f"{APPLE} (static)": TOY.vector(APPLE), f"{APPLE} (after attention)": result.output[at]}
         title = f"{APPLE}, before and after"
         render(vector_bars(vectors, list(TOY.dimensions), title=title), key=f"{PAGE}_apple_bars")
+
+
+def change(factor: float) -> str:
+    """A fall by `factor` (before / after): "shrinks 134 times", "shrinks 1.3 × 10²¹ times", or, where
+    it rose, "grows 1.20 times" (a change of direction said as one, not "shrinks 0.83 times")."""
+    if factor < 1:
+        return f"grows {1 / factor:.2f} times"
+    return f"shrinks {factor:,.0f} times" if factor < 10_000 else f"shrinks {power_of_ten(factor)} times"
 
 
 section("1 · One word per step vs all pairs at once")

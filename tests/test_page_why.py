@@ -202,3 +202,16 @@ def test_the_apple_section_without_apple_and_alone():
     assert any("apple" in i.value for i in at.info) and not at.exception
     at.text_input(key="why_apple_sentence").set_value("apple").run()
     assert "stays where it was" in apple_text(at) and "no other word" in apple_text(at)
+
+
+def test_the_forgetting_sentence_compares_the_measured_falls():
+    at = app_test(PAGE)
+    at.radio(key="why_predict").set_value("attention").run()
+    for max_n in (64, 8):
+        at.slider(key="why_max_n").set_value(max_n).run()
+        curves = influence_curves(influence_lengths(max_n), d_in=16, d_hidden=16)
+        caption = next(c.value for c in at.caption if c.value.startswith(f"At n = {max_n}"))
+        attention = curves["attention"][0] / curves["attention"][-1]
+        assert f"shrinks {attention:,.0f} times for attention: attention loses the least" in caption
+    rnn = curves["RNN"][0] / curves["RNN"][-1]  # n = 8: under ten thousand, written out
+    assert f"shrinks {rnn:,.0f} times for RNN" in caption
