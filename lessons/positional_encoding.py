@@ -108,7 +108,8 @@ def encoding_section() -> None:
         curve = positional.waves(n_positions, d_model, dims, base)
         series = {f"dim {i}": values for i, values in curve.values.items()}
         used = {f"dim {i}": pe[:, i].tolist() for i in dims}  # the whole positions a sentence's words sit at
-        options = dict(title="Each dimension is a wave", integer_x=True, color_sort=list(series))
+        # legend below: beside the chart it took a third of a phone's width from the waves
+        options = dict(title="Each dimension is a wave", integer_x=True, color_sort=list(series), legend_columns=4)
         spec = sampled_waves((curve.positions, series), (range(n_positions), used), x="position", y="PE",
                              group="dimension", **options)  # fmt: skip
         render(spec, key=f"{PAGE}_waves")

@@ -128,12 +128,17 @@ def similarity_and_map(edited: embeddings.Vocabulary, metric: str) -> None:
         render(spec, key=f"{PAGE}_map")
         unlabelled = [label for label, place in zip(labels, places, strict=True) if place is None]
         st.caption(
-            "PCA keeps the two directions along which these words differ most. Words that land on the same spot "
+            (
+                "With one feature the words differ along one direction only, so the map is a line. "
+                if d == 1
+                else "PCA keeps the two directions along which these words differ most. "
+            )
+            + "Words that land on the same spot "
             "share one label (“dog, cat”): they differ only in directions this flat map drops."
             + (f" The map shows the first {MAP_LIMIT} of the {len(chosen)} words." if len(chosen) > MAP_LIMIT else "")
             + (
                 f" {len(unlabelled)} point{'s' if len(unlabelled) > 1 else ''} would cover another's label, so "
-                f"{'they are' if len(unlabelled) > 1 else 'it is'} drawn unlabelled ({listed(unlabelled)}): hover "
+                f"{'they are' if len(unlabelled) > 1 else 'it is'} drawn unlabelled ({quoted(unlabelled)}): hover "
                 "a point, or show the numbers."
                 if unlabelled
                 else ""
@@ -143,9 +148,9 @@ def similarity_and_map(edited: embeddings.Vocabulary, metric: str) -> None:
     blank = [w for w in chosen if w in embeddings.empty_words(vocab)]
     if blank and metric == "cosine":
         st.caption(
-            f"With {d} feature{'s' if d > 1 else ''}, {listed(blank)} "
-            + ("is" if len(blank) == 1 else "are")
-            + " all zeros: a cosine with no direction is undefined (0/0), drawn as 0 on the matrix."
+            f"{len(blank)} of these {len(chosen)} words {'is' if len(blank) == 1 else 'are'} all zeros in the first "
+            f"{d} feature{'s' if d > 1 else ''} ({listed(blank)}): a cosine with no direction is undefined (0/0), "
+            "drawn as 0 on the matrix."
         )
     numbers = dict(words=chosen, dimensions=vocab.dimensions, vectors=E, metric=metric, similarity=similarity[d])
     page_export(PAGE, numbers, snippet=snippets.similarity(E, chosen, metric))
@@ -154,6 +159,12 @@ def similarity_and_map(edited: embeddings.Vocabulary, metric: str) -> None:
 def listed(words: list[str], limit: int = 4) -> str:
     """Words for a sentence: the first `limit`, then how many more."""
     return ", ".join(words[:limit]) + (f" and {len(words) - limit} more" if len(words) > limit else "")
+
+
+def quoted(labels: list[str], limit: int = 4) -> str:
+    """Map labels for a sentence, each in quotes (one label may name several words: “dog, cat”)."""
+    more = f" and {len(labels) - limit} more" if len(labels) > limit else ""
+    return ", ".join(f"“{label}”" for label in labels[:limit]) + more
 
 
 def tie_label(words: list[str]) -> str:

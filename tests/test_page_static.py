@@ -330,10 +330,12 @@ def test_the_map_says_which_points_are_unlabelled():
     spec = next(spec for spec in charts(at) if str(spec.get("title", "")).startswith("2-D map"))
     assert [r["place"] for r in spec["data"]["values"]] == [p or "unlabelled" for p in places]
     missing = [label for label, place in zip(labels, places) if place is None]
-    caption = next(c.value for c in at.caption if c.value.startswith("PCA keeps"))
-    assert missing and f"{len(missing)} point" in caption and missing[0] in caption
+    caption = next(c.value for c in at.caption if c.value.startswith("PCA keeps"))  # two features: a plane
+    assert missing and f"{len(missing)} point" in caption and f"“{missing[0]}”" in caption
     blank = [w for w in words if w in empty_words(two)]
-    assert any(c.value.startswith(f"With 2 features, {', '.join(blank[:4])} and {len(blank) - 4} more are all zeros")
-               for c in at.caption)  # fmt: skip
+    expected = f"{len(blank)} of these 40 words are all zeros in the first 2 features ({', '.join(blank[:4])} and "
+    assert any(c.value.startswith(expected) for c in at.caption)
     scrub_to(at, FEATURE_MAP, static_d=11)
-    assert not any("are all zeros: a cosine" in c.value for c in at.caption)  # follows the features used
+    assert not any("a cosine with no direction" in c.value for c in at.caption)  # follows the features used
+    scrub_to(at, FEATURE_MAP, static_d=1)
+    assert any(c.value.startswith("With one feature the words differ along one direction only") for c in at.caption)
