@@ -147,9 +147,12 @@ def waves(n_positions: int, d_model: int, dimensions: list[int], base: float = 1
     """Each chosen dimension of sinusoidal_encoding as the continuous wave its whole positions are
     samples of: the formula evaluated `per_turn` times per turn of the fastest chosen dimension (at
     least once per position), so a dimension that turns every 6.3 positions is drawn as a smooth curve,
-    not a zigzag joining its samples."""
+    not a zigzag joining its samples (and never fewer than 200 steps)."""
     fastest = float(wavelengths(d_model, base)[min(dimensions)])  # wavelengths grow with the dimension
-    steps = max(n_positions - 1, 1) * max(1, math.ceil(per_turn / fastest))
+    # at least 200 steps (a short range, two positions, is drawn just as wide), a whole number per position
+    # so the whole positions are among the samples
+    gaps = max(n_positions - 1, 1)
+    steps = gaps * max(math.ceil(per_turn / fastest), math.ceil(200 / gaps))
     positions = torch.linspace(0, max(n_positions - 1, 0), steps + 1, dtype=torch.float64)
     pe = sinusoidal_at(positions, d_model, base)
     return Waves(positions.tolist(), {i: pe[:, i].tolist() for i in dimensions})
