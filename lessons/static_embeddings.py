@@ -43,11 +43,35 @@ def one_hot_vs_dense() -> None:
     if len(trio) < 2:
         st.info("Pick at least two words to compare.")
         return
-    onehot = "Every word is its own axis: all pairs score 0, dog is as far from cat as from table."
-    dense = "Dense vectors share named features, so related words score high."
+    dense_vectors = embeddings.embed(trio, TOY).vectors
+    pairs = [(i, j) for i in range(len(trio)) for j in range(i + 1, len(trio))]
+    onehot = "Every word is its own axis: " + (
+        f"all {len(pairs)} pairs of different words score 0, so *{trio[0]}* is as far from *{trio[1]}* as from "
+        f"*{trio[2]}*."
+        if len(trio) > 2
+        else "the two words score 0."
+    )
+    dense_similarity = embeddings.cosine_similarity(dense_vectors)
+    scored = sorted(
+        ((f"*{trio[i]}*–*{trio[j]}*", float(dense_similarity[i, j])) for i, j in pairs), key=lambda p: -p[1]
+    )
+    groups = embeddings.tied_ranking(scored, decimals=2)  # as the matrix shows them
+
+    def said(group: embeddings.Tie, end: str) -> str:
+        if len(group.words) == 1:
+            return f"{group.words[0]} score {end} ({group.score:.2f})"
+        return f"{listed(group.words)} tie {end} ({group.score:.2f})"
+
+    if len(groups) > 1:
+        found = f"{said(groups[0], 'highest')} and {said(groups[-1], 'lowest')}"
+    elif len(pairs) > 1:
+        found = f"all {len(pairs)} pairs tie at {groups[0].score:.2f}"
+    else:
+        found = f"{groups[0].words[0]} score {groups[0].score:.2f}"
+    dense = f"Dense vectors share named features, so different words can score anything from −1 to 1: here {found}."
     maps = (
         ("onehot", embeddings.one_hot(list(range(len(trio))), len(TOY.words)), "One-hot: cosine similarity", onehot),
-        ("dense", embeddings.embed(trio, TOY).vectors, "Dense (toy vocabulary): cosine similarity", dense),
+        ("dense", dense_vectors, "Dense (toy vocabulary): cosine similarity", dense),
     )
     for place, (name, vectors, title, caption) in zip(side_by_side(2, len(trio)), maps):
         with place:

@@ -257,7 +257,7 @@ st.markdown(
 )
 forgetting_section()
 
-section("3 · “Apple launched a new phone”")
+section("3 · Apple: the fruit or the company?")
 apple_section()
 st.page_link(STATIC.path, label="Next: how words become vectors", icon=":material/arrow_forward:")
 

@@ -339,3 +339,16 @@ def test_the_map_says_which_points_are_unlabelled():
     assert not any("a cosine with no direction" in c.value for c in at.caption)  # follows the features used
     scrub_to(at, FEATURE_MAP, static_d=1)
     assert any(c.value.startswith("With one feature the words differ along one direction only") for c in at.caption)
+
+
+def test_the_one_hot_and_dense_sentences_follow_the_words():
+    at = app_test(PAGE, timeout=120)
+    captions = " ".join(c.value for c in at.caption)
+    assert "all 3 pairs of different words score 0, so *dog* is as far from *cat* as from *table*" in captions
+    toy = toy_vocabulary()
+    dog_cat = float(cosine_similarity(torch.stack([toy.vector("dog"), toy.vector("cat")]))[0, 1])
+    assert f"*dog*–*cat* score highest ({dog_cat:.2f}) and *dog*–*table*, *cat*–*table* tie lowest (0.00)" in captions
+    at.multiselect(key="static_trio").set_value(["king", "queen"]).run()
+    king_queen = float(cosine_similarity(torch.stack([toy.vector("king"), toy.vector("queen")]))[0, 1])
+    captions = " ".join(c.value for c in at.caption)
+    assert "the two words score 0." in captions and f"here *king*–*queen* score {king_queen:.2f}." in captions
