@@ -56,10 +56,12 @@ def stepping_section(labels: list[str], E: torch.Tensor) -> None:
     with attention:
         st.subheader("Attention: one matrix product")
         weights, stretched = first_principles_attention(E).weights, session.rows_stretched()
+        thin = float(weights.max()) < 0.5  # no word gives another even half its attention
         caption = (
-            f"Colours span this map's own range, {weights.min():.2f} to {weights.max():.2f} (these toy vectors "
-            "spread attention thinly). For long sentences, choose **each row stretched** under *Attention colours* "
-            "in the sidebar to see every row's pattern."
+            f"Colours span this map's own range, {weights.min():.2f} to {weights.max():.2f}"
+            + (" (no weight reaches 0.50: these toy vectors spread attention thinly)" if thin else "")
+            + ". For long sentences, choose **each row stretched** under *Attention colours* in the sidebar to see "
+            "every row's pattern."
         )
         titles = dict(
             title="every pair, computed together", row_title="word", col_title="looks at", value_title="weight"

@@ -215,3 +215,20 @@ def test_the_forgetting_sentence_compares_the_measured_falls():
         assert f"shrinks {attention:,.0f} times for attention: attention loses the least" in caption
     rnn = curves["RNN"][0] / curves["RNN"][-1]  # n = 8: under ten thousand, written out
     assert f"shrinks {rnn:,.0f} times for RNN" in caption
+
+
+def test_a_tied_row_is_said_as_a_tie():
+    at = app_test(PAGE)
+    at.text_input(key="why_sentence").set_value("money money grows").run()  # the two "money" rows tie
+    links = next(c.value for c in at.caption if c.value.startswith("Strongest link"))
+    assert links.count("a tie of 2 (money, money \\(2\\), ") == 3  # grows looks at both alike too
+
+
+def test_the_colour_caption_says_thin_only_when_it_is():
+    at = app_test(PAGE)
+    at.text_input(key="why_sentence").set_value("money bank grows").run()  # largest weight 0.43
+    assert any("no weight reaches 0.50" in c.value for c in at.caption)
+    at.text_input(key="why_sentence").set_value("king queen").run()
+    weights = first_principles_attention(embed(["king", "queen"], toy_vocabulary()).vectors).weights
+    caption = next(c.value for c in at.caption if c.value.startswith("Colours span"))
+    assert f"to {weights.max():.2f}." in caption and "thinly" not in caption
