@@ -141,21 +141,29 @@ def distance_profile(pe: torch.Tensor) -> DistanceProfile:
 class Waves(NamedTuple):
     positions: list[float]  # finely spaced from 0 to the last position: the curve between whole positions
     values: dict[int, list[float]]  # each chosen dimension's PE at those positions
+    whole: list[bool]  # True where the position is a whole one (0, 1, 2, …): where a sentence's words sit
 
 
-def waves(n_positions: int, d_model: int, dimensions: list[int], base: float = 10000.0, per_turn: int = 24) -> Waves:
+def waves(
+    n_positions: int,
+    d_model: int,
+    dimensions: list[int],
+    base: float = 10000.0,
+    per_turn: int = 24,
+    min_steps: int = 200,
+) -> Waves:
     """Each chosen dimension of sinusoidal_encoding as the continuous wave its whole positions are
     samples of: the formula evaluated `per_turn` times per turn of the fastest chosen dimension (at
     least once per position), so a dimension that turns every 6.3 positions is drawn as a smooth curve,
-    not a zigzag joining its samples (and never fewer than 200 steps)."""
+    not a zigzag joining its samples, in at least `min_steps` steps (a short range is drawn just as wide; 0
+    for as few as the waves need, when many are sent at once)."""
     fastest = float(wavelengths(d_model, base)[min(dimensions)])  # wavelengths grow with the dimension
-    # at least 200 steps (a short range, two positions, is drawn just as wide), a whole number per position
-    # so the whole positions are among the samples
-    gaps = max(n_positions - 1, 1)
-    steps = gaps * max(math.ceil(per_turn / fastest), math.ceil(200 / gaps))
-    positions = torch.linspace(0, max(n_positions - 1, 0), steps + 1, dtype=torch.float64)
+    gaps = max(n_positions - 1, 1)  # a whole number of steps per position: the whole positions are samples
+    per_position = max(math.ceil(per_turn / fastest), math.ceil(min_steps / gaps), 1)
+    positions = torch.linspace(0, max(n_positions - 1, 0), gaps * per_position + 1, dtype=torch.float64)
     pe = sinusoidal_at(positions, d_model, base)
-    return Waves(positions.tolist(), {i: pe[:, i].tolist() for i in dimensions})
+    whole = [j % per_position == 0 and j // per_position < n_positions for j in range(len(positions))]
+    return Waves(positions.tolist(), {i: pe[:, i].tolist() for i in dimensions}, whole)
 
 
 def wavelengths(d_model: int, base: float = 10000.0) -> torch.Tensor:

@@ -107,11 +107,10 @@ def encoding_section() -> None:
         dims = sorted(chosen)
         curve = positional.waves(n_positions, d_model, dims, base)
         series = {f"dim {i}": values for i, values in curve.values.items()}
-        used = {f"dim {i}": pe[:, i].tolist() for i in dims}  # the whole positions a sentence's words sit at
         # legend below: beside the chart it took a third of a phone's width from the waves
         options = dict(title="Each dimension is a wave", integer_x=True, color_sort=list(series), legend_columns=4)
-        spec = sampled_waves((curve.positions, series), (range(n_positions), used), x="position", y="PE",
-                             group="dimension", **options)  # fmt: skip
+        spec = sampled_waves(curve.positions, series, curve.whole, x="position", y="PE", group="dimension",
+                             **options)  # fmt: skip
         render(spec, key=f"{PAGE}_waves")
         st.caption(
             "Each line is the formula at every position in between; the dots are the whole positions a word "
@@ -178,10 +177,13 @@ def one_row_one_column(pe, base: float) -> None:
 
     def column(**position) -> dict:
         i = position[column_scrub.key]
-        columns = {"position": range(n_positions), "PE": pe[:, i].tolist()}
+        # the wave between whole positions too (as few samples as it needs: every dimension's is sent)
+        curve = positional.waves(n_positions, d_model, [i], base, min_steps=0)
         title = f"dimension {i}, a turn every {turns[i]:,.1f}"
-        return lines(columns, "position", "PE", title=title, points=n_positions <= 32, integer_x=True,
-                     y_domain=(-1, 1))  # fmt: skip
+        spec = sampled_waves(curve.positions, {"PE": curve.values[i]}, curve.whole, x="position", y="PE",
+                             group="wave", title=title, integer_x=True, y_domain=(-1, 1))  # fmt: skip
+        spec["encoding"]["color"]["legend"] = None  # one wave: nothing to tell apart
+        return spec
 
     left, right = st.columns(2)
     with left:

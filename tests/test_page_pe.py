@@ -143,7 +143,7 @@ def test_a_row_and_a_column_of_the_map_answer_in_the_browser():
     shown = [r["PE"] for r in row["data"]["values"] if r["pe_position"] == 37]
     torch.testing.assert_close(torch.tensor(shown), pe[37])
     column = scrub_spec(at, "dimension 4, a turn every 11.2")
-    shown = [r["PE"] for r in column["data"]["values"] if r["pe_dimension"] == 63]
+    shown = [r["PE"] for r in column["data"]["values"] if r["pe_dimension"] == 63 and r["sampled"]]
     torch.testing.assert_close(torch.tensor(shown), pe[:, 63])
     scrub_to(at, "pe_row_scrub", pe_position=37)
     scrub_to(at, "pe_column_scrub", pe_dimension=1)
@@ -196,8 +196,9 @@ def test_reordering_waves_rows_and_the_order_verdict():
     assert reordering(["a", "b"], ["a", "c"]) is None and reordering([], []) is None
     pe = sinusoidal_encoding(10, 6)
     curve = waves(10, 6, [1, 4])
-    whole = [curve.positions.index(float(p)) for p in range(10)]  # the whole positions are among the samples
-    assert [curve.values[4][j] for j in whole] == pytest.approx(pe[:, 4].tolist(), abs=1e-6)
+    at_whole = [v for v, whole in zip(curve.values[4], curve.whole) if whole]  # flagged where the words sit
+    assert [p for p, whole in zip(curve.positions, curve.whole) if whole] == pytest.approx(list(range(10)))
+    assert at_whole == pytest.approx(pe[:, 4].tolist(), abs=1e-6)
     torch.testing.assert_close(sinusoidal_row(9, 6), pe[9])
     E = torch.randn(4, 5, generator=torch.Generator().manual_seed(0))
     plain, moved = compare_orders(E, [3, 2, 1, 0]), compare_orders(E, [3, 2, 1, 0], 1.0)
@@ -219,12 +220,14 @@ def test_the_wave_chart_draws_curves_with_the_whole_positions_as_dots():
     at = app_test(PAGE)
     at.multiselect(key="pe_dims").set_value([0, 1]).run()
     spec = charts(at)["Each dimension is a wave"]
-    filters = [layer["transform"][0]["filter"] for layer in spec["layer"]]
-    assert filters == ["!datum.sampled", "datum.sampled"] and spec["layer"][0]["mark"]["type"] == "line"
+    line, dots_layer = spec["layer"]
+    assert line["mark"]["type"] == "line" and "transform" not in line  # the curve through every sample
+    assert dots_layer["transform"] == [{"filter": "datum.sampled"}]  # dots at the whole positions only
     rows = spec["data"]["values"]
     dots = {(r["dimension"], r["position"]): r["PE"] for r in rows if r["sampled"]}
     pe = sinusoidal_encoding(50, 64)
     assert len(dots) == 2 * 50 and dots[("dim 1", 7)] == pytest.approx(float(pe[7, 1]), abs=1e-6)
+    assert all(float(r["position"]).is_integer() for r in rows if r["sampled"])
     between = [r for r in rows if not r["sampled"] and r["dimension"] == "dim 0" and 3 < r["position"] < 4]
     assert between and all(r["PE"] == pytest.approx(math.sin(r["position"]), abs=1e-6) for r in between)
     row = scrub_spec(at, "position 10")  # legend names short enough for two columns on a phone
@@ -254,3 +257,11 @@ def test_the_distance_sentence_follows_the_numbers():
     assert f"The mean falls at every step, from {values[0]:.2f} at distance 0 to {values[1]:.2f}." in distance_caption(
         at
     )
+
+
+def test_the_column_chart_is_a_smooth_wave_too():
+    at = app_test(PAGE)
+    column = scrub_spec(at, "dimension 4")
+    rows = [r for r in column["data"]["values"] if r["pe_dimension"] == 0 and not r["sampled"]]
+    assert len(rows) == 49 * 3  # dimension 0 turns every 6.3 positions: three more samples between each two
+    assert all(r["PE"] == pytest.approx(math.sin(r["position"]), abs=1e-6) for r in rows)

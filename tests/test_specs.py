@@ -115,8 +115,9 @@ SPECS = {
         [1, 2, 3], {"loss": [2.3, 1.0, 0.4], "accuracy": [0.5, 0.7, 1.0]}, x="step", y="value"
     ),
     "sampled_waves": lambda: specs.sampled_waves(
-        ([0, 0.5, 1, 1.5, 2], {"dim 0": [0, 0.48, 0.84, 1.0, 0.91]}),
-        ([0, 1, 2], {"dim 0": [0, 0.84, 0.91]}),
+        [0, 0.5, 1, 1.5, 2],
+        {"dim 0": [0, 0.48, 0.84, 1.0, 0.91]},
+        [True, False, True, False, True],
         x="position",
         y="PE",
         group="dimension",

@@ -542,33 +542,27 @@ def series_lines(
 
 
 def sampled_waves(
-    curve: tuple[Sequence[float], dict[str, Sequence[float]]],
-    samples: tuple[Sequence[float], dict[str, Sequence[float]]],
+    xs: Sequence[float],
+    series: dict[str, Sequence[float]],
+    sampled: Sequence[bool],
     *,
     x: str,
     y: str,
     group: str,
     **options,
 ) -> dict:
-    """Continuous curves (xs, series: finely sampled) with the values a model actually uses (xs, series:
-    e.g. whole positions) as dots on them, one colour per series; `lines`' keyword options apply."""
+    """Continuous curves (series finely sampled at xs), one colour each, with the points where `sampled`
+    is True (e.g. the whole positions a model uses) drawn as dots on them; `lines`' keyword options apply."""
     rows = [
-        (at, value, name, sampled)
-        for (xs, series), sampled in ((curve, False), (samples, True))
+        (at, value, name, dot)
         for name, values in series.items()
-        for at, value in zip(xs, values, strict=True)
+        for at, value, dot in zip(xs, values, sampled, strict=True)
     ]
     spec = lines(pd.DataFrame(rows, columns=[x, y, group, "sampled"]), x, y, color=group, points=False, **options)
-    spec["encoding"]["tooltip"] = [
-        {"field": group},
-        {"field": x},
-        {"field": y, "type": "quantitative", "format": ".3f"},
-    ]
-    dot = {"type": "circle", "size": 36 if len(samples[0]) <= 32 else 14, "opacity": 1}
-    spec["layer"] = [
-        {"transform": [{"filter": "!datum.sampled"}], "mark": spec.pop("mark")},
-        {"transform": [{"filter": "datum.sampled"}], "mark": dot},
-    ]
+    value = {"field": y, "type": "quantitative", "format": ".3f"}
+    spec["encoding"]["tooltip"] = [{"field": group}, {"field": x}, value]
+    dot = {"type": "circle", "size": 36 if sum(sampled) <= 32 else 14, "opacity": 1}
+    spec["layer"] = [{"mark": spec.pop("mark")}, {"transform": [{"filter": "datum.sampled"}], "mark": dot}]
     return spec
 
 
