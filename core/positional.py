@@ -155,8 +155,8 @@ def waves(
     """Each chosen dimension of sinusoidal_encoding as the continuous wave its whole positions are
     samples of: the formula evaluated `per_turn` times per turn of the fastest chosen dimension (at
     least once per position), so a dimension that turns every 6.3 positions is drawn as a smooth curve,
-    not a zigzag joining its samples, in at least `min_steps` steps (a short range is drawn just as wide; 0
-    for as few as the waves need, when many are sent at once)."""
+    not a zigzag joining its samples, in at least `min_steps` steps (a short range is drawn just as wide;
+    fewer where many waves are sent at once)."""
     fastest = float(wavelengths(d_model, base)[min(dimensions)])  # wavelengths grow with the dimension
     gaps = max(n_positions - 1, 1)  # a whole number of steps per position: the whole positions are samples
     per_position = max(math.ceil(per_turn / fastest), math.ceil(min_steps / gaps), 1)

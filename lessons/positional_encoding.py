@@ -177,8 +177,9 @@ def one_row_one_column(pe, base: float) -> None:
 
     def column(**position) -> dict:
         i = position[column_scrub.key]
-        # the wave between whole positions too (as few samples as it needs: every dimension's is sent)
-        curve = positional.waves(n_positions, d_model, [i], base, min_steps=0)
+        # the wave between whole positions too; fewer steps than the waves chart (every dimension's is sent),
+        # but enough that two positions still make a curve
+        curve = positional.waves(n_positions, d_model, [i], base, min_steps=64)
         title = f"dimension {i}, a turn every {turns[i]:,.1f}"
         spec = sampled_waves(curve.positions, {"PE": curve.values[i]}, curve.whole, x="position", y="PE",
                              group="wave", title=title, integer_x=True, y_domain=(-1, 1))  # fmt: skip
