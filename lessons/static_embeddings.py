@@ -151,14 +151,19 @@ def similarity_and_map(edited: embeddings.Vocabulary, metric: str) -> None:
         chart_downloads(spec, key=f"{PAGE}_map_chart", table=coordinates)
         render(spec, key=f"{PAGE}_map")
         unlabelled = [label for label, place in zip(labels, places, strict=True) if place is None]
+        merged = [label for label in labels if ", " in label]  # words have no commas: these are merged points
         st.caption(
             (
                 "With one feature the words differ along one direction only, so the map is a line. "
                 if d == 1
                 else "PCA keeps the two directions along which these words differ most. "
             )
-            + "Words that land on the same spot "
-            "share one label (“dog, cat”): they differ only in directions this flat map drops."
+            + (
+                f"Words that land on the same spot share one label ({quoted(merged)}): they differ only in directions "
+                "this flat map drops."
+                if merged
+                else ""
+            )
             + (f" The map shows the first {MAP_LIMIT} of the {len(chosen)} words." if len(chosen) > MAP_LIMIT else "")
             + (
                 f" {len(unlabelled)} point{'s' if len(unlabelled) > 1 else ''} would cover another's label, so "
@@ -172,9 +177,9 @@ def similarity_and_map(edited: embeddings.Vocabulary, metric: str) -> None:
     blank = [w for w in chosen if w in embeddings.empty_words(vocab)]
     if blank and metric == "cosine":
         st.caption(
-            f"{len(blank)} of these {len(chosen)} words {'is' if len(blank) == 1 else 'are'} all zeros in the first "
-            f"{d} feature{'s' if d > 1 else ''} ({listed(blank)}): a cosine with no direction is undefined (0/0), "
-            "drawn as 0 on the matrix."
+            f"{len(blank)} of these {len(chosen)} words {'is' if len(blank) == 1 else 'are'} all zeros in "
+            + (f"the first {d} features" if d > 1 else "the one feature used")
+            + f" ({listed(blank)}): a cosine with no direction is undefined (0/0), drawn as 0 on the matrix."
         )
     numbers = dict(words=chosen, dimensions=vocab.dimensions, vectors=E, metric=metric, similarity=similarity[d])
     page_export(PAGE, numbers, snippet=snippets.similarity(E, chosen, metric))

@@ -337,8 +337,16 @@ def test_the_map_says_which_points_are_unlabelled():
     assert any(c.value.startswith(expected) for c in at.caption)
     scrub_to(at, FEATURE_MAP, static_d=11)
     assert not any("a cosine with no direction" in c.value for c in at.caption)  # follows the features used
+    caption = next(c.value for c in at.caption if c.value.startswith("PCA keeps"))
+    full = toy_vocabulary()
+    _, labels = merge_coincident(pca_2d(torch.stack([full.vector(w) for w in words[:16]])), words[:16], 0.04)
+    merged = [label for label in labels if ", " in label]
+    assert merged and f"share one label (“{merged[0]}”" in caption  # the points that share a spot, named
     scrub_to(at, FEATURE_MAP, static_d=1)
     assert any(c.value.startswith("With one feature the words differ along one direction only") for c in at.caption)
+    assert any("all zeros in the one feature used (" in c.value for c in at.caption)
+    at.multiselect(key="static_words").set_value(["king", "man"]).run()  # royalty 1.0 and 0.1: nothing merged
+    assert not any("share one label" in c.value for c in at.caption)
 
 
 def test_the_one_hot_and_dense_sentences_follow_the_words():
