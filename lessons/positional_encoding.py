@@ -94,9 +94,15 @@ def encoding_section() -> None:
     positions, dims = [str(p) for p in range(n_positions)], [str(i) for i in range(d_model)]
     titles = dict(title="PE: one row per position", row_title="position", col_title="dimension", value_title="PE")
     render(position_map(pe, positions, dims, domain=(-1, 1), **titles), key=f"{PAGE}_pe_chart")
+    turns = positional.wavelengths(d_model, base)
     st.caption(
-        "Left columns oscillate fast, right columns slowly: like the hands of a clock, together they "
-        "give every position a unique pattern."
+        f"Left columns oscillate fast (dimensions 0 and 1 turn once every {turns[0]:.1f} positions), right columns "
+        f"slowly (dimension {d_model - 1}: once every {turns[-1]:,.1f}): like the hands of a clock, together they "
+        "give every position its own pattern."
+        if turns[-1] > turns[0]
+        else f"With d_model = {d_model} there is one pair, a sine and a cosine turning once every {turns[0]:.1f} "
+        "positions: positions about that far apart look almost alike. More dimensions add slower waves that tell "
+        "them apart."
     )
     one_row_one_column(pe, base)
     default_dims = [i for i in (0, 1, 4, 5, 10) if i < d_model]

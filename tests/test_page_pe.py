@@ -265,3 +265,12 @@ def test_the_column_chart_is_a_smooth_wave_too():
     rows = [r for r in column["data"]["values"] if r["pe_dimension"] == 0 and not r["sampled"]]
     assert len(rows) == 49 * 3  # dimension 0 turns every 6.3 positions: three more samples between each two
     assert all(r["PE"] == pytest.approx(math.sin(r["position"]), abs=1e-6) for r in rows)
+
+
+def test_the_map_caption_reads_the_wavelengths():
+    at = app_test(PAGE)
+    turns = wavelengths(64)
+    assert any(f"dimension 63: once every {turns[-1]:,.1f})" in c.value for c in at.caption)
+    at.slider(key="pe_d_model").set_value(2).run()
+    assert any(c.value.startswith("With d_model = 2 there is one pair") for c in at.caption)
+    assert not any("Left columns" in c.value for c in at.caption)
