@@ -133,7 +133,10 @@ def two_banks() -> None:
     money, river = banks
     metrics, similarity = st.columns(2), cosine(money, river)
     metrics[0].metric("cosine(static bank, static bank)", "1.0000")
-    metrics[1].metric("cosine(y_bank money, y_bank river)", f"{similarity:.4f}", delta=f"{similarity - 1:.4f}")
+    # green when the banks move apart (what the weights are edited for), not red for a falling number
+    metrics[1].metric(
+        "cosine(y_bank money, y_bank river)", f"{similarity:.4f}", delta=f"{similarity - 1:.4f}", delta_color="inverse"
+    )
     vectors = {"e_bank (static)": TOY.vector("bank"), "y_bank (money)": money, "y_bank (river)": river}
     spec = vector_bars(vectors, list(TOY.dimensions), title="bank, before and after attention")
     render(spec, key=f"{PAGE}_bank_bars")

@@ -25,6 +25,7 @@ def validator() -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(json.loads(path.read_text()))
 
 
+COORDS = torch.tensor([[0.0, 0.0], [0.01, 0.0], [0.0, 0.01], [1.0, 1.0]])  # three share a spot
 SPECS = {
     "heatmap": lambda: specs.heatmap(WEIGHTS, WORDS, WORDS, palette="viridis", domain=(0, 1), highlight_row="was"),
     "heatmap, rows stretched": lambda: specs.heatmap(WEIGHTS, WORDS, WORDS, palette="magma", stretch_rows=True),
@@ -50,6 +51,9 @@ SPECS = {
         title="two views",
     ),
     "scatter": lambda: specs.scatter(torch.randn(4, 2), WORDS, connect=True, groups=["a", "a", "b", "b"]),
+    "label_places, on a scatter": lambda: specs.scatter(
+        COORDS, WORDS, places=specs.label_places(COORDS, WORDS, width=120, height=120)
+    ),
     "lines": lambda: specs.lines(
         pd.DataFrame({"n": [1, 2, 4], "ms": [1.0, 2.0, 4.0], "kind": "rnn"}), "n", "ms", color="kind", log_x=True
     ),
@@ -109,6 +113,16 @@ SPECS = {
     ),
     "series_lines": lambda: specs.series_lines(
         [1, 2, 3], {"loss": [2.3, 1.0, 0.4], "accuracy": [0.5, 0.7, 1.0]}, x="step", y="value"
+    ),
+    "sampled_waves": lambda: specs.sampled_waves(
+        [0, 0.5, 1, 1.5, 2],
+        {"dim 0": [0, 0.48, 0.84, 1.0, 0.91]},
+        [True, False, True, False, True],
+        x="position",
+        y="PE",
+        group="dimension",
+        integer_x=True,
+        title="Each dimension is a wave",
     ),
     "training_curves": lambda: specs.training_curves([2.3, 1.0], [0.5, 0.9], 10, cap=2.5, now=2),
     "weight_bars": lambda: specs.weight_bars(WORDS, WEIGHTS[0], title="the row of “the”", highlight="animal"),

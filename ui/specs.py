@@ -348,16 +348,22 @@ def scatter(
     x_title: str = "component 1",
     y_title: str = "component 2",
     connect: bool = False,
+    places: list[str | None] | None = None,
 ) -> dict:
     """Labelled points in 2-D (optionally joined in order within each group).
 
     Labels stay on the chart and apart: scales padded by 28 px, points in the right half labelled to
     their left (no label runs off the edge), and neighbours along x labelled alternately above and
-    below, so a row of points keeps readable labels.
+    below, so a row of points keeps readable labels. `places`: each label's place from label_places
+    instead (None: the point is drawn without its label, which its tooltip still gives).
     """
     xy = to_numpy(coords) if isinstance(coords, torch.Tensor) else np.asarray(coords)
     middle = (xy[:, 0].min() + xy[:, 0].max()) / 2 if len(xy) else 0.0
     rank_along_x = np.argsort(np.argsort(xy[:, 0], kind="stable"), kind="stable")
+    alternating = [
+        ("right" if x > middle else "left") + (" above" if rank % 2 == 0 else " below")
+        for x, rank in zip(xy[:, 0], rank_along_x, strict=True)
+    ]
     frame = pd.DataFrame(
         {
             "x": xy[:, 0],
@@ -365,10 +371,7 @@ def scatter(
             "label": labels,
             "group": groups if groups is not None else ["words"] * len(labels),
             "order": range(len(labels)),
-            "place": [
-                ("right" if x > middle else "left") + (" above" if rank % 2 == 0 else " below")
-                for x, rank in zip(xy[:, 0], rank_along_x, strict=True)
-            ],
+            "place": alternating if places is None else [place or "unlabelled" for place in places],
         }
     )
     axis = {"format": ".1f", "tickMinStep": 0.1}
@@ -417,6 +420,52 @@ def scatter(
             },
         )
     return chart_spec(frame, title, height=380, layer=layers)
+
+
+LABEL_FONT_PX, LABEL_CHAR_PX, POINT_RADIUS_PX = 12, 6.6, 6  # scatter's label text and circles, as drawn
+
+
+def label_places(
+    coords: torch.Tensor | np.ndarray, labels: list[str], *, width: int = 300, height: int = 300
+) -> list[str | None]:
+    """A place for each label of `scatter` ("right above": text left of and above its point, as scatter
+    names them) such that no label covers another label or a point on a plot area about width × height
+    px (a phone's, the smallest it gets), or None where every place is taken: the point is then drawn
+    unlabelled. Labels are placed in order, so the first words keep theirs."""
+    xy = to_numpy(coords) if isinstance(coords, torch.Tensor) else np.asarray(coords, dtype=float)
+    if not len(xy):
+        return []
+    low, span = xy.min(0), np.maximum(xy.max(0) - xy.min(0), 1e-12)
+    inner = np.array([width - 56, height - 56])  # scatter pads its scales by 28 px a side
+    px = 28 + (xy - low) / span * inner
+    px[:, 1] = height - px[:, 1]  # y grows downwards on screen
+    points = [(x - POINT_RADIUS_PX, y - POINT_RADIUS_PX, x + POINT_RADIUS_PX, y + POINT_RADIUS_PX) for x, y in px]
+    taken: list[tuple[float, float, float, float]] = []
+
+    def free(box: tuple[float, float, float, float], own: int) -> bool:
+        inside = box[0] >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= height
+        others = [p for j, p in enumerate(points) if j != own] + taken
+        return inside and not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in others)
+
+    middle = (xy[:, 0].min() + xy[:, 0].max()) / 2
+    places: list[str | None] = []
+    for i, ((x, y), label) in enumerate(zip(px, labels, strict=True)):
+        wide = len(label) * LABEL_CHAR_PX
+        sides = ("right", "left") if xy[i, 0] > middle else ("left", "right")
+        chosen = None
+        for side in sides:
+            left = x - 7 - wide if side == "right" else x + 7  # scatter's dx: ±7 px
+            for level in ("above", "below"):
+                middle_y = y - 7 if level == "above" else y + 13  # scatter's dy; text is centred on it
+                box = (left, middle_y - LABEL_FONT_PX / 2 - 1, left + wide, middle_y + LABEL_FONT_PX / 2 + 1)
+                if free(box, i):
+                    chosen = f"{side} {level}"
+                    taken.append(box)
+                    break
+            if chosen:
+                break
+        places.append(chosen)
+    return places
 
 
 def lines(
@@ -490,6 +539,31 @@ def series_lines(
     point: x, y, group) is built here, then drawn by `lines` (its keyword options apply)."""
     rows = [(at, value, name) for name, values in series.items() for at, value in zip(xs, values, strict=True)]
     return lines(pd.DataFrame(rows, columns=[x, y, group]), x, y, color=group, **options)
+
+
+def sampled_waves(
+    xs: Sequence[float],
+    series: dict[str, Sequence[float]],
+    sampled: Sequence[bool],
+    *,
+    x: str,
+    y: str,
+    group: str,
+    **options,
+) -> dict:
+    """Continuous curves (series finely sampled at xs), one colour each, with the points where `sampled`
+    is True (e.g. the whole positions a model uses) drawn as dots on them; `lines`' keyword options apply."""
+    rows = [
+        (at, value, name, dot)
+        for name, values in series.items()
+        for at, value, dot in zip(xs, values, sampled, strict=True)
+    ]
+    spec = lines(pd.DataFrame(rows, columns=[x, y, group, "sampled"]), x, y, color=group, points=False, **options)
+    value = {"field": y, "type": "quantitative", "format": ".3f"}
+    spec["encoding"]["tooltip"] = [{"field": group}, {"field": x}, value]
+    dot = {"type": "circle", "size": 36 if sum(sampled) <= 32 else 14, "opacity": 1}
+    spec["layer"] = [{"mark": spec.pop("mark")}, {"transform": [{"filter": "datum.sampled"}], "mark": dot}]
+    return spec
 
 
 def training_curves(
