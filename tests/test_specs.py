@@ -84,7 +84,7 @@ SPECS = {
         max_height=400,
     ),  # fmt: skip
     "column_blocks": lambda: specs.column_blocks([c // 2 for c in range(8)]),
-    "head_grid": lambda: specs.head_grid(torch.stack([WEIGHTS, WEIGHTS.T]), palette="viridis", width=260),
+    "head_grid": lambda: specs.head_grid(torch.stack([WEIGHTS, WEIGHTS.T]), WORDS, palette="viridis", width=640),
     "head_atlas": lambda: specs.head_atlas(
         [HeadRole(layer, head, ROLES[(layer + head) % 6], 0.5, "") for layer in range(2) for head in range(3)],
         [[("it", "animal", 0.65)]] * 6,

@@ -567,39 +567,57 @@ def column_blocks(owner_of: Sequence[int], *, title: str = "", x_title: str = "c
     )
 
 
-def head_grid(weights: torch.Tensor, *, palette: str, width: int, title: str = "Every head") -> dict:
-    """Small multiples: every head's (n, n) map of weights (heads, n, n) as a square, four per row in
-    about `width` px (each 40 to 120 px), no labels, coloured 0 to 1."""
+def head_grid(weights: torch.Tensor, labels: list[str], *, palette: str, width: int, title: str = "Every head") -> dict:
+    """Small multiples: every head's (n, n) map of weights (heads, n, n), words on the axes, big enough to
+    compare: two per row in about `width` px while there are at most 12 heads (more: four per row, smaller).
+    Coloured 0 to 1 on a square-root scale, so that the small weights of a long sentence still differ
+    from 0 (on a linear scale they all look like 0); the legend and the tooltip give the real weights."""
     heads, n, _ = weights.shape
-    size = max(40, min(120, width // min(heads, 4) - 8))
+    columns = min(heads, 2 if heads <= 12 else 4)
+    label_room = min(110, 7 * max((len(w) for w in labels), default=1) + 20)  # the row labels, left of the maps
+    size = int(max(60, min(480, (width - label_room) // columns - 12)))
     values = to_numpy(weights).round(4)
     data = [
-        {"head": f"head {h + 1}", "row": i, "col": j, "value": float(values[h, i, j])}
+        {"head": f"head {h + 1}", "row": labels[i], "col": labels[j], "value": float(values[h, i, j])}
         for h in range(heads)
         for i in range(n)
         for j in range(n)
     ]
-    axis = {"labels": False, "ticks": False, "title": None, "domain": False}
+    readable = size / max(n, 1) >= 12  # a label per row and column while each has 12 px
+    axis = {"labelLimit": 100, "labelOverlap": False, "ticks": False, "title": None} if readable else {"labels": False}
+    axis = {**axis, "ticks": False, "title": None, "domain": False}
     return chart_spec(
         data,
         title,
-        columns=min(heads, 4),
-        spacing=8,
-        facet={"field": "head", "type": "nominal", "sort": [f"head {h + 1}" for h in range(heads)], "title": None},
+        columns=columns,
+        spacing=12,
+        facet={
+            "field": "head",
+            "type": "nominal",
+            "sort": [f"head {h + 1}" for h in range(heads)],
+            "title": None,
+            "header": {"labelFontSize": 13, "labelFontWeight": "bold"},
+        },
         spec={
             "width": size,
             "height": size,
             "mark": "rect",
             "encoding": {
-                "x": {"field": "col", "type": "ordinal", "axis": axis},
-                "y": {"field": "row", "type": "ordinal", "axis": axis},
+                "x": {"field": "col", "type": "nominal", "sort": None, "axis": {**axis, "labelAngle": -45}},
+                "y": {"field": "row", "type": "nominal", "sort": None, "axis": axis},
                 "color": {
                     "field": "value",
                     "type": "quantitative",
-                    "scale": {"scheme": palette, "domain": [0, 1]},
-                    "legend": None,
+                    "scale": {"scheme": palette, "domain": [0, 1], "type": "sqrt"},
+                    "title": "weight (square-root scale)",
+                    "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 200},
                 },
-                "tooltip": [{"field": "head"}, {"field": "value", "type": "quantitative", "format": ".2f"}],
+                "tooltip": [
+                    {"field": "head"},
+                    {"field": "row", "title": "word attending"},
+                    {"field": "col", "title": "attended to"},
+                    {"field": "value", "type": "quantitative", "format": ".2f", "title": "weight"},
+                ],
             },
         },
     )
