@@ -29,6 +29,10 @@ WORD_AXES = {"axisDiscrete": {"labelFlush": False}}
 DRAWING_FIELDS = ("dark_text", "highlighted", "chosen", "url")  # record fields that say how to draw, not data
 PICTURE_CELLS = 1024  # a numbered map with more cells than this is drawn as a picture (_numbered_picture)
 MAX_LABELLED = 64  # token axes keep every label up to this many tokens (a row step of 16 px fits them)
+# Numbers written in cells: 11 px in a laptop's narrow column, growing with the cell up to 18 px, so that a
+# projector's wide columns (presenter mode at 1920 px) write them at 14 px or more. "−0.12" at f px is about
+# 3f px wide: a cell of w px fits f = w / 3.6 with a margin, and a row of h px fits f = 0.6 h.
+CELL_FONT_MIN, CELL_FONT_MAX, CELL_FONT_PER_WIDTH, CELL_FONT_PER_HEIGHT = 11, 18, 3.6, 0.6
 
 
 def chart_spec(data: pd.DataFrame | list[dict], title: str = "", **body) -> dict:
@@ -176,7 +180,7 @@ def heatmap(
             record["dark_text"] = bool(shade is not None and shade > (low + high) / 2)
         layers.append(
             {
-                "mark": {"type": "text", "fontSize": 11},
+                "mark": {"type": "text", "fontSize": _cell_font(len(cols), step, width_step)},
                 "encoding": {
                     **encoding,
                     "text": {"field": "text"},
@@ -202,6 +206,15 @@ def heatmap(
         )
     width = {"step": width_step} if width_step else "container"
     return chart_spec(grid, title, width=width, height={"step": step}, layer=layers)
+
+
+def _cell_font(n_cols: int, row_px: float, col_px: int | None = None) -> float | dict:
+    """The font size of numbers written in a heatmap's cells (see CELL_FONT_MIN): px for columns of a fixed
+    `col_px`, else a Vega expression on the chart's width (a column's width is known only in the browser)."""
+    high = round(min(CELL_FONT_MAX, CELL_FONT_PER_HEIGHT * row_px), 1)
+    if col_px is not None:
+        return round(min(high, max(CELL_FONT_MIN, col_px / CELL_FONT_PER_WIDTH)), 1)
+    return {"expr": f"clamp(width / {n_cols} / {CELL_FONT_PER_WIDTH}, {CELL_FONT_MIN}, {high})"}
 
 
 def concat(views: list[dict], direction: str = "hconcat", title: str = "") -> dict:
