@@ -115,7 +115,7 @@ def head_maps(labels: list[str]) -> None:
         return heatmap(
             results[lay - 1].weights[hd - 1], labels, labels, palette=session.palette(), domain=(0, 1),
             title=f"layer {lay}, head {hd}" if n_layers > 1 else f"head {hd}", stretch_rows=stretched,
-            row_title="word attending", col_title="attended to", value_title="weight",
+            row_title="word attending", col_title="attended to", value_title="weight", sqrt_colours=not stretched,
         )  # fmt: skip
 
     identity = (tuple(tokens.words), d_model, heads, n_layers, use_pe, session.seed(), session.palette(), stretched)

@@ -28,6 +28,9 @@ def validator() -> jsonschema.Draft7Validator:
 SPECS = {
     "heatmap": lambda: specs.heatmap(WEIGHTS, WORDS, WORDS, palette="viridis", domain=(0, 1), highlight_row="was"),
     "heatmap, rows stretched": lambda: specs.heatmap(WEIGHTS, WORDS, WORDS, palette="magma", stretch_rows=True),
+    "heatmap, square-root colours": lambda: specs.heatmap(
+        WEIGHTS, WORDS, WORDS, palette="viridis", domain=(0, 1), sqrt_colours=True
+    ),
     "heatmap, 40 × 384": lambda: specs.heatmap(
         np.random.default_rng(0).normal(size=(40, 384)),
         [f"w{i}" for i in range(40)],

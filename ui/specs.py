@@ -98,6 +98,7 @@ def heatmap(
     max_height: int | None = None,
     highlight_param: str | None = None,
     width_step: int | None = None,
+    sqrt_colours: bool = False,
 ) -> dict:
     """An n×m matrix as coloured cells with labels on both axes, the value on hover and, when the
     cells are big enough, written in each cell.
@@ -111,6 +112,8 @@ def heatmap(
     `highlight_param` outlines the row that a point selection of that name picks (ui.scrub: a token's
     row chosen in the browser) instead of a fixed `highlight_row`. `width_step`: pixels per column
     instead of the column's width (a map inside a concatenation, which has no container width).
+    `sqrt_colours`: colours on a square-root scale, so that the small weights of a long sentence differ from 0
+    (on a linear scale from 0 to 1 they all look like 0); the tooltip and the numbers stay the real values.
     """
     values = to_numpy(matrix) if isinstance(matrix, torch.Tensor) else np.asarray(matrix, dtype=float)
     if max_height is not None and values.size > PICTURE_CELLS and palette in raster.PALETTE_STOPS:
@@ -144,6 +147,9 @@ def heatmap(
     }
     colour_field, colour_title = ("shade", "share of the row's largest") if stretch_rows else ("value", value_title)
     scale = {"scheme": palette, **({"domain": [0, 1]} if stretch_rows else {"domain": list(domain)} if domain else {})}
+    if sqrt_colours:
+        scale["type"] = "sqrt"
+        colour_title = f"{colour_title} (square-root scale)"
     tooltip_value = (
         {"field": "text", "title": value_title}
         if written
@@ -177,7 +183,8 @@ def heatmap(
             low, high = min(shades, default=0), max(shades, default=0)
         for record in grid:  # dark text on the light end of the palette
             shade = record.get(colour_field)
-            record["dark_text"] = bool(shade is not None and shade > (low + high) / 2)
+            share = (shade - low) / ((high - low) or 1) if shade is not None else None
+            record["dark_text"] = bool(share is not None and (max(share, 0) ** 0.5 if sqrt_colours else share) > 0.5)
         layers.append(
             {
                 "mark": {"type": "text", "fontSize": _cell_font(len(cols), step, width_step)},
