@@ -18,6 +18,7 @@ from ui.markdown import md_escape
 from ui.navigation import MULTI_HEAD
 from ui.present import section
 from ui.quiz import predict
+from ui.session import presenting
 from ui.specs import column_blocks, head_grid, heatmap, lines
 from ui.widgets import explain, page_header, sentence_input, show_code
 
@@ -32,6 +33,7 @@ KINDS_HELP = (
 )
 MINILM_LAYERS = tuple(range(1, 7))  # all-MiniLM-L6-v2: 6 layers
 GRID_WIDTH = 640  # px for every head's map: two maps of about 260 px per row fit a laptop's column
+PRESENTER_GRID_WIDTH = 1100  # a projector's 1920 px: two maps of about 480 px per row
 
 page_header(
     "Multi-head attention",
@@ -160,7 +162,8 @@ def trained_maps(encoder) -> None:
 
 def every_head(weights, labels: list[str], title: str, *, key: str) -> None:
     """All heads of a layer (heads, n, n), two per row, and in words how they differ on one word."""
-    render(head_grid(weights, labels, palette=session.palette(), width=GRID_WIDTH), target=st, width="content")
+    width = PRESENTER_GRID_WIDTH if presenting() else GRID_WIDTH
+    render(head_grid(weights, labels, palette=session.palette(), width=width), target=st, width="content")
     st.caption(
         f"{title}. Rows: the word attending; columns: the word attended to; colours on a square-root scale so "
         "that small weights still show (hover for the numbers)."

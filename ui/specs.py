@@ -165,7 +165,7 @@ def heatmap(
                     "type": "quantitative",
                     "scale": scale,
                     "title": colour_title,
-                    "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 140},
+                    "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 140, "titleLimit": 320},
                 },
                 "tooltip": [
                     {"field": "row", "title": row_title or "row"},
@@ -630,7 +630,7 @@ def head_grid(weights: torch.Tensor, labels: list[str], *, palette: str, width: 
                     "type": "quantitative",
                     "scale": {"scheme": palette, "domain": [0, 1], "type": "sqrt"},
                     "title": "weight (square-root scale)",
-                    "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 200},
+                    "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 200, "titleLimit": 320},
                 },
                 "tooltip": [
                     {"field": "head"},
