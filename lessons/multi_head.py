@@ -28,10 +28,9 @@ D_MODELS = [8, 12, 16, 24, 32, 48, 64]
 COLUMNS = dict(col_title="column", overlay=False)  # (n, d_model) maps: too many numbers to write in the cells
 KINDS = ["random (untrained)", "trained (MiniLM)"]  # the Weights switch of the head maps
 KINDS_HELP = (
-    "Random: this page's seeded layers, nobody trained them. Trained: one layer of all-MiniLM-L6-v2 (12 heads of "
-    "32 columns), its own weights on your sentence."
+    "Random: this page's seeded layers, nobody trained them. Trained: one layer of all-MiniLM-L6-v2, every head, "
+    "with the model's own weights on your sentence."
 )
-MINILM_LAYERS = tuple(range(1, 7))  # all-MiniLM-L6-v2: 6 layers
 GRID_WIDTH = 640  # px for every head's map: two maps of about 260 px per row fit a laptop's column
 PRESENTER_GRID_WIDTH = 1100  # a projector's 1920 px: two maps of about 480 px per row
 
@@ -81,6 +80,10 @@ d_head = d_model // heads
 columns = [str(c) for c in range(d_model)]
 
 section(f"Layer {shown}: {heads} heads")
+st.caption(
+    f"The layers on this page are random (untrained), seed {session.seed()}: they show how columns, heads and "
+    "matrices fit together, not what heads learn. *One attention map per head* below switches to trained heads."
+)
 if predict(
     f"{PAGE}_predict_{d_model}_{heads}",
     f"with d_model = {d_model} and {heads} heads, how many columns does each head's query have?",
@@ -108,7 +111,7 @@ def head_maps(labels: list[str]) -> None:
         return
     st.markdown(
         f"**Random (untrained) weights, seed {session.seed()}:** nobody trained these heads, so how they differ is "
-        "chance, not grammar or meaning. Switch *Weights* to trained to see twelve heads that learned."
+        "chance, not grammar or meaning. Switch *Weights* to trained to see heads that learned."
     )
     stretched = session.rows_stretched()
 
@@ -136,7 +139,8 @@ def trained_maps(encoder) -> None:
     core.multi_head.multi_head_attention from the model's own weights and the layer's input."""
     run = model_cache.run(tokens.text)
     pieces = unique_labels(run.tokens)
-    layer = url_state.select_slider(st, "MiniLM layer", MINILM_LAYERS, value=1, key=f"{PAGE}_minilm_layer")
+    layers = tuple(range(1, encoder.n_layers + 1))
+    layer = url_state.select_slider(st, "MiniLM layer", layers, value=1, key=f"{PAGE}_minilm_layer")
     found = trained.model_layer(encoder.weights, layer - 1, run.hidden_states[layer - 1]).weights.float().cpu()
     st.markdown(
         f"**Trained weights: all-MiniLM-L6-v2, layer {layer}**, its {found.shape[0]} heads of "

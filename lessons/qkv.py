@@ -33,7 +33,9 @@ KINDS_HELP = (
     "Random: seeded matrices nobody trained, so any pattern is chance. Trained: one head of the first layer of "
     "all-MiniLM-L6-v2, its own rows of W_q, W_k, W_v (and biases), on MiniLM's own input vectors for the words."
 )
-MINILM_HEADS = tuple(range(1, 13))  # all-MiniLM-L6-v2: 12 heads per layer
+SHOWN_HEAD = (
+    9  # the head the trained view opens on: at its full width most words of the course sentence pick themselves
+)
 D_KS = [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
 SWEEP = f"{PAGE}_sweep_d_k"  # the URL key of the sweep's d_k pick
 SWEEP_SCRUB = scrub.Scrub(SWEEP, "d_k", tuple(D_KS), 64, names=tuple(f"{d:,}" for d in D_KS))
@@ -132,7 +134,9 @@ def step_by_step() -> None:
         controls[1], "d_k", 1, 64, 4, key=f"{PAGE}_d_k", help="Width of each query and key (and value)."
     )
     if is_trained:
-        head = url_state.select_slider(controls[2], "MiniLM head (layer 1)", MINILM_HEADS, value=9, key=f"{PAGE}_head")
+        heads = tuple(range(1, encoder.n_heads + 1))
+        opening = SHOWN_HEAD if SHOWN_HEAD in heads else heads[0]
+        head = url_state.select_slider(controls[2], "MiniLM head (layer 1)", heads, value=opening, key=f"{PAGE}_head")
         d_head = encoder.d_head
         if d_k > d_head:
             st.caption(f"MiniLM's heads are {d_head} wide: d_k = {d_k} is cut to {d_head}, the whole head.")
