@@ -28,6 +28,7 @@ TOY = toy_vocabulary()
 # Cumulative, one matrix each: a presenter's Next reveals one at a time ("Q, K, V" and later names as links had them).
 STEPS = ["Q", "Q, K", "Q, K, V", "scores QKᵀ", "scaled", "weights", "output"]
 SCORES, SCALED, WEIGHTS, OUTPUT = (STEPS.index(s) for s in STEPS[3:])
+ADDS = ["Q", "K", "V", *STEPS[3:]]  # the matrix each step adds (a presenter's Next says which)
 KINDS = ["random (untrained)", "trained (MiniLM)"]  # the Weights switch
 KINDS_HELP = (
     "Random: seeded matrices nobody trained, so any pattern is chance. Trained: one head of the first layer of "
@@ -227,7 +228,7 @@ def step_by_step() -> None:
     if shown >= WEIGHTS and is_trained:
         untrained = qkv.qkv_attention_steps(X, *random_weights.values(), **options).attention.weights
         st.markdown(trained_beside_random(labels, result.weights, untrained, head))
-    step_button(f"{PAGE}_step", STEPS, shown)
+    step_button(f"{PAGE}_step", STEPS, shown, adds=ADDS)
     export(tokens.words, X, weights, steps, scale, causal, temperature, seeded=not edited, from_model=is_trained)
 
 

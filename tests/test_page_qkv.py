@@ -298,8 +298,9 @@ def test_presenter_next_reveals_one_matrix_at_a_time():
 
     assert at.select_slider(key="qkv_step").value == "Q" and drawn() == ["Q (3 × 4)"]
     seen = drawn()
-    for step in ["Q, K", "Q, K, V", "scores QKᵀ", "scaled", "weights", "output"]:
-        assert [b.label for b in at.button if b.key == "qkv_step_next"] == [f"Next step: {step}"]
+    steps = ["Q, K", "Q, K, V", "scores QKᵀ", "scaled", "weights", "output"]
+    for step, adds in zip(steps, ["K", "V", *steps[2:]], strict=True):
+        assert [b.label for b in at.button if b.key == "qkv_step_next"] == [f"Next step: {adds}"]
         at.button(key="qkv_step_next").click().run()
         assert not at.exception and at.select_slider(key="qkv_step").value == step
         now = drawn()
