@@ -29,6 +29,10 @@ WORD_AXES = {"axisDiscrete": {"labelFlush": False}}
 DRAWING_FIELDS = ("dark_text", "highlighted", "chosen", "url")  # record fields that say how to draw, not data
 PICTURE_CELLS = 1024  # a numbered map with more cells than this is drawn as a picture (_numbered_picture)
 MAX_LABELLED = 64  # token axes keep every label up to this many tokens (a row step of 16 px fits them)
+# Numbers written in cells: 11 px in a laptop's narrow column, growing with the cell up to 18 px, so that a
+# projector's wide columns (presenter mode at 1920 px) write them at 14 px or more. "−0.12" at f px is about
+# 3f px wide: a cell of w px fits f = w / 3.6 with a margin, and a row of h px fits f = 0.6 h.
+CELL_FONT_MIN, CELL_FONT_MAX, CELL_FONT_PER_WIDTH, CELL_FONT_PER_HEIGHT = 11, 18, 3.6, 0.6
 
 
 def chart_spec(data: pd.DataFrame | list[dict], title: str = "", **body) -> dict:
@@ -94,6 +98,7 @@ def heatmap(
     max_height: int | None = None,
     highlight_param: str | None = None,
     width_step: int | None = None,
+    sqrt_colours: bool = False,
 ) -> dict:
     """An n×m matrix as coloured cells with labels on both axes, the value on hover and, when the
     cells are big enough, written in each cell.
@@ -107,6 +112,8 @@ def heatmap(
     `highlight_param` outlines the row that a point selection of that name picks (ui.scrub: a token's
     row chosen in the browser) instead of a fixed `highlight_row`. `width_step`: pixels per column
     instead of the column's width (a map inside a concatenation, which has no container width).
+    `sqrt_colours`: colours on a square-root scale, so that the small weights of a long sentence differ from 0
+    (on a linear scale from 0 to 1 they all look like 0); the tooltip and the numbers stay the real values.
     """
     values = to_numpy(matrix) if isinstance(matrix, torch.Tensor) else np.asarray(matrix, dtype=float)
     if max_height is not None and values.size > PICTURE_CELLS and palette in raster.PALETTE_STOPS:
@@ -140,6 +147,9 @@ def heatmap(
     }
     colour_field, colour_title = ("shade", "share of the row's largest") if stretch_rows else ("value", value_title)
     scale = {"scheme": palette, **({"domain": [0, 1]} if stretch_rows else {"domain": list(domain)} if domain else {})}
+    if sqrt_colours:
+        scale["type"] = "sqrt"
+        colour_title = f"{colour_title} (square-root scale)"
     tooltip_value = (
         {"field": "text", "title": value_title}
         if written
@@ -155,7 +165,7 @@ def heatmap(
                     "type": "quantitative",
                     "scale": scale,
                     "title": colour_title,
-                    "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 140},
+                    "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 140, "titleLimit": 320},
                 },
                 "tooltip": [
                     {"field": "row", "title": row_title or "row"},
@@ -173,10 +183,11 @@ def heatmap(
             low, high = min(shades, default=0), max(shades, default=0)
         for record in grid:  # dark text on the light end of the palette
             shade = record.get(colour_field)
-            record["dark_text"] = bool(shade is not None and shade > (low + high) / 2)
+            share = (shade - low) / ((high - low) or 1) if shade is not None else None
+            record["dark_text"] = bool(share is not None and (max(share, 0) ** 0.5 if sqrt_colours else share) > 0.5)
         layers.append(
             {
-                "mark": {"type": "text", "fontSize": 11},
+                "mark": {"type": "text", "fontSize": _cell_font(len(cols), step, width_step)},
                 "encoding": {
                     **encoding,
                     "text": {"field": "text"},
@@ -202,6 +213,15 @@ def heatmap(
         )
     width = {"step": width_step} if width_step else "container"
     return chart_spec(grid, title, width=width, height={"step": step}, layer=layers)
+
+
+def _cell_font(n_cols: int, row_px: float, col_px: int | None = None) -> float | dict:
+    """The font size of numbers written in a heatmap's cells (see CELL_FONT_MIN): px for columns of a fixed
+    `col_px`, else a Vega expression on the chart's width (a column's width is known only in the browser)."""
+    high = round(min(CELL_FONT_MAX, CELL_FONT_PER_HEIGHT * row_px), 1)
+    if col_px is not None:
+        return round(min(high, max(CELL_FONT_MIN, col_px / CELL_FONT_PER_WIDTH)), 1)
+    return {"expr": f"clamp(width / {n_cols} / {CELL_FONT_PER_WIDTH}, {CELL_FONT_MIN}, {high})"}
 
 
 def concat(views: list[dict], direction: str = "hconcat", title: str = "") -> dict:
@@ -641,39 +661,57 @@ def column_blocks(owner_of: Sequence[int], *, title: str = "", x_title: str = "c
     )
 
 
-def head_grid(weights: torch.Tensor, *, palette: str, width: int, title: str = "Every head") -> dict:
-    """Small multiples: every head's (n, n) map of weights (heads, n, n) as a square, four per row in
-    about `width` px (each 40 to 120 px), no labels, coloured 0 to 1."""
+def head_grid(weights: torch.Tensor, labels: list[str], *, palette: str, width: int, title: str = "Every head") -> dict:
+    """Small multiples: every head's (n, n) map of weights (heads, n, n), words on the axes, big enough to
+    compare: two per row in about `width` px while there are at most 12 heads (more: four per row, smaller).
+    Coloured 0 to 1 on a square-root scale, so that the small weights of a long sentence still differ
+    from 0 (on a linear scale they all look like 0); the legend and the tooltip give the real weights."""
     heads, n, _ = weights.shape
-    size = max(40, min(120, width // min(heads, 4) - 8))
+    columns = min(heads, 2 if heads <= 12 else 4)
+    label_room = min(110, 7 * max((len(w) for w in labels), default=1) + 20)  # the row labels, left of the maps
+    size = int(max(60, min(480, (width - label_room) // columns - 12)))
     values = to_numpy(weights).round(4)
     data = [
-        {"head": f"head {h + 1}", "row": i, "col": j, "value": float(values[h, i, j])}
+        {"head": f"head {h + 1}", "row": labels[i], "col": labels[j], "value": float(values[h, i, j])}
         for h in range(heads)
         for i in range(n)
         for j in range(n)
     ]
-    axis = {"labels": False, "ticks": False, "title": None, "domain": False}
+    readable = size / max(n, 1) >= 12  # a label per row and column while each has 12 px
+    axis = {"labelLimit": 100, "labelOverlap": False, "ticks": False, "title": None} if readable else {"labels": False}
+    axis = {**axis, "ticks": False, "title": None, "domain": False}
     return chart_spec(
         data,
         title,
-        columns=min(heads, 4),
-        spacing=8,
-        facet={"field": "head", "type": "nominal", "sort": [f"head {h + 1}" for h in range(heads)], "title": None},
+        columns=columns,
+        spacing=12,
+        facet={
+            "field": "head",
+            "type": "nominal",
+            "sort": [f"head {h + 1}" for h in range(heads)],
+            "title": None,
+            "header": {"labelFontSize": 13, "labelFontWeight": "bold"},
+        },
         spec={
             "width": size,
             "height": size,
             "mark": "rect",
             "encoding": {
-                "x": {"field": "col", "type": "ordinal", "axis": axis},
-                "y": {"field": "row", "type": "ordinal", "axis": axis},
+                "x": {"field": "col", "type": "nominal", "sort": None, "axis": {**axis, "labelAngle": -45}},
+                "y": {"field": "row", "type": "nominal", "sort": None, "axis": axis},
                 "color": {
                     "field": "value",
                     "type": "quantitative",
-                    "scale": {"scheme": palette, "domain": [0, 1]},
-                    "legend": None,
+                    "scale": {"scheme": palette, "domain": [0, 1], "type": "sqrt"},
+                    "title": "weight (square-root scale)",
+                    "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 200, "titleLimit": 320},
                 },
-                "tooltip": [{"field": "head"}, {"field": "value", "type": "quantitative", "format": ".2f"}],
+                "tooltip": [
+                    {"field": "head"},
+                    {"field": "row", "title": "word attending"},
+                    {"field": "col", "title": "attended to"},
+                    {"field": "value", "type": "quantitative", "format": ".2f", "title": "weight"},
+                ],
             },
         },
     )
