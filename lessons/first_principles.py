@@ -151,15 +151,15 @@ def where_it_fails() -> None:
     if not answered(QUESTION):  # the same question as above: asked once, and this row would answer it
         st.caption("The row of “it” appears once you have answered the question in “The four steps”.")
         return
+    labels = unique_labels(LESSON)
+    tied = " and ".join(f"“{labels[j]}”" for j in attention.near_ties(result.weights, it, TIE))  # the strongest too
     st.markdown(
-        f"“it” attends most to **“{LESSON[focus.strongest]}”** ({focus.strongest_weight:.2f}) and gives **“animal” "
+        f"“it” attends most to **{tied}** ({focus.strongest_weight:.2f}) and gives **“animal” "
         f"only {focus.target_weight:.2f}**, rank {focus.target_rank} of {len(LESSON)} (toy features, temperature 1). "
         "Dot products of fixed vectors reward shared features, not the meaning the sentence needs."
     )
     title = "the row of “it”: weight on each word"
-    render(
-        weight_bars(unique_labels(LESSON), result.weights[it], title=title, highlight="animal"), key=f"{PAGE}_it_row"
-    )
+    render(weight_bars(labels, result.weights[it], title=title, highlight="animal"), key=f"{PAGE}_it_row")
     st.page_link(QKV.path, label="Learned queries and keys close this gap: Q, K, V", icon=":material/arrow_forward:")
 
 

@@ -257,8 +257,8 @@ explain(
     "- The loss is −log(the layer-2 weight “it” puts on the right noun): it falls as “it”'s query lines up "
     "with that noun's key.\n"
     "- Usually first a plateau near 50 %: “it” splits its attention between the two nouns, the same way in "
-    "both sentences. Then a noun's layer-1 row swings onto the adjective, the two sentences split, and "
-    "accuracy jumps (replay it above).\n"
+    "both sentences. Then one word's layer-1 row swings onto the adjective (which word: the question above), "
+    "the two sentences split, and accuracy jumps (replay it above).\n"
     "- Held-out sentences use an animal and a place never seen in training: the model answers by position and "
     "adjective, so new nouns do not matter."
 )
