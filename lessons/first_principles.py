@@ -79,7 +79,7 @@ def four_steps(words: list[str]) -> None:
         also_right=[labels[j] for j in attention.near_ties(result.weights, probe, TIE)],
         tie_note=TIE_NOTE,
         waiting="Steps 2–4 appear once you have answered: they give the answer away.",
-        whole_page=True,  # "Where it fails" below answers it too for the lesson's sentence
+        whole_page=True,  # "Where it fails" (and the two banks, for their sentences) below wait for it too
     ):
         steps_two_to_four(labels, E, dims, result, T, probe)
     numbers = {"words": words, "temperature": T, "E": E, **result._asdict()}
@@ -171,7 +171,10 @@ st.markdown(
     "each row is **renormalised to sum to 1** (the maps show the weights actually used), and the two contextual "
     "*bank* vectors are recomputed."
 )
-two_banks()
+if " ".join(sentence.words) in SEED_TABLES and not answered(QUESTION):  # its table shows where "bank" looks
+    st.caption("The two tables appear once you have answered the question in “The four steps”: one is your sentence.")
+else:
+    two_banks()
 section("Where it fails: does “it” find “animal”?")
 where_it_fails()
 section("What else it cannot do")

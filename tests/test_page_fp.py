@@ -134,6 +134,15 @@ def test_one_question_and_where_it_fails_waits_for_it():
     assert any(link.label.startswith("Learned queries and keys") for link in at.get("page_link"))
 
 
+def test_the_two_banks_wait_for_the_question_when_one_is_the_sentence():
+    at = app_test(PAGE)
+    assert at.slider(key="fp_w_money_1_1")  # the lesson's sentence: the bank tables do not answer its question
+    at.text_input(key="fp_sentence").set_value("money bank grows").run()
+    assert not [s for s in at.slider if str(s.key).startswith("fp_w_")]  # "bank → bank 0.70" would answer it
+    at.radio(key="fp_predict").set_value("money").run()
+    assert at.slider(key="fp_w_money_1_1").value == pytest.approx(0.7)
+
+
 @pytest.mark.parametrize(
     "sentence, word",
     [
