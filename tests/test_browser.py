@@ -187,6 +187,24 @@ def test_controls_answer_and_predictions_hold_back(app_url, browser, page):
         assert_healthy(browser, page.title)
 
 
+def test_one_question_per_idea_and_what_answers_it_waits(app_url, browser):
+    """First-principles asks "which word will “it” attend to most?" once: answering it inside its section
+    (a fragment) also draws "Where it fails" further down, which waited for it; no second question is left."""
+    open_page(browser, app_url, FIRST_PRINCIPLES)
+    box = f'{MAIN} [class*="st-key-predict_box_"]'
+    assert len(find(browser, box)) == 1
+    assert not any("attends most to" in t for t in texts(browser, '[data-testid="stMarkdownContainer"]'))
+    menu = find(browser, f'{box} input[role="combobox"]')[0]  # ten words: a menu
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", menu)
+    menu.click()
+    browser.execute_script("arguments[0].click();", find(browser, '[role="option"]')[0])
+    settle(browser)
+    assert_healthy(browser, FIRST_PRINCIPLES.title)
+    assert "You chose “the”" in " ".join(texts(browser, '[data-testid="stAlertContentSuccess"]'))
+    assert any("attends most to" in t for t in texts(browser, '[data-testid="stMarkdownContainer"]'))
+    assert not any("Answer first" in t for t in texts(browser, '[data-testid="stCaptionContainer"]'))
+
+
 def test_a_shared_link_opens_the_same_view(app_url, browser):
     open_page(browser, app_url, FIRST_PRINCIPLES, {"fp_temperature": "2.5", "fp_d": "5"})
     values = [v.text for v in find(browser, f'{MAIN} [data-testid="stSliderThumbValue"]')]
