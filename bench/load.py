@@ -3,16 +3,16 @@
     python -m bench.load --students 30 --seconds 60 [--think 3]
     python -m bench.load --url http://127.0.0.1:8500 --students 300 --think 10 20 --join-over 60 --seconds 180
 
-Without --url it starts `streamlit run app.py` on a free loopback port; with --url it loads a server
-or proxy already running (`make cluster`). It opens N websocket sessions that speak the browser's
-protocol: each opens a page, then moves a slider back and forth, waiting a think time (a fixed one,
-or drawn evenly between two) before each move, and times every rerun from request to "script
-finished". Like the browser, a slider inside an `st.fragment` asks for a rerun of that fragment, and
-a session whose connection drops reconnects (through the proxy, to whichever server answers) and
-carries on from the page it had. Reports p50/p95 latency, errors (exceptions on the page, requests
-that got no answer, connections lost) and, for a server it started, the server's peak resident
-memory. The model page is in the mix, so the figure includes MiniLM, loaded once per process.
-"""
+Without --url it starts `streamlit run serve.py` (as `make run` does: warmed before it answers) on a
+free loopback port; with --url it loads a server or proxy already running (`make cluster`). It opens
+N websocket sessions that speak the browser's protocol: each opens a page, then moves a slider back
+and forth, waiting a think time (a fixed one, or drawn evenly between two) before each move, and
+times every rerun from request to "script finished". Like the browser, a slider inside an
+`st.fragment` asks for a rerun of that fragment, and a session whose connection drops reconnects
+(through the proxy, to whichever server answers) and carries on from the page it had. Reports
+p50/p95 latency, errors (exceptions on the page, requests that got no answer, connections lost) and,
+for a server it started, the server's peak resident memory. The model page is in the mix, so the
+figure includes MiniLM, loaded once per process."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ def start_server(port: int) -> subprocess.Popen:
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "app.py"),
+            str(ROOT / "serve.py"),
             "--server.port",
             str(port),
             "--server.address",

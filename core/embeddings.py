@@ -224,8 +224,13 @@ def nearest_neighbours(
 
 def analogy(a: str, b: str, c: str, vocabulary: Vocabulary, k: int = 5) -> tuple[torch.Tensor, list[tuple[str, float]]]:
     """a − b + c (king − man + woman) and the words nearest to it, the three inputs excluded."""
-    target = vocabulary.vector(a) - vocabulary.vector(b) + vocabulary.vector(c)
+    target = analogy_target(a, b, c, vocabulary)
     return target, nearest_neighbours(target, vocabulary.vectors, vocabulary.words, k, exclude=(a, b, c))
+
+
+def analogy_target(a: str, b: str, c: str, vocabulary: Vocabulary) -> torch.Tensor:
+    """(d,) the vector a − b + c: king − man + woman."""
+    return vocabulary.vector(a) - vocabulary.vector(b) + vocabulary.vector(c)
 
 
 def dimension_names(vocabulary: Vocabulary, d: int) -> list[str]:
@@ -285,6 +290,63 @@ def similarity_by_features(E: ArrayLike, metric: str = "cosine") -> torch.Tensor
 def empty_words(vocabulary: Vocabulary) -> list[str]:
     """Words whose vector (d,) is all zeros: no direction, so cosine calls them unlike everything."""
     return [w for w, row in zip(vocabulary.words, vocabulary.vectors) if not bool(row.any())]
+
+
+class Tie(NamedTuple):
+    score: float  # rounded to the decimals shown
+    words: list[str]  # every word with that score: one alone, or a tie none is ranked above the others in
+
+
+def tied_ranking(ranked: list[tuple[str, float]], decimals: int = 3) -> list[Tie]:
+    """(word, score) pairs, best first, grouped where their scores are equal to `decimals` places (as a
+    page shows them): "queen 1.000, princess 1.000" is a tie, said as one, not a winner and a runner-up."""
+    groups: list[Tie] = []
+    for word, score in ranked:
+        shown = round(score, decimals) + 0.0  # + 0.0: -0.0 reads as 0.0
+        if groups and groups[-1].score == shown:
+            groups[-1].words.append(word)
+        else:
+            groups.append(Tie(shown, [word]))
+    return groups
+
+
+def ranked_words(
+    query: ArrayLike, vocabulary: Vocabulary, exclude: tuple[str, ...] = (), metric: str = "cosine"
+) -> list[Tie] | None:
+    """Every word of the vocabulary by its similarity to `query` (d,), ties grouped (tied_ranking), or
+    None where the query is all zeros (no direction: every cosine is 0/0, every dot 0, nothing to rank).
+    For cosine the all-zero words (empty_words) are left out too: their cosine is undefined, not 0."""
+    if not bool(as_tensor(query).any()):
+        return None
+    skip = (*exclude, *empty_words(vocabulary)) if metric == "cosine" else exclude
+    table, words = vocabulary.vectors, vocabulary.words
+    return tied_ranking(nearest_neighbours(query, table, words, k=len(words), exclude=skip, metric=metric))
+
+
+class Lean(NamedTuple):
+    """A word's two rival features (apple: technology or food?) before and after attention mixed it."""
+
+    features: tuple[str, str]
+    before: tuple[float, float]
+    after: tuple[float, float]
+    toward: str | None  # the feature that gained on the other; None where neither did
+
+    @property
+    def changes(self) -> tuple[float, float]:
+        """after − before, for each of the two features."""
+        return self.after[0] - self.before[0], self.after[1] - self.before[1]
+
+
+def lean(before: ArrayLike, after: ArrayLike, dimensions: tuple[str, ...], first: str, second: str) -> Lean:
+    """Which of two features a vector (d,) moves toward from `before` to `after`: the one whose lead
+    over the other grows (first − second compared), whatever the two do on their own (both usually
+    fall: attention's output is an average of the sentence's vectors)."""
+    i, j = dimensions.index(first), dimensions.index(second)
+    old, new = as_tensor(before), as_tensor(after)
+    was, now = (float(old[i]), float(old[j])), (float(new[i]), float(new[j]))
+    gain = (now[0] - now[1]) - (was[0] - was[1])
+    toward = None if abs(gain) < 1e-6 else first if gain > 0 else second
+    return Lean((first, second), was, now, toward)
 
 
 def static_vectors(encoder: Encoder, words: list[str]) -> torch.Tensor:

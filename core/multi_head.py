@@ -107,3 +107,16 @@ def to_torch_multihead(module: MultiHeadSelfAttention) -> nn.MultiheadAttention:
         reference.in_proj_weight.copy_(torch.cat([module.w_q.T, module.w_k.T, module.w_v.T]))
         reference.out_proj.weight.copy_(module.w_o.T)
     return reference
+
+
+def strongest_keys(weights: torch.Tensor) -> torch.Tensor:
+    """weights (heads, n, n) -> (heads, n): for each head and each word attending, the word it weights most."""
+    return weights.argmax(-1)
+
+
+def most_contested_row(weights: torch.Tensor) -> int:
+    """weights (heads, n, n) -> the row (word attending) whose strongest key differs across the most heads
+    (the first such row on a tie): the word on which the heads disagree most."""
+    keys = strongest_keys(weights)
+    distinct = [len(set(keys[:, i].tolist())) for i in range(keys.shape[1])]
+    return distinct.index(max(distinct))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import torch
@@ -19,13 +20,20 @@ def sinusoidal_encoding(
     """
     if n_positions < 0 or d_model < 1 or base <= 0:
         raise ValueError("need n_positions >= 0, d_model >= 1 and base > 0")
-    pos = torch.arange(n_positions, dtype=torch.float64, device=device)[:, None]
-    two_i = torch.arange(0, d_model, 2, dtype=torch.float64, device=device)
-    angle = pos / base ** (two_i / d_model)  # (n_positions, ceil(d_model / 2))
-    pe = torch.zeros(n_positions, d_model, dtype=torch.float64, device=device)
+    return sinusoidal_at(torch.arange(n_positions, dtype=torch.float64, device=device), d_model, base).float()
+
+
+def sinusoidal_at(positions: torch.Tensor, d_model: int, base: float = 10000.0) -> torch.Tensor:
+    """The same formula at any positions (m,), fractional ones included (the wave between two words),
+    in the positions' dtype. -> (m, d_model)."""
+    if d_model < 1 or base <= 0:
+        raise ValueError("need d_model >= 1 and base > 0")
+    two_i = torch.arange(0, d_model, 2, dtype=positions.dtype, device=positions.device)
+    angle = positions[:, None] / base ** (two_i / d_model)  # (m, ceil(d_model / 2))
+    pe = torch.zeros(len(positions), d_model, dtype=positions.dtype, device=positions.device)
     pe[:, 0::2] = torch.sin(angle)
     pe[:, 1::2] = torch.cos(angle[:, : d_model // 2])
-    return pe.float()
+    return pe
 
 
 def add_positions(E: torch.Tensor, strength: float = 1.0, base: float = 10000.0) -> torch.Tensor:
@@ -114,9 +122,48 @@ def similarity_by_distance(pe: torch.Tensor) -> torch.Tensor:
     return torch.stack([similarity.diagonal(k).mean() for k in range(pe.shape[0])])
 
 
-def waves(pe: torch.Tensor, dimensions: list[int]) -> dict[int, list[float]]:
-    """Each chosen dimension of an encoding (positions, d_model) as its wave: its values at every position."""
-    return {i: pe[:, i].tolist() for i in dimensions}
+class DistanceProfile(NamedTuple):
+    by_distance: torch.Tensor  # (n,) similarity_by_distance: the mean PE_i · PE_j at each distance k
+    spread: float  # the largest gap between two pairs at one distance: 0 where the dot is a function of k alone
+    falls_until: int  # the mean falls at every step from distance 0 to this one (n − 1: all the way)
+
+
+def distance_profile(pe: torch.Tensor) -> DistanceProfile:
+    """How PE_i · PE_j depends on the distance |i − j| for an encoding (n, d): the page's sentences
+    ("depends only on the distance", "falls with distance") are read off these numbers."""
+    similarity, by_distance = position_similarity(pe), similarity_by_distance(pe)
+    n = pe.shape[0]
+    spread = max(float(similarity.diagonal(k).max() - similarity.diagonal(k).min()) for k in range(n))
+    rises = (by_distance[1:] >= by_distance[:-1]).nonzero()
+    return DistanceProfile(by_distance, spread, int(rises[0]) if len(rises) else n - 1)
+
+
+class Waves(NamedTuple):
+    positions: list[float]  # finely spaced from 0 to the last position: the curve between whole positions
+    values: dict[int, list[float]]  # each chosen dimension's PE at those positions
+    whole: list[bool]  # True where the position is a whole one (0, 1, 2, …): where a sentence's words sit
+
+
+def waves(
+    n_positions: int,
+    d_model: int,
+    dimensions: list[int],
+    base: float = 10000.0,
+    per_turn: int = 24,
+    min_steps: int = 200,
+) -> Waves:
+    """Each chosen dimension of sinusoidal_encoding as the continuous wave its whole positions are
+    samples of: the formula evaluated `per_turn` times per turn of the fastest chosen dimension (at
+    least once per position), so a dimension that turns every 6.3 positions is drawn as a smooth curve,
+    not a zigzag joining its samples, in at least `min_steps` steps (a short range is drawn just as wide;
+    fewer where many waves are sent at once)."""
+    fastest = float(wavelengths(d_model, base)[min(dimensions)])  # wavelengths grow with the dimension
+    gaps = max(n_positions - 1, 1)  # a whole number of steps per position: the whole positions are samples
+    per_position = max(math.ceil(per_turn / fastest), math.ceil(min_steps / gaps), 1)
+    positions = torch.linspace(0, max(n_positions - 1, 0), gaps * per_position + 1, dtype=torch.float64)
+    pe = sinusoidal_at(positions, d_model, base)
+    whole = [j % per_position == 0 and j // per_position < n_positions for j in range(len(positions))]
+    return Waves(positions.tolist(), {i: pe[:, i].tolist() for i in dimensions}, whole)
 
 
 def wavelengths(d_model: int, base: float = 10000.0) -> torch.Tensor:

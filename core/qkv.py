@@ -44,10 +44,18 @@ class QKVProjection(nn.Module):
 
 
 def project_qkv(
-    X: torch.Tensor, w_q: torch.Tensor, w_k: torch.Tensor, w_v: torch.Tensor
+    X: torch.Tensor,
+    w_q: torch.Tensor,
+    w_k: torch.Tensor,
+    w_v: torch.Tensor,
+    biases: dict[str, torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """X (..., n, d_model), W_q, W_k (d_model, d_k), W_v (d_model, d_v) -> Q, K (..., n, d_k), V (..., n, d_v)."""
-    return X @ w_q, X @ w_k, X @ w_v
+    """X (..., n, d_model), W_q, W_k (d_model, d_k), W_v (d_model, d_v) -> Q, K (..., n, d_k), V (..., n, d_v).
+    biases: {"b_q", "b_k", "b_v"} added after each product (a trained head has them; the seeded ones do not)."""
+    q, k, v = X @ w_q, X @ w_k, X @ w_v
+    if biases is None:
+        return q, k, v
+    return q + biases["b_q"], k + biases["b_k"], v + biases["b_v"]
 
 
 class QKVSteps(NamedTuple):
@@ -66,11 +74,12 @@ def qkv_attention_steps(
     mask: torch.Tensor | None = None,
     scale: bool = True,
     temperature: float = 1.0,
+    biases: dict[str, torch.Tensor] | None = None,
 ) -> QKVSteps:
     """Every intermediate of one head on X (n, d_model): Q, K, V, the raw scores QKᵀ (n, n) and
-    softmax(QKᵀ / √d_k / temperature, masked) with its output."""
+    softmax(QKᵀ / √d_k / temperature, masked) with its output. biases: as project_qkv."""
     with torch.no_grad():
-        q, k, v = project_qkv(X, w_q, w_k, w_v)
+        q, k, v = project_qkv(X, w_q, w_k, w_v, biases)
         result = scaled_dot_product_attention(q, k, v, mask=mask, scale=scale, temperature=temperature)
         return QKVSteps(q, k, v, q @ k.transpose(-2, -1), result)
 
@@ -84,3 +93,22 @@ def weights_by_temperature(scores: torch.Tensor, temperatures: Sequence[float]) 
     """softmax(scores / T) at each temperature: scores (n_q, n_k) scaled and masked (AttentionResult.scores,
     before the temperature) -> (len(temperatures), n_q, n_k), what the temperature control chooses among."""
     return torch.stack([softmax(scores, temperature=t) for t in temperatures])
+
+
+def identical_rows(X: torch.Tensor, atol: float = 1e-3) -> list[list[int]]:
+    """Groups (two or more, in order of first appearance) of rows of X (n, d) equal to within `atol`: layer
+    normalisation makes vectors that differ only in size equal but for its ε (~10⁻⁴ apart). Those words get
+    identical queries, keys, values and attention rows, whatever the weights."""
+    groups: list[list[int]] = []
+    for i, row in enumerate(X):
+        group = next((g for g in groups if torch.allclose(X[g[0]], row, atol=atol, rtol=0)), None)
+        if group is None:
+            groups.append([i])
+        else:
+            group.append(i)
+    return [group for group in groups if len(group) > 1]
+
+
+def top_targets(weights: torch.Tensor) -> list[int]:
+    """weights (n_q, n_k) -> for each query row, the key with the largest weight."""
+    return weights.argmax(-1).tolist()

@@ -56,3 +56,39 @@ def unique_labels(words: list[str]) -> list[str]:
         seen[w] = seen.get(w, 0) + 1
         labels.append(w if seen[w] == 1 else f"{w} ({seen[w]})")
     return labels
+
+
+# Pronouns: what one refers to is the classic question attention answers ("it" → "animal").
+PRONOUNS = frozenset("it he she they him her them its his hers their theirs".split())
+# Words with grammar but little meaning of their own: a repeat of "the" is not an interesting question.
+FUNCTION_WORDS = frozenset(
+    "the a an and or but of to in on at by for with from as is are was were be been am do does did didn't "
+    "not no so than then there here because if while when".split()
+)
+
+
+class Focus(NamedTuple):
+    index: int  # the position of the chosen word
+    reason: str  # "pronoun", "repeated" or "middle": which rule chose it
+
+
+def focus_word(words: list[str]) -> Focus:
+    """The most interesting word of a sentence to ask "which word will it attend to most?" about.
+
+    1. the first pronoun (what does "it" refer to?);
+    2. else the second occurrence of a repeated meaning word (does "bank" look back at "bank"?);
+    3. else the middle meaning word, which has context on both sides ("money **bank** grows");
+       a sentence of function words only falls back to its middle word.
+    """
+    if not words:
+        raise ValueError("focus_word needs at least one word")
+    pronoun = next((i for i, w in enumerate(words) if w in PRONOUNS), None)
+    if pronoun is not None:
+        return Focus(pronoun, "pronoun")
+    seen: set[str] = set()
+    for i, w in enumerate(words):
+        if w in seen and w not in FUNCTION_WORDS:
+            return Focus(i, "repeated")
+        seen.add(w)
+    meaning = [i for i, w in enumerate(words) if w not in FUNCTION_WORDS] or list(range(len(words)))
+    return Focus(meaning[(len(meaning) - 1) // 2], "middle")

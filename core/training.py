@@ -267,3 +267,9 @@ def reader_ties(layer1: torch.Tensor, adjective: int = ADJECTIVE_POSITION, toler
 def unknown_words(words: list[str]) -> list[str]:
     """The words (sorted, once each) that the model never saw and reads as <unk>."""
     return sorted({w for w in words if w not in TOKEN_ID and w not in PRONOUNS})
+
+
+def unseen_answer(words: list[str], found: Answer) -> bool:
+    """Whether the word the pronoun picked is one the model never saw (in `unknown_words`): it was found by its
+    position alone, not by what the word is."""
+    return words[found.answer] in unknown_words(words)

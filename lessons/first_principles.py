@@ -4,18 +4,19 @@ import streamlit as st
 from core import attention
 from core.embeddings import cosine, dimension_names, embed, resize_dimensions, toy_vocabulary, unknown_words
 from core.numbers import tiny_difference
-from core.text import tokenize, unique_labels
+from core.text import focus_word, tokenize, unique_labels
 from ui import formulas, snippets, url_state
 from ui.charts import attention_map, render, show_matrix, side_by_side
 from ui.export import page_export
 from ui.navigation import FIRST_PRINCIPLES, POSITIONAL, QKV
 from ui.present import section
-from ui.quiz import predict
+from ui.quiz import answered, predict
 from ui.session import seed
 from ui.specs import vector_bars, weight_bars
 from ui.widgets import explain, page_header, sentence_input, set_slider_grid, show_code, slider_grid
 
 PAGE = FIRST_PRINCIPLES.id
+QUESTION = f"{PAGE}_predict"  # the page's one question: which word will a word attend to most?
 TOY = toy_vocabulary()
 TIE = 0.02  # weights this close to a row's largest count as "attends to most" when predicting
 TIE_NOTE = f"Weights within {TIE} of the row's largest count as a tie."
@@ -65,25 +66,27 @@ def four_steps(words: list[str]) -> None:
     result = attention.first_principles_attention(E, temperature=T)
     st.subheader("1 · Embeddings E")
     show_matrix(E, labels, dims, key=f"{PAGE}_E", title=f"E: {len(words)} words × {d} features", **FEATURES)
-    probe = next((i for i, w in enumerate(words) if w in ("it", "bank", "love")), len(words) - 1)
+    probe = focus_word(words).index  # its pronoun, else a repeated word, else its middle word
     focus = attention.attention_focus(result.weights, probe, probe)
     if predict(
-        f"{PAGE}_predict",
+        QUESTION,
         f"which word will “{labels[probe]}” attend to most?",
         labels,
         labels[focus.strongest],
-        f"Its largest weight is {focus.strongest_weight:.2f} (step 3). A word's highest dot product is often with "
-        "itself, unless another word shares its features more strongly.",
+        "A word's highest dot product is often with itself, unless another word shares its features more strongly.",
+        fact=f"“{labels[probe]}” puts most weight on “{labels[focus.strongest]}” ({focus.strongest_weight:.2f}, "
+        "step 3)",
         also_right=[labels[j] for j in attention.near_ties(result.weights, probe, TIE)],
         tie_note=TIE_NOTE,
         waiting="Steps 2–4 appear once you have answered: they give the answer away.",
+        whole_page=True,  # "Where it fails" (and the two banks, for their sentences) below wait for it too
     ):
-        steps_two_to_four(labels, E, dims, result, T)
+        steps_two_to_four(labels, E, dims, result, T, probe)
     numbers = {"words": words, "temperature": T, "E": E, **result._asdict()}
     page_export(PAGE, numbers, snippet=snippets.first_principles(E, words, T))
 
 
-def steps_two_to_four(labels: list[str], E, dims: list[str], result, T: float) -> None:
+def steps_two_to_four(labels: list[str], E, dims: list[str], result, T: float, probe: int) -> None:
     steps = side_by_side(2, len(labels))
     with steps[0]:
         st.subheader("2 · Scores: E·Eᵀ")
@@ -95,9 +98,8 @@ def steps_two_to_four(labels: list[str], E, dims: list[str], result, T: float) -
     st.subheader("4 · Outputs: weights·E")
     show_matrix(result.output, labels, dims, key=f"{PAGE}_outputs", title="contextual vectors y", **FEATURES)
     st.subheader("One word, with its numbers")
-    default = next((labels.index(w) for w in ("it", "bank", "love") if w in labels), 0)
     i = url_state.selectbox(
-        st, "Word", range(len(labels)), index=default, format_func=labels.__getitem__, key=f"{PAGE}_focus"
+        st, "Word", range(len(labels)), index=probe, format_func=labels.__getitem__, key=f"{PAGE}_focus"
     )
     st.latex(formulas.FIRST_PRINCIPLES)
     st.latex(formulas.first_principles_row(labels, i, result.scores[i], attention.top_weights(result.weights, i, 4), T))
@@ -133,42 +135,34 @@ def two_banks() -> None:
     money, river = banks
     metrics, similarity = st.columns(2), cosine(money, river)
     metrics[0].metric("cosine(static bank, static bank)", "1.0000")
-    metrics[1].metric("cosine(y_bank money, y_bank river)", f"{similarity:.4f}", delta=f"{similarity - 1:.4f}")
+    # green when the banks move apart (what the weights are edited for), not red for a falling number
+    metrics[1].metric(
+        "cosine(y_bank money, y_bank river)", f"{similarity:.4f}", delta=f"{similarity - 1:.4f}", delta_color="inverse"
+    )
     vectors = {"e_bank (static)": TOY.vector("bank"), "y_bank (money)": money, "y_bank (river)": river}
     spec = vector_bars(vectors, list(TOY.dimensions), title="bank, before and after attention")
     render(spec, key=f"{PAGE}_bank_bars")
     st.caption("Give *bank* more weight on *money* and it leans to finance; more on *river* and it leans to water.")
 
 
-@st.fragment
 def where_it_fails() -> None:
     """The lesson's sentence at the toy's named features and temperature 1: does "it" find "animal"?"""
     result = attention.first_principles_attention(embed(LESSON, TOY).vectors)
     it, animal = LESSON.index("it"), LESSON.index("animal")
     focus = attention.attention_focus(result.weights, it, animal)
-    ties = {LESSON[j] for j in attention.near_ties(result.weights, it, TIE)}
-    options = list(dict.fromkeys(["animal", "road", "the", "it", LESSON[focus.strongest]]))
     st.markdown(f"A reader of *{' '.join(LESSON)}* links **it** to **animal**. Parameter-free attention?")
-    if not predict(
-        f"{PAGE}_predict_it",
-        "which word will “it” attend to most here?",
-        options,
-        LESSON[focus.strongest],
-        "Dot products of fixed vectors reward shared features (“it” and “the” are both function words), not the "
-        "meaning the sentence needs.",
-        also_right=[w for w in options if w in ties],
-        tie_note=TIE_NOTE,
-        waiting="The row of “it” appears once you have answered.",
-    ):
+    if not answered(QUESTION):  # the same question as above: asked once, and this row would answer it
+        st.caption("The row of “it” appears once you have answered the question in “The four steps”.")
         return
+    labels = unique_labels(LESSON)
+    tied = " and ".join(f"“{labels[j]}”" for j in attention.near_ties(result.weights, it, TIE))  # the strongest too
     st.markdown(
-        f"“it” attends most to **“{LESSON[focus.strongest]}”** ({focus.strongest_weight:.2f}) and gives **“animal” "
-        f"only {focus.target_weight:.2f}**, rank {focus.target_rank} of {len(LESSON)} (toy features, temperature 1)."
+        f"“it” attends most to **{tied}** ({focus.strongest_weight:.2f}) and gives **“animal” "
+        f"only {focus.target_weight:.2f}**, rank {focus.target_rank} of {len(LESSON)} (toy features, temperature 1). "
+        "Dot products of fixed vectors reward shared features, not the meaning the sentence needs."
     )
     title = "the row of “it”: weight on each word"
-    render(
-        weight_bars(unique_labels(LESSON), result.weights[it], title=title, highlight="animal"), key=f"{PAGE}_it_row"
-    )
+    render(weight_bars(labels, result.weights[it], title=title, highlight="animal"), key=f"{PAGE}_it_row")
     st.page_link(QKV.path, label="Learned queries and keys close this gap: Q, K, V", icon=":material/arrow_forward:")
 
 
@@ -180,7 +174,10 @@ st.markdown(
     "each row is **renormalised to sum to 1** (the maps show the weights actually used), and the two contextual "
     "*bank* vectors are recomputed."
 )
-two_banks()
+if " ".join(sentence.words) in SEED_TABLES and not answered(QUESTION):  # its table shows where "bank" looks
+    st.caption("The two tables appear once you have answered the question in “The four steps”: one is your sentence.")
+else:
+    two_banks()
 section("Where it fails: does “it” find “animal”?")
 where_it_fails()
 section("What else it cannot do")

@@ -320,7 +320,7 @@ def training_section() -> None:
         return concat([curves, grid], "vconcat", title=f"after {now.step} steps")
 
     cells = 2 * len(snaps) + 1 + 3 * L * H
-    identity = (id(training), session.palette())
+    identity = tuple((s.step, s.loss, s.copy_loss) for s in snaps)  # this training's numbers
     now = scrub.scrub_chart(replay, [snapshot], key=f"{PAGE}_replay", cells=cells, data_id=identity, width="content")
     at = snaps[now[snapshot.key]]
     chart_downloads(replay(**now), key=f"{PAGE}_replay_chart")

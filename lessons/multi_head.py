@@ -1,19 +1,24 @@
 import streamlit as st
 
-from core import multi_head
+from core import multi_head, trained
 from core.embeddings import embed, resize_dimensions, toy_vocabulary
+from core.heads import head_similarity
 from core.layers import max_difference_to_torch, residual_drift, seeded_layers, stack_layers
+from core.model import max_abs_difference
+from core.multi_head import most_contested_row, strongest_keys
 from core.normalisation import layer_norm
 from core.numbers import readable_number
 from core.positional import add_positions
-from core.qkv import project_qkv
+from core.qkv import attention_sharpness, project_qkv
 from core.text import unique_labels
-from ui import scrub, session, snippets, url_state
-from ui.charts import SIDE_BY_SIDE_MAX_TOKENS, matrix_companions, matrix_frame, render, show_matrix, side_by_side
+from ui import model_cache, scrub, session, snippets, url_state
+from ui.charts import matrix_companions, matrix_frame, render, show_matrix, side_by_side
 from ui.export import chart_downloads, page_export
+from ui.markdown import md_escape
 from ui.navigation import MULTI_HEAD
 from ui.present import section
 from ui.quiz import predict
+from ui.session import presenting
 from ui.specs import column_blocks, head_grid, heatmap, lines
 from ui.widgets import explain, page_header, sentence_input, show_code
 
@@ -21,6 +26,13 @@ PAGE = MULTI_HEAD.id
 TOY = toy_vocabulary()
 D_MODELS = [8, 12, 16, 24, 32, 48, 64]
 COLUMNS = dict(col_title="column", overlay=False)  # (n, d_model) maps: too many numbers to write in the cells
+KINDS = ["random (untrained)", "trained (MiniLM)"]  # the Weights switch of the head maps
+KINDS_HELP = (
+    "Random: this page's seeded layers, nobody trained them. Trained: one layer of all-MiniLM-L6-v2, every head, "
+    "with the model's own weights on your sentence."
+)
+GRID_WIDTH = 640  # px for every head's map: two maps of about 260 px per row fit a laptop's column
+PRESENTER_GRID_WIDTH = 1100  # a projector's 1920 px: two maps of about 480 px per row
 
 page_header(
     "Multi-head attention",
@@ -68,6 +80,10 @@ d_head = d_model // heads
 columns = [str(c) for c in range(d_model)]
 
 section(f"Layer {shown}: {heads} heads")
+st.caption(
+    f"The layers on this page are random (untrained), seed {session.seed()}: they show how columns, heads and "
+    "matrices fit together, not what heads learn. *One attention map per head* below switches to trained heads."
+)
 if predict(
     f"{PAGE}_predict_{d_model}_{heads}",
     f"with d_model = {d_model} and {heads} heads, how many columns does each head's query have?",
@@ -87,9 +103,16 @@ section("One attention map per head")
 
 @st.fragment
 def head_maps(labels: list[str]) -> None:
-    grid, big = side_by_side(2, len(labels))
-    beside = len(labels) <= SIDE_BY_SIDE_MAX_TOKENS  # side_by_side's own rule: columns, or one under the other
-    width = 260 if beside else 560  # px: half a page beside the big map, or all of it
+    """The heads of one layer: random (untrained, this page's seeded layers) or trained (MiniLM's own)."""
+    kind = url_state.radio(st, "Weights", KINDS, horizontal=True, key=f"{PAGE}_kind", help=KINDS_HELP)
+    encoder = model_cache.encoder() if kind == KINDS[1] else None
+    if encoder is not None:
+        trained_maps(encoder)
+        return
+    st.markdown(
+        f"**Random (untrained) weights, seed {session.seed()}:** nobody trained these heads, so how they differ is "
+        "chance, not grammar or meaning. Switch *Weights* to trained to see heads that learned."
+    )
     stretched = session.rows_stretched()
 
     def head_map(**position) -> dict:
@@ -97,25 +120,88 @@ def head_maps(labels: list[str]) -> None:
         return heatmap(
             results[lay - 1].weights[hd - 1], labels, labels, palette=session.palette(), domain=(0, 1),
             title=f"layer {lay}, head {hd}" if n_layers > 1 else f"head {hd}", stretch_rows=stretched,
-            row_title="word attending", col_title="attended to", value_title="weight",
+            row_title="word attending", col_title="attended to", value_title="weight", sqrt_colours=not stretched,
         )  # fmt: skip
 
-    with big:
-        identity = (tuple(tokens.words), d_model, heads, n_layers, use_pe, session.seed(), session.palette(), stretched)
-        now = scrub.scrub_chart(head_map, CONTROLS, key=HEAD_MAP, cells=len(labels) ** 2, data_id=identity)
-        layer_now, head_now = now.get(LAYER_SCRUB.key, n_layers), now[HEAD_SCRUB.key]
-        frame = matrix_frame(results[layer_now - 1].weights[head_now - 1], labels, labels)
-        chart_downloads(head_map(**now), key=f"{PAGE}_head_chart", table=frame)
-        matrix_companions(frame, key=f"{PAGE}_head")
+    identity = (tuple(tokens.words), d_model, heads, n_layers, use_pe, session.seed(), session.palette(), stretched)
+    now = scrub.scrub_chart(head_map, CONTROLS, key=HEAD_MAP, cells=len(labels) ** 2, data_id=identity)
+    layer_now, head_now = now.get(LAYER_SCRUB.key, n_layers), now[HEAD_SCRUB.key]
+    frame = matrix_frame(results[layer_now - 1].weights[head_now - 1], labels, labels)
+    chart_downloads(head_map(**now), key=f"{PAGE}_head_chart", table=frame)
+    matrix_companions(frame, key=f"{PAGE}_head")
     if layer_now != shown:
         st.rerun()  # another layer: the sections around this one (Q, the grid, concat, W_o) show it too
-    render(head_grid(results[shown - 1].weights, palette=session.palette(), width=width), target=grid, width="content")
-    grid.caption(
-        f"Every head of layer {shown}. Rows: the word attending; columns: the word attended to; same colours as the "
-        f"labelled map {'beside' if beside else 'below'}. With many "
-        "words each weight is small and the maps look dark: choose **each row stretched** under *Attention "
-        "colours* in the sidebar to see every row's pattern."
+    every_head(results[shown - 1].weights, labels, f"Every head of layer {shown}", key=f"{PAGE}_grid")
+
+
+def trained_maps(encoder) -> None:
+    """MiniLM's heads of one layer on the sentence (its word pieces, with [CLS] and [SEP]), computed by
+    core.multi_head.multi_head_attention from the model's own weights and the layer's input."""
+    run = model_cache.run(tokens.text)
+    pieces = unique_labels(run.tokens)
+    layers = tuple(range(1, encoder.n_layers + 1))
+    layer = url_state.select_slider(st, "MiniLM layer", layers, value=1, key=f"{PAGE}_minilm_layer")
+    found = trained.model_layer(encoder.weights, layer - 1, run.hidden_states[layer - 1]).weights.float().cpu()
+    st.markdown(
+        f"**Trained weights: all-MiniLM-L6-v2, layer {layer}**, its {found.shape[0]} heads of "
+        f"{encoder.d_head} columns each (d_model = {encoder.d_model}), on the model's own word pieces of your "
+        "sentence, [CLS] and [SEP] included, and the vectors that enter this layer."
     )
+    difference = max_abs_difference(found, run.attentions[layer - 1])
+    st.caption(
+        "Computed here with the page's multi-head function and the model's weights; largest difference from the "
+        f"weights the model itself reports: {'0 (identical)' if difference == 0 else readable_number(difference)}."
+    )
+    random_weights = results[shown - 1].weights
+    untrained_largest = attention_sharpness(random_weights)[1]
+    trained_largest = attention_sharpness(found)[1]
+    st.markdown(
+        f"Mean largest weight of a row: **{trained_largest:.2f}** for MiniLM's heads, **{untrained_largest:.2f}** "
+        f"for this page's random heads (an even spread over {len(pieces)} word pieces would be "
+        f"{1 / len(pieces):.2f}, over {len(labels)} words {1 / len(labels):.2f})"
+        + (": training made the heads pick their targets more sharply." if trained_largest > untrained_largest else ".")
+    )
+    every_head(found, pieces, f"Every head of MiniLM layer {layer}", key=f"{PAGE}_minilm_grid")
+
+
+def every_head(weights, labels: list[str], title: str, *, key: str) -> None:
+    """All heads of a layer (heads, n, n), two per row, and in words how they differ on one word."""
+    width = PRESENTER_GRID_WIDTH if presenting() else GRID_WIDTH
+    render(head_grid(weights, labels, palette=session.palette(), width=width), target=st, width="content")
+    st.caption(
+        f"{title}. Rows: the word attending; columns: the word attended to; colours on a square-root scale so "
+        "that small weights still show (hover for the numbers)."
+    )
+    word = url_state.selectbox(
+        st, "Compare the heads on the word", labels, index=most_contested_row(weights), key=f"{key}_word",
+        help="By default the word on which the heads' strongest targets differ most.",
+    )  # fmt: skip
+    st.markdown(heads_on_word(weights, labels, labels.index(word)))
+
+
+def heads_on_word(weights, labels: list[str], row: int) -> str:
+    """In words, from weights (heads, n, n): each head's strongest target from `row`, how many different words
+    they pick, and the most and least alike pair of heads (core.heads.head_similarity)."""
+    keys = strongest_keys(weights)[:, row].tolist()
+    count = weights.shape[0]
+    picks = "; ".join(
+        f"head {h + 1} → {md_escape(labels[k])} ({float(weights[h, row, k]):.2f})" for h, k in enumerate(keys)
+    )
+    distinct = len(set(keys))
+    text = f"From **{md_escape(labels[row])}**: {picks}. " + (
+        f"All {count} heads pick the same word."
+        if distinct == 1
+        else f"{distinct} different words across {count} heads."
+    )
+    if count > 1:
+        similarity = head_similarity(weights[None]).clone()
+        pairs = [(float(similarity[a, b]), a, b) for a in range(count) for b in range(a + 1, count)]
+        (high, a, b), (low, c, d) = max(pairs), min(pairs)
+        text += (
+            f" Over the whole map the most alike heads are {a + 1} and {b + 1} (overlap {high:.2f}, where 1 is the "
+            f"same map), the least alike {c + 1} and {d + 1} ({low:.2f})."
+        )
+    return text
 
 
 head_maps(labels)

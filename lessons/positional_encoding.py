@@ -10,12 +10,13 @@ from ui.export import chart_downloads, page_export
 from ui.navigation import POSITIONAL
 from ui.present import section
 from ui.quiz import predict
-from ui.specs import heatmap, lines, series_lines
+from ui.specs import heatmap, lines, sampled_waves
 from ui.widgets import explain, page_header, sentence_pair, show_code
 
 PAGE = POSITIONAL.id
 TOY = toy_vocabulary()
 BASES = [10.0, 100.0, 1000.0, 10000.0, 100000.0]
+LEARNED_WIDTH = 8  # numbers per row of the learned table: its width does not change how many positions it holds
 MAX_HEIGHT = 400  # px of cells: a map of many positions keeps this height and thins its numbered labels
 
 
@@ -93,9 +94,15 @@ def encoding_section() -> None:
     positions, dims = [str(p) for p in range(n_positions)], [str(i) for i in range(d_model)]
     titles = dict(title="PE: one row per position", row_title="position", col_title="dimension", value_title="PE")
     render(position_map(pe, positions, dims, domain=(-1, 1), **titles), key=f"{PAGE}_pe_chart")
+    turns = positional.wavelengths(d_model, base)
     st.caption(
-        "Left columns oscillate fast, right columns slowly: like the hands of a clock, together they "
-        "give every position a unique pattern."
+        f"Left columns oscillate fast (dimensions 0 and 1 turn once every {turns[0]:.1f} positions), right columns "
+        f"slowly (dimension {d_model - 1}: once every {turns[-1]:,.1f}): like the hands of a clock, together they "
+        "give every position its own pattern."
+        if turns[-1] > turns[0]
+        else f"With d_model = {d_model} there is one pair, a sine and a cosine turning once every {turns[0]:.1f} "
+        "positions: positions about that far apart look almost alike. More dimensions add slower waves that tell "
+        "them apart."
     )
     one_row_one_column(pe, base)
     default_dims = [i for i in (0, 1, 4, 5, 10) if i < d_model]
@@ -103,10 +110,18 @@ def encoding_section() -> None:
         st, "Dimensions to plot", list(range(d_model)), default=default_dims, key=f"{PAGE}_dims"
     )
     if chosen:
-        series = {f"dim {i}": wave for i, wave in positional.waves(pe, sorted(chosen)).items()}
-        options = dict(title="Each dimension is a wave", points=False, integer_x=True, color_sort=list(series))
-        spec = series_lines(range(n_positions), series, x="position", y="PE", group="dimension", **options)
+        dims = sorted(chosen)
+        curve = positional.waves(n_positions, d_model, dims, base)
+        series = {f"dim {i}": values for i, values in curve.values.items()}
+        # legend below: beside the chart it took a third of a phone's width from the waves
+        options = dict(title="Each dimension is a wave", integer_x=True, color_sort=list(series), legend_columns=4)
+        spec = sampled_waves(curve.positions, series, curve.whole, x="position", y="PE", group="dimension",
+                             **options)  # fmt: skip
         render(spec, key=f"{PAGE}_waves")
+        st.caption(
+            "Each line is the formula at every position in between; the dots are the whole positions a word "
+            "can sit at, the numbers the map above holds."
+        )
 
     st.subheader("Nearby positions look alike")
     left, right = st.columns(2)
@@ -117,16 +132,35 @@ def encoding_section() -> None:
             key=f"{PAGE}_similarity_chart",
         )
     with right:
-        columns = {"|i − j|": range(n_positions), "mean PE_i · PE_j": positional.similarity_by_distance(pe)}
-        title = "Similarity falls with distance"
+        profile = positional.distance_profile(pe)
+        columns = {"|i − j|": range(n_positions), "mean PE_i · PE_j": profile.by_distance}
+        title = "Mean similarity by distance"
         spec = lines(columns, "|i − j|", "mean PE_i · PE_j", title=title, points=False, integer_x=True)
         render(spec, key=f"{PAGE}_distance")
-    st.caption(
-        "The dot product depends only on the distance |i − j|, not on where the pair sits: "
-        "relative positions are easy to read off."
-    )
+    st.caption(distance_sentence(profile, d_model))
     numbers = {"n_positions": n_positions, "d_model": d_model, "base": base, "pe": pe}
     page_export(PAGE, numbers, snippet=snippets.positional(n_positions, d_model, base))
+
+
+def distance_sentence(profile: positional.DistanceProfile, d_model: int) -> str:
+    """What the two similarity charts show, read off their numbers."""
+    values, k = profile.by_distance.tolist(), profile.falls_until
+    if profile.spread < 0.005:  # below what two decimals show
+        where = "The dot product depends only on the distance |i − j|, not on where the pair sits: relative "
+        where += "positions are easy to read off. "
+    else:
+        where = (
+            f"With an odd d_model ({d_model}) the last column is a sine without its cosine, so pairs at the same "
+            f"distance differ by up to {profile.spread:.2f}: the dot depends mostly, not only, on |i − j|. "
+        )
+    if len(values) < 2:
+        return where
+    if k == len(values) - 1:
+        return where + f"The mean falls at every step, from {values[0]:.2f} at distance 0 to {values[-1]:.2f}."
+    start = f"The mean falls from {values[0]:.2f} at distance 0 to {values[k]:.2f} at distance {k}"
+    if k == 0:
+        start = f"The mean does not fall at first ({values[0]:.2f} at distance 0, {values[1]:.2f} at 1)"
+    return where + start + f", then ripples (the faster waves come round again), ending at {values[-1]:.2f}."
 
 
 @st.fragment  # nested: Position and Dimension answer in the browser; this redraws only their sentences
@@ -141,17 +175,22 @@ def one_row_one_column(pe, base: float) -> None:
 
     def row(**position) -> dict:
         p = position[row_scrub.key]
-        kinds = ["sin (even dimensions)" if j % 2 == 0 else "cos (odd dimensions)" for j in range(d_model)]
+        # short names: two legend columns of "sin (even dimensions)" were cut off on a 390 px phone
+        kinds = ["even: sin" if j % 2 == 0 else "odd: cos" for j in range(d_model)]
         columns = {"dimension": range(d_model), "PE": pe[p].tolist(), "column": kinds}  # two smooth curves
         return lines(columns, "dimension", "PE", color="column", title=f"position {p}: its {d_model} numbers",
                      points=d_model <= 32, integer_x=True, y_domain=(-1, 1), legend_columns=2)  # fmt: skip
 
     def column(**position) -> dict:
         i = position[column_scrub.key]
-        columns = {"position": range(n_positions), "PE": pe[:, i].tolist()}
+        # the wave between whole positions too; fewer steps than the waves chart (every dimension's is sent),
+        # but enough that two positions still make a curve
+        curve = positional.waves(n_positions, d_model, [i], base, min_steps=64)
         title = f"dimension {i}, a turn every {turns[i]:,.1f}"
-        return lines(columns, "position", "PE", title=title, points=n_positions <= 32, integer_x=True,
-                     y_domain=(-1, 1))  # fmt: skip
+        spec = sampled_waves(curve.positions, {"PE": curve.values[i]}, curve.whole, x="position", y="PE",
+                             group="wave", title=title, integer_x=True, y_domain=(-1, 1))  # fmt: skip
+        spec["encoding"]["color"]["legend"] = None  # one wave: nothing to tell apart
+        return spec
 
     left, right = st.columns(2)
     with left:
@@ -190,14 +229,16 @@ def learned_section() -> None:
     table_rows = url_state.slider(st, "Rows in a learned table", 4, 64, 16, key=f"{PAGE}_table_rows")
     probe = url_state.slider(st, "Sentence length to encode", 1, 128, 20, key=f"{PAGE}_probe")
     try:
-        positional.LearnedPositionalEmbedding(table_rows, 8, seed=0)(probe)
+        positional.LearnedPositionalEmbedding(table_rows, LEARNED_WIDTH, seed=0)(probe)
         st.success(f"A learned table with {table_rows} rows can encode {probe} positions.")
     except ValueError:
-        start = ", ".join(f"{v:.2f}" for v in positional.sinusoidal_row(probe - 1, 8).tolist()[:3])
+        last = probe - 1
+        # dimensions 0 and 1 are sin(pos) and cos(pos) whatever d_model and base: no other slider to match
+        start = " and ".join(f"{v:.2f}" for v in positional.sinusoidal_row(last, 2).tolist())
         st.warning(
-            f"A learned table with {table_rows} rows has no vector for position {probe - 1} (it stops at "
-            f"position {table_rows - 1}). The sinusoidal formula has no such limit: with d_model = 8, "
-            f"PE at position {probe - 1} starts {start}, …"
+            f"A learned table with {table_rows} rows has no vector for position {last} (it stops at "
+            f"position {table_rows - 1}). The sinusoidal formula has no such limit: at position {last} its "
+            f"first two numbers, sin({last}) and cos({last}), are {start}, for any d_model and base."
         )
 
 

@@ -2,8 +2,9 @@ import math
 
 import pandas as pd
 import streamlit as st
+import torch
 
-from core import qkv
+from core import qkv, trained
 from core.attention import causal_mask
 from core.embeddings import dimension_names, embed, resize_dimensions, static_vectors, toy_vocabulary
 from core.model import Encoder
@@ -14,15 +15,28 @@ from core.text import unique_labels, words_or_nothing
 from ui import formulas, model_cache, scrub, session, snippets, url_state
 from ui.charts import matrix_frame, numbers_table, render, show_matrix, side_by_side, strongest_links
 from ui.export import chart_downloads, page_export
+from ui.markdown import md_escape
 from ui.navigation import QKV
-from ui.present import section
+from ui.present import section, step_button
 from ui.quiz import predict
+from ui.session import presenting
 from ui.specs import heatmap, series_lines
 from ui.widgets import explain, matrix_editor, page_header, sentence_input, show_code
 
 PAGE = QKV.id
 TOY = toy_vocabulary()
-STEPS = ["Q, K, V", "scores QKᵀ", "scaled", "weights", "output"]
+# Cumulative, one matrix each: a presenter's Next reveals one at a time ("Q, K, V" and later names as links had them).
+STEPS = ["Q", "Q, K", "Q, K, V", "scores QKᵀ", "scaled", "weights", "output"]
+SCORES, SCALED, WEIGHTS, OUTPUT = (STEPS.index(s) for s in STEPS[3:])
+ADDS = ["Q", "K", "V", *STEPS[3:]]  # the matrix each step adds (a presenter's Next says which)
+KINDS = ["random (untrained)", "trained (MiniLM)"]  # the Weights switch
+KINDS_HELP = (
+    "Random: seeded matrices nobody trained, so any pattern is chance. Trained: one head of the first layer of "
+    "all-MiniLM-L6-v2, its own rows of W_q, W_k, W_v (and biases), on MiniLM's own input vectors for the words."
+)
+SHOWN_HEAD = (
+    9  # the head the trained view opens on: at its full width most words of the course sentence pick themselves
+)
 D_KS = [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
 SWEEP = f"{PAGE}_sweep_d_k"  # the URL key of the sweep's d_k pick
 SWEEP_SCRUB = scrub.Scrub(SWEEP, "d_k", tuple(D_KS), 64, names=tuple(f"{d:,}" for d in D_KS))
@@ -100,20 +114,34 @@ def step_by_step() -> None:
     if tokens is None:
         return
     labels = unique_labels(tokens.words)
-    sources = ["toy vocabulary", "MiniLM input table (384-d)"]
-    source = url_state.radio(st, "Embeddings X", sources, horizontal=True, key=f"{PAGE}_source")
-    encoder = model_cache.encoder() if source == sources[1] else None
-    controls = st.columns(2)
+    kind = url_state.radio(st, "Weights", KINDS, horizontal=True, key=f"{PAGE}_kind", help=KINDS_HELP)
+    encoder = model_cache.encoder() if kind == KINDS[1] else None
+    is_trained = encoder is not None
+    if is_trained:  # a trained head reads the model's own input vectors: no toy ones, no other width
+        X_raw = static_vectors(encoder, tokens.words)
+    else:
+        sources = ["toy vocabulary", "MiniLM input table (384-d)"]
+        source = url_state.radio(st, "Embeddings X", sources, horizontal=True, key=f"{PAGE}_source")
+        encoder = model_cache.encoder() if source == sources[1] else None
+    controls = st.columns(3 if is_trained else 2)
     if encoder is not None:
-        X = static_vectors(encoder, tokens.words)
-        controls[0].metric("d_model", X.shape[-1])
+        X_raw = static_vectors(encoder, tokens.words)
+        controls[0].metric("d_model", X_raw.shape[-1])
     else:
         d = url_state.slider(controls[0], "d_model", 2, 32, len(TOY.dimensions), key=f"{PAGE}_d_model")
-        X = resize_dimensions(embed(tokens.words, TOY).vectors, d, seed=session.seed())
-    d_model = X.shape[-1]
+        X_raw = resize_dimensions(embed(tokens.words, TOY).vectors, d, seed=session.seed())
+    d_model = X_raw.shape[-1]
     d_k = url_state.slider(
         controls[1], "d_k", 1, 64, 4, key=f"{PAGE}_d_k", help="Width of each query and key (and value)."
     )
+    if is_trained:
+        heads = tuple(range(1, encoder.n_heads + 1))
+        opening = SHOWN_HEAD if SHOWN_HEAD in heads else heads[0]
+        head = url_state.select_slider(controls[2], "MiniLM head (layer 1)", heads, value=opening, key=f"{PAGE}_head")
+        d_head = encoder.d_head
+        if d_k > d_head:
+            st.caption(f"MiniLM's heads are {d_head} wide: d_k = {d_k} is cut to {d_head}, the whole head.")
+            d_k = d_head
     toggles = st.columns(3)
     scale = url_state.toggle(toggles[0], "Divide by √d_k", value=True, key=f"{PAGE}_scale")
     causal = url_state.toggle(toggles[1], "Causal mask (decoder)", value=False, key=f"{PAGE}_causal", help=CAUSAL_HELP)
@@ -121,58 +149,143 @@ def step_by_step() -> None:
     edit = url_state.toggle(
         toggles[2], "Edit W_q, W_k, W_v", value=False, key=f"{PAGE}_edit", disabled=not editable, help=EDIT_HELP
     )
-    X = layer_norm(X)
-    st.caption(
-        "X is layer-normalised first, as inside a transformer: each word vector is shifted and scaled "
-        "to mean 0 and variance 1, so the scores do not depend on how long the raw vectors happen to be."
-    )
-    weights = qkv.QKVProjection(d_model, d_k, seed=session.seed()).matrices()
+    random_weights = qkv.QKVProjection(d_model, d_k, seed=session.seed()).matrices()
+    if is_trained:
+        X = trained.model_inputs(encoder.weights, X_raw)
+        head_weights = trained.trained_head(encoder.weights, 0, head - 1, d_k)
+        weights, biases = head_weights.weights, head_weights.biases
+        st.caption(
+            f"X: each word's row of MiniLM's input table, through MiniLM's own embedding LayerNorm (what its first "
+            f"layer receives, without position rows). W_q, W_k, W_v: the first {d_k} of the {d_head} columns that "
+            f"head {head} of layer 1 owns, with its biases, exactly as trained."
+        )
+    else:
+        X, weights, biases = layer_norm(X_raw), random_weights, None
+        st.caption(
+            "X is layer-normalised first, as inside a transformer: each word vector is shifted and scaled "
+            "to mean 0 and variance 1, so the scores do not depend on how long the raw vectors happen to be."
+        )
     if edit and editable:
         for column, name in zip(side_by_side(3, d_k, limit=8), list(weights)):
             column.caption(f"{name} ({d_model} × {d_k}), seeded; edit any cell")
             key = f"{PAGE}_edit_{name}_{d_model}_{d_k}_{session.seed()}"
             weights[name] = matrix_editor(column, weights[name], dimension_names(TOY, d_model), key=key)
     mask = causal_mask(len(labels)) if causal else None
-    steps = qkv.qkv_attention_steps(X, *weights.values(), mask=mask, scale=scale)  # scores before the temperature
+    # scores before the temperature
+    steps = qkv.qkv_attention_steps(X, *weights.values(), mask=mask, scale=scale, biases=biases)
+    edited = edit and editable
+    what = (
+        f"Trained weights: MiniLM layer 1, head {head}"
+        if is_trained
+        else f"{'Edited' if edited else 'Random (untrained)'} weights, seed {session.seed()}: any pattern below "
+        "is chance, not meaning; switch *Weights* to trained to compare"
+    )
+    st.markdown(f"**{what}.**")
+    features = dimension_names(TOY, d_model) if encoder is None else None
+    if note := same_rows_note(tokens.words, X_raw, X, features):
+        st.caption(note)
 
-    step = url_state.select_slider(st, "Show up to step", STEPS, value=STEPS[-1], key=f"{PAGE}_step", help=STEP_HELP)
+    first = STEPS[0] if presenting() else STEPS[-1]  # a presenter reveals one matrix per Next
+    step = url_state.select_slider(st, "Show up to step", STEPS, value=first, key=f"{PAGE}_step", help=STEP_HELP)
     shown = STEPS.index(step)
     formula = st.empty()  # written once the temperature is known: the weights chart holds its input
     dims, n = [str(j) for j in range(d_k)], len(labels)
     vectors = dict(col_title="dimension")
     scores = dict(row_title="query", col_title="key")
-    shown_matrices = (("Q", steps.q), ("K", steps.k), ("V", steps.v))
+    shown_matrices = (("Q", steps.q), ("K", steps.k), ("V", steps.v))[: shown + 1]
     if d_k > 8:  # one wide matrix at a time stays readable; three side by side would not
         picked = url_state.segmented_control(st, "Matrix shown", ["Q", "K", "V"], default="Q", key=f"{PAGE}_matrix")
         shown_matrices = [m for m in shown_matrices if m[0] == (picked or "Q")]
-    for place, (name, matrix) in zip(st.columns(len(shown_matrices)), shown_matrices):
+    for place, (name, matrix) in zip(st.columns(3 if d_k <= 8 else 1), shown_matrices):
         with place:
             show_matrix(
                 matrix, labels, dims, key=f"{PAGE}_{name}", title=f"{name} ({n} × {d_k})", value_title=name, **vectors
             )
     pairs = side_by_side(2, n)
-    if shown >= 1:
+    if shown >= SCORES:
         with pairs[0]:
             show_matrix(steps.raw, labels, labels, key=f"{PAGE}_raw", title="scores QKᵀ", value_title="q·k", **scores)
-    if shown >= 2:
+    if shown >= SCALED:
         with pairs[1]:
             title = ("scaled" if scale else "unscaled") + (" and masked" if causal else "") + " scores"
             scaled = steps.attention.scores
             show_matrix(scaled, labels, labels, key=f"{PAGE}_scaled", title=title, value_title="score", **scores)
     outputs = side_by_side(2, max(n, d_k))
-    if shown >= 3:
+    if shown >= WEIGHTS:
         with outputs[0]:
             temperature = weights_by_temperature(steps.attention.scores, labels)
     else:  # the weights are not shown yet: the temperature stays where the chart last had it
         temperature = scrub.positions_now(WEIGHT_MAP, [TEMPERATURE_SCRUB])[TEMPERATURE]
-    formula.latex(formulas.qkv_step(shown, d_k=d_k, scale=scale, temperature=temperature, causal=causal))
-    steps = qkv.qkv_attention_steps(X, *weights.values(), mask=mask, scale=scale, temperature=temperature)
+    formula_step = max(0, shown - SCORES + 1)  # the formulas' steps: Q, K and V share the first
+    formula.latex(formulas.qkv_step(formula_step, d_k=d_k, scale=scale, temperature=temperature, causal=causal))
+    options = dict(mask=mask, scale=scale, temperature=temperature)
+    steps = qkv.qkv_attention_steps(X, *weights.values(), biases=biases, **options)
     result = steps.attention
-    if shown >= 4:
+    if shown >= OUTPUT:
         with outputs[1]:
             title = f"output Y ({n} × {d_k})"
             show_matrix(result.output, labels, dims, key=f"{PAGE}_output", title=title, value_title="y", **vectors)
-    export(tokens.words, X, weights, steps, scale, causal, temperature, seeded=not (edit and editable))
+    if shown >= WEIGHTS and is_trained:
+        untrained = qkv.qkv_attention_steps(X, *random_weights.values(), **options).attention.weights
+        st.markdown(trained_beside_random(labels, result.weights, untrained, head))
+    step_button(f"{PAGE}_step", STEPS, shown, adds=ADDS)
+    export(tokens.words, X, weights, steps, scale, causal, temperature, seeded=not edited, from_model=is_trained)
+
+
+def same_rows_note(words: list[str], raw: torch.Tensor, X: torch.Tensor, features: list[str] | None) -> str | None:
+    """Which words have identical rows of X (core.qkv.identical_rows), and why, from the numbers: the same word
+    (this page adds no positions), the same embedding, or embeddings that layer normalisation makes equal
+    (they differ only in size: `features`, the named dimensions, say which ones they have)."""
+    groups = qkv.identical_rows(X)
+    if not groups:
+        return None
+    labels, parts = unique_labels(words), []
+    for group in groups:
+        named = ", ".join(f"*{md_escape(labels[i])}*" for i in group)
+        rows = raw[group]
+        if len({words[i] for i in group}) == 1:
+            why = "the same word, and this page adds no positions"
+        elif torch.equal(rows, rows[:1].expand_as(rows)):
+            why = "the embeddings give them the same vector"
+        else:
+            used = [features[j] for j in rows.abs().sum(0).nonzero().flatten().tolist()] if features else []
+            having = (
+                f"each has only {', '.join(f'*{u}*' for u in used)}, at different strengths"
+                if 0 < len(used) <= 3
+                else ""
+            )
+            why = (
+                f"{having or 'their embeddings differ only in size'}; layer normalisation rescales every vector to "
+                "mean 0 and variance 1, which removes that difference"
+            )
+        parts.append(f"{named} ({why})")
+    return (
+        "Identical rows: " + "; ".join(parts) + ". Equal rows of X give equal queries, keys and values, so their "
+        "rows of every matrix below are identical, whatever the weights."
+    )
+
+
+def trained_beside_random(labels: list[str], trained_weights, random_weights, head: int) -> str:
+    """In words, from the two weight matrices (n, n): each word's strongest key with the trained head and
+    with random weights on the same X, and how many words the two disagree on."""
+    learned, chance = qkv.top_targets(trained_weights), qkv.top_targets(random_weights)
+    differ = [i for i, (a, b) in enumerate(zip(learned, chance)) if a != b]
+    self_share = sum(i == j for i, j in enumerate(learned))
+
+    def pairs(tops: list[int], weights) -> str:
+        return "; ".join(
+            f"{md_escape(labels[i])} → {md_escape(labels[j])} ({float(weights[i, j]):.2f})" for i, j in enumerate(tops)
+        )
+
+    return (
+        f"**Trained beside random.** Head {head}: {pairs(learned, trained_weights)}. With random weights on the same "
+        f"X: {pairs(chance, random_weights)}. The strongest key differs for {len(differ)} of {len(labels)} words"
+        + (
+            f"; the trained head's strongest key is the word itself for {self_share} of the {len(labels)}."
+            if self_share
+            else "."
+        )
+    )
 
 
 def weights_by_temperature(scores, labels: list[str]) -> float:
@@ -205,7 +318,11 @@ def weights_by_temperature(scores, labels: list[str]) -> float:
     return temperature
 
 
-def export(words, X, weights, steps, scale: bool, causal: bool, temperature: float, seeded: bool) -> None:
+def export(
+    words, X, weights, steps, scale: bool, causal: bool, temperature: float, seeded: bool, from_model: bool
+) -> None:
+    """The page's numbers, and code that recomputes them (not for a trained head: its biases and 384-wide
+    matrices would make a literal of thousands of numbers; the numbers are in the download)."""
     edited = None if seeded else weights
     options = dict(
         d_k=weights["W_q"].shape[1], seed=session.seed(), scale=scale, causal=causal, temperature=temperature
@@ -214,7 +331,7 @@ def export(words, X, weights, steps, scale: bool, causal: bool, temperature: flo
     a = steps.attention
     numbers = dict(words=words, X=X, **weights, Q=steps.q, K=steps.k, V=steps.v, scores=a.scores, weights=a.weights)
     numbers.update(output=a.output, scale=scale, causal=causal, temperature=temperature)
-    page_export(PAGE, numbers, None if X.numel() > 4000 else snippet)
+    page_export(PAGE, numbers, None if from_model or X.numel() > 4000 else snippet)
 
 
 @st.fragment
@@ -290,8 +407,8 @@ section("Why divide by √d_k?")
 scaling_experiment()
 
 explain(
-    "- **W_q, W_k, W_v** are learned in training; here they are seeded random matrices (change the seed "
-    "in the sidebar, or edit them).\n"
+    "- **W_q, W_k, W_v** are learned in training. *Random* runs seeded matrices nobody trained (change the seed "
+    "in the sidebar, or edit them); *trained* runs one real MiniLM head's.\n"
     "- Q and K decide **where** a word looks; V decides **what** it brings back.\n"
     "- Dividing by √d_k keeps scores around ±1 whatever the width, so the softmax stays soft.\n"
     "- The **causal mask** sets the scores of later words to −∞ before the softmax: weight 0."

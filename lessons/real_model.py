@@ -281,7 +281,8 @@ def static_vs_contextual() -> None:
     static, per_layer, path = token_in_two_sentences(run_1, run_2, word)
     metrics = st.columns(2)
     metrics[0].metric("Static (input table row): cosine", f"{static:.4f}")
-    metrics[1].metric("Contextual, last layer: cosine", f"{per_layer[-1]:.4f}", delta=f"{per_layer[-1] - static:.4f}")
+    drift = f"{per_layer[-1] - static:.4f}"  # green when the two meanings move apart: the point of the section
+    metrics[1].metric("Contextual, last layer: cosine", f"{per_layer[-1]:.4f}", delta=drift, delta_color="inverse")
     left, right = st.columns([2, 3])  # the PCA map keeps room for its legend
     title, x_title = f"cosine of “{word}” in 1 vs 2", "layer (0 = input + position)"
     columns = {"layer": range(L + 1), "cosine": per_layer}
@@ -317,7 +318,10 @@ def ablation() -> None:
     effect, metrics = model_cache.ablation_effect(text, silenced, mode), st.columns(2)
     metrics[0].metric("Your sentence's embedding: cosine to all heads on", f"{effect:.4f}")
     metrics[1].metric(
-        "The two “bank” sentences: similarity", f"{after:.4f}", delta=f"{after - before:.4f} vs {before:.4f}"
+        "The two “bank” sentences: similarity",
+        f"{after:.4f}",
+        delta=f"{after - before:.4f} vs {before:.4f}",
+        delta_color="off",  # a change to measure, neither good nor bad: grey, not red or green
     )
     label = "Token whose attention to follow through the layers"
     picked = token_picker(st, label, labels, f"{PAGE}_ablate_token", OPENS_ON)

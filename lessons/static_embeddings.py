@@ -11,7 +11,7 @@ from ui.export import chart_downloads, page_export
 from ui.navigation import FIRST_PRINCIPLES, STATIC
 from ui.present import section
 from ui.quiz import predict
-from ui.specs import heatmap, scatter, vector_bars
+from ui.specs import heatmap, label_places, scatter, vector_bars
 from ui.widgets import explain, folded, page_header, sentence_pair, show_code
 
 PAGE = STATIC.id
@@ -21,6 +21,7 @@ METRIC_HELP = "Dot product grows with the vectors' lengths; cosine only looks at
 REAL_D_HELP = "Similarities and neighbours from the first d of the 384 numbers only."
 REAL_WORDS = "king queen man woman dog cat table bank money river"
 # Words a 2-D map can show apart (royalty, gender, person, animal); bank/money/river are in the neighbours below.
+NEIGHBOURS = 6  # words in a nearest-neighbour list (a tie at its end is kept whole)
 MAP_LIMIT = 16  # more points than this on a 2-D map of 11 features pile up on one line
 FEATURES = f"{PAGE}_d"  # the URL key of Features used (kept from the slider it replaced)
 FEATURE_MAP = f"{PAGE}_features_scrub"  # the similarity chart whose input chooses the features used
@@ -42,11 +43,35 @@ def one_hot_vs_dense() -> None:
     if len(trio) < 2:
         st.info("Pick at least two words to compare.")
         return
-    onehot = "Every word is its own axis: all pairs score 0, dog is as far from cat as from table."
-    dense = "Dense vectors share named features, so related words score high."
+    dense_vectors = embeddings.embed(trio, TOY).vectors
+    pairs = [(i, j) for i in range(len(trio)) for j in range(i + 1, len(trio))]
+    onehot = "Every word is its own axis: " + (
+        f"all {len(pairs)} pairs of different words score 0, so *{trio[0]}* is as far from *{trio[1]}* as from "
+        f"*{trio[2]}*."
+        if len(trio) > 2
+        else "the two words score 0."
+    )
+    dense_similarity = embeddings.cosine_similarity(dense_vectors)
+    scored = sorted(
+        ((f"*{trio[i]}*–*{trio[j]}*", float(dense_similarity[i, j])) for i, j in pairs), key=lambda p: -p[1]
+    )
+    groups = embeddings.tied_ranking(scored, decimals=2)  # as the matrix shows them
+
+    def said(group: embeddings.Tie, end: str) -> str:
+        if len(group.words) == 1:
+            return f"{group.words[0]} score {end} ({group.score:.2f})"
+        return f"{listed(group.words)} tie {end} ({group.score:.2f})"
+
+    if len(groups) > 1:
+        found = f"{said(groups[0], 'highest')} and {said(groups[-1], 'lowest')}"
+    elif len(pairs) > 1:
+        found = f"all {len(pairs)} pairs tie at {groups[0].score:.2f}"
+    else:
+        found = f"{groups[0].words[0]} score {groups[0].score:.2f}"
+    dense = f"Dense vectors share named features, so different words can score anything from −1 to 1: here {found}."
     maps = (
         ("onehot", embeddings.one_hot(list(range(len(trio))), len(TOY.words)), "One-hot: cosine similarity", onehot),
-        ("dense", embeddings.embed(trio, TOY).vectors, "Dense (toy vocabulary): cosine similarity", dense),
+        ("dense", dense_vectors, "Dense (toy vocabulary): cosine similarity", dense),
     )
     for place, (name, vectors, title, caption) in zip(side_by_side(2, len(trio)), maps):
         with place:
@@ -79,8 +104,7 @@ def vocabulary_views(edited: embeddings.Vocabulary, top) -> None:
     )
     d = scrub.positions_now(FEATURE_MAP, [FEATURES_SCRUB])[FEATURES]
     vocab = embeddings.first_dimensions(edited, d)
-    used = f"{d} feature{'s' if d > 1 else ''} used"
-    if table := folded(f"The whole table ({len(vocab.words)} words × {used})", key=f"{PAGE}_table_open"):
+    if table := folded(f"The whole table ({len(vocab.words)} words × {used(d)})", key=f"{PAGE}_table_open"):
         frame = matrix_frame(vocab.vectors, list(vocab.words), list(vocab.dimensions)).round(2)
         table.dataframe(frame, height=280, key=f"{PAGE}_table", column_config=NUMBERS)
     similarity_and_map(edited, metric)
@@ -121,30 +145,102 @@ def similarity_and_map(edited: embeddings.Vocabulary, metric: str) -> None:
     with right:
         shown = chosen[:MAP_LIMIT]
         points, labels = merge_coincident(pca_2d(embeddings.embed(shown, vocab).vectors), shown, tolerance=0.04)
-        render(scatter(points, labels, title=f"2-D map (PCA of the chosen words, {d} features)"), key=f"{PAGE}_map")
+        places = label_places(points, labels)
+        spec = scatter(points, labels, title=f"2-D map (PCA of the chosen words, {d} features)", places=places)
+        coordinates = matrix_frame(points, labels, ["component 1", "component 2"])
+        chart_downloads(spec, key=f"{PAGE}_map_chart", table=coordinates)
+        render(spec, key=f"{PAGE}_map")
+        unlabelled = [label for label, place in zip(labels, places, strict=True) if place is None]
+        merged = [label for label in labels if ", " in label]  # words have no commas: these are merged points
         st.caption(
-            "PCA keeps the two directions along which these words differ most. Words that land on the same spot "
-            "share one label (“dog, cat”): they differ only in directions this flat map drops."
+            (
+                "With one feature the words differ along one direction only, so the map is a line. "
+                if d == 1
+                else "PCA keeps the two directions along which these words differ most. "
+            )
+            + (
+                f"Words that land on the same spot share one label ({quoted(merged)}): they differ only in directions "
+                "this flat map drops."
+                if merged
+                else ""
+            )
             + (f" The map shows the first {MAP_LIMIT} of the {len(chosen)} words." if len(chosen) > MAP_LIMIT else "")
+            + (
+                f" {len(unlabelled)} point{'s' if len(unlabelled) > 1 else ''} would cover another's label, so "
+                f"{'they are' if len(unlabelled) > 1 else 'it is'} drawn unlabelled ({quoted(unlabelled)}): hover "
+                "a point, or show the numbers."
+                if unlabelled
+                else ""
+            )
+        )
+        numbers_table(coordinates, key=f"{PAGE}_map")
+    blank = [w for w in chosen if w in embeddings.empty_words(vocab)]
+    if blank and metric == "cosine":
+        st.caption(
+            f"{len(blank)} of these {len(chosen)} words {'is' if len(blank) == 1 else 'are'} all zeros in "
+            + (f"the first {d} features" if d > 1 else "the one feature used")
+            + f" ({listed(blank)}): a cosine with no direction is undefined (0/0), drawn as 0 on the matrix."
         )
     numbers = dict(words=chosen, dimensions=vocab.dimensions, vectors=E, metric=metric, similarity=similarity[d])
     page_export(PAGE, numbers, snippet=snippets.similarity(E, chosen, metric))
+
+
+def listed(words: list[str], limit: int = 4) -> str:
+    """Words for a sentence: the first `limit`, then how many more."""
+    return ", ".join(words[:limit]) + (f" and {len(words) - limit} more" if len(words) > limit else "")
+
+
+def quoted(labels: list[str], limit: int = 4) -> str:
+    """Map labels for a sentence, each in quotes (one label may name several words: “dog, cat”)."""
+    more = f" and {len(labels) - limit} more" if len(labels) > limit else ""
+    return ", ".join(f"“{label}”" for label in labels[:limit]) + more
+
+
+def tie_label(words: list[str]) -> str:
+    """One row of a ranking: a word alone, or the words that tie for that place, said as a tie."""
+    return words[0] if len(words) == 1 else f"{listed(words)} (a tie)"
+
+
+def leading(groups: list[embeddings.Tie], k: int) -> list[embeddings.Tie]:
+    """The first groups of a tied ranking, until they hold k words (a tie is never cut in two)."""
+    kept, count = [], 0
+    for group in groups:
+        if count >= k:
+            break
+        kept.append(group)
+        count += len(group.words)
+    return kept
+
+
+def used(d: int) -> str:
+    return f"{d} feature{'s' if d > 1 else ''} used"
+
+
+def no_direction(word: str, d: int) -> str:
+    return (
+        f"All {used(d)} {'are' if d > 1 else 'is'} 0 for *{word}* here: it has no direction to compare, so no "
+        "word is nearer to it than another. Use more features."
+    )
 
 
 @st.fragment
 def neighbours(vocab: embeddings.Vocabulary, metric: str) -> None:
     st.subheader("Nearest neighbours")
     probe = url_state.selectbox(st, "Word", vocab.words, index=vocab.words.index("bank"), key=f"{PAGE}_probe")
-    ranked = embeddings.nearest_neighbours(
-        vocab.vector(probe), vocab.vectors, vocab.words, k=6, exclude=(probe,), metric=metric
-    )
-    show_ranking(ranked, ["neighbour", metric], key=f"{PAGE}_neighbours")
-    empty = embeddings.empty_words(vocab)
+    d, empty = len(vocab.dimensions), embeddings.empty_words(vocab)
+    groups = embeddings.ranked_words(vocab.vector(probe), vocab, exclude=(probe,), metric=metric)
+    if groups is None:
+        st.info(no_direction(probe, d), icon=":material/block:")
+    else:
+        rows = [(tie_label(group.words), group.score) for group in leading(groups, NEIGHBOURS)]
+        show_ranking(rows, ["neighbour", metric], key=f"{PAGE}_neighbours")
+    left_out = metric == "cosine" and empty and groups is not None
     st.caption(
-        f"With {len(vocab.dimensions)} of {len(TOY.dimensions)} features"
+        f"With {d} of {len(TOY.dimensions)} features"
         + (f", {len(empty)} of {len(vocab.words)} words are all zeros (no direction at all)" if empty else "")
-        + f". Fewer features, cruder neighbours: drag *Features used* down and watch *{probe}*'s list fall apart."
-        + (f" Here *{probe}* itself is all zeros, so every cosine is 0." if probe in empty else "")
+        + (": they are left out, as a cosine with them is undefined" if left_out else "")
+        + ". Words whose scores are equal to the three decimals shown share a row: a tie. Fewer features, cruder "
+        f"neighbours: drag *Features used* down and watch *{probe}*'s list fall apart."
     )
 
 
@@ -155,13 +251,32 @@ def analogy_part(vocab: embeddings.Vocabulary) -> None:
     a = url_state.selectbox(a_col, "a", vocab.words, index=vocab.words.index("king"), key=f"{PAGE}_a")
     b = url_state.selectbox(b_col, "− b", vocab.words, index=vocab.words.index("man"), key=f"{PAGE}_b")
     c = url_state.selectbox(c_col, "+ c", vocab.words, index=vocab.words.index("woman"), key=f"{PAGE}_c")
-    target, ranked = embeddings.analogy(a, b, c, vocab)
-    best = ranked[0][0]
-    st.markdown(
-        f"**{a} − {b} + {c} ≈ {best}** (cosine {ranked[0][1]:.3f}); runners-up: "
-        + ", ".join(f"{w} ({s:.2f})" for w, s in ranked[1:4])
-    )
-    vectors = {f"{a} − {b} + {c}": target, best: vocab.vector(best)}
+    target = embeddings.analogy_target(a, b, c, vocab)
+    groups = embeddings.ranked_words(target, vocab, exclude=(a, b, c))
+    sum_name = f"{a} − {b} + {c}"
+    vectors = {f"a: {a}": vocab.vector(a), f"b: {b}": vocab.vector(b), f"c: {c}": vocab.vector(c), sum_name: target}
+    if groups is None:
+        st.info(
+            f"*{sum_name}* is all zeros in the {used(len(vocab.dimensions))}: no direction, so no "
+            "word is nearest. Use more features.",
+            icon=":material/block:",
+        )
+    elif not groups:
+        st.info(f"Every other word is all zeros in these features: nothing to compare *{sum_name}* with.")
+    else:
+        best, rest = groups[0], groups[1:4]
+        others = "; next: " + ", ".join(f"{tie_label(g.words)} ({g.score:.3f})" for g in rest) if rest else ""
+        if len(best.words) == 1:
+            st.markdown(f"**{sum_name} ≈ {best.words[0]}** (cosine {best.score:.3f}){others}")
+        else:
+            st.markdown(
+                f"**{sum_name} ≈ a tie**: {listed(best.words)} are all at cosine {best.score:.3f}; these "
+                f"features cannot tell them apart{others}"
+            )
+        nearest = best.words[0]
+        vectors[f"nearest: {nearest}" + (f" (one of {len(best.words)} tied)" if len(best.words) > 1 else "")] = (
+            vocab.vector(nearest)
+        )
     spec = vector_bars(vectors, list(vocab.dimensions), title="The arithmetic, feature by feature")
     render(spec, key=f"{PAGE}_analogy_bars")
 

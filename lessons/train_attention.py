@@ -9,11 +9,12 @@ from ui.charts import attention_map, render, side_by_side
 from ui.export import chart_downloads, page_export
 from ui.navigation import TRAIN
 from ui.present import section
-from ui.quiz import predict
+from ui.quiz import answered, predict
 from ui.specs import concat, heatmap, training_curves
 from ui.widgets import explain, page_header, sentence_input, show_code
 
 PAGE = TRAIN.id
+QUESTION = f"{PAGE}_predict"  # the page's question; "Try your own sentence" waits for it too
 RUN = f"{PAGE}_run"  # (TrainConfig, TrainingRun, Evaluation) of the last Train press
 LEARNING_RATES = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1]
 PROBE_LABELS = unique_labels(training.PROBES[0])  # both probes differ only in the last word
@@ -155,7 +156,7 @@ def replay(run: training.TrainingRun) -> None:
         return concat([curves, concat(maps)], "vconcat", title=title)
 
     cells = 2 * len(run.losses) + 2 + 2 * len(PROBE_LABELS) ** 2
-    identity = (id(run), session.palette())
+    identity = (tuple(run.losses), tuple(run.accuracies))  # this run's numbers (another run has other losses)
     now = scrub.scrub_chart(
         replay_view, [snapshot, ending], key=f"{PAGE}_replay_scrub", cells=cells, data_id=identity, width="content"
     )
@@ -173,7 +174,7 @@ def stacking_story(run: training.TrainingRun) -> None:
     reader, options = PROBE_LABELS[final.reader], list(dict.fromkeys(["it", "animal", "road", "was"]))
     learned = final.reader_weight >= EVEN  # else every word reads the adjective about equally: any answer is right
     if not predict(
-        f"{PAGE}_predict",
+        QUESTION,
         f"after training, in “…because it was {ENDINGS[0]}”, which word reads “{ENDINGS[0]}” most in layer 1?",
         list(dict.fromkeys([*options, reader])),
         reader,
@@ -211,6 +212,16 @@ else:
 section("Try your own sentence")
 
 
+def headline(result: training.Answer, words: list[str]) -> str:
+    """Pronoun → the word it attends to most, and when the model never saw that word, that it found it by its
+    position alone (the same vocabulary check as the list of unknown words)."""
+    labels = unique_labels(words)
+    said = f"**“{labels[result.pronoun]}” → “{labels[result.answer]}”** (layer-2 weight {result.weight:.2f})"
+    if training.unseen_answer(words, result):
+        said += f" — by position alone: the model never saw “{words[result.answer]}”"
+    return said
+
+
 @st.fragment
 def own_sentence(model: training.TwoLayerAttention) -> None:
     sentence = sentence_input(
@@ -224,7 +235,7 @@ def own_sentence(model: training.TwoLayerAttention) -> None:
         st.info(str(reason))
         return
     labels = unique_labels(sentence.words)
-    st.markdown(f"**“{labels[result.pronoun]}” → “{labels[result.answer]}”** (layer-2 weight {result.weight:.2f})")
+    st.markdown(headline(result, sentence.words))
     if unknown := training.unknown_words(sentence.words):
         st.caption("Words the model never saw (read as an unknown word): " + ", ".join(unknown))
     st.caption(
@@ -236,6 +247,8 @@ def own_sentence(model: training.TwoLayerAttention) -> None:
 
 if trained is None:
     st.info(PRESS_TRAIN, icon=":material/school:")
+elif not answered(QUESTION):  # its layer-1 map answers the question above
+    st.caption("Your own sentence can be tried once you have answered the question above: its maps answer it.")
 else:
     own_sentence(trained[1].model)
     numbers = {"config": config.__dict__, "held_out": held_out._asdict(), **run._asdict()}
@@ -244,8 +257,8 @@ explain(
     "- The loss is −log(the layer-2 weight “it” puts on the right noun): it falls as “it”'s query lines up "
     "with that noun's key.\n"
     "- Usually first a plateau near 50 %: “it” splits its attention between the two nouns, the same way in "
-    "both sentences. Then a noun's layer-1 row swings onto the adjective, the two sentences split, and "
-    "accuracy jumps (replay it above).\n"
+    "both sentences. Then one word's layer-1 row swings onto the adjective (which word: the question above), "
+    "the two sentences split, and accuracy jumps (replay it above).\n"
     "- Held-out sentences use an animal and a place never seen in training: the model answers by position and "
     "adjective, so new nouns do not matter."
 )

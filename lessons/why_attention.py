@@ -5,9 +5,9 @@ import torch
 
 from core import recurrent
 from core.attention import first_principles_attention
-from core.embeddings import embed, toy_vocabulary
-from core.numbers import readable_number
-from core.text import unique_labels
+from core.embeddings import Lean, embed, lean, toy_vocabulary
+from core.numbers import power_of_ten, readable_number
+from core.text import unique_labels, words_or_nothing
 from ui import scrub, session, url_state
 from ui.charts import matrix_frame, numbers_table, render, show_matrix, side_by_side
 from ui.compute_cache import cached_influence_curves
@@ -24,6 +24,8 @@ D_HIDDEN = 8
 PLAY_SECONDS = 8  # the whole animation, however long the sentence
 STEP = f"{PAGE}_step"  # the URL key of the Step control (kept from the slider it replaced)
 STEP_MAP, STEP_WORDS = f"{PAGE}_step_scrub", f"{PAGE}_step_words"  # the memory chart; the words it was drawn for
+APPLE, APPLE_SENTENCE = "apple", "Apple launched a new phone"
+SENSES = ("technology", "food")  # apple's two meanings in the toy features: the company, the fruit
 KIND_HELP = "Seeded torch.nn.RNN / torch.nn.LSTM, untrained (PyTorch's default random initialisation)."
 
 
@@ -54,10 +56,12 @@ def stepping_section(labels: list[str], E: torch.Tensor) -> None:
     with attention:
         st.subheader("Attention: one matrix product")
         weights, stretched = first_principles_attention(E).weights, session.rows_stretched()
+        thin = float(weights.max()) < 0.5  # no word gives another even half its attention
         caption = (
-            f"Colours span this map's own range, {weights.min():.2f} to {weights.max():.2f} (these toy vectors "
-            "spread attention thinly). For long sentences, choose **each row stretched** under *Attention colours* "
-            "in the sidebar to see every row's pattern."
+            f"Colours span this map's own range, {weights.min():.2f} to {weights.max():.2f}"
+            + (" (no weight reaches 0.50: these toy vectors spread attention thinly)" if thin else "")
+            + ". For long sentences, choose **each row stretched** under *Attention colours* in the sidebar to see "
+            "every row's pattern."
         )
         titles = dict(
             title="every pair, computed together", row_title="word", col_title="looks at", value_title="weight"
@@ -148,11 +152,100 @@ def forgetting_section() -> None:
     axes = dict(log_x=True, log_base=2, x_ticks=lengths, log_y=True)
     spec = series_lines(lengths, curves, x="distance n", y="influence", group="model", title=title, **axes)
     render(powers_of_ten_axis(spec), key=f"{PAGE}_influence")
+    shrink = {model: values[0] / values[-1] for model, values in curves.items()}  # > 1: it fell
     st.caption(
         f"At n = {max_n}: " + "; ".join(f"{model} {readable_number(value)}" for model, value in last.items()) + ". "
-        "Recurrent influence falls exponentially (a straight drop on this log scale); attention's falls "
-        "only as its weight is shared among more words. Measured in 64-bit floats, so even tiny values are real."
+        f"From n = {lengths[0]} to n = {max_n} the first word's influence "
+        + ", ".join(f"{change(factor)} for {model}" for model, factor in shrink.items())
+        + f": {min(shrink, key=shrink.get)} loses the least. A recurrent signal passes through every step in "
+        "between (an exponential fall is a straight drop on this log scale); attention's is one hop, its weight "
+        "shared among more words. Measured in 64-bit floats, so even tiny values are real."
     )
+
+
+def lean_sentence(shift: Lean) -> str:
+    """The move of apple's two senses in words, from the numbers of its before/after bars."""
+    (a, b), (a0, b0), (a1, b1) = shift.features, shift.before, shift.after
+    moves = f"After attention: {a} {a0:.2f} → {a1:.2f}, {b} {b0:.2f} → {b1:.2f}. "
+    verbs = [verb(change) for change in shift.changes]
+    if shift.toward is None or verbs == ["stays", "stays"]:
+        return moves + f"The balance between {a} and {b} stays where it was."
+    win, lose = shift.toward, b if shift.toward == a else a
+    won, lost = verbs if win == a else verbs[::-1]
+    if won == lost == "falls":  # the usual case: an average of the sentence is smaller than either sense
+        how = (
+            f"Both fall (the output is a weighted average of the sentence's vectors), {lose} faster: "
+            f"*{APPLE}* moves away from {lose} faster than from {win}."
+        )
+    elif won == lost == "rises":
+        how = f"Both rise, {win} faster: *{APPLE}* moves toward {win} faster than toward {lose}."
+    else:
+        how = f"{win.capitalize()} {won} and {lose} {lost}: *{APPLE}* moves toward {win}."
+    was, now = dict(zip(shift.features, shift.before)), dict(zip(shift.features, shift.after))
+    led, leads = max(was, key=was.get), max(now, key=now.get)
+    ranks = (
+        f" {leads.capitalize()} still leads ({now[leads]:.2f} vs {now[lose if leads == win else win]:.2f})."
+        if led == leads
+        else f" {led.capitalize()} led before ({was[led]:.2f} vs {was[leads]:.2f}); {leads} leads now "
+        f"({now[leads]:.2f} vs {now[led]:.2f})."
+    )
+    return moves + how + ranks
+
+
+def verb(change: float) -> str:
+    """A change as the two decimals shown make it look: rises, falls, or stays."""
+    return "rises" if round(change, 2) > 0 else "falls" if round(change, 2) < 0 else "stays"
+
+
+@st.fragment
+def apple_section() -> None:
+    """Apple, fruit or company: what the words around it do to its vector, for any sentence with "apple"."""
+    text = url_state.text_input(
+        st, "A sentence with “apple”", APPLE_SENTENCE, key=f"{PAGE}_apple_sentence", max_chars=300
+    )
+    words = words_or_nothing(text)
+    if APPLE not in words:
+        st.info(f"Type a sentence with the word *{APPLE}* in it, for example “I ate a fresh apple”.")
+        return
+    at, labels = words.index(APPLE), unique_labels(words)
+    result = first_principles_attention(embed(words, TOY).vectors)
+    weights, after = result.weights[at], len(words) - at - 1
+    shift = lean(TOY.vector(APPLE), result.output[at], TOY.dimensions, *SENSES)
+    left, right = st.columns(2)
+    with left:
+        others = [j for j in range(len(words)) if j != at]
+        strongest = max(others, key=lambda j: float(weights[j])) if others else None
+        if after:
+            rnn = f"A left-to-right RNN has built its state for *{APPLE}* before it reads the {after} word"
+            rnn += "s after it. " if after > 1 else " after it. "
+        elif others:
+            rnn = f"Here every other word comes before *{APPLE}*, so even an RNN has read them, in one squeezed state. "
+        else:
+            rnn = f"Alone, *{APPLE}* has no other word to tell it. "
+        looks = f"With attention, *{APPLE}* looks at all {len(words)} words at once" + (
+            f"; of the others, it gives the most weight to *{labels[strongest]}* ({weights[strongest]:.2f}). "
+            if strongest is not None
+            else ". "
+        )
+        st.markdown(
+            f"Is *{APPLE}* the fruit (its *{SENSES[1]}* feature) or the company (*{SENSES[0]}*)? Only the "
+            f"other words can tell. {rnn}{looks}{lean_sentence(shift)}"
+        )
+        highlight = labels[strongest] if strongest is not None else None
+        spec = weight_bars(labels, weights, title=f"what “{labels[at]}” attends to", highlight=highlight)
+        render(spec, key=f"{PAGE}_apple")
+    with right:
+        vectors = {f"{APPLE} (static)": TOY.vector(APPLE), f"{APPLE} (after attention)": result.output[at]}
+        title = f"{APPLE}, before and after"
+        render(vector_bars(vectors, list(TOY.dimensions), title=title), key=f"{PAGE}_apple_bars")
+
+
+def change(factor: float) -> str:
+    """A fall by `factor` (before / after): "shrinks 134 times", "shrinks 1.3 × 10²¹ times", or, where
+    it rose, "grows 1.20 times" (a change of direction said as one, not "shrinks 0.83 times")."""
+    if factor < 1:
+        return f"grows {1 / factor:.2f} times"
+    return f"shrinks {factor:,.0f} times" if factor < 10_000 else f"shrinks {power_of_ten(factor)} times"
 
 
 section("1 · One word per step vs all pairs at once")
@@ -166,21 +259,8 @@ st.markdown(
 )
 forgetting_section()
 
-section("3 · “Apple launched a new phone”")
-apple_words = "apple launched a new phone".split()
-apple = first_principles_attention(embed(apple_words, TOY).vectors)
-left, right = st.columns(2)
-with left:
-    st.markdown(
-        "Is *Apple* the fruit or the company? The answer is four words later, in *phone*. A left-to-right "
-        "RNN has already built its state for *Apple* before it reads *phone*. With attention, *Apple* "
-        "looks at the whole sentence: its vector mixes in *phone* and moves toward technology."
-    )
-    spec = weight_bars(apple_words, apple.weights[0], title="what “apple” attends to", highlight="phone")
-    render(spec, key=f"{PAGE}_apple")
-with right:
-    vectors = {"apple (static)": TOY.vector("apple"), "apple (after attention)": apple.output[0]}
-    render(vector_bars(vectors, list(TOY.dimensions), title="apple, before and after"), key=f"{PAGE}_apple_bars")
+section("3 · Apple: the fruit or the company?")
+apple_section()
 st.page_link(STATIC.path, label="Next: how words become vectors", icon=":material/arrow_forward:")
 
 explain(

@@ -94,6 +94,10 @@ def charts(at) -> list[dict]:
                 if child.proto.data.data:
                     frame = convert_arrow_bytes_to_pandas_df(child.proto.data.data)
                     spec["data"] = {"values": frame.to_dict("records")}
+                named = {d.name: convert_arrow_bytes_to_pandas_df(d.data.data) for d in child.proto.datasets}
+                for view in _views(spec):  # a scrub chart's views name Arrow datasets (ui.scrub)
+                    if view.get("data", {}).get("name") in named:
+                        view["data"] = {"values": named[view["data"]["name"]].to_dict("records")}
                 if isinstance(spec.get("title"), dict):
                     spec["title"] = scrub_title(spec)
                 found.append(spec)
@@ -109,6 +113,12 @@ def open_code_panel(at, page: str):
 
     at.session_state[code_panel_key(page, "Show the code this page runs")] = True
     return at.run()
+
+
+def _views(spec: dict) -> list[dict]:
+    """A spec and every view inside it (layers, concatenations)."""
+    kinds = ("layer", "hconcat", "vconcat", "concat")
+    return [spec, *(node for kind in kinds for child in spec.get(kind, []) for node in _views(child))]
 
 
 def _params(spec: dict) -> dict:

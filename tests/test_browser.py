@@ -187,6 +187,24 @@ def test_controls_answer_and_predictions_hold_back(app_url, browser, page):
         assert_healthy(browser, page.title)
 
 
+def test_one_question_per_idea_and_what_answers_it_waits(app_url, browser):
+    """First-principles asks "which word will “it” attend to most?" once: answering it inside its section
+    (a fragment) also draws "Where it fails" further down, which waited for it; no second question is left."""
+    open_page(browser, app_url, FIRST_PRINCIPLES)
+    box = f'{MAIN} [class*="st-key-predict_box_"]'
+    assert len(find(browser, box)) == 1
+    assert not any("attends most to" in t for t in texts(browser, '[data-testid="stMarkdownContainer"]'))
+    menu = find(browser, f'{box} input[role="combobox"]')[0]  # ten words: a menu
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", menu)
+    menu.click()
+    browser.execute_script("arguments[0].click();", find(browser, '[role="option"]')[0])
+    settle(browser)
+    assert_healthy(browser, FIRST_PRINCIPLES.title)
+    assert "You chose “the”" in " ".join(texts(browser, '[data-testid="stAlertContentSuccess"]'))
+    assert any("attends most to" in t for t in texts(browser, '[data-testid="stMarkdownContainer"]'))
+    assert not any("Answer first" in t for t in texts(browser, '[data-testid="stCaptionContainer"]'))
+
+
 def test_a_shared_link_opens_the_same_view(app_url, browser):
     open_page(browser, app_url, FIRST_PRINCIPLES, {"fp_temperature": "2.5", "fp_d": "5"})
     values = [v.text for v in find(browser, f'{MAIN} [data-testid="stSliderThumbValue"]')]
@@ -529,3 +547,34 @@ def test_the_decoder_lesson_writes_on_a_phone_and_presents_on_a_projector(app_ur
     headings = [h.text for h in find(browser, f"{MAIN} h2")]
     assert headings == ["1 · The next word"], headings
     browser.set_window_size(1400, 1000)
+
+
+# Every number a canvas chart writes in a heatmap cell (two decimals, as ui.specs.heatmap formats them), with its font.
+CELL_FONTS_HOOK = """
+window.__cellFonts = [];
+const fill = CanvasRenderingContext2D.prototype.fillText;
+CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+  if (/^[−-]?\\d+\\.\\d\\d$/.test(String(text))) window.__cellFonts.push([String(text), this.font]);
+  return fill.call(this, text, ...rest);
+};
+"""
+
+
+def test_presenter_cell_numbers_are_at_least_14_px_at_1920(app_url, browser):
+    """Q, K, V from a ?presenter=1 link at 1920 px, every step shown: each number written in a cell is drawn at
+    14 px or more (read from the canvas as Vega draws it); the same page at 1024 px keeps 11 px in its narrow maps."""
+    import re
+
+    hook = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CELL_FONTS_HOOK})
+    try:
+        sizes = {}
+        for width, query in ((1920, {"presenter": "1"}), (1024, {})):
+            browser.set_window_size(width, 1080)
+            open_page(browser, app_url, QKV, {**query, "qkv_step": "output", "shared_sentence": SENTENCES[3]})
+            drawn = browser.execute_script("return window.__cellFonts")
+            sizes[width] = [float(re.search(r"([\d.]+)px", font).group(1)) for _, font in drawn]
+        assert len(sizes[1920]) >= 7 * 9 and min(sizes[1920]) >= 14, sizes[1920]  # Q, K, V (3 × 4 each), 3 × 3 maps
+        assert min(sizes[1024]) >= 11, sizes[1024]
+    finally:
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": hook["identifier"]})
+        browser.set_window_size(1400, 1000)

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from ui.export import png_bytes, spec_table, svg_text
 from ui.navigation import LESSONS
+from ui.quiz import feedback
 from ui.specs import heatmap
 
 
@@ -108,7 +109,23 @@ def test_predictions_give_feedback_and_count():
     assert at.success and at.success[0].value.startswith("Right")
     wrong = next(w for w in ["money", "bank", "grows"] if w != right)
     at.radio(key="fp_predict").set_value(wrong).run()
-    assert at.error and "Not quite" in at.error[0].value
+    assert at.error and at.error[0].value.startswith(
+        f"Not quite. You chose “{wrong}”; “bank” puts most weight on “{right}”"
+    )
+
+
+def test_feedback_is_whole_sentences_quoting_the_choice_and_the_answer():
+    yes, no = "yes, exactly the same", "no, they change"
+    assert feedback(no, yes) == f"Not quite. You chose “{no}”; the answer is “{yes}”."
+    assert feedback(yes, yes, right=True) == f"Right. You chose “{yes}”: the answer is “{yes}”."
+    assert feedback(None, yes) == f"The answer is “{yes}”."  # revealed
+    fact = "“he” puts most weight on “student” (0.62)"
+    assert feedback("road", "student", fact) == f"Not quite. You chose “road”; {fact}."
+    assert feedback("road", "student", fact, right=True, tie_note="Within 0.02.") == (
+        f"Right. You chose “road”, nearly tied with “student”: {fact}. Within 0.02."
+    )
+    assert feedback(None, "student", fact) == f"{fact}."
+    assert feedback(None, "student", "it is “student”") == "It is “student”."  # a sentence starts in capitals
 
 
 def test_chart_exports_decode():

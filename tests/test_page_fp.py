@@ -25,7 +25,7 @@ from core.embeddings import (
     unknown_words,
 )
 from core.numbers import tiny_difference
-from core.text import tokenize
+from core.text import focus_word, tokenize, unique_labels
 from ui import formulas
 
 PAGE = "lessons/first_principles.py"
@@ -100,7 +100,7 @@ def test_prediction_holds_back_steps_two_to_four():
     assert not any("Strongest link of each row: the →" in c.value for c in at.caption)
     question.set_value("the (2)").run()  # a tie with "the": counts as right
     assert not at.exception
-    assert at.success and at.success[0].value.startswith("Right")
+    assert at.success and at.success[0].value.startswith("Right. You chose “the (2)”, nearly tied with “the”: “it”")
     assert {"2 · Scores: E·Eᵀ", "3 · Weights: softmax", "One word, with its numbers"} <= set(subheaders(at))
     weights = torch.tensor(at.session_state["fp_export"][0]["weights"])
     expected = first_principles_attention(embed(LESSON, toy_vocabulary()).vectors).weights
@@ -109,17 +109,67 @@ def test_prediction_holds_back_steps_two_to_four():
     assert "less than one millionth" in loop
 
 
-def test_where_it_fails_shows_the_live_numbers_after_its_question():
+def questions(at) -> list:
+    return [w for w in [*at.radio, *at.selectbox] if str(w.key).startswith("fp_predict")]
+
+
+def test_one_question_and_where_it_fails_waits_for_it():
     at = app_test(PAGE)
-    assert not any("attends most to" in m.value for m in at.markdown)
-    at.radio(key="fp_predict_it").set_value("animal").run()
-    assert at.error and "the" in at.error[0].value
+    assert [w.key for w in questions(at)] == ["fp_predict"]  # "which word will “it” attend to most?" once
+    assert not any("attends most to" in m.value for m in at.markdown)  # its row would answer the question
+    assert any("once you have answered the question" in c.value for c in at.caption)
+    at.selectbox(key="fp_predict").set_value("animal").run()
+    assert [w.key for w in questions(at)] == ["fp_predict"]
+    assert not any("Answer first" in c.value for c in at.caption)  # no second question left waiting
     result = first_principles_attention(embed(LESSON, toy_vocabulary()).vectors)
     focus = attention_focus(result.weights, LESSON.index("it"), LESSON.index("animal"))
+    assert at.error[0].value.startswith(
+        f"Not quite. You chose “animal”; “it” puts most weight on “the” ({focus.strongest_weight:.2f}, step 3)."
+    )
     shown = next(m.value for m in at.markdown if "attends most to" in m.value)
-    assert f"“the”** ({focus.strongest_weight:.2f})" in shown
+    tied = [unique_labels(LESSON)[j] for j in near_ties(result.weights, LESSON.index("it"), 0.02)]
+    assert tied == ["the", "the (2)"]  # the two "the" share one toy vector: a tie, said as one
+    assert f"**“the” and “the (2)”** ({focus.strongest_weight:.2f})" in shown
     assert f"“animal” only {focus.target_weight:.2f}" in shown
     assert any(link.label.startswith("Learned queries and keys") for link in at.get("page_link"))
+
+
+def test_the_two_banks_wait_for_the_question_when_one_is_the_sentence():
+    at = app_test(PAGE)
+    assert at.slider(key="fp_w_money_1_1")  # the lesson's sentence: the bank tables do not answer its question
+    at.text_input(key="fp_sentence").set_value("money bank grows").run()
+    assert not [s for s in at.slider if str(s.key).startswith("fp_w_")]  # "bank → bank 0.70" would answer it
+    at.radio(key="fp_predict").set_value("money").run()
+    assert at.slider(key="fp_w_money_1_1").value == pytest.approx(0.7)
+
+
+@pytest.mark.parametrize(
+    "sentence, word",
+    [
+        ("The animal didn't cross the road because it was tired", "it"),
+        ("The student said he was tired", "he"),
+        ("I put money in the bank by the river bank", "bank (2)"),
+        ("money bank grows", "bank"),
+        ("Humans love smartphones", "love"),
+    ],
+)
+def test_a_typed_sentence_is_asked_about_its_most_interesting_word(sentence, word):
+    at = app_test(PAGE)
+    at.text_input(key="fp_sentence").set_value(sentence).run()
+    question = questions(at)[0]
+    assert f"which word will “{word}” attend to most?" in question.label
+
+
+def test_focus_word_rule():
+    assert focus_word(tokenize("The student said he was tired").words) == (3, "pronoun")
+    assert focus_word(LESSON) == (LESSON.index("it"), "pronoun")  # not its last word
+    assert focus_word("the bank near the river bank".split()) == (5, "repeated")  # "the" repeats too: no meaning
+    assert focus_word("money bank grows".split()) == (1, "middle")
+    assert focus_word("the cat sat on the mat".split()) == (2, "middle")  # cat, sat, mat: the middle one
+    assert focus_word("of the".split()) == (0, "middle")  # function words only
+    assert focus_word(["word"]) == (0, "middle")
+    with pytest.raises(ValueError):
+        focus_word([])
 
 
 def test_every_control_at_both_ends():

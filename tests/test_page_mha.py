@@ -86,3 +86,82 @@ def test_presenter_mode_waits_behind_next():
     at = presenting_test("lessons/multi_head.py")
     assert not at.exception and [h.value for h in at.header] == ["Layer 1: 4 heads"]
     assert any("Next: One attention map" in b.label for b in at.button)
+
+
+def test_minilm_layers_through_the_pages_function_match_transformers(encoder):
+    """Reference: Hugging Face transformers' own attentions (output_attentions) for the same text."""
+    from sentence_transformers import SentenceTransformer
+
+    from core.model import bundled_model_path
+    from core.trained import model_layer
+
+    text = "The animal didn't cross the road because it was tired"
+    bert = SentenceTransformer(bundled_model_path(), device="cpu")[0].auto_model
+    bert.config._attn_implementation = "eager"  # the attention weights themselves, not a fused kernel
+    ids = torch.tensor([encoder.tokenizer.encode(text).ids])
+    with torch.no_grad():
+        reference = bert(input_ids=ids, output_attentions=True).attentions
+    run = encoder.run(text)
+    for layer in (0, 5):
+        ours = model_layer(encoder.weights, layer, run.hidden_states[layer]).weights
+        torch.testing.assert_close(ours, reference[layer][0], atol=1e-5, rtol=0)
+
+
+def test_heads_disagree_most_on_the_contested_row():
+    from core.multi_head import most_contested_row, strongest_keys
+
+    weights = torch.zeros(3, 2, 2)
+    weights[:, 0, 0] = 1  # row 0: every head looks at word 0
+    weights[0, 1, 0] = weights[1, 1, 1] = weights[2, 1, 1] = 1  # row 1: two different words
+    assert strongest_keys(weights)[:, 1].tolist() == [0, 1, 1] and most_contested_row(weights) == 1
+    assert most_contested_row(torch.eye(2).expand(3, 2, 2)) == 0  # a tie: the first row
+
+
+def test_the_head_grid_is_two_big_labelled_maps_a_row():
+    from ui.specs import head_grid
+
+    words = "the animal didn't cross the road because it was tired".split()
+    spec = head_grid(torch.full((4, 10, 10), 0.1), words, palette="viridis", width=640)
+    assert spec["columns"] == 2 and spec["spec"]["width"] >= 250
+    assert spec["spec"]["encoding"]["color"]["scale"]["type"] == "sqrt"  # small weights differ from 0
+    assert "labels" not in spec["spec"]["encoding"]["y"]["axis"]  # every word on the axes
+    assert head_grid(torch.full((16, 3, 3), 1 / 3), words[:3], palette="viridis", width=640)["columns"] == 4
+
+
+def head_sentence(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("From **"))
+
+
+def test_the_heads_sentence_follows_the_random_and_the_trained_numbers(encoder):
+    from core.multi_head import strongest_keys
+    from core.text import unique_labels
+    from core.trained import model_layer
+    from ui.markdown import md_escape
+
+    at = app_test("lessons/multi_head.py")
+    assert any(m.value.startswith("**Random (untrained) weights, seed 0:**") for m in at.markdown)
+    words = "the animal didn't cross the road because it was tired".split()
+    labels = unique_labels(words)
+    for word in ("it", "animal"):
+        at.selectbox(key="mha_grid_word").set_value(word).run()
+        spec = next(s for s in charts(at) if s.get("title") == "head 1")
+        values = {(r["mha_head_4"], r["row"], r["col"]): r["value"] for r in spec["data"]["values"]}
+        sentence = head_sentence(at)
+        for head in range(1, 5):
+            top = max(labels, key=lambda col: values[(head, word, col)])
+            assert f"head {head} → {md_escape(top)} ({values[(head, word, top)]:.2f})" in sentence
+    at.radio(key="mha_kind").set_value("trained (MiniLM)").run()
+    assert not at.exception
+    run = encoder.run("The animal didn't cross the road because it was tired")
+    pieces = unique_labels(run.tokens)
+    for layer in (1, 4):
+        at.select_slider(key="mha_minilm_layer").set_value(layer).run()
+        weights = model_layer(encoder.weights, layer - 1, run.hidden_states[layer - 1]).weights
+        word = at.selectbox(key="mha_minilm_grid_word").value
+        row = pieces.index(word)
+        keys = strongest_keys(weights)[:, row].tolist()
+        sentence = head_sentence(at)
+        for head, key in enumerate(keys, start=1):
+            assert f"head {head} → {md_escape(pieces[key])} ({float(weights[head - 1, row, key]):.2f})" in sentence
+        assert f"{len(set(keys))} different words across 12 heads" in sentence or len(set(keys)) == 1
+        assert any("the weights the model itself reports: 0 (identical)" in c.value for c in at.caption)

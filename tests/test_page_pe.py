@@ -1,5 +1,7 @@
 """Positional encoding: the permutation test and PE similarity in core, and the page through AppTest."""
 
+import math
+
 import pytest
 import torch
 from conftest import app_test, open_link, presenting_test, scrub_positions, scrub_start, scrub_to
@@ -9,11 +11,13 @@ from core.embeddings import embed, toy_vocabulary
 from core.positional import (
     SAME_OUTPUT_TOLERANCE,
     compare_orders,
+    distance_profile,
     occurrence_order,
     permutation_test,
     position_similarity,
     reordering,
     similarity_by_distance,
+    sinusoidal_at,
     sinusoidal_encoding,
     sinusoidal_row,
     wavelengths,
@@ -139,7 +143,7 @@ def test_a_row_and_a_column_of_the_map_answer_in_the_browser():
     shown = [r["PE"] for r in row["data"]["values"] if r["pe_position"] == 37]
     torch.testing.assert_close(torch.tensor(shown), pe[37])
     column = scrub_spec(at, "dimension 4, a turn every 11.2")
-    shown = [r["PE"] for r in column["data"]["values"] if r["pe_dimension"] == 63]
+    shown = [r["PE"] for r in column["data"]["values"] if r["pe_dimension"] == 63 and r["sampled"]]
     torch.testing.assert_close(torch.tensor(shown), pe[:, 63])
     scrub_to(at, "pe_row_scrub", pe_position=37)
     scrub_to(at, "pe_column_scrub", pe_dimension=1)
@@ -167,7 +171,12 @@ def test_learned_table_limit_in_plain_numbers():
     at.slider(key="pe_table_rows").set_value(4).run()
     at.slider(key="pe_probe").set_value(128).run()
     warning = next(w.value for w in at.warning if "learned table" in w.value)
-    assert "[" not in warning and "position 127" in warning and "0.97, 0.23, 0.13" in warning
+    assert "[" not in warning and "position 127" in warning and "sin(127) and cos(127), are 0.97 and 0.23" in warning
+    assert "d_model =" not in warning  # no width of its own beside the d_model slider
+    at.slider(key="pe_probe").set_value(30).run()  # another position: other numbers, from the formula
+    warning = next(w.value for w in at.warning if "learned table" in w.value)
+    pe = sinusoidal_encoding(30, 2)
+    assert f"sin(29) and cos(29), are {pe[29, 0]:.2f} and {pe[29, 1]:.2f}" in warning
     at.slider(key="pe_table_rows").set_value(64).run()
     at.slider(key="pe_probe").set_value(1).run()
     assert any("can encode 1 positions" in s.value for s in at.success)
@@ -186,8 +195,82 @@ def test_reordering_waves_rows_and_the_order_verdict():
     assert reordering(["a", "b", "a"], ["b", "a", "a"]) == [1, 0, 2]
     assert reordering(["a", "b"], ["a", "c"]) is None and reordering([], []) is None
     pe = sinusoidal_encoding(10, 6)
-    assert waves(pe, [1, 4])[4] == pe[:, 4].tolist()
+    curve = waves(10, 6, [1, 4])
+    at_whole = [v for v, whole in zip(curve.values[4], curve.whole) if whole]  # flagged where the words sit
+    assert [p for p, whole in zip(curve.positions, curve.whole) if whole] == pytest.approx(list(range(10)))
+    assert at_whole == pytest.approx(pe[:, 4].tolist(), abs=1e-6)
     torch.testing.assert_close(sinusoidal_row(9, 6), pe[9])
     E = torch.randn(4, 5, generator=torch.Generator().manual_seed(0))
     plain, moved = compare_orders(E, [3, 2, 1, 0]), compare_orders(E, [3, 2, 1, 0], 1.0)
     assert plain.same and not moved.same and moved.largest == float(moved.differences.max())
+
+
+def test_waves_are_the_formula_between_whole_positions():
+    curve = waves(50, 64, [0, 1, 10])
+    assert len(curve.positions) > 50 * 3  # dimension 0 turns every 6.3 positions: many samples per turn
+    x = torch.tensor(curve.positions, dtype=torch.float64)
+    torch.testing.assert_close(torch.tensor(curve.values[0], dtype=torch.float64), torch.sin(x))
+    torch.testing.assert_close(torch.tensor(curve.values[1], dtype=torch.float64), torch.cos(x))
+    slow = torch.sin(x / 10000 ** (10 / 64))
+    torch.testing.assert_close(torch.tensor(curve.values[10], dtype=torch.float64), slow)
+    torch.testing.assert_close(sinusoidal_at(torch.arange(7.0), 9, 100.0), sinusoidal_encoding(7, 9, 100.0))
+
+
+def test_the_wave_chart_draws_curves_with_the_whole_positions_as_dots():
+    at = app_test(PAGE)
+    at.multiselect(key="pe_dims").set_value([0, 1]).run()
+    spec = charts(at)["Each dimension is a wave"]
+    line, dots_layer = spec["layer"]
+    assert line["mark"]["type"] == "line" and "transform" not in line  # the curve through every sample
+    assert dots_layer["transform"] == [{"filter": "datum.sampled"}]  # dots at the whole positions only
+    rows = spec["data"]["values"]
+    dots = {(r["dimension"], r["position"]): r["PE"] for r in rows if r["sampled"]}
+    pe = sinusoidal_encoding(50, 64)
+    assert len(dots) == 2 * 50 and dots[("dim 1", 7)] == pytest.approx(float(pe[7, 1]), abs=1e-6)
+    assert all(float(r["position"]).is_integer() for r in rows if r["sampled"])
+    between = [r for r in rows if not r["sampled"] and r["dimension"] == "dim 0" and 3 < r["position"] < 4]
+    assert between and all(r["PE"] == pytest.approx(math.sin(r["position"]), abs=1e-6) for r in between)
+    row = scrub_spec(at, "position 10")  # legend names short enough for two columns on a phone
+    assert {r["column"] for r in row["data"]["values"]} == {"even: sin", "odd: cos"}
+
+
+def distance_caption(at) -> str:
+    return next(c.value for c in at.caption if "The mean" in c.value)
+
+
+def test_the_distance_sentence_follows_the_numbers():
+    at = app_test(PAGE)
+    profile = distance_profile(sinusoidal_encoding(50, 64))
+    text = distance_caption(at)
+    assert "depends only on the distance" in text and profile.falls_until == 5
+    assert f"falls from 32.00 at distance 0 to {profile.by_distance[5]:.2f} at distance 5, then ripples" in text
+    at.slider(key="pe_d_model").set_value(3).run()
+    at.select_slider(key="pe_base").set_value(10.0).run()
+    profile = distance_profile(sinusoidal_encoding(50, 3, 10.0))
+    assert profile.spread > 0.1
+    text = distance_caption(at)
+    assert "odd d_model (3)" in text and f"differ by up to {profile.spread:.2f}" in text
+    assert "depends only" not in text
+    at.slider(key="pe_positions").set_value(2).run()
+    at.slider(key="pe_d_model").set_value(64).run()
+    values = distance_profile(sinusoidal_encoding(2, 64, 10.0)).by_distance
+    assert f"The mean falls at every step, from {values[0]:.2f} at distance 0 to {values[1]:.2f}." in distance_caption(
+        at
+    )
+
+
+def test_the_column_chart_is_a_smooth_wave_too():
+    at = app_test(PAGE)
+    column = scrub_spec(at, "dimension 4")
+    rows = [r for r in column["data"]["values"] if r["pe_dimension"] == 0 and not r["sampled"]]
+    assert len(rows) == 49 * 3  # dimension 0 turns every 6.3 positions: three more samples between each two
+    assert all(r["PE"] == pytest.approx(math.sin(r["position"]), abs=1e-6) for r in rows)
+
+
+def test_the_map_caption_reads_the_wavelengths():
+    at = app_test(PAGE)
+    turns = wavelengths(64)
+    assert any(f"dimension 63: once every {turns[-1]:,.1f})" in c.value for c in at.caption)
+    at.slider(key="pe_d_model").set_value(2).run()
+    assert any(c.value.startswith("With d_model = 2 there is one pair") for c in at.caption)
+    assert not any("Left columns" in c.value for c in at.caption)

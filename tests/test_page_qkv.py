@@ -204,3 +204,106 @@ def test_presenter_mode_waits_behind_next():
     assert not at.exception
     assert [h.value for h in at.header] == ["Step by step on your sentence"]
     assert any("Next: Why divide" in b.label for b in at.button) and not [w for w in at.radio if w.key == "qkv_predict"]
+
+
+def test_a_trained_head_is_its_minilm_rows_and_rebuilds_the_models_attention(encoder):
+    """Reference: the Hugging Face checkpoint's own query/key/value weights (read by transformers, not by core.bert),
+    rows head·32 … head·32 + d_k − 1, transposed; with the whole head on the layer's input the page's one-head
+    computation gives exactly the weights the model reports."""
+    from sentence_transformers import SentenceTransformer
+
+    from core.model import bundled_model_path
+    from core.trained import model_inputs, trained_head
+
+    bert = SentenceTransformer(bundled_model_path(), device="cpu")[0].auto_model
+    for layer, head, d_k in ((0, 8, 4), (3, 11, 32)):
+        found = trained_head(encoder.weights, layer, head, d_k)
+        reference = bert.encoder.layer[layer].attention.self
+        for x in "qkv":
+            linear = getattr(reference, {"q": "query", "k": "key", "v": "value"}[x])
+            rows = slice(head * 32, head * 32 + d_k)
+            torch.testing.assert_close(found.weights[f"W_{x}"], linear.weight[rows].T.detach())
+            torch.testing.assert_close(found.biases[f"b_{x}"], linear.bias[rows].detach())
+    run = encoder.run("The animal didn't cross the road because it was tired")
+    whole = trained_head(encoder.weights, 2, 5, 32)
+    steps = qkv_attention_steps(run.hidden_states[2], *whole.weights.values(), biases=whole.biases)
+    torch.testing.assert_close(steps.attention.weights, run.attentions[2, 5], atol=1e-5, rtol=0)
+    ids = torch.tensor(encoder.tokenizer.encode("bank river", add_special_tokens=False).ids)
+    embeddings = bert.embeddings
+    expected = embeddings.LayerNorm(embeddings.word_embeddings(ids) + embeddings.token_type_embeddings.weight[0])
+    torch.testing.assert_close(model_inputs(encoder.weights, encoder.static_table[ids]), expected.detach())
+    with pytest.raises(ValueError):
+        trained_head(encoder.weights, 0, 0, 33)
+
+
+def test_identical_rows_group_equal_and_rescaled_rows():
+    from core.qkv import identical_rows
+
+    X = torch.tensor([[0.0, 0.0, 1.0], [1.0, 2.0, 0.0], [0.0, 0.0, 0.7], [1.0, 2.0, 0.0], [0.0, 1.0, 0.0]])
+    assert identical_rows(layer_norm(X)) == [[0, 2], [1, 3]]  # 0 and 2 differ only in size
+    assert identical_rows(X) == [[1, 3]] and identical_rows(torch.eye(3)) == []
+
+
+def test_the_identical_rows_note_follows_the_embeddings():
+    at = app_test("lessons/qkv.py")
+    note = next(c.value for c in at.caption if c.value.startswith("Identical rows"))
+    # the, because and was have only the *function* feature, at 1.0, 0.7 and 0.7: layer norm makes them equal
+    assert all(f"*{w}*" in note for w in ("the", "the \\(2\\)", "because", "was")) and "*function*" in note
+    assert "*it*" not in note
+    at.slider(key="qkv_d_model").set_value(13).run()  # two seeded extra features: every row differs
+    assert not any(c.value.startswith("Identical rows") for c in at.caption)
+    at.radio(key="qkv_kind").set_value("trained (MiniLM)").run()  # MiniLM's inputs: only "the" repeats
+    note = next(c.value for c in at.caption if c.value.startswith("Identical rows"))
+    assert note.startswith("Identical rows: *the*, *the \\(2\\)* (the same word, and this page adds no positions)")
+
+
+def test_trained_weights_run_the_same_steps_and_the_sentence_follows_them(encoder):
+    from core.qkv import top_targets
+    from core.text import unique_labels
+    from core.trained import model_inputs, trained_head
+    from ui.markdown import md_escape
+
+    at = app_test("lessons/qkv.py")
+    assert any(m.value.startswith("**Random (untrained) weights, seed 0") for m in at.markdown)
+    at.radio(key="qkv_kind").set_value("trained (MiniLM)").run()
+    at.toggle(key="qkv_weights_numbers").set_value(True).run()
+    assert not at.exception and any(m.value == "**Trained weights: MiniLM layer 1, head 9.**" for m in at.markdown)
+    words = "the animal didn't cross the road because it was tired".split()
+    labels = unique_labels(words)
+    X = model_inputs(encoder.weights, static_vectors(encoder, words))
+    for head, d_k in ((9, 4), (3, 32)):
+        at.select_slider(key="qkv_head").set_value(head).run()
+        at.slider(key="qkv_d_k").set_value(d_k).run()
+        found = trained_head(encoder.weights, 0, head - 1, d_k)
+        weights = qkv_attention_steps(X, *found.weights.values(), biases=found.biases).attention.weights
+        shown = torch.tensor(at.dataframe[-1].value.to_numpy(), dtype=torch.float32)
+        torch.testing.assert_close(shown, weights, atol=1e-4, rtol=0)
+        random = QKVProjection(384, d_k, seed=0).matrices()
+        chance = qkv_attention_steps(X, *random.values()).attention.weights
+        sentence = next(m.value for m in at.markdown if m.value.startswith("**Trained beside random.**"))
+        learned, guessed = top_targets(weights), top_targets(chance)
+        for i, (j, g) in enumerate(zip(learned, guessed)):
+            assert f"{md_escape(labels[i])} → {md_escape(labels[j])} ({float(weights[i, j]):.2f})" in sentence
+            assert f"{md_escape(labels[i])} → {md_escape(labels[g])} ({float(chance[i, g]):.2f})" in sentence
+        differ = sum(a != b for a, b in zip(learned, guessed))
+        assert f"The strongest key differs for {differ} of {len(words)} words" in sentence
+
+
+def test_presenter_next_reveals_one_matrix_at_a_time():
+    at = presenting_test("lessons/qkv.py")
+    at.button(key="qkv_example_1").click().run()  # money bank grows: small matrices, numbers in their cells
+
+    def drawn() -> list[str]:
+        return [spec.get("title", "") for spec in charts(at) if spec.get("title")]
+
+    assert at.select_slider(key="qkv_step").value == "Q" and drawn() == ["Q (3 × 4)"]
+    seen = drawn()
+    steps = ["Q, K", "Q, K, V", "scores QKᵀ", "scaled", "weights", "output"]
+    for step, adds in zip(steps, ["K", "V", *steps[2:]], strict=True):
+        assert [b.label for b in at.button if b.key == "qkv_step_next"] == [f"Next step: {adds}"]
+        at.button(key="qkv_step_next").click().run()
+        assert not at.exception and at.select_slider(key="qkv_step").value == step
+        now = drawn()
+        assert now[: len(seen)] == seen and len(now) == len(seen) + 1, (step, now)
+        seen = now
+    assert seen[-1] == "output Y (3 × 4)" and not [b for b in at.button if b.key == "qkv_step_next"]

@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.contextual import static_cosine
 from core.embeddings import (
+    Tie,
     analogy,
     cosine_in_prefix,
     cosine_similarity,
@@ -15,13 +16,16 @@ from core.embeddings import (
     first_dimensions,
     nearest_neighbours,
     nearest_neighbours_in_prefix,
+    ranked_words,
     similarity_by_features,
     similarity_matrix,
+    tied_ranking,
     toy_vocabulary,
     with_vector,
 )
 from core.projection import merge_coincident, pca_2d
 from core.text import shared_words
+from ui.specs import label_places
 
 PAGE = "lessons/static_embeddings.py"
 FEATURE_MAP = "static_features_scrub"  # the similarity chart whose Features used input answers in the browser
@@ -109,13 +113,69 @@ def test_dimension_slider_changes_the_analogy_and_neighbours():
     assert "king − man + woman ≈ queen" in markdown(at)
     scrub_to(at, FEATURE_MAP, static_d=1)
     assert not at.exception
-    assert any("*bank* itself is all zeros" in c.value for c in at.caption)
+    assert any("All 1 feature used is 0 for *bank* here: it has no direction" in i.value for i in at.info)
+    assert not [d for d in at.dataframe if "neighbour" in getattr(d.value, "columns", [])]  # nothing ranked
     assert at.query_params["static_d"] == "1"
-    toy = first_dimensions(toy_vocabulary(), 1)
-    _, ranked = analogy("king", "man", "woman", toy)
-    assert f"≈ {ranked[0][0]}** (cosine {ranked[0][1]:.3f})" in markdown(at)
+    # royalty only: king − man + woman = 1.0, the direction of every royal word: a tie, said as one
+    assert "king − man + woman ≈ a tie**: queen, prince, princess are all at cosine 1.000" in markdown(at)
     scrub_to(at, FEATURE_MAP, static_d=11)
     assert "king − man + woman ≈ queen" in markdown(at) and "static_d" not in at.query_params  # the default
+
+
+def neighbour_table(at):
+    return next(d.value for d in at.dataframe if "neighbour" in getattr(d.value, "columns", []))
+
+
+def test_neighbours_follow_the_features_used_with_zero_vectors_and_ties_in_words():
+    at = app_test(PAGE, timeout=120)
+    table = neighbour_table(at)
+    assert list(table["neighbour"])[:2] == ["money, cash (a tie)", "loan"]  # both 0.800: one row
+    scrub_to(at, FEATURE_MAP, static_d=2)
+    assert any("All 2 features used are 0 for *bank* here" in i.value for i in at.info)
+    at.selectbox(key="static_probe").set_value("king").run()
+    two = first_dimensions(toy_vocabulary(), 2)
+    table = neighbour_table(at)
+    empty = set(empty_words(two))
+    listed = [w.removesuffix(" (a tie)") for w in table["neighbour"]]
+    assert not any(w in empty for row in listed for w in row.split(", "))  # undefined cosines are not ranked
+    groups = ranked_words(two.vector("king"), two, exclude=("king",))
+    assert table["cosine"].tolist() == pytest.approx([g.score for g in groups[: len(table)]])
+    assert any("left out, as a cosine with them is undefined" in c.value for c in at.caption)
+    at.radio(key="static_metric").set_value("dot").run()
+    assert neighbour_table(at)["dot"].iloc[0] == pytest.approx(
+        ranked_words(two.vector("king"), two, ("king",), "dot")[0].score
+    )
+
+
+def test_tied_ranking_and_ranked_words():
+    groups = tied_ranking([("a", 1.0), ("b", 0.99996), ("c", 0.5), ("d", 0.4996), ("e", -0.0)])
+    assert groups == [Tie(1.0, ["a", "b"]), Tie(0.5, ["c", "d"]), Tie(0.0, ["e"])]
+    royalty = first_dimensions(toy_vocabulary(), 1)
+    assert ranked_words(royalty.vector("bank"), royalty) is None  # no direction: nothing to rank
+    first = ranked_words(royalty.vector("king"), royalty, exclude=("king",))[0]
+    assert first.score == 1.0 and {"queen", "prince", "man"} <= set(first.words)
+    assert "bank" not in {w for g in ranked_words(royalty.vector("king"), royalty) for w in g.words}
+
+
+def analogy_chart(at) -> dict:
+    return next(spec for spec in charts(at) if spec.get("title") == "The arithmetic, feature by feature")
+
+
+def test_the_analogy_chart_shows_its_three_words_the_sum_and_the_nearest():
+    at = app_test(PAGE, timeout=120)
+    toy = toy_vocabulary()
+    bars = {(r["vector"], r["dimension"]): r["value"] for r in analogy_chart(at)["data"]["values"]}
+    names = list(dict.fromkeys(r["vector"] for r in analogy_chart(at)["data"]["values"]))
+    assert names == ["a: king", "b: man", "c: woman", "king − man + woman", "nearest: queen"]
+    assert bars[("b: man", "gender")] == pytest.approx(0.9) and bars[("king − man + woman", "gender")] == pytest.approx(
+        float(toy.vector("king")[1] - toy.vector("man")[1] + toy.vector("woman")[1])
+    )
+    scrub_to(at, FEATURE_MAP, static_d=1)
+    names = list(dict.fromkeys(r["vector"] for r in analogy_chart(at)["data"]["values"]))
+    assert names[-1] == "nearest: queen (one of 3 tied)"
+    at.selectbox(key="static_a").set_value("bank").run()  # bank − man + woman: royalty 0 − 0.1 + 0.1 = 0
+    assert any("*bank − man + woman* is all zeros in the 1 feature used: no direction" in i.value for i in at.info)
+    assert list(dict.fromkeys(r["vector"] for r in analogy_chart(at)["data"]["values"]))[-1] == "bank − man + woman"
 
 
 def test_feature_sliders_edit_one_word_and_stay_in_the_link():
@@ -248,3 +308,55 @@ def test_presenter_mode_with_fragments():
     assert [h.value for h in at.header][-1] == "2 · A vocabulary you can edit"
     scrub_to(at, FEATURE_MAP, static_d=3)
     assert len(at.header) == 2 and not at.exception
+
+
+def test_label_places_keep_labels_apart():
+    crowd = torch.tensor([[0.0, 0.0], [0.01, 0.0], [0.0, 0.01], [0.01, 0.01], [0.005, 0.005], [1.0, 1.0]])
+    places = label_places(crowd, ["alpha", "beta", "gamma", "delta", "epsilon", "far"], width=300, height=300)
+    assert places[0] is not None and places[-1] is not None  # the first word and a lone point keep theirs
+    assert None in places  # five labels cannot all sit around one spot
+    kept = [p for p in places[:5] if p is not None]
+    assert len(kept) == len(set(kept))  # around one spot, each place holds one label
+    assert label_places(torch.tensor([[0.0, 0.0], [1.0, 1.0]]), ["a", "b"]) == ["left above", "right above"]
+
+
+def test_the_map_says_which_points_are_unlabelled():
+    words = list(toy_vocabulary().words[:40])
+    at = open_link(PAGE, {"static_words": words, "static_d": "2"})
+    assert not at.exception
+    two = first_dimensions(toy_vocabulary(), 2)
+    points, labels = merge_coincident(pca_2d(torch.stack([two.vector(w) for w in words[:16]])), words[:16], 0.04)
+    places = label_places(points, labels)
+    spec = next(spec for spec in charts(at) if str(spec.get("title", "")).startswith("2-D map"))
+    assert [r["place"] for r in spec["data"]["values"]] == [p or "unlabelled" for p in places]
+    missing = [label for label, place in zip(labels, places) if place is None]
+    caption = next(c.value for c in at.caption if c.value.startswith("PCA keeps"))  # two features: a plane
+    assert missing and f"{len(missing)} point" in caption and f"“{missing[0]}”" in caption
+    blank = [w for w in words if w in empty_words(two)]
+    expected = f"{len(blank)} of these 40 words are all zeros in the first 2 features ({', '.join(blank[:4])} and "
+    assert any(c.value.startswith(expected) for c in at.caption)
+    scrub_to(at, FEATURE_MAP, static_d=11)
+    assert not any("a cosine with no direction" in c.value for c in at.caption)  # follows the features used
+    caption = next(c.value for c in at.caption if c.value.startswith("PCA keeps"))
+    full = toy_vocabulary()
+    _, labels = merge_coincident(pca_2d(torch.stack([full.vector(w) for w in words[:16]])), words[:16], 0.04)
+    merged = [label for label in labels if ", " in label]
+    assert merged and f"share one label (“{merged[0]}”" in caption  # the points that share a spot, named
+    scrub_to(at, FEATURE_MAP, static_d=1)
+    assert any(c.value.startswith("With one feature the words differ along one direction only") for c in at.caption)
+    assert any("all zeros in the one feature used (" in c.value for c in at.caption)
+    at.multiselect(key="static_words").set_value(["king", "man"]).run()  # royalty 1.0 and 0.1: nothing merged
+    assert not any("share one label" in c.value for c in at.caption)
+
+
+def test_the_one_hot_and_dense_sentences_follow_the_words():
+    at = app_test(PAGE, timeout=120)
+    captions = " ".join(c.value for c in at.caption)
+    assert "all 3 pairs of different words score 0, so *dog* is as far from *cat* as from *table*" in captions
+    toy = toy_vocabulary()
+    dog_cat = float(cosine_similarity(torch.stack([toy.vector("dog"), toy.vector("cat")]))[0, 1])
+    assert f"*dog*–*cat* score highest ({dog_cat:.2f}) and *dog*–*table*, *cat*–*table* tie lowest (0.00)" in captions
+    at.multiselect(key="static_trio").set_value(["king", "queen"]).run()
+    king_queen = float(cosine_similarity(torch.stack([toy.vector("king"), toy.vector("queen")]))[0, 1])
+    captions = " ".join(c.value for c in at.caption)
+    assert "the two words score 0." in captions and f"here *king*–*queen* score {king_queen:.2f}." in captions

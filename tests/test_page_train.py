@@ -8,10 +8,12 @@ import torch
 from conftest import app_test, charts, presenting_test, scrub_start, scrub_to
 from test_specs import validator
 
+from core.text import tokenize
 from core.training import (
     ADJECTIVE_POSITION,
     PROBES,
     PRONOUN_POSITION,
+    Answer,
     TrainConfig,
     answer,
     evaluate,
@@ -21,6 +23,7 @@ from core.training import (
     stacking,
     train,
     unknown_words,
+    unseen_answer,
 )
 
 PAGE = "lessons/train_attention.py"
@@ -58,6 +61,14 @@ def test_stacking_reads_the_maps():
 
 def test_unknown_words():
     assert unknown_words("the zebra didn't cross the road because she was tired zebra".split()) == ["zebra"]
+
+
+def test_unseen_answer_follows_the_vocabulary():
+    words = tokenize("The student said he was tired").words  # "student" and "said": never seen
+    weights = [torch.eye(len(words))] * 2
+    assert unseen_answer(words, Answer(weights, 3, 1, 1.0))  # he → student: by position alone
+    assert not unseen_answer(words, Answer(weights, 3, 5, 1.0))  # he → tired: a word it knows
+    assert not unseen_answer(PROBES[0], Answer(weights, PRONOUN_POSITION, 1, 1.0))
 
 
 @pytest.fixture(scope="module")
@@ -143,16 +154,32 @@ def test_page_trains_holds_back_and_replays(run):
     assert json.dumps(at.session_state["train_export"][0])  # the page's numbers export
 
 
-def test_own_sentence_answers_in_words(run):
+def test_own_sentence_waits_for_the_question_then_answers_in_words(run):
     at = trained_page()
+    # "Try your own sentence" draws both layers' maps, which answer the question: nothing of it before
+    assert not [t for t in at.text_input if t.key == "train_sentence"]
+    assert not any("→" in m.value for m in at.markdown)
+    assert any("once you have answered the question above" in c.value for c in at.caption)
+    at.radio(key="train_predict").set_value("was").run()
+    assert at.error[0].value.startswith("Not quite. You chose “was”;")
     sentence = at.text_input(key="train_sentence")
     assert sentence.value == "The animal didn't cross the road because it was tired"
     expected = answer(run.model, PROBES[0])
     words = PROBES[0]
-    assert any(f"“it” → “{words[expected.answer]}”" in m.value for m in at.markdown)
+    headline = next(m.value for m in at.markdown if "“it” →" in m.value)
+    assert f"“it” → “{words[expected.answer]}”" in headline and "by position alone" not in headline
     assert expected.answer == 1  # the lesson's sentence: it → animal
     at.text_input(key="train_sentence").set_value("The animal didn't cross the road because it was wide").run()
     assert any("“it” → “road”" in m.value for m in at.markdown)
+    # unknown words: the headline says the answer was found by position alone exactly when core says so
+    typed = tokenize("The student said he was tired").words
+    at.text_input(key="train_sentence").set_value("The student said he was tired").run()
+    found = answer(run.model, typed)
+    headline = next(m.value for m in at.markdown if "“he” →" in m.value)
+    assert f"“he” → “{typed[found.answer]}”** (layer-2 weight {found.weight:.2f})" in headline
+    unseen = f"by position alone: the model never saw “{typed[found.answer]}”"
+    assert (unseen in headline) == unseen_answer(typed, found)
+    assert any("never saw" in c.value and "student" in c.value for c in at.caption)
     at.text_input(key="train_sentence").set_value("no pronoun here").run()
     assert any("There is no pronoun to resolve" in i.value for i in at.info)
     assert not at.exception

@@ -4,7 +4,8 @@ import pytest
 import torch
 from conftest import app_test, charts, open_link, presenting_test, scrub_positions, scrub_start, scrub_to
 
-from core.embeddings import embed, toy_vocabulary
+from core.attention import first_principles_attention
+from core.embeddings import embed, lean, toy_vocabulary
 from core.recurrent import (
     attention_first_token_influence,
     attention_first_token_influences,
@@ -149,3 +150,85 @@ def test_presenter_mode_shows_one_section_at_a_time():
     assert len(at.header) == 1 and not at.exception
     at.button(key="present_next").click().run()
     assert len(at.header) == 2 and not at.exception
+
+
+def test_lean_compares_the_two_features_before_and_after():
+    dims = ("technology", "food", "other")
+    shift = lean(torch.tensor([0.6, 0.7, 0.0]), torch.tensor([0.55, 0.22, 0.1]), dims, "technology", "food")
+    assert shift.toward == "technology" and shift.before == pytest.approx((0.6, 0.7))
+    assert shift.changes == pytest.approx((-0.05, -0.48))
+    assert (
+        lean(torch.tensor([0.6, 0.7, 0.0]), torch.tensor([0.2, 0.55, 0.0]), dims, "technology", "food").toward == "food"
+    )
+    assert lean(torch.ones(3), torch.full((3,), 0.5), dims, "technology", "food").toward is None  # both fall alike
+
+
+def apple_text(at) -> str:
+    return next(m.value for m in at.markdown if "fruit" in m.value and "After attention" in m.value)
+
+
+def bar_values(at, title_start: str) -> dict:
+    spec = next(spec for spec in charts(at) if str(spec.get("title", "")).startswith(title_start))
+    return {(r["vector"], r["dimension"]): r["value"] for r in spec["data"]["values"]}
+
+
+@pytest.mark.parametrize(
+    "sentence, toward, how",
+    [
+        (None, "technology", "moves away from food faster than from technology"),  # the page's own sentence
+        ("I ate a fresh apple", "food", "moves away from technology faster than from food"),
+        ("apple fruit", "food", "Food rises and technology falls: *apple* moves toward food"),
+    ],
+)
+def test_the_apple_sentence_is_built_from_its_bars(sentence, toward, how):
+    at = app_test(PAGE)
+    if sentence:
+        at.text_input(key="why_apple_sentence").set_value(sentence).run()
+    assert not at.exception
+    words = (sentence or "apple launched a new phone").lower().split()
+    out = first_principles_attention(embed(words, toy_vocabulary()).vectors).output[words.index("apple")]
+    shown = bar_values(at, "apple, before and after")
+    tech, food = float(out[8]), float(out[9])
+    assert shown[("apple (after attention)", "technology")] == pytest.approx(tech, abs=1e-6)
+    text = apple_text(at)
+    assert f"technology 0.60 → {tech:.2f}, food 0.70 → {food:.2f}" in text and how in text
+    assert ("leads now" in text) == ((tech > food) != (0.6 > 0.7))  # who leads, as the bars say
+    assert "toward technology" not in text or toward == "technology"
+
+
+def test_the_apple_section_without_apple_and_alone():
+    at = app_test(PAGE)
+    at.text_input(key="why_apple_sentence").set_value("a new phone").run()
+    assert any("apple" in i.value for i in at.info) and not at.exception
+    at.text_input(key="why_apple_sentence").set_value("apple").run()
+    assert "stays where it was" in apple_text(at) and "no other word" in apple_text(at)
+
+
+def test_the_forgetting_sentence_compares_the_measured_falls():
+    at = app_test(PAGE)
+    at.radio(key="why_predict").set_value("attention").run()
+    for max_n in (64, 8):
+        at.slider(key="why_max_n").set_value(max_n).run()
+        curves = influence_curves(influence_lengths(max_n), d_in=16, d_hidden=16)
+        caption = next(c.value for c in at.caption if c.value.startswith(f"At n = {max_n}"))
+        attention = curves["attention"][0] / curves["attention"][-1]
+        assert f"shrinks {attention:,.0f} times for attention: attention loses the least" in caption
+    rnn = curves["RNN"][0] / curves["RNN"][-1]  # n = 8: under ten thousand, written out
+    assert f"shrinks {rnn:,.0f} times for RNN" in caption
+
+
+def test_a_tied_row_is_said_as_a_tie():
+    at = app_test(PAGE)
+    at.text_input(key="why_sentence").set_value("money money grows").run()  # the two "money" rows tie
+    links = next(c.value for c in at.caption if c.value.startswith("Strongest link"))
+    assert links.count("a tie of 2 (money, money \\(2\\), ") == 3  # grows looks at both alike too
+
+
+def test_the_colour_caption_says_thin_only_when_it_is():
+    at = app_test(PAGE)
+    at.text_input(key="why_sentence").set_value("money bank grows").run()  # largest weight 0.43
+    assert any("no weight reaches 0.50" in c.value for c in at.caption)
+    at.text_input(key="why_sentence").set_value("king queen").run()
+    weights = first_principles_attention(embed(["king", "queen"], toy_vocabulary()).vectors).weights
+    caption = next(c.value for c in at.caption if c.value.startswith("Colours span"))
+    assert f"to {weights.max():.2f}." in caption and "thinly" not in caption

@@ -2,6 +2,8 @@
 checked without a browser: which records each position gets, the inputs, the titles, the refusals.
 The browser half (a key press repaints with no script run, the link) is in tests/test_browser.py."""
 
+import json
+
 import pytest
 import torch
 from test_specs import validator
@@ -96,3 +98,55 @@ def test_ranges_and_drop_downs():
     assert names == {"input": "select", "options": [0.5, 1.0, 2.0], "labels": ["½", "1", "2"], "name": "T"}
     assert scrub.Scrub("k", "T", (0.1, 0.2, 0.3), 0.2).binding()["step"] == 0.1  # evenly spaced: a range
     assert scrub.Scrub("pe-position", "p", (0, 1), 0).field == "pe_position"  # a Vega identifier
+
+
+def test_records_travel_as_named_arrow_datasets_that_round_trip():
+    """Streamlit sends bytes as they are: the joined records become one Arrow dataset per view, named by
+    their digest, and come back as the same records."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    joined = scrub.joined_spec(head_map, [LAYER, HEAD, ROW], {"real_layer": 1, "real_head": 0, "real_source": "cat"})
+    shipped = scrub.with_arrow_datasets(joined)
+    (name,) = shipped["datasets"]
+    assert shipped["data"] == {"name": name} and "values" not in json.dumps({**shipped, "datasets": None})
+    back = convert_arrow_bytes_to_pandas_df(shipped["datasets"][name]).to_dict("records")
+    assert back == joined["data"]["values"]
+    start = {"real_layer": 1, "real_head": 0, "real_source": "cat"}
+
+    def flipped(**position) -> dict:  # other numbers, the same layout
+        spec = head_map(**position)
+        spec["data"]["values"] = [{**r, "value": 1 - r["value"]} for r in spec["data"]["values"]]
+        return spec
+
+    assert [*scrub.with_arrow_datasets(scrub.joined_spec(flipped, [LAYER, HEAD, ROW], start))["datasets"]] != [name]
+
+
+def test_sessions_share_a_chart_built_once_unless_their_settings_differ():
+    """A class opens the same page: the second student's session gets the first one's spec (joined once
+    per server), and a student with another palette gets their own."""
+    from conftest import APP
+    from streamlit.testing.v1 import AppTest
+
+    from ui.navigation import REAL_MODEL
+    from ui.session import PALETTE
+
+    def head_map_datasets(palette: str | None = None) -> tuple[str, list[str]]:
+        at = AppTest.from_file(APP, default_timeout=120)
+        if palette:
+            at.session_state[PALETTE] = palette
+        at.switch_page(REAL_MODEL.path).run()
+        assert not at.exception
+        (chart,) = [c for c in at.get("vega_lite_chart") if c.proto.id.endswith(f"{REAL_MODEL.id}_head_scrub")]
+        assert chart.proto.datasets and not chart.proto.data.data  # the records are Arrow, not JSON in the spec
+        return chart.proto.spec, [d.name for d in chart.proto.datasets]
+
+    joined = []
+    original = scrub.joined_spec
+    scrub.joined_spec = lambda *a, **k: joined.append(1) or original(*a, **k)
+    try:
+        first = head_map_datasets()
+        built = len(joined)  # 1, or 0 when an earlier test in this process built it
+        assert head_map_datasets() == first and len(joined) == built
+        assert head_map_datasets("magma") != first and len(joined) == built + 1
+    finally:
+        scrub.joined_spec = original

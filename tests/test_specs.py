@@ -25,9 +25,13 @@ def validator() -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(json.loads(path.read_text()))
 
 
+COORDS = torch.tensor([[0.0, 0.0], [0.01, 0.0], [0.0, 0.01], [1.0, 1.0]])  # three share a spot
 SPECS = {
     "heatmap": lambda: specs.heatmap(WEIGHTS, WORDS, WORDS, palette="viridis", domain=(0, 1), highlight_row="was"),
     "heatmap, rows stretched": lambda: specs.heatmap(WEIGHTS, WORDS, WORDS, palette="magma", stretch_rows=True),
+    "heatmap, square-root colours": lambda: specs.heatmap(
+        WEIGHTS, WORDS, WORDS, palette="viridis", domain=(0, 1), sqrt_colours=True
+    ),
     "heatmap, 40 × 384": lambda: specs.heatmap(
         np.random.default_rng(0).normal(size=(40, 384)),
         [f"w{i}" for i in range(40)],
@@ -50,6 +54,9 @@ SPECS = {
         title="two views",
     ),
     "scatter": lambda: specs.scatter(torch.randn(4, 2), WORDS, connect=True, groups=["a", "a", "b", "b"]),
+    "label_places, on a scatter": lambda: specs.scatter(
+        COORDS, WORDS, places=specs.label_places(COORDS, WORDS, width=120, height=120)
+    ),
     "lines": lambda: specs.lines(
         pd.DataFrame({"n": [1, 2, 4], "ms": [1.0, 2.0, 4.0], "kind": "rnn"}), "n", "ms", color="kind", log_x=True
     ),
@@ -84,7 +91,7 @@ SPECS = {
         max_height=400,
     ),  # fmt: skip
     "column_blocks": lambda: specs.column_blocks([c // 2 for c in range(8)]),
-    "head_grid": lambda: specs.head_grid(torch.stack([WEIGHTS, WEIGHTS.T]), palette="viridis", width=260),
+    "head_grid": lambda: specs.head_grid(torch.stack([WEIGHTS, WEIGHTS.T]), WORDS, palette="viridis", width=640),
     "head_atlas": lambda: specs.head_atlas(
         [HeadRole(layer, head, ROLES[(layer + head) % 6], 0.5, "") for layer in range(2) for head in range(3)],
         [[("it", "animal", 0.65)]] * 6,
@@ -109,6 +116,16 @@ SPECS = {
     ),
     "series_lines": lambda: specs.series_lines(
         [1, 2, 3], {"loss": [2.3, 1.0, 0.4], "accuracy": [0.5, 0.7, 1.0]}, x="step", y="value"
+    ),
+    "sampled_waves": lambda: specs.sampled_waves(
+        [0, 0.5, 1, 1.5, 2],
+        {"dim 0": [0, 0.48, 0.84, 1.0, 0.91]},
+        [True, False, True, False, True],
+        x="position",
+        y="PE",
+        group="dimension",
+        integer_x=True,
+        title="Each dimension is a wave",
     ),
     "training_curves": lambda: specs.training_curves([2.3, 1.0], [0.5, 0.9], 10, cap=2.5, now=2),
     "weight_bars": lambda: specs.weight_bars(WORDS, WEIGHTS[0], title="the row of “the”", highlight="animal"),
@@ -186,3 +203,17 @@ def test_word_axes_keep_their_first_label_on_its_row():
     spec = specs.heatmap(WEIGHTS, WORDS, WORDS, palette="viridis")
     axes = vl_convert.vegalite_to_vega({**spec, "config": {"axis": {"labelFlush": True}, **spec["config"]}})["axes"]
     assert [axis.get("labelFlush") for axis in axes] == [False, False]
+
+
+def test_numbers_in_cells_grow_with_the_cell_to_projector_size():
+    """The cells' font is a Vega expression on the chart's width (Python's syntax too): 11 px in a laptop's third
+    of a page, at least 14 px in a projector's (presenter mode at 1920 px: a Q map of 4 columns gets ~400 px)."""
+    spec = specs.heatmap(WEIGHTS, WORDS, WORDS, palette="viridis", domain=(0, 1))
+    font = next(layer["mark"]["fontSize"] for layer in spec["layer"] if layer["mark"]["type"] == "text")
+
+    def at_width(width: float) -> float:
+        return eval(font["expr"], {"clamp": lambda v, low, high: min(max(v, low), high), "width": width})
+
+    assert at_width(140) == 11 and at_width(400) >= 14 and at_width(4000) <= 18
+    fixed = specs.heatmap(WEIGHTS, WORDS, WORDS, palette="viridis", width_step=60)
+    assert next(layer["mark"]["fontSize"] for layer in fixed["layer"] if layer["mark"]["type"] == "text") >= 14

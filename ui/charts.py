@@ -46,11 +46,17 @@ def strongest_links(frame: pd.DataFrame, limit: int = 6) -> str | None:
     values = frame.to_numpy(dtype=float)
     if values.size == 0 or not np.isfinite(values).all() or not np.allclose(values.sum(1), 1, atol=1e-3):
         return None
-    parts = [
-        f"{md_escape(str(row))} → {md_escape(str(frame.columns[j]))} ({values[i, j]:.2f})"
-        for i, (row, j) in enumerate(zip(frame.index, values.argmax(1)))
-        if i < limit
-    ]
+    shown = values.round(2)  # a tie as the two decimals show it is said as a tie, not as one winner
+
+    def link(i: int, row: str) -> str:
+        best = [md_escape(str(frame.columns[j])) for j in np.flatnonzero(shown[i] == shown[i].max())]
+        top = f"{shown[i].max():.2f}"
+        if len(best) == 1:
+            return f"{md_escape(row)} → {best[0]} ({top})"
+        named = ", ".join(best[:3]) + (", …" if len(best) > 3 else "")
+        return f"{md_escape(row)} → a tie of {len(best)} ({named}, {top} each)"
+
+    parts = [link(i, str(row)) for i, row in enumerate(frame.index) if i < limit]
     more = f"; … {len(frame) - limit} more rows" if len(frame) > limit else ""
     return "Strongest link of each row: " + "; ".join(parts) + more + "."
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import streamlit as st
 
 from ui.session import PRESENTER, PRESENTER_LINK, presenting
@@ -101,6 +103,26 @@ def sidebar_controls() -> None:
     back.button("◀ Previous", key="present_previous", on_click=_move, args=(-1,), width="stretch", disabled=step <= 1)
     forward.button("Next ▶", key="present_next_sidebar", on_click=_move, args=(1,), width="stretch")
     st.button("Show every section", key="present_all", on_click=_move, args=(100,), width="stretch")
+
+
+def _show_step(key: str, step: str) -> None:
+    st.session_state[key] = step
+
+
+def step_button(key: str, steps: Sequence[str], shown: int, adds: Sequence[str] | None = None) -> None:
+    """While presenting, a button under a section's revealed steps that reveals the next one (steps[shown + 1]):
+    it moves the section's own step control (the widget `key`, choosing among `steps`), so the control and
+    the link follow. Nothing once the last step is shown, or when not presenting (the control does it all).
+    adds: what each step adds, for the button's label (cumulative steps "Q", "Q, K": "K"); default the steps."""
+    if presenting() and shown < len(steps) - 1:
+        st.button(
+            f"Next step: {(adds or steps)[shown + 1]}",
+            key=f"{key}_next",
+            on_click=_show_step,
+            args=(key, steps[shown + 1]),
+            type="primary",
+            icon=":material/arrow_downward:",
+        )
 
 
 def section(title: str) -> None:

@@ -14,16 +14,41 @@ import streamlit as st
 PROGRESS = "quiz_progress"
 
 
-def _record(key: str, answer: str, also_right: tuple[str, ...]) -> None:
+def _record(key: str, answer: str, also_right: tuple[str, ...], whole_page: bool = False) -> None:
     """Count an answer as it is chosen, before the rerun draws the page: the course map at its top
     already shows it."""
     choice = st.session_state.get(key)
     if choice is not None:
         st.session_state.setdefault(PROGRESS, {})[key] = choice == answer or choice in also_right
+        st.session_state[f"{key}_rerun_page"] = whole_page
 
 
-def _reveal(key: str) -> None:
+def _reveal(key: str, whole_page: bool = False) -> None:
     st.session_state[f"{key}_revealed"] = True
+    st.session_state[f"{key}_rerun_page"] = whole_page
+
+
+def answered(key: str) -> bool:
+    """Whether the question `key` has been answered or revealed: for a section that answers it further down the
+    page, outside the code that asked."""
+    return st.session_state.get(key) is not None or st.session_state.get(f"{key}_revealed", False)
+
+
+def feedback(choice: str | None, answer: str, fact: str = "", *, right: bool = False, tie_note: str = "") -> str:
+    """The verdict in whole sentences that quote the student's choice and the answer.
+
+    `fact` states the answer from the live numbers (e.g. "“it” puts most weight on “the” (0.21)"); without it
+    the answer is quoted as an option. `right`: `choice` counts as right (the answer itself or a near-tie).
+    """
+    answer_is = fact or f"the answer is “{answer}”"
+    if choice is None:  # revealed
+        return f"{answer_is[0].upper()}{answer_is[1:]}."
+    chose = f"You chose “{choice}”"
+    if not right:
+        return f"Not quite. {chose}; {answer_is}."
+    if choice == answer:
+        return f"Right. {chose}: {answer_is}."
+    return f"Right. {chose}, nearly tied with “{answer}”: {answer_is}." + (f" {tie_note}" if tie_note else "")
 
 
 def predict(
@@ -33,43 +58,47 @@ def predict(
     answer: str,
     explanation: str,
     *,
+    fact: str = "",
     also_right: Collection[str] = (),
     tie_note: str = "",
     waiting: str = "",
+    whole_page: bool = False,
 ) -> bool:
     """Ask; once answered (or revealed), say whether it was right (the answer comes from the live
-    numbers). `also_right` lists options that count as right too (near-ties, stated in `tie_note`).
+    numbers). `fact` states the answer in words from those numbers (see `feedback`); `also_right` lists
+    options that count as right too (near-ties, stated in `tie_note`).
 
     Returns True once the question has been answered or revealed: the page draws what answers
     the question only then. Until then `waiting`, if given, says under the question what will appear.
+    `whole_page`: other sections of the page also wait for this answer (see `answered`), so answering inside a
+    fragment reruns the whole page once.
     """
     with st.container(border=True, key=f"predict_box_{key}"):  # the key marks it for the browser tests
         ask = st.radio if len(options) <= 8 else st.selectbox  # long lists fold into a menu
-        record = dict(on_change=_record, args=(key, answer, tuple(also_right)))
+        record = dict(on_change=_record, args=(key, answer, tuple(also_right), whole_page))
         choice = ask(f"**Predict first:** {question}", options, index=None, key=key, **record)
-        answered = choice is not None or st.session_state.get(f"{key}_revealed", False)
-        if not answered:
+        is_answered = answered(key)
+        if not is_answered:
             st.button(
                 "Reveal the answer",
                 key=f"{key}_reveal",
                 on_click=_reveal,
-                args=(key,),
+                args=(key, whole_page),
                 type="tertiary",
                 icon=":material/visibility:",
             )
             st.caption("Answer first: what answers the question appears below once you have chosen.")
         elif choice is None:
-            st.info(f"The answer: **{answer}**. {explanation}")
+            st.info(f"{feedback(None, answer, fact)} {explanation}")
         else:
-            correct = choice == answer or choice in also_right
-            if correct:
-                verdict = "Right. " if choice == answer else f"Right: **{choice}** and **{answer}** are nearly tied. "
-                st.success(verdict + (tie_note + " " if choice != answer and tie_note else "") + explanation)
-            else:
-                st.error(f"Not quite: it is **{answer}**. {explanation}")
-    if not answered and waiting:
+            right = choice == answer or choice in also_right
+            said = feedback(choice, answer, fact, right=right, tie_note=tie_note)
+            (st.success if right else st.error)(f"{said} {explanation}")
+    if not is_answered and waiting:
         st.caption(waiting)  # outside the question's box, where the answer will appear
-    return bool(answered)
+    if st.session_state.pop(f"{key}_rerun_page", False):
+        st.rerun()  # the sections outside this fragment that waited for the answer are drawn now
+    return is_answered
 
 
 def progress() -> tuple[int, int]:

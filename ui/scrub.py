@@ -22,6 +22,7 @@ page has the input.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import math
@@ -31,12 +32,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+from streamlit import dataframe_util
 
+from ui import session
 from ui.url_state import notice
 
 # Records a chart may carry for all its positions (cells × positions). Beyond this the outermost
 # controls become ordinary server-side sliders, so a long sentence never sends megabytes per chart.
 MAX_RECORDS = 120_000
+# Joined specs kept for every session of this server (a class opens the same pages on the same
+# sentences: each chart is joined and converted to Arrow once, not once per student). A 40-word real
+# model head map is ~1 MB of Arrow; 48 of the largest stay under ~50 MB.
+SHARED_SPECS = 48
 _STATE = "_scrub_state"  # chart key -> {"start": {field: value}, "seen": {field: value}} (this module's own)
 
 
@@ -273,8 +280,9 @@ def scrub_chart(
 
     cells: the records one position's chart has. When all positions together would pass MAX_RECORDS,
     the first scrubs become server-side sliders instead and only the rest answer in the browser.
-    data_id: anything hashable that changes when `build`'s numbers do (the sentence, a switch): the
-    joined spec is rebuilt only then, not on every rerun the inputs cause. width: "stretch" (the
+    data_id: a value naming every input of `build`'s numbers apart from the sidebar's settings (the
+    sentence, a switch, the numbers themselves; never an object's id): the joined spec is rebuilt only
+    when it changes, and every session of the server with the same data_id shares one. width: "stretch" (the
     column's), or "content" for a concatenation of fixed-size views (ui.specs.concat)."""
     fixed, scrubbed = [], list(scrubs)
     while _count(scrubbed) > 1 and cells * _count(scrubbed) > MAX_RECORDS:
@@ -282,7 +290,7 @@ def scrub_chart(
     chosen = {scrub.key: _server_slider(target, scrub, key) for scrub in fixed}
     now = positions_now(key, scrubbed)
     state = _state(key)
-    numbers = (data_id, tuple(chosen.items()), tuple(s.options for s in scrubbed))
+    numbers = (data_id, _sidebar_settings(), tuple(chosen.items()), tuple(s.options for s in scrubbed))
     if state.get("numbers") != numbers or key not in st.session_state:
         # New numbers may change the spec (a title, a scale, a drop-down's options), and a chart drawn again
         # after a run without it is new to the browser: each time the browser builds the chart from the
@@ -290,7 +298,13 @@ def scrub_chart(
         state["start"].update({scrub.field: now[scrub.key] for scrub in scrubbed})
     start = {scrub.key: state["start"][scrub.field] for scrub in scrubbed}
     if state.get("numbers") != numbers or state.get("built_from") != start:  # (or a server-side move)
-        state["spec"] = joined_spec(lambda **position: build(**chosen, **position), scrubbed, start)
+        # What the spec depends on: the page's data_id, the sidebar's settings any builder may read (palette,
+        # colour scale, model, device, seed, presenter: a session with other settings never gets another's
+        # spec), the server sliders, the inputs' options and where they start.
+        shared_key = (key, _builder_name(build), numbers, tuple(start.items()))
+        state["spec"] = _shared_spec(
+            shared_key, lambda: joined_spec(lambda **position: build(**chosen, **position), scrubbed, start)
+        )
         state["built_from"] = start
     state["numbers"] = numbers
     fields = [scrub.field for scrub in scrubbed]
@@ -300,6 +314,36 @@ def scrub_chart(
         target.vega_lite_chart(state["spec"], key=key, width=width)
     _write_link([*fixed, *scrubbed], {**chosen, **now})
     return {**chosen, **now}
+
+
+def _builder_name(build: Callable) -> str:
+    code = getattr(build, "__code__", None)
+    return f"{build.__module__}.{build.__qualname__}:{code.co_firstlineno if code else ''}"
+
+
+def _sidebar_settings() -> tuple:
+    return (session.palette(), session.rows_stretched(), session.model_name(), str(session.device()),
+            session.seed(), session.presenting())  # fmt: skip
+
+
+@st.cache_resource(max_entries=SHARED_SPECS, show_spinner=False)
+def _shared_spec(key: tuple, _join: Callable[[], dict]) -> dict:
+    """`_join()`'s spec with its records as Arrow, built once per server for each `key` and shared by
+    every session (never mutated after). The underscore keeps the builder out of Streamlit's hash."""
+    return with_arrow_datasets(_join())
+
+
+def with_arrow_datasets(spec: dict) -> dict:
+    """The spec with each view's records moved into named Arrow datasets (Streamlit sends bytes as they
+    are, where it would convert a list of records on every rerun). Each name carries its bytes' digest,
+    so new numbers are a new spec, as the browser needs (see the module's docstring)."""
+    bare, datasets = json.loads(json.dumps(_without_data(spec))), {}
+    for i, (node, original) in enumerate(zip(_nodes(bare), _nodes(spec), strict=True)):
+        if "values" in original.get("data", {}):
+            arrow = dataframe_util.convert_anything_to_arrow_bytes(original["data"]["values"])
+            name = f"view{i}_{hashlib.sha1(arrow).hexdigest()[:12]}"
+            node["data"], datasets[name] = {"name": name}, arrow
+    return {**bare, "datasets": datasets} if datasets else bare
 
 
 def _server_slider(where, scrub: Scrub, key: str) -> Any:

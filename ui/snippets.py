@@ -8,7 +8,7 @@ from inspect import getsource
 
 import torch
 
-from core.positional import sinusoidal_encoding
+from core.positional import sinusoidal_at, sinusoidal_encoding
 from ui.export import literal
 
 # core.qkv.init_projection without its device argument: the seeded matrices the Q/K/V and multi-head pages use
@@ -36,9 +36,9 @@ def similarity(E: torch.Tensor, words: list[str], metric: str) -> str:
 
 
 def positional(n_positions: int, d_model: int, base: float) -> str:
-    """The sinusoidal encoding (n_positions, d_model), with core's own function copied in."""
+    """The sinusoidal encoding (n_positions, d_model), with core's own functions copied in."""
     return (
-        f"import torch\n\n\n{getsource(sinusoidal_encoding)}\n\n"
+        f"import torch\n\n\n{getsource(sinusoidal_encoding)}\n\n{getsource(sinusoidal_at)}\n\n"
         f"pe = sinusoidal_encoding({n_positions}, {d_model}, {base!r})\n"
     )
 

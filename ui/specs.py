@@ -29,6 +29,10 @@ WORD_AXES = {"axisDiscrete": {"labelFlush": False}}
 DRAWING_FIELDS = ("dark_text", "highlighted", "chosen", "url")  # record fields that say how to draw, not data
 PICTURE_CELLS = 1024  # a numbered map with more cells than this is drawn as a picture (_numbered_picture)
 MAX_LABELLED = 64  # token axes keep every label up to this many tokens (a row step of 16 px fits them)
+# Numbers written in cells: 11 px in a laptop's narrow column, growing with the cell up to 18 px, so that a
+# projector's wide columns (presenter mode at 1920 px) write them at 14 px or more. "−0.12" at f px is about
+# 3f px wide: a cell of w px fits f = w / 3.6 with a margin, and a row of h px fits f = 0.6 h.
+CELL_FONT_MIN, CELL_FONT_MAX, CELL_FONT_PER_WIDTH, CELL_FONT_PER_HEIGHT = 11, 18, 3.6, 0.6
 
 
 def chart_spec(data: pd.DataFrame | list[dict], title: str = "", **body) -> dict:
@@ -94,6 +98,7 @@ def heatmap(
     max_height: int | None = None,
     highlight_param: str | None = None,
     width_step: int | None = None,
+    sqrt_colours: bool = False,
 ) -> dict:
     """An n×m matrix as coloured cells with labels on both axes, the value on hover and, when the
     cells are big enough, written in each cell.
@@ -107,6 +112,8 @@ def heatmap(
     `highlight_param` outlines the row that a point selection of that name picks (ui.scrub: a token's
     row chosen in the browser) instead of a fixed `highlight_row`. `width_step`: pixels per column
     instead of the column's width (a map inside a concatenation, which has no container width).
+    `sqrt_colours`: colours on a square-root scale, so that the small weights of a long sentence differ from 0
+    (on a linear scale from 0 to 1 they all look like 0); the tooltip and the numbers stay the real values.
     """
     values = to_numpy(matrix) if isinstance(matrix, torch.Tensor) else np.asarray(matrix, dtype=float)
     if max_height is not None and values.size > PICTURE_CELLS and palette in raster.PALETTE_STOPS:
@@ -140,6 +147,9 @@ def heatmap(
     }
     colour_field, colour_title = ("shade", "share of the row's largest") if stretch_rows else ("value", value_title)
     scale = {"scheme": palette, **({"domain": [0, 1]} if stretch_rows else {"domain": list(domain)} if domain else {})}
+    if sqrt_colours:
+        scale["type"] = "sqrt"
+        colour_title = f"{colour_title} (square-root scale)"
     tooltip_value = (
         {"field": "text", "title": value_title}
         if written
@@ -155,7 +165,7 @@ def heatmap(
                     "type": "quantitative",
                     "scale": scale,
                     "title": colour_title,
-                    "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 140},
+                    "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 140, "titleLimit": 320},
                 },
                 "tooltip": [
                     {"field": "row", "title": row_title or "row"},
@@ -173,10 +183,11 @@ def heatmap(
             low, high = min(shades, default=0), max(shades, default=0)
         for record in grid:  # dark text on the light end of the palette
             shade = record.get(colour_field)
-            record["dark_text"] = bool(shade is not None and shade > (low + high) / 2)
+            share = (shade - low) / ((high - low) or 1) if shade is not None else None
+            record["dark_text"] = bool(share is not None and (max(share, 0) ** 0.5 if sqrt_colours else share) > 0.5)
         layers.append(
             {
-                "mark": {"type": "text", "fontSize": 11},
+                "mark": {"type": "text", "fontSize": _cell_font(len(cols), step, width_step)},
                 "encoding": {
                     **encoding,
                     "text": {"field": "text"},
@@ -202,6 +213,15 @@ def heatmap(
         )
     width = {"step": width_step} if width_step else "container"
     return chart_spec(grid, title, width=width, height={"step": step}, layer=layers)
+
+
+def _cell_font(n_cols: int, row_px: float, col_px: int | None = None) -> float | dict:
+    """The font size of numbers written in a heatmap's cells (see CELL_FONT_MIN): px for columns of a fixed
+    `col_px`, else a Vega expression on the chart's width (a column's width is known only in the browser)."""
+    high = round(min(CELL_FONT_MAX, CELL_FONT_PER_HEIGHT * row_px), 1)
+    if col_px is not None:
+        return round(min(high, max(CELL_FONT_MIN, col_px / CELL_FONT_PER_WIDTH)), 1)
+    return {"expr": f"clamp(width / {n_cols} / {CELL_FONT_PER_WIDTH}, {CELL_FONT_MIN}, {high})"}
 
 
 def concat(views: list[dict], direction: str = "hconcat", title: str = "") -> dict:
@@ -348,16 +368,22 @@ def scatter(
     x_title: str = "component 1",
     y_title: str = "component 2",
     connect: bool = False,
+    places: list[str | None] | None = None,
 ) -> dict:
     """Labelled points in 2-D (optionally joined in order within each group).
 
     Labels stay on the chart and apart: scales padded by 28 px, points in the right half labelled to
     their left (no label runs off the edge), and neighbours along x labelled alternately above and
-    below, so a row of points keeps readable labels.
+    below, so a row of points keeps readable labels. `places`: each label's place from label_places
+    instead (None: the point is drawn without its label, which its tooltip still gives).
     """
     xy = to_numpy(coords) if isinstance(coords, torch.Tensor) else np.asarray(coords)
     middle = (xy[:, 0].min() + xy[:, 0].max()) / 2 if len(xy) else 0.0
     rank_along_x = np.argsort(np.argsort(xy[:, 0], kind="stable"), kind="stable")
+    alternating = [
+        ("right" if x > middle else "left") + (" above" if rank % 2 == 0 else " below")
+        for x, rank in zip(xy[:, 0], rank_along_x, strict=True)
+    ]
     frame = pd.DataFrame(
         {
             "x": xy[:, 0],
@@ -365,10 +391,7 @@ def scatter(
             "label": labels,
             "group": groups if groups is not None else ["words"] * len(labels),
             "order": range(len(labels)),
-            "place": [
-                ("right" if x > middle else "left") + (" above" if rank % 2 == 0 else " below")
-                for x, rank in zip(xy[:, 0], rank_along_x, strict=True)
-            ],
+            "place": alternating if places is None else [place or "unlabelled" for place in places],
         }
     )
     axis = {"format": ".1f", "tickMinStep": 0.1}
@@ -417,6 +440,52 @@ def scatter(
             },
         )
     return chart_spec(frame, title, height=380, layer=layers)
+
+
+LABEL_FONT_PX, LABEL_CHAR_PX, POINT_RADIUS_PX = 12, 6.6, 6  # scatter's label text and circles, as drawn
+
+
+def label_places(
+    coords: torch.Tensor | np.ndarray, labels: list[str], *, width: int = 300, height: int = 300
+) -> list[str | None]:
+    """A place for each label of `scatter` ("right above": text left of and above its point, as scatter
+    names them) such that no label covers another label or a point on a plot area about width × height
+    px (a phone's, the smallest it gets), or None where every place is taken: the point is then drawn
+    unlabelled. Labels are placed in order, so the first words keep theirs."""
+    xy = to_numpy(coords) if isinstance(coords, torch.Tensor) else np.asarray(coords, dtype=float)
+    if not len(xy):
+        return []
+    low, span = xy.min(0), np.maximum(xy.max(0) - xy.min(0), 1e-12)
+    inner = np.array([width - 56, height - 56])  # scatter pads its scales by 28 px a side
+    px = 28 + (xy - low) / span * inner
+    px[:, 1] = height - px[:, 1]  # y grows downwards on screen
+    points = [(x - POINT_RADIUS_PX, y - POINT_RADIUS_PX, x + POINT_RADIUS_PX, y + POINT_RADIUS_PX) for x, y in px]
+    taken: list[tuple[float, float, float, float]] = []
+
+    def free(box: tuple[float, float, float, float], own: int) -> bool:
+        inside = box[0] >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= height
+        others = [p for j, p in enumerate(points) if j != own] + taken
+        return inside and not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in others)
+
+    middle = (xy[:, 0].min() + xy[:, 0].max()) / 2
+    places: list[str | None] = []
+    for i, ((x, y), label) in enumerate(zip(px, labels, strict=True)):
+        wide = len(label) * LABEL_CHAR_PX
+        sides = ("right", "left") if xy[i, 0] > middle else ("left", "right")
+        chosen = None
+        for side in sides:
+            left = x - 7 - wide if side == "right" else x + 7  # scatter's dx: ±7 px
+            for level in ("above", "below"):
+                middle_y = y - 7 if level == "above" else y + 13  # scatter's dy; text is centred on it
+                box = (left, middle_y - LABEL_FONT_PX / 2 - 1, left + wide, middle_y + LABEL_FONT_PX / 2 + 1)
+                if free(box, i):
+                    chosen = f"{side} {level}"
+                    taken.append(box)
+                    break
+            if chosen:
+                break
+        places.append(chosen)
+    return places
 
 
 def lines(
@@ -490,6 +559,31 @@ def series_lines(
     point: x, y, group) is built here, then drawn by `lines` (its keyword options apply)."""
     rows = [(at, value, name) for name, values in series.items() for at, value in zip(xs, values, strict=True)]
     return lines(pd.DataFrame(rows, columns=[x, y, group]), x, y, color=group, **options)
+
+
+def sampled_waves(
+    xs: Sequence[float],
+    series: dict[str, Sequence[float]],
+    sampled: Sequence[bool],
+    *,
+    x: str,
+    y: str,
+    group: str,
+    **options,
+) -> dict:
+    """Continuous curves (series finely sampled at xs), one colour each, with the points where `sampled`
+    is True (e.g. the whole positions a model uses) drawn as dots on them; `lines`' keyword options apply."""
+    rows = [
+        (at, value, name, dot)
+        for name, values in series.items()
+        for at, value, dot in zip(xs, values, sampled, strict=True)
+    ]
+    spec = lines(pd.DataFrame(rows, columns=[x, y, group, "sampled"]), x, y, color=group, points=False, **options)
+    value = {"field": y, "type": "quantitative", "format": ".3f"}
+    spec["encoding"]["tooltip"] = [{"field": group}, {"field": x}, value]
+    dot = {"type": "circle", "size": 36 if sum(sampled) <= 32 else 14, "opacity": 1}
+    spec["layer"] = [{"mark": spec.pop("mark")}, {"transform": [{"filter": "datum.sampled"}], "mark": dot}]
+    return spec
 
 
 def training_curves(
@@ -567,39 +661,57 @@ def column_blocks(owner_of: Sequence[int], *, title: str = "", x_title: str = "c
     )
 
 
-def head_grid(weights: torch.Tensor, *, palette: str, width: int, title: str = "Every head") -> dict:
-    """Small multiples: every head's (n, n) map of weights (heads, n, n) as a square, four per row in
-    about `width` px (each 40 to 120 px), no labels, coloured 0 to 1."""
+def head_grid(weights: torch.Tensor, labels: list[str], *, palette: str, width: int, title: str = "Every head") -> dict:
+    """Small multiples: every head's (n, n) map of weights (heads, n, n), words on the axes, big enough to
+    compare: two per row in about `width` px while there are at most 12 heads (more: four per row, smaller).
+    Coloured 0 to 1 on a square-root scale, so that the small weights of a long sentence still differ
+    from 0 (on a linear scale they all look like 0); the legend and the tooltip give the real weights."""
     heads, n, _ = weights.shape
-    size = max(40, min(120, width // min(heads, 4) - 8))
+    columns = min(heads, 2 if heads <= 12 else 4)
+    label_room = min(110, 7 * max((len(w) for w in labels), default=1) + 20)  # the row labels, left of the maps
+    size = int(max(60, min(480, (width - label_room) // columns - 12)))
     values = to_numpy(weights).round(4)
     data = [
-        {"head": f"head {h + 1}", "row": i, "col": j, "value": float(values[h, i, j])}
+        {"head": f"head {h + 1}", "row": labels[i], "col": labels[j], "value": float(values[h, i, j])}
         for h in range(heads)
         for i in range(n)
         for j in range(n)
     ]
-    axis = {"labels": False, "ticks": False, "title": None, "domain": False}
+    readable = size / max(n, 1) >= 12  # a label per row and column while each has 12 px
+    axis = {"labelLimit": 100, "labelOverlap": False, "ticks": False, "title": None} if readable else {"labels": False}
+    axis = {**axis, "ticks": False, "title": None, "domain": False}
     return chart_spec(
         data,
         title,
-        columns=min(heads, 4),
-        spacing=8,
-        facet={"field": "head", "type": "nominal", "sort": [f"head {h + 1}" for h in range(heads)], "title": None},
+        columns=columns,
+        spacing=12,
+        facet={
+            "field": "head",
+            "type": "nominal",
+            "sort": [f"head {h + 1}" for h in range(heads)],
+            "title": None,
+            "header": {"labelFontSize": 13, "labelFontWeight": "bold"},
+        },
         spec={
             "width": size,
             "height": size,
             "mark": "rect",
             "encoding": {
-                "x": {"field": "col", "type": "ordinal", "axis": axis},
-                "y": {"field": "row", "type": "ordinal", "axis": axis},
+                "x": {"field": "col", "type": "nominal", "sort": None, "axis": {**axis, "labelAngle": -45}},
+                "y": {"field": "row", "type": "nominal", "sort": None, "axis": axis},
                 "color": {
                     "field": "value",
                     "type": "quantitative",
-                    "scale": {"scheme": palette, "domain": [0, 1]},
-                    "legend": None,
+                    "scale": {"scheme": palette, "domain": [0, 1], "type": "sqrt"},
+                    "title": "weight (square-root scale)",
+                    "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 200, "titleLimit": 320},
                 },
-                "tooltip": [{"field": "head"}, {"field": "value", "type": "quantitative", "format": ".2f"}],
+                "tooltip": [
+                    {"field": "head"},
+                    {"field": "row", "title": "word attending"},
+                    {"field": "col", "title": "attended to"},
+                    {"field": "value", "type": "quantitative", "format": ".2f", "title": "weight"},
+                ],
             },
         },
     )
