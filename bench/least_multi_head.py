@@ -31,6 +31,7 @@ from ui.quiz import predict
 from ui.specs import head_grid, heatmap
 
 D_MODELS = [8, 12, 16, 24, 32, 48, 64]  # as on the lesson, which opens on 16 with 4 heads
+GRID_WIDTH = 640  # as the lesson draws every head's map on a laptop
 
 st.set_page_config(page_title="Attention Lab: least multi-head", layout="wide")
 start_page("least_multi_head")  # the app's page margins
@@ -57,7 +58,7 @@ if everything:
 grid, big = side_by_side(2, len(labels))
 outputs = side_by_side(2, max(len(labels), d_model // 2))
 if everything:  # the lesson's own chart helpers, with everything they draw around a chart
-    render(head_grid(result.weights, palette=palette, width=260), target=grid, width="content")
+    render(head_grid(result.weights, labels, palette=palette, width=GRID_WIDTH), target=grid, width="content")
     with big:
         attention_map(result.weights[0], labels, key="head", title="head 1", asking="word attending", attended="to")
     for place, name, matrix in zip(outputs, ("concat", "output"), (result.concat, result.output)):
@@ -67,7 +68,7 @@ if everything:  # the lesson's own chart helpers, with everything they draw arou
     shown = "0 (identical here)" if difference == 0 else readable_number(difference)
     st.metric("Largest difference from torch.nn.MultiheadAttention with the same weights", shown)
 else:  # the same four specs, without menus, captions or switches (render draws no menu without a key)
-    render(head_grid(result.weights, palette=palette, width=260), target=grid, width="content")
+    render(head_grid(result.weights, labels, palette=palette, width=GRID_WIDTH), target=grid, width="content")
     render(heatmap(result.weights[0], labels, labels, palette=palette, domain=(0, 1)), target=big)
     for place, matrix in zip(outputs, (result.concat, result.output)):
         render(heatmap(matrix, labels, columns, palette=palette, col_title="column", overlay=False), target=place)
