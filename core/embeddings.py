@@ -257,22 +257,21 @@ def with_vector(vocabulary: Vocabulary, word: str, vector: ArrayLike) -> Vocabul
 def nearest_neighbours_in_prefix(
     query: ArrayLike,
     table: ArrayLike,
-    words: list[str] | tuple[str, ...],
+    words: list[str | None] | tuple[str | None, ...],
     d: int,
     k: int = 5,
     exclude: tuple[str, ...] = (),
 ) -> list[tuple[str, float]]:
     """The k rows of `table` (V, D) closest by cosine to `query` (D,) looking at the first d
-    dimensions only: fewer dimensions, cruder neighbours. Uses top-k, not a full sort, so a
-    30,000-row table stays fast."""
+    dimensions only: fewer dimensions, cruder neighbours. words: one per row; a row whose word is None
+    (a word piece, a symbol) is never ranked. Uses top-k, not a full sort, so a 30,000-row table stays
+    fast, and no unit-length copy of the table (a server keeps only the model's own)."""
     table = as_tensor(table)[:, :d]
     query = as_tensor(query, like=table)[:d]
-    scores = cosine_similarity(query[None], table)[0]
-    top = scores.topk(min(k + len(exclude), len(words)))
-    ranked = [
-        (words[i], float(s)) for s, i in zip(top.values.tolist(), top.indices.tolist()) if words[i] not in exclude
-    ]
-    return ranked[:k]
+    scores = (table @ query) / (table.norm(dim=-1) * query.norm()).clamp_min(1e-12)  # cos = t·q / (|t| |q|)
+    left_out = torch.tensor([word is None or word in exclude for word in words], device=scores.device)
+    top = scores.masked_fill(left_out, -torch.inf).topk(min(k, int((~left_out).sum())))
+    return [(words[i], float(s)) for s, i in zip(top.values.tolist(), top.indices.tolist())]
 
 
 def cosine_in_prefix(X: ArrayLike, d: int) -> torch.Tensor:

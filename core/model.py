@@ -155,12 +155,10 @@ class Encoder:
         """The WordPiece token of every row of static_table."""
         return [self.tokenizer.id_to_token(i) for i in range(self.static_table.shape[0])]
 
-    def whole_word_rows(self) -> tuple[list[str], torch.Tensor]:
-        """The rows of static_table that are whole words (no ##pieces, [special] or symbols):
-        (words, (V', d)) — what a neighbour search should rank."""
-        vocabulary = self.vocabulary()
-        keep = [i for i, token in enumerate(vocabulary) if token and token.isalpha()]
-        return [vocabulary[i] for i in keep], self.static_table[keep]
+    def whole_words(self) -> list[str | None]:
+        """Each row of static_table's token if it is a whole word (no ##pieces, [special] or symbols),
+        else None: the words a neighbour search should rank, aligned with the table's rows."""
+        return [token if token and token.isalpha() else None for token in self.vocabulary()]
 
     def word_pieces(self, word: str) -> list[str]:
         """How the tokenizer splits one word (bank -> [bank], smartphones -> [smart, ##phones])."""

@@ -309,9 +309,9 @@ def real_table() -> None:
             st.caption("Split into several WordPiece tokens (their rows averaged): " + ", ".join(split))
     with right:
         probe = url_state.selectbox(st, "Nearest neighbours of", real_words, key=f"{PAGE}_real_probe")
-        vocabulary, _ = model_cache.whole_words()
         ranked = model_cache.static_neighbours(probe, k=8, d=d)
-        show_ranking(ranked, [f"nearest of {len(vocabulary):,} whole words", "cosine"], key=f"{PAGE}_real_neighbours")
+        among = f"nearest of {model_cache.whole_word_count():,} whole words"
+        show_ranking(ranked, [among, "cosine"], key=f"{PAGE}_real_neighbours")
         st.caption(f"From the first {d} of {width} numbers per word: fewer numbers, noisier neighbours.")
 
 

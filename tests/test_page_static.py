@@ -74,6 +74,12 @@ def test_neighbours_in_a_prefix_match_the_full_search_on_a_sliced_table():
         assert [w for w, _ in ours] == [w for w, _ in reference]
         assert [s for _, s in ours] == pytest.approx([s for _, s in reference], abs=1e-6)
     torch.testing.assert_close(cosine_in_prefix(table[:4], 8), cosine_similarity(table[:4, :8]))
+    pieces = [None if i % 2 else w for i, w in enumerate(words)]  # odd rows are word pieces: never ranked
+    ranked = nearest_neighbours_in_prefix(table[7], table, pieces, 32, k=5)
+    reference = nearest_neighbours(table[7], table[::2], words[::2], k=5)
+    assert [w for w, _ in ranked] == [w for w, _ in reference]
+    assert [s for _, s in ranked] == pytest.approx([s for _, s in reference], abs=1e-6)
+    assert len(nearest_neighbours_in_prefix(table[0], table[:3], ["a", None, None], 32, k=5)) == 1
 
 
 def test_fewer_features_degrade_the_toy_neighbours():

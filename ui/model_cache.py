@@ -58,13 +58,13 @@ def encoder() -> Encoder | None:
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _cached_whole_words(name_or_path: str | None, device: str) -> tuple[list[str], torch.Tensor]:
-    return _cached_encoder(name_or_path, device).whole_word_rows()
+def _cached_whole_words(name_or_path: str | None, device: str) -> list[str | None]:
+    return _cached_encoder(name_or_path, device).whole_words()
 
 
-def whole_words() -> tuple[list[str], torch.Tensor]:
-    """The sidebar model's whole-word static rows, computed once per server."""
-    return _cached_whole_words(session.model_name(), str(session.device()))
+def whole_word_count() -> int:
+    """How many rows of the sidebar model's input table are whole words (what the neighbours rank)."""
+    return sum(word is not None for word in _cached_whole_words(session.model_name(), str(session.device())))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -72,9 +72,10 @@ def _cached_static_neighbours(
     word: str, k: int, d: int | None, name_or_path: str | None, device: str
 ) -> list[tuple[str, float]]:
     encoder = _cached_encoder(name_or_path, device)
-    words, rows = _cached_whole_words(name_or_path, device)
+    table = encoder.static_table  # searched in place: a copy of its whole-word rows cost a server ~60 MiB
+    words = _cached_whole_words(name_or_path, device)
     return nearest_neighbours_in_prefix(
-        encoder.static_vector(word), rows, words, d or rows.shape[1], k, exclude=(word,)
+        encoder.static_vector(word), table, words, d or table.shape[1], k, exclude=(word,)
     )
 
 
