@@ -512,11 +512,11 @@ def test_a_scrub_input_repaints_its_chart_with_no_script_run_and_reaches_the_lin
     assert "error" not in result and result["runs_before_paint"] == 0, result
     settle(browser)
     assert "real_head=10" in browser.current_url, browser.current_url
-    assert "L5 H10 is a" in find(browser, MAIN)[0].text
+    assert "(one per token), L5 H10 " in find(browser, MAIN)[0].text  # the head sentence follows the input
     browser.get(browser.current_url)  # the link restores the scrubbed head
     settle(browser)
     assert find(browser, 'input[name="real_head_real_head"]')[0].get_attribute("value") == "10"
-    assert "L5 H10 is a" in find(browser, MAIN)[0].text
+    assert "(one per token), L5 H10 " in find(browser, MAIN)[0].text  # the head sentence follows the input
     assert_healthy(browser, "scrubbed link")
 
 
