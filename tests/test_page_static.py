@@ -367,7 +367,8 @@ def test_nothing_says_one_vector_per_word_before_the_cosine_question_is_answered
         return " ".join(m.value for m in [*at.header, *at.markdown])
 
     at = app_test(PAGE)
-    assert "4 · One word in two sentences" in shown(at) and "One word, one vector" not in shown(at) and "same vector in every sentence" not in shown(at)
+    assert "4 · One word in two sentences" in shown(at) and "One word, one vector" not in shown(at)
+    assert "same vector in every sentence" not in shown(at)
     assert "whatever sentence it is in" not in shown(at)
     at.radio(key="static_predict").set_value("below 0").run()
     assert "same vector in every sentence" in shown(at)
