@@ -17,7 +17,7 @@ from ui.export import chart_downloads, page_export
 from ui.markdown import md_escape
 from ui.navigation import MULTI_HEAD
 from ui.present import section
-from ui.quiz import predict
+from ui.quiz import answered, predict
 from ui.session import presenting
 from ui.specs import column_blocks, head_grid, heatmap, lines
 from ui.widgets import explain, page_header, sentence_input, show_code
@@ -59,7 +59,7 @@ heads = url_state.select_slider(
     divisors,
     value=4 if 4 in divisors else divisors[0],
     key=f"{PAGE}_heads_{d_model}",
-    help="Only divisors of d_model: each head gets d_model / heads columns.",
+    help="Only counts that divide d_model are offered; how its columns are shared out is the question below.",
 )
 n_layers = url_state.slider(controls[2], "Layers stacked", 1, 6, 1, key=f"{PAGE}_layers")
 use_pe = url_state.toggle(st, "Add positional encoding to the input", value=True, key=f"{PAGE}_pe")
@@ -84,8 +84,9 @@ st.caption(
     f"The layers on this page are random (untrained), seed {session.seed()}: they show how columns, heads and "
     "matrices fit together, not what heads learn. *One attention map per head* below switches to trained heads."
 )
+QUESTION = f"{PAGE}_predict_{d_model}_{heads}"  # one per setting; "In plain words" waits for it too
 if predict(
-    f"{PAGE}_predict_{d_model}_{heads}",
+    QUESTION,
     f"with d_model = {d_model} and {heads} heads, how many columns does each head's query have?",
     sorted({str(d_model), str(d_head), str(heads), "1"}, key=int),
     str(d_head),
@@ -232,8 +233,12 @@ numbers = dict(words=tokens.words, X=X, heads=heads, layers=n_layers, weights=[r
 snippet = snippets.multi_head(X, tokens.words, positions=use_pe, layers=n_layers, heads=heads, seed=session.seed())
 page_export(PAGE, {**numbers, "final": inputs[-1]}, snippet)
 explain(
-    "- d_model is split evenly into the heads (d_model / heads columns each): the total work is the same as "
-    "one wide head, but each head has its own softmax, so it can focus on something different.\n"
+    (
+        "- d_model is split evenly into the heads (d_model / heads columns each): the total work is the same as "
+        if answered(QUESTION)
+        else "- How d_model is shared among the heads is the question above. The total work is the same as "
+    )
+    + "one wide head, but each head has its own softmax, so it can focus on something different.\n"
     "- **Concat** puts the heads' outputs side by side (back to d_model columns); **W_o** mixes them.\n"
     "- Real models stack layers (MiniLM: 6 layers × 12 heads) with residual connections, layer "
     "normalisation and a feed-forward block in each; this page keeps only the attention."

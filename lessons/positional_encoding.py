@@ -9,7 +9,7 @@ from ui.charts import numbers_table, render
 from ui.export import chart_downloads, page_export
 from ui.navigation import POSITIONAL
 from ui.present import section
-from ui.quiz import predict
+from ui.quiz import answered, predict
 from ui.specs import heatmap, lines, sampled_waves
 from ui.widgets import explain, page_header, sentence_pair, show_code
 
@@ -27,15 +27,18 @@ def position_map(matrix, rows: list[str], cols: list[str], **options) -> dict:
 
 page_header(
     "Positional encoding",
-    "Attention compares every word with every word, all at once, so it has **no idea of order**: "
-    "shuffle the words and each word gets exactly the same output. The fix of *Attention Is All "
-    "You Need*: add to each embedding a vector that depends only on its position, built from sines "
-    "and cosines of different frequencies.",
+    "Attention compares every word with every word, all at once. Does it see **the order** of the words? "
+    "The test below shuffles a sentence: predict first. *Attention Is All You Need* adds to each "
+    "embedding a vector that depends only on its position, built from sines and cosines of different frequencies.",
 )
 st.latex(
     r"PE_{(pos,\,2i)} = \sin\!\left(\frac{pos}{\text{base}^{2i/d_{model}}}\right) \qquad "
     r"PE_{(pos,\,2i+1)} = \cos\!\left(\frac{pos}{\text{base}^{2i/d_{model}}}\right)"
 )
+
+
+# The permutation question without and with the encoding: two answers, each held back until it is given.
+QUESTIONS = {False: f"{PAGE}_predict_plain", True: f"{PAGE}_predict_pe"}
 
 
 @st.fragment
@@ -56,16 +59,17 @@ def permutation_section() -> None:
         embed(words_a, TOY).vectors, order, strength if use_pe else 0.0
     )
     mode = f"with positional encoding (strength {strength:.1f})" if use_pe else "without positional encoding"
-    answered = predict(
-        f"{PAGE}_predict_{'pe' if use_pe else 'plain'}",
+    is_answered = predict(
+        QUESTIONS[use_pe],
         f"sentence B has the same words as A in another order. {mode.capitalize()}, "
         "will each word's output be the same in A and B?",
         ["yes, exactly the same", "no, they change"],
         "yes, exactly the same" if same else "no, they change",
         f"Differences below {positional.SAME_OUTPUT_TOLERANCE:.5f} are float rounding and count as the same.",
         waiting="Answer above to see each word's output in A and in B compared.",
+        whole_page=True,  # "In plain words" below holds back its answer too
     )
-    if not answered:
+    if not is_answered:
         return
     shown = "0 (rounding only)" if same else f"{worst:.3f}"
     st.metric("Largest difference between a word's outputs in A and in B", shown)
@@ -257,12 +261,21 @@ st.markdown(
 )
 learned_section()
 
+# Each of the first two points answers one of the permutation questions: said once that one is answered.
+told = {
+    False: "- Without positions, attention treats a sentence as a **bag of words**: the permutation test "
+    "gives differences of 0 (up to rounding).\n",
+    True: "- Adding a position vector to each word vector makes *cat at position 1* and *cat at position 5* "
+    "different inputs, so their outputs differ too.\n",
+}
+held = [("without", "with")[use_pe] for use_pe, key in QUESTIONS.items() if not answered(key)]
 explain(
-    "- Without positions, attention treats a sentence as a **bag of words**: the permutation test "
-    "gives differences of 0 (up to rounding).\n"
-    "- Adding a position vector to each word vector makes *cat at position 1* and *cat at position 5* "
-    "different inputs, so their outputs differ too.\n"
-    "- The sines and cosines give each position a unique code whose similarity falls smoothly with "
+    "".join(text for use_pe, text in told.items() if answered(QUESTIONS[use_pe]))
+    + (
+        f"- What the permutation test {' and '.join(held)} positions shows: here once you have answered it.\n"
+        * bool(held)
+    )
+    + "- The sines and cosines give each position a unique code whose similarity falls smoothly with "
     "distance, for any sentence length."
 )
 show_code()

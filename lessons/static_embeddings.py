@@ -10,11 +10,12 @@ from ui.charts import matrix_frame, numbers_table, render, show_matrix, show_ran
 from ui.export import chart_downloads, page_export
 from ui.navigation import FIRST_PRINCIPLES, STATIC
 from ui.present import section
-from ui.quiz import predict
+from ui.quiz import answered, predict
 from ui.specs import heatmap, label_places, scatter, vector_bars
 from ui.widgets import explain, folded, page_header, sentence_pair, show_code
 
 PAGE = STATIC.id
+QUESTION = f"{PAGE}_predict"  # is a word's vector the same in two sentences? "In plain words" waits for it
 TOY = embeddings.toy_vocabulary()
 NUMBERS = {name: st.column_config.NumberColumn(name, format="%.2f") for name in TOY.dimensions}
 METRIC_HELP = "Dot product grows with the vectors' lengths; cosine only looks at their directions."
@@ -30,10 +31,10 @@ MAP_WORDS = ["king", "queen", "man", "woman", "prince", "princess", "boy", "girl
 
 page_header(
     "Static embeddings",
-    "Before attention, a word is turned into numbers once and for all: a **static embedding**. "
+    "Before attention, a word is turned into numbers by looking it up in a table: a **static embedding**. "
     "This page shows what those numbers can capture (similar words sit close together, "
-    "*king − man + woman* lands near *queen*) and what they cannot: a word has **one** vector, "
-    "whatever sentence it is in.",
+    "*king − man + woman* lands near *queen*), and asks in section 4 whether a word's vector "
+    "depends on the sentence it is in.",
 )
 
 
@@ -328,12 +329,13 @@ def one_word_one_vector() -> None:
     )
     toy_cos = embeddings.cosine(TOY.vector(word), TOY.vector(word))
     if not predict(
-        f"{PAGE}_predict",
+        QUESTION,
         f"the cosine between “{word}” in sentence 1 and “{word}” in sentence 2 (static vectors) is…",
         ["1.0: the same vector", "between 0 and 1", "below 0"],
         "1.0: the same vector" if toy_cos > 0.9999 else "between 0 and 1",
         "A static table has one row per word; the sentence around it is never looked at.",
         waiting="The two cosines appear once you have answered.",
+        whole_page=True,  # "In plain words" holds back its last point until then
     ):
         return
     cols = st.columns(2)
@@ -363,14 +365,18 @@ st.markdown(
 vocabulary_lab()
 section("3 · The real thing: MiniLM's input embedding table")
 real_table()
-section("4 · One word, one vector")
+section("4 · One word in two sentences")
 one_word_one_vector()
 explain(
     "- **One-hot** vectors only say *which* word it is; every pair of different words is equally unrelated.\n"
     "- **Dense** vectors describe a word by features, so similar words point in similar directions.\n"
     "- **Cosine** similarity compares directions only; the **dot product** also rewards long vectors "
     "(attention uses the dot product).\n"
-    "- However good the table, it gives a word the same vector in every sentence: *bank* by a river "
-    "and *bank* with money are indistinguishable here."
+    + (
+        "- However good the table, it gives a word the same vector in every sentence: *bank* by a river "
+        "and *bank* with money are indistinguishable here."
+        if answered(QUESTION)
+        else "- Does *bank* by a river get another vector than *bank* with money? Answer in section 4 first."
+    )
 )
 show_code(embeddings.nearest_neighbours_in_prefix, Encoder.static_vector)

@@ -14,11 +14,12 @@ from ui.compute_cache import cached_influence_curves
 from ui.export import chart_downloads, page_export
 from ui.navigation import STATIC, WHY
 from ui.present import section
-from ui.quiz import predict
+from ui.quiz import answered, predict
 from ui.specs import powers_of_ten_axis, series_lines, vector_bars, weight_bars
 from ui.widgets import explain, page_header, sentence_input, show_code
 
 PAGE = WHY.id
+QUESTION = f"{PAGE}_predict"  # which model keeps the first word's influence; "In plain words" waits for it too
 TOY = toy_vocabulary()
 D_HIDDEN = 8
 PLAY_SECONDS = 8  # the whole animation, however long the sentence
@@ -33,8 +34,8 @@ page_header(
     "Why attention?",
     "Before transformers, language models were **recurrent**: an RNN or LSTM reads one word per "
     "step and carries everything it has read in **one hidden vector**. That makes them slow (step "
-    "t must wait for step t − 1), forgetful (early words fade), and squeezed (a whole sentence in a "
-    "few numbers). Attention lets every word look at every other word directly, all at once.",
+    "t must wait for step t − 1) and squeezed (a whole sentence in a few numbers); whether early words "
+    "fade is measured in section 2. Attention lets every word look at every other word directly, all at once.",
 )
 tokens = sentence_input(
     PAGE, examples=("Apple launched a new phone", "The animal didn't cross the road because it was tired")
@@ -138,15 +139,16 @@ def forgetting_section() -> None:
     lengths = recurrent.influence_lengths(max_n)
     curves = cached_influence_curves(lengths, d_in=16, d_hidden=16, seed=session.seed())
     last = {model: values[-1] for model, values in curves.items()}
-    answered = predict(
-        f"{PAGE}_predict",
+    is_answered = predict(
+        QUESTION,
         f"at distance n = {max_n}, which model keeps the most of the first word's influence?",
         list(curves),
         max(last, key=last.get),
         "; ".join(f"{model} {readable_number(value)}" for model, value in last.items()) + " (measured just now).",
         waiting="Answer above to see the influence measured at every distance.",
+        whole_page=True,  # "In plain words" says who forgets only once this is answered
     )
-    if not answered:
+    if not is_answered:
         return
     title = "‖∂ last output / ∂ first input‖ (random inputs, untrained models)"
     axes = dict(log_x=True, log_base=2, x_ticks=lengths, log_y=True)
@@ -253,9 +255,8 @@ stepping_section(labels, E)
 section("2 · Forgetting, measured")
 st.markdown(
     "How much can the **first** word still change the **last** output? Autograd gives the size of "
-    "∂(last output)/∂(first input). For a recurrent model the signal passes through every step in "
-    "between and shrinks at each; for attention it is one hop, whatever the distance (it only shares "
-    "the last word's attention with the other n − 1 words)."
+    "∂(last output)/∂(first input). A recurrent model passes the signal through every step in between; "
+    "attention links the last word to the first directly. Which keeps more of it as the distance grows?"
 )
 forgetting_section()
 
@@ -266,8 +267,12 @@ st.page_link(STATIC.path, label="Next: how words become vectors", icon=":materia
 explain(
     "- **Slow**: an RNN does n dependent steps; attention does one big matrix product that hardware "
     "runs in parallel.\n"
-    "- **Forgetful**: the first word's effect on the last state shrinks at every step.\n"
-    "- **Bottleneck**: everything read so far must fit in one fixed-size state.\n"
+    + (
+        "- **Forgetful**: the first word's effect on the last state shrinks at every step.\n"
+        if answered(QUESTION)
+        else "- **Forgetful?** Answer the question in section 2 first: the measured answer is said here then.\n"
+    )
+    + "- **Bottleneck**: everything read so far must fit in one fixed-size state.\n"
     "- Attention's price: it compares every pair of words, n² of them — see *Cost of attention*."
 )
 show_code(recurrent.influence_curves)

@@ -376,6 +376,9 @@ def test_folded_panels_fill_when_opened(app_url, browser):
     """The code panel and the export box are built only when opened: a click shows their contents."""
     browser.set_window_size(1400, 1000)
     open_page(browser, app_url, FIRST_PRINCIPLES)
+    reveal = find(browser, ".st-key-fp_predict_reveal button")[0]  # the downloads wait for the page's question
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", reveal)
+    settle(browser)
     for label, inside in (
         ("Show the code this page runs", "stCode"),
         ("Take these numbers with you", "stDownloadButton"),

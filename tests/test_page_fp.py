@@ -220,3 +220,13 @@ def test_formulas_carry_the_numbers():
     assert row.count("{") == row.count("}")
     step = formulas.qkv_step(2, d_k=16, scale=True, temperature=1.0, causal=False)
     assert step.startswith(r"\textbf{Steps 1–3 below; the last, step 3:}") and "S / 4.00" in step
+
+
+def test_the_downloads_wait_for_the_question_because_they_hold_its_answer():
+    def export_box(at) -> bool:
+        return any(e.label == "Take these numbers with you" for e in at.expander)
+
+    at = app_test(PAGE)
+    assert not export_box(at) and any("Downloads of this page's numbers appear" in c.value for c in at.caption)
+    at.button(key="fp_predict_reveal").click().run()
+    assert export_box(at) and not any("Downloads of this page's numbers" in c.value for c in at.caption)

@@ -165,3 +165,14 @@ def test_the_heads_sentence_follows_the_random_and_the_trained_numbers(encoder):
             assert f"head {head} → {md_escape(pieces[key])} ({float(weights[head - 1, row, key]):.2f})" in sentence
         assert f"{len(set(keys))} different words across 12 heads" in sentence or len(set(keys)) == 1
         assert any("the weights the model itself reports: 0 (identical)" in c.value for c in at.caption)
+
+
+def test_no_help_or_text_says_the_columns_per_head_before_the_question_is_answered():
+    def shown(at) -> str:
+        return " ".join(m.value for m in at.markdown)
+
+    at = app_test("lessons/multi_head.py")
+    heads = at.select_slider(key="mha_heads_16")
+    assert "d_model / heads" not in heads.help and "d_model / heads" not in shown(at)
+    at.radio(key="mha_predict_16_4").set_value("4").run()
+    assert "d_model / heads columns each" in shown(at)

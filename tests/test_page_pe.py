@@ -274,3 +274,17 @@ def test_the_map_caption_reads_the_wavelengths():
     at.slider(key="pe_d_model").set_value(2).run()
     assert any(c.value.startswith("With d_model = 2 there is one pair") for c in at.caption)
     assert not any("Left columns" in c.value for c in at.caption)
+
+
+def test_nothing_says_the_outputs_match_before_the_permutation_question_is_answered():
+    def shown(at) -> str:
+        return " ".join(m.value for m in at.markdown)
+
+    at = app_test(PAGE)
+    assert "exactly the same output" not in shown(at) and "bag of words" not in shown(at)
+    assert "without and with positions shows" in shown(at)
+    at.radio(key="pe_predict_plain").set_value("no, they change").run()
+    assert "bag of words" in shown(at) and "their outputs differ too" not in shown(at)
+    at.toggle(key="pe_use_pe").set_value(True).run()
+    at.radio(key="pe_predict_pe").set_value("no, they change").run()
+    assert "their outputs differ too" in shown(at)

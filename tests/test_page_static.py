@@ -366,3 +366,15 @@ def test_the_one_hot_and_dense_sentences_follow_the_words():
     king_queen = float(cosine_similarity(torch.stack([toy.vector("king"), toy.vector("queen")]))[0, 1])
     captions = " ".join(c.value for c in at.caption)
     assert "the two words score 0." in captions and f"here *king*–*queen* score {king_queen:.2f}." in captions
+
+
+def test_nothing_says_one_vector_per_word_before_the_cosine_question_is_answered():
+    def shown(at) -> str:
+        return " ".join(m.value for m in [*at.header, *at.markdown])
+
+    at = app_test(PAGE)
+    assert "4 · One word in two sentences" in shown(at) and "One word, one vector" not in shown(at)
+    assert "same vector in every sentence" not in shown(at)
+    assert "whatever sentence it is in" not in shown(at)
+    at.radio(key="static_predict").set_value("below 0").run()
+    assert "same vector in every sentence" in shown(at)

@@ -232,3 +232,14 @@ def test_the_colour_caption_says_thin_only_when_it_is():
     weights = first_principles_attention(embed(["king", "queen"], toy_vocabulary()).vectors).weights
     caption = next(c.value for c in at.caption if c.value.startswith("Colours span"))
     assert f"to {weights.max():.2f}." in caption and "thinly" not in caption
+
+
+def test_nothing_says_who_forgets_before_the_forgetting_question_is_answered():
+    def shown(at) -> str:
+        return " ".join(m.value for m in at.markdown)
+
+    at = app_test(PAGE)
+    assert "one hop, whatever the distance" not in shown(at) and "forgetful (early words fade)" not in shown(at)
+    assert "shrinks at every step" not in shown(at) and "Forgetful?" in shown(at)
+    at.radio(key="why_predict").set_value("RNN").run()
+    assert "shrinks at every step" in shown(at) and "Forgetful?" not in shown(at)

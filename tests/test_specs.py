@@ -217,3 +217,29 @@ def test_numbers_in_cells_grow_with_the_cell_to_projector_size():
     assert at_width(140) == 11 and at_width(400) >= 14 and at_width(4000) <= 18
     fixed = specs.heatmap(WEIGHTS, WORDS, WORDS, palette="viridis", width_step=60)
     assert next(layer["mark"]["fontSize"] for layer in fixed["layer"] if layer["mark"]["type"] == "text") >= 14
+
+
+def test_heatmap_column_labels_thin_only_where_upright_labels_can_collide():
+    from ui.specs import heatmap
+
+    def overlap(n: int):
+        words = [f"w{i}" for i in range(n)]
+        return heatmap(np.zeros((n, n)), words, words, palette="viridis")["layer"][0]["encoding"]["x"]["axis"]
+
+    assert overlap(3)["labelOverlap"] is False and overlap(10)["labelOverlap"] is False  # slanted: all drawn
+    assert overlap(12)["labelOverlap"] == "greedy" and overlap(40)["labelOverlap"] == "greedy"  # narrow cells
+
+
+def test_presenter_mode_writes_axis_and_legend_labels_at_14_px(monkeypatch):
+    import ui.specs
+    from ui.specs import concat, heatmap
+
+    words = "the cat sat".split()
+    assert "axis" not in heatmap(np.eye(3), words, words, palette="viridis")["config"]  # Vega's own sizes
+    monkeypatch.setattr(ui.specs, "presenting", lambda: True)
+    spec = heatmap(np.eye(3), words, words, palette="viridis")
+    for config in (spec["config"], concat([spec, spec])["config"]):
+        assert config["axis"]["labelFontSize"] >= 14 and config["axis"]["titleFontSize"] >= 14
+        assert config["legend"]["labelFontSize"] >= 14
+    assert not any("labelFontSize" in layer["encoding"]["x"]["axis"] for layer in spec["layer"][:1])
+    assert not list(validator().iter_errors(spec))  # the presenter's config is valid Vega-Lite

@@ -71,8 +71,8 @@ LIT = {
 ADDS = {
     "why": "why a sentence needs every pair of words at once: an RNN reads one word per step and forgets",
     "static": "words as vectors you can compare, though each word keeps one vector whatever the sentence",
-    "fp": "mixing with no parameters at all: each word borrows from the words most like it, so “bank” "
-    "finally depends on its sentence",
+    # (said at the foot of the static page, whose question asks whether "bank" depends on its sentence)
+    "fp": "mixing with no parameters at all: each word borrows from the words of its sentence most like it",
     "pe": "word order: attention alone cannot tell “the cat sat on the mat” from “the mat sat on the cat”",
     "qkv": "learned projections: a word asks (query) and answers (key) differently from what it passes on "
     "(value), with scores scaled by √d_k",

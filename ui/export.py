@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from ui import quiz
 from ui.specs import DRAWING_FIELDS
 from ui.widgets import folded
 
@@ -83,6 +84,11 @@ def page_export(page: str, numbers: dict[str, Any], snippet: str | None = None) 
     script that recomputes them from the same inputs."""
     payload = {"page": page, **_plain(numbers)}
     st.session_state[f"{page}{EXPORT_SUFFIX}"] = (payload, snippet)  # what the downloads hold (and tests read)
+    if quiz.waiting():  # its numbers hold the answer to a question above
+        st.caption(
+            "Downloads of this page's numbers appear once you have answered the question above: they hold its answer."
+        )
+        return
     # Built only while open: the script spells out the page's tensors in highlighted code.
     box = folded("Take these numbers with you", key=f"{page}_export_open", icon=":material/download:")
     if box is None:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from ui import quiz
 from ui.session import PRESENTER, PRESENTER_LINK, presenting
 from ui.url_state import notice
 
@@ -65,6 +66,7 @@ def start_page(page_id: str) -> None:
     first run of a `?presenter=1` link, before the sidebar toggle exists."""
     st.session_state[CURRENT_PAGE] = page_id
     st.session_state[SECTION_COUNT] = 0
+    quiz.start_run()
     st.html(PRESENTER_CSS if presenting() else PAGE_CSS)
 
 

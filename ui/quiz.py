@@ -12,6 +12,18 @@ from collections.abc import Collection
 import streamlit as st
 
 PROGRESS = "quiz_progress"
+WAITING = "quiz_waiting"  # the questions asked so far in this run of the page and not yet answered
+
+
+def start_run() -> None:
+    """Called before each whole run of a page: no question asked yet."""
+    st.session_state[WAITING] = set()
+
+
+def waiting() -> bool:
+    """Whether a question asked earlier in this run of the page is still unanswered: what follows it on the
+    page and would answer it (its downloads, say) waits too."""
+    return any(not answered(key) for key in st.session_state.get(WAITING, ()))
 
 
 def _record(key: str, answer: str, also_right: tuple[str, ...], whole_page: bool = False) -> None:
@@ -78,6 +90,8 @@ def predict(
         record = dict(on_change=_record, args=(key, answer, tuple(also_right), whole_page))
         choice = ask(f"**Predict first:** {question}", options, index=None, key=key, **record)
         is_answered = answered(key)
+        asked = st.session_state.setdefault(WAITING, set())
+        (asked.discard if is_answered else asked.add)(key)
         if not is_answered:
             st.button(
                 "Reveal the answer",

@@ -17,6 +17,7 @@ import torch
 from core.heads import head_name
 from core.tensors import to_numpy
 from ui import raster
+from ui.session import presenting
 
 CATEGORY_SCHEME = "tableau10"
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
@@ -26,6 +27,12 @@ CANVAS = {"embedOptions": {"renderer": "canvas"}}
 # Streamlit's chart theme aligns the first and last label of every axis flush with its ends, which
 # pushes a word axis' first label half a row off its row (and against the next one at 40 words).
 WORD_AXES = {"axisDiscrete": {"labelFlush": False}}
+# Presenter mode: axis and legend text at 14 px or more on a projector at 1920 px (Vega's defaults are 10-11 px).
+PRESENTER_TEXT = {
+    "axis": {"labelFontSize": 14, "titleFontSize": 15},
+    "legend": {"labelFontSize": 14, "titleFontSize": 14},
+    "header": {"labelFontSize": 15, "titleFontSize": 15},
+}
 DRAWING_FIELDS = ("dark_text", "highlighted", "chosen", "url")  # record fields that say how to draw, not data
 PICTURE_CELLS = 1024  # a numbered map with more cells than this is drawn as a picture (_numbered_picture)
 MAX_LABELLED = 64  # token axes keep every label up to this many tokens (a row step of 16 px fits them)
@@ -49,9 +56,15 @@ def chart_spec(data: pd.DataFrame | list[dict], title: str = "", **body) -> dict
         "title": title,
         "data": {"values": records},
         "usermeta": CANVAS,
-        "config": WORD_AXES,
+        "config": _chart_config(),
         **body,
     }
+
+
+def _chart_config() -> dict:
+    """Vega-Lite's config for a chart drawn now: larger text while presenting (the scrub's shared specs
+    are keyed on presenter mode too, ui.scrub)."""
+    return {**WORD_AXES, **PRESENTER_TEXT} if presenting() else WORD_AXES
 
 
 def _cells(values: np.ndarray, rows: list[str], cols: list[str], fmt: str, written: bool, stretch: bool) -> list[dict]:
@@ -104,8 +117,9 @@ def heatmap(
     cells are big enough, written in each cell.
 
     Width: the column it is drawn in ("container"); height: a step per row from the number of rows,
-    so a 40-token map grows tall enough for every label instead of shrinking. Every token label is
-    drawn up to MAX_LABELLED columns; numbered columns (dimensions) are thinned by Vega instead.
+    so a 40-token map grows tall enough for every label instead of shrinking. Every row label is
+    drawn up to MAX_LABELLED rows; every column label where the columns are wide enough for it (else, as for
+    numbered columns, Vega thins them: a long sentence on a phone).
     `stretch_rows` colours each row relative to its own largest value (small weights visible) while
     the tooltip and the written numbers stay the real values. `max_height` (px of cells) caps a map
     of many numbered rows (positions): its rows get thinner and their labels are thinned.
@@ -131,7 +145,9 @@ def heatmap(
             "axis": {
                 "labelAngle": -90 if len(cols) > 10 else -45,
                 "labelLimit": 110,
-                "labelOverlap": "greedy" if numbered or len(cols) > MAX_LABELLED else False,
+                # Upright labels (over 10 columns) that would run into each other in narrow cells (a long
+                # sentence on a phone) are thinned to every k-th by Vega; where they fit, all are drawn.
+                "labelOverlap": "greedy" if numbered or len(cols) > 10 else False,
             },
         },
         "y": {
@@ -234,7 +250,7 @@ def concat(views: list[dict], direction: str = "hconcat", title: str = "") -> di
         direction: [{k: v for k, v in view.items() if k not in top_only} for view in views],
         "resolve": {"scale": {"color": "independent"}, "legend": {"color": "independent"}},
         "usermeta": CANVAS,
-        "config": WORD_AXES,
+        "config": _chart_config(),
     }
 
 
