@@ -336,9 +336,9 @@ def weights_by_temperature(scores, labels: list[str]) -> float:
     chart_downloads(weight_map(**now), key=f"{PAGE}_weights_chart", table=frame)
     entropy, largest = qkv.attention_sharpness(weights)
     st.caption(
-        f"At temperature {temperature:.1f}: a row's largest weight is {largest:.2f} on average. Spread (entropy, "
-        f"0 when one key takes everything): {entropy:.2f} on average, {math.log(n):.2f} if every key got the same "
-        "share. Lower temperatures sharpen every row, higher ones flatten it."
+        f"At temperature {temperature:.1f}: a row's largest weight is {largest:.2f} on average. Spread "
+        f"(entropy, in nats: 0 when one key takes everything): {entropy:.2f} on average, {math.log(n):.2f} if every "
+        "key got the same share. Lower temperatures sharpen every row, higher ones flatten it."
     )
     if links := strongest_links(frame):
         st.caption(links)
