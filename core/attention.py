@@ -147,6 +147,13 @@ def near_ties(weights: ArrayLike, i: int, tolerance: float = 0.02) -> list[int]:
     return near_best(as_tensor(weights)[i], tolerance)
 
 
+def shown_ties(values: ArrayLike, decimals: int = 2) -> list[int]:
+    """Indices of the values (n,) equal to the largest once rounded to `decimals`, in order: the words a
+    sentence printing that many decimals must name together as "the most"."""
+    rounded = [round(v, decimals) for v in as_tensor(values).tolist()]
+    return [j for j, v in enumerate(rounded) if v == max(rounded)]
+
+
 def attention_with_weights(raw_weights: ArrayLike, values: ArrayLike) -> tuple[torch.Tensor, torch.Tensor]:
     """Hand-set weights (n, n), rows renormalised to sum to 1, applied to values (n, d):
     returns (weights used (n, n), outputs (n, d))."""

@@ -89,6 +89,24 @@ def attention_sharpness(weights: torch.Tensor) -> tuple[float, float]:
     return float(row_entropy(weights).mean()), float(weights.amax(-1).mean())
 
 
+class ScalingEffect(NamedTuple):
+    factor: float  # √d_k, what every score is divided by
+    largest_raw: float  # the largest score of QKᵀ (masked cells left out)
+    largest_scaled: float  # the same score divided by √d_k
+    peak_raw: float  # mean of each row's largest weight, softmax of QKᵀ (temperature 1)
+    peak_scaled: float  # the same, softmax of QKᵀ / √d_k
+
+
+def scaling_effect(raw: torch.Tensor, d_k: int, mask: torch.Tensor | None = None) -> ScalingEffect:
+    """What dividing the raw scores QKᵀ (n, n) by √d_k does: every score shrinks by the same factor, so their
+    order (the pattern) stays and the softmax rows get less peaked. mask (n, n): True where a score is kept."""
+    factor = math.sqrt(d_k)
+    kept = raw if mask is None else raw.masked_fill(~mask, float("-inf"))
+    largest = float(kept.max())
+    peak_raw, peak_scaled = (float(softmax(kept / f).amax(-1).mean()) for f in (1.0, factor))
+    return ScalingEffect(factor, largest, largest / factor, peak_raw, peak_scaled)
+
+
 def weights_by_temperature(scores: torch.Tensor, temperatures: Sequence[float]) -> torch.Tensor:
     """softmax(scores / T) at each temperature: scores (n_q, n_k) scaled and masked (AttentionResult.scores,
     before the temperature) -> (len(temperatures), n_q, n_k), what the temperature control chooses among."""

@@ -62,7 +62,10 @@ def four_steps(words: list[str]) -> None:
     T = url_state.slider(right, "Softmax temperature", 0.1, 5.0, 1.0, 0.1, key=f"{PAGE}_temperature", help=T_HELP)
     E, dims = resize_dimensions(embed(words, TOY).vectors, d, seed=seed()), dimension_names(TOY, d)
     if unknown := unknown_words(words, TOY):
-        st.caption("Not in the toy vocabulary (given a fixed pseudo-random vector): " + ", ".join(unknown))
+        st.caption(
+            "Not in the toy vocabulary: " + ", ".join(unknown) + ". Each gets small random numbers made from its "
+            "spelling (the same word always gets the same vector), so its features mean nothing."
+        )
     result = attention.first_principles_attention(E, temperature=T)
     st.subheader("1 · Embeddings E")
     show_matrix(E, labels, dims, key=f"{PAGE}_E", title=f"E: {len(words)} words × {d} features", **FEATURES)
@@ -73,9 +76,8 @@ def four_steps(words: list[str]) -> None:
         f"which word will “{labels[probe]}” attend to most?",
         labels,
         labels[focus.strongest],
-        "A word's highest dot product is often with itself, unless another word shares its features more strongly.",
-        fact=f"“{labels[probe]}” puts most weight on “{labels[focus.strongest]}” ({focus.strongest_weight:.2f}, "
-        "step 3)",
+        why_it_wins(labels, result.scores[probe], probe),
+        fact=most_weight(labels, result.weights[probe], probe),
         also_right=[labels[j] for j in attention.near_ties(result.weights, probe, TIE)],
         tie_note=TIE_NOTE,
         waiting="Steps 2–4 appear once you have answered: they give the answer away.",
@@ -84,6 +86,32 @@ def four_steps(words: list[str]) -> None:
         steps_two_to_four(labels, E, dims, result, T, probe)
     numbers = {"words": words, "temperature": T, "E": E, **result._asdict()}
     page_export(PAGE, numbers, snippet=snippets.first_principles(E, words, T))
+
+
+def named(labels: list[str], indices: list[int]) -> str:
+    return " and ".join(f"“{labels[j]}”" for j in indices)
+
+
+def most_weight(labels: list[str], row, i: int) -> str:
+    """The answer in words: every word tied at the two decimals shown, so a tie is said as one."""
+    tied = attention.shown_ties(row, 2)
+    each = " each" if len(tied) > 1 else ""
+    return f"“{labels[i]}” puts most weight on {named(labels, tied)} ({float(row[tied[0]]):.2f}{each}, step 3)"
+
+
+def why_it_wins(labels: list[str], scores, i: int) -> str:
+    """Why: the weights follow the dot products, whose largest is with itself only when the numbers say so."""
+    best = attention.shown_ties(scores, 2)
+    if i in best:
+        return (
+            f"Its highest dot product (step 2) is with itself ({float(scores[i]):.2f}): a word shares all its "
+            "features with itself, and the softmax keeps that order."
+        )
+    return (
+        f"Its highest dot product (step 2) is with {named(labels, best)} ({float(scores[best[0]]):.2f}), not with "
+        f"itself ({float(scores[i]):.2f}): “{labels[i]}” shares more features with {'them' if len(best) > 1 else 'it'} "
+        "than with itself, and the softmax keeps that order."
+    )
 
 
 def steps_two_to_four(labels: list[str], E, dims: list[str], result, T: float, probe: int) -> None:
@@ -139,6 +167,11 @@ def two_banks() -> None:
     metrics[1].metric(
         "cosine(y_bank money, y_bank river)", f"{similarity:.4f}", delta=f"{similarity - 1:.4f}", delta_color="inverse"
     )
+    st.caption(
+        "y_bank is the vector of *bank* after attention (step 4's output) in each sentence; e_bank is its fixed "
+        f"vector before. The small number under the cosine, {similarity - 1:.4f}, is its change from the "
+        f"1.0000 of the fixed vectors: {'the two banks have moved apart' if similarity < 1 else 'no change'}."
+    )
     vectors = {"e_bank (static)": TOY.vector("bank"), "y_bank (money)": money, "y_bank (river)": river}
     spec = vector_bars(vectors, list(TOY.dimensions), title="bank, before and after attention")
     render(spec, key=f"{PAGE}_bank_bars")
@@ -166,11 +199,24 @@ def where_it_fails() -> None:
     st.page_link(QKV.path, label="Learned queries and keys close this gap: Q, K, V", icon=":material/arrow_forward:")
 
 
+def idiom_claim(idiom: list[str], found: list[list[tuple[str, float]]]) -> str:
+    """What the nearest words say: how many outputs are nearest a word of the idiom, and whether *luck* shows."""
+    own = [f"{word} → {near[0][0]}" for word, near in zip(idiom, found) if near[0][0] in idiom]
+    luck = any(name == "luck" for near in found for name, _ in near)
+    return (
+        f"{len(own)} of its {len(idiom)} outputs {'is' if len(own) == 1 else 'are'} nearest a word of the idiom "
+        f"itself{' (' + ', '.join(own) + ')' if own else ''}, and *luck* is "
+        f"{'among' if luck else 'not among'} the nearest words of any output"
+    )
+
+
+FOUND = attention.neighbours_after_attention(IDIOM, TOY)  # each idiom word's nearest words after attention
 section("The four steps")
 four_steps(sentence.words)
 section("Edit the weights yourself: two banks")
 st.markdown(
-    "The lesson text gives a weight table for *money bank grows* and one for *river bank flows*. Move any slider: "
+    "The course's reading on self-attention sets two weight tables by hand, one for *money bank grows* and one for "
+    "*river bank flows*; the button *The lesson's tables* loads them. Move any slider: "
     "each row is **renormalised to sum to 1** (the maps show the weights actually used), and the two contextual "
     "*bank* vectors are recomputed."
 )
@@ -183,9 +229,9 @@ where_it_fails()
 section("What else it cannot do")
 st.markdown(
     "- **Nothing is learned.** The weights follow from fixed similarities, so the result is the same whatever the "
-    "task. *Break a leg* means *good luck*, but its outputs stay near their own words:"
+    f"task. *Break a leg* means *good luck*, but {idiom_claim(IDIOM, FOUND)}:"
 )
-near = [", ".join(f"{n} ({s:.2f})" for n, s in found) for found in attention.neighbours_after_attention(IDIOM, TOY)]
+near = [", ".join(f"{n} ({s:.2f})" for n, s in found) for found in FOUND]
 table = pd.DataFrame({"word": IDIOM, "nearest words to its output": near})
 st.dataframe(table, hide_index=True, key=f"{PAGE}_idiom")
 st.markdown(

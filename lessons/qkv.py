@@ -48,6 +48,7 @@ WEIGHT_MAP = f"{PAGE}_weights_scrub"  # the weights chart whose input chooses th
 CAUSAL_HELP = "A decoder such as GPT may only look at earlier words: the upper triangle is masked."
 EDIT_HELP = "Available for the toy embeddings with d_model × d_k ≤ 400."
 STEP_HELP = "Reveal the computation one step at a time."
+CELLS = dict(cells_follow_switch=True)  # "Show numbers" also writes the numbers in the cells: off, colours only
 VIDEOS = {  # title (the key) -> content (the value)
     "Funny cats knocking things off tables": "a cat pushes cups and pens off the table while its owner laughs",
     "Whitewater rafting down a spring river": "friends paddle a boat through rapids on a cold river",
@@ -80,19 +81,20 @@ def search_analogy(encoder: Encoder | None) -> None:
     texts = [query, *VIDEOS, *VIDEOS.values()]
     vectors = model_cache.sentence_embeddings_of(tuple(texts)) if encoder else toy_text_embedding(texts, TOY)
     search = search_in_batch(vectors, temperature)
-    table = pd.DataFrame({"video title (key)": list(VIDEOS), "match q·k": search.scores[0].tolist()})
-    table["share of attention"], table["content (value)"] = search.weights[0].tolist(), list(VIDEOS.values())
-    st.dataframe(
-        table.sort_values("match q·k", ascending=False),
-        hide_index=True,
-        key=f"{PAGE}_search_table",
-        column_config={
-            "match q·k": st.column_config.NumberColumn(format="%.2f", width="small"),
-            "share of attention": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
-            "content (value)": st.column_config.TextColumn(width="large"),
-        },
-        row_height=52,
+    # A plain table, not st.dataframe: its text wraps, so the content fits at 1024 px and on a phone, and the share
+    # comes first, where a narrow screen still shows it.
+    order = search.scores[0].argsort(descending=True).tolist()
+    shares, matches = search.weights[0].tolist(), search.scores[0].tolist()
+    titles, contents = list(VIDEOS), list(VIDEOS.values())
+    table = pd.DataFrame(
+        {
+            "share of attention": [f"{shares[i]:.0%}" for i in order],
+            "video title (key)": [titles[i] for i in order],
+            "match q·k": [f"{matches[i]:.2f}" for i in order],
+            "content (value)": [contents[i] for i in order],
+        }
     )
+    st.table(table, hide_index=True)
     st.caption(
         (
             "Query, titles and contents are MiniLM sentence embeddings (token vectors averaged, length 1), "
@@ -101,7 +103,8 @@ def search_analogy(encoder: Encoder | None) -> None:
             else "The model could not be loaded: texts are averaged toy word vectors instead, so the ranking is crude."
         )
         + f" Scores this close would give almost equal shares, so they are divided by a temperature of "
-        f"{temperature:.2f} before the softmax (the same job as √d_k below, in the other direction). "
+        f"{temperature:.2f} before the softmax, which spreads them apart (√d_k, further down, divides scores too, but "
+        "there to pull scores that are too far apart closer together). "
         "Attention does not return the top video: it returns a blend of all the contents, weighted by these shares."
     )
 
@@ -155,9 +158,10 @@ def step_by_step() -> None:
         head_weights = trained.trained_head(encoder.weights, 0, head - 1, d_k)
         weights, biases = head_weights.weights, head_weights.biases
         st.caption(
-            f"X: each word's row of MiniLM's input table, through MiniLM's own embedding LayerNorm (what its first "
-            f"layer receives, without position rows). W_q, W_k, W_v: the first {d_k} of the {d_head} columns that "
-            f"head {head} of layer 1 owns, with its biases, exactly as trained."
+            f"X: each word's vector from MiniLM's word table, rescaled the way MiniLM rescales it before its first "
+            f"layer (the model would also add a position vector; this page leaves positions out). W_q, W_k, W_v: "
+            f"head {head} of layer 1 uses {d_head} columns of each trained matrix; these are its first {d_k}, "
+            "with the numbers it adds after multiplying (its biases), exactly as trained."
         )
     else:
         X, weights, biases = layer_norm(X_raw), random_weights, None
@@ -198,18 +202,22 @@ def step_by_step() -> None:
         shown_matrices = [m for m in shown_matrices if m[0] == (picked or "Q")]
     for place, (name, matrix) in zip(st.columns(3 if d_k <= 8 else 1), shown_matrices):
         with place:
-            show_matrix(
-                matrix, labels, dims, key=f"{PAGE}_{name}", title=f"{name} ({n} × {d_k})", value_title=name, **vectors
-            )
+            title = f"{name} ({n} × {d_k})"
+            show_matrix(matrix, labels, dims, key=f"{PAGE}_{name}", title=title, value_title=name, **vectors, **CELLS)
     pairs = side_by_side(2, n)
     if shown >= SCORES:
         with pairs[0]:
-            show_matrix(steps.raw, labels, labels, key=f"{PAGE}_raw", title="scores QKᵀ", value_title="q·k", **scores)
+            show_matrix(
+                steps.raw, labels, labels, key=f"{PAGE}_raw", title="scores QKᵀ", value_title="q·k", **scores, **CELLS
+            )
     if shown >= SCALED:
         with pairs[1]:
             title = ("scaled" if scale else "unscaled") + (" and masked" if causal else "") + " scores"
             scaled = steps.attention.scores
-            show_matrix(scaled, labels, labels, key=f"{PAGE}_scaled", title=title, value_title="score", **scores)
+            show_matrix(
+                scaled, labels, labels, key=f"{PAGE}_scaled", title=title, value_title="score", **scores, **CELLS
+            )
+        st.caption(scaling_sentence(qkv.scaling_effect(steps.raw, d_k, mask), scale))
     outputs = side_by_side(2, max(n, d_k))
     if shown >= WEIGHTS:
         with outputs[0]:
@@ -224,12 +232,31 @@ def step_by_step() -> None:
     if shown >= OUTPUT:
         with outputs[1]:
             title = f"output Y ({n} × {d_k})"
-            show_matrix(result.output, labels, dims, key=f"{PAGE}_output", title=title, value_title="y", **vectors)
+            show_matrix(
+                result.output, labels, dims, key=f"{PAGE}_output", title=title, value_title="y", **vectors, **CELLS
+            )
     if shown >= WEIGHTS and is_trained:
         untrained = qkv.qkv_attention_steps(X, *random_weights.values(), **options).attention.weights
         st.markdown(trained_beside_random(labels, result.weights, untrained, head))
     step_button(f"{PAGE}_step", STEPS, shown, adds=ADDS)
     export(tokens.words, X, weights, steps, scale, causal, temperature, seeded=not edited, from_model=is_trained)
+
+
+def scaling_sentence(effect: qkv.ScalingEffect, scale: bool) -> str:
+    """Why the two score maps look alike, from the numbers: one factor for every score."""
+    if not scale:
+        return (
+            f"*Divide by √d_k* is off, so both maps hold the same numbers. On, every score would be divided by "
+            f"√d_k = {effect.factor:.2f}: the largest, {effect.largest_raw:.2f}, would become "
+            f"{effect.largest_scaled:.2f}."
+        )
+    return (
+        f"The two maps show the same pattern: dividing by √d_k = {effect.factor:.2f} shrinks every score by that "
+        f"same factor (the largest, {effect.largest_raw:.2f}, becomes {effect.largest_scaled:.2f}), so only the "
+        f"colour scale changes. The softmax gets {'less' if effect.peak_scaled < effect.peak_raw else 'no less'} "
+        f"peaked: the mean largest weight of a row is {effect.peak_raw:.2f} without the division and "
+        f"{effect.peak_scaled:.2f} with it (temperature 1)."
+    )
 
 
 def same_rows_note(words: list[str], raw: torch.Tensor, X: torch.Tensor, features: list[str] | None) -> str | None:
@@ -309,8 +336,9 @@ def weights_by_temperature(scores, labels: list[str]) -> float:
     chart_downloads(weight_map(**now), key=f"{PAGE}_weights_chart", table=frame)
     entropy, largest = qkv.attention_sharpness(weights)
     st.caption(
-        f"At temperature {temperature:.1f}: mean row entropy {entropy:.2f} nats (uniform would be {math.log(n):.2f}); "
-        f"mean largest weight {largest:.2f}. Lower temperatures sharpen every row, higher ones flatten it."
+        f"At temperature {temperature:.1f}: a row's largest weight is {largest:.2f} on average. Spread "
+        f"(entropy, in nats: 0 when one key takes everything): {entropy:.2f} on average, {math.log(n):.2f} if every "
+        "key got the same share. Lower temperatures sharpen every row, higher ones flatten it."
     )
     if links := strongest_links(frame):
         st.caption(links)
@@ -364,10 +392,11 @@ def scaling_experiment() -> None:
         spec = series_lines(D_KS, series, x="d_k", y=y, log_y=y.startswith("std"), title=title, **axes)
         render(spec, key=f"{PAGE}_{title.split()[0].lower()}", target=place)
     st.caption(
-        f"Computed live on {device.type}: at d_k = 1024 the raw scores spread {found['std_raw'][-1]:.1f} "
-        f"(theory {1024**0.5:.0f}), scaled {found['std_scaled'][-1]:.2f} (theory 1). Mean entropy without "
-        f"scaling {found['entropy_raw'][-1]:.2f} nats vs {found['entropy_scaled'][-1]:.2f} with "
-        f"(uniform {math.log(16):.2f})."
+        f"Computed just now on this server's {'graphics card' if device.type == 'cuda' else 'processor'}: at "
+        f"d_k = 1024 the raw scores spread {found['std_raw'][-1]:.1f} "
+        f"(theory {1024**0.5:.0f}), scaled {found['std_scaled'][-1]:.2f} (theory 1). How spread a row's weights "
+        f"are (entropy, 0 when one key takes everything): {found['entropy_raw'][-1]:.2f} without scaling vs "
+        f"{found['entropy_scaled'][-1]:.2f} with ({math.log(16):.2f} if all 16 keys got the same share)."
     )
     one_query(samples, device)
 

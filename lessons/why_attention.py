@@ -12,7 +12,7 @@ from ui import scrub, session, url_state
 from ui.charts import matrix_frame, numbers_table, render, show_matrix, side_by_side
 from ui.compute_cache import cached_influence_curves
 from ui.export import chart_downloads, page_export
-from ui.navigation import STATIC, WHY
+from ui.navigation import WHY
 from ui.present import section
 from ui.quiz import answered, predict
 from ui.specs import powers_of_ten_axis, series_lines, vector_bars, weight_bars
@@ -156,6 +156,11 @@ def forgetting_section() -> None:
     render(powers_of_ten_axis(spec), key=f"{PAGE}_influence")
     shrink = {model: values[0] / values[-1] for model, values in curves.items()}  # > 1: it fell
     st.caption(
+        "Influence: how much the last output changes when the first input is nudged a little (the size of "
+        "∂ last output / ∂ first input; torch's autograd works it out automatically, by running the model "
+        "backwards)."
+    )
+    st.caption(
         f"At n = {max_n}: " + "; ".join(f"{model} {readable_number(value)}" for model, value in last.items()) + ". "
         f"From n = {lengths[0]} to n = {max_n} the first word's influence "
         + ", ".join(f"{change(factor)} for {model}" for model, factor in shrink.items())
@@ -237,7 +242,7 @@ def apple_section() -> None:
         spec = weight_bars(labels, weights, title=f"what “{labels[at]}” attends to", highlight=highlight)
         render(spec, key=f"{PAGE}_apple")
     with right:
-        vectors = {f"{APPLE} (static)": TOY.vector(APPLE), f"{APPLE} (after attention)": result.output[at]}
+        vectors = {f"{APPLE} (its fixed vector)": TOY.vector(APPLE), f"{APPLE} (after attention)": result.output[at]}
         title = f"{APPLE}, before and after"
         render(vector_bars(vectors, list(TOY.dimensions), title=title), key=f"{PAGE}_apple_bars")
 
@@ -262,7 +267,6 @@ forgetting_section()
 
 section("3 · Apple: the fruit or the company?")
 apple_section()
-st.page_link(STATIC.path, label="Next: how words become vectors", icon=":material/arrow_forward:")
 
 explain(
     "- **Slow**: an RNN does n dependent steps; attention does one big matrix product that hardware "

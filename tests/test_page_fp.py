@@ -124,7 +124,8 @@ def test_one_question_and_where_it_fails_waits_for_it():
     result = first_principles_attention(embed(LESSON, toy_vocabulary()).vectors)
     focus = attention_focus(result.weights, LESSON.index("it"), LESSON.index("animal"))
     assert at.error[0].value.startswith(
-        f"Not quite. You chose “animal”; “it” puts most weight on “the” ({focus.strongest_weight:.2f}, step 3)."
+        f"Not quite. You chose “animal”; “it” puts most weight on “the” and “the (2)” ({focus.strongest_weight:.2f} "
+        "each, step 3)."
     )
     shown = next(m.value for m in at.markdown if "attends most to" in m.value)
     tied = [unique_labels(LESSON)[j] for j in near_ties(result.weights, LESSON.index("it"), 0.02)]
@@ -230,3 +231,50 @@ def test_the_downloads_wait_for_the_question_because_they_hold_its_answer():
     assert not export_box(at) and any("Downloads of this page's numbers appear" in c.value for c in at.caption)
     at.button(key="fp_predict_reveal").click().run()
     assert export_box(at) and not any("Downloads of this page's numbers" in c.value for c in at.caption)
+
+
+def test_shown_ties_name_every_word_equal_at_the_shown_decimals():
+    from core.attention import shown_ties
+
+    assert shown_ties(torch.tensor([0.1169, 0.05, 0.1171]), 2) == [0, 2]  # both print as 0.12
+    assert shown_ties(torch.tensor([0.1169, 0.05, 0.1371]), 2) == [2]
+
+
+def test_feedback_says_the_tie_and_why_from_the_numbers():
+    """The trophy sentence: "it" ties on the two "the" (0.12) and its largest dot product is not with itself."""
+    sentence = "The trophy didn't fit in the suitcase because it was too big"
+    words = tokenize(sentence).words
+    at = app_test(PAGE)
+    at.text_input(key="fp_sentence").set_value(sentence).run()
+    assert any("trophy" in c.value and "made from its spelling" in c.value for c in at.caption)
+    at.selectbox(key="fp_predict").set_value("big").run()
+    result = first_principles_attention(embed(words, toy_vocabulary()).vectors)
+    it = words.index("it")
+    weight, scores = float(result.weights[it].max()), result.scores[it]
+    said = at.error[0].value
+    assert f"“it” puts most weight on “the” and “the (2)” ({weight:.2f} each, step 3)" in said
+    assert f"with “the” and “the (2)” ({float(scores.max()):.2f}), not with itself ({float(scores[it]):.2f})" in said
+    assert "often with itself" not in said
+
+
+def test_feedback_says_itself_only_when_the_numbers_do():
+    words = "humans love smartphones".split()  # "love": its own dot product is its row's largest
+    at = app_test(PAGE)
+    at.text_input(key="fp_sentence").set_value("Humans love smartphones").run()
+    at.radio(key="fp_predict").set_value("humans").run()
+    scores = first_principles_attention(embed(words, toy_vocabulary()).vectors).scores[1]
+    assert int(scores.argmax()) == 1
+    said = (at.error or at.success)[0].value
+    assert f"Its highest dot product (step 2) is with itself ({float(scores[1]):.2f})" in said
+
+
+def test_the_idiom_sentence_follows_its_nearest_words():
+    at = app_test(PAGE)
+    at.selectbox(key="fp_predict").set_value("the").run()
+    found = neighbours_after_attention(["break", "a", "leg"], toy_vocabulary())
+    own = [
+        f"{w} → {near[0][0]}" for w, near in zip(["break", "a", "leg"], found) if near[0][0] in ("break", "a", "leg")
+    ]
+    shown = next(m.value for m in at.markdown if "Break a leg" in m.value)
+    assert f"{len(own)} of its 3 outputs" in shown and ", ".join(own) in shown
+    assert "break → leg" in shown  # the table's first row: leg (0.77) ahead of break (0.73)

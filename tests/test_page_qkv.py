@@ -103,7 +103,8 @@ def test_search_ranks_the_cat_video_first_for_a_cat_query(encoder):
 
 def test_the_page_shows_core_numbers_and_holds_the_answer_back():
     at = app_test("lessons/qkv.py")
-    table = at.dataframe[0].value
+    table = at.table[0].value
+    assert list(table.columns)[0] == "share of attention"  # first: a phone still shows it
     assert table["video title (key)"].iloc[0].startswith("Funny cats")
     at.button(key="qkv_example_1").click().run()  # money bank grows
     at.toggle(key="qkv_weights_numbers").set_value(True).run()
@@ -117,9 +118,11 @@ def test_the_page_shows_core_numbers_and_holds_the_answer_back():
     assert torch.all(shown.triu(1) == 0) and shown[0, 0] == pytest.approx(1.0)
 
     def answered() -> bool:  # the spread/saturation plots and their caption are drawn together
-        return any("Computed live" in c.value for c in at.caption) and at.select_slider(key="qkv_samples") is not None
+        return (
+            any("Computed just now" in c.value for c in at.caption) and at.select_slider(key="qkv_samples") is not None
+        )
 
-    assert not any("Computed live" in c.value for c in at.caption)
+    assert not any("Computed just now" in c.value for c in at.caption)
     assert not [w for w in at.select_slider if w.key == "qkv_samples"]
     at.radio(key="qkv_predict").set_value("sharper (one key takes all)").run()
     assert any(s.value.startswith("Right") for s in at.success) and answered()
@@ -147,7 +150,8 @@ def test_the_weights_chart_carries_every_temperature_of_core():
     expected = scaled_dot_product_attention(q, k, v, temperature=0.3).weights.detach()
     torch.testing.assert_close(shown, expected, atol=1e-5, rtol=0)
     entropy, largest = attention_sharpness(expected)
-    assert any(f"At temperature 0.3: mean row entropy {entropy:.2f}" in c.value for c in at.caption)
+    said = next(c.value for c in at.caption if c.value.startswith("At temperature 0.3:"))
+    assert f"largest weight is {largest:.2f} on average" in said and f"{entropy:.2f} on average" in said
     assert at.session_state["qkv_export"][0]["temperature"] == 0.3
     at.select_slider(key="qkv_step").set_value("weights").run()
     assert r"\operatorname{softmax}(S' / 0.3)" in at.latex[-1].value  # the formula follows the server's value
@@ -307,3 +311,36 @@ def test_presenter_next_reveals_one_matrix_at_a_time():
         assert now[: len(seen)] == seen and len(now) == len(seen) + 1, (step, now)
         seen = now
     assert seen[-1] == "output Y (3 × 4)" and not [b for b in at.button if b.key == "qkv_step_next"]
+
+
+def written_in_cells(spec: dict) -> bool:
+    return any(layer.get("mark", {}).get("type") == "text" for layer in spec.get("layer", []))
+
+
+def test_show_numbers_also_writes_the_numbers_in_the_cells():
+    at = app_test("lessons/qkv.py")
+    at.button(key="qkv_example_1").click().run()  # money bank grows: 3 × 4, cells big enough for numbers
+    q = next(spec for spec in charts(at) if str(spec.get("title", "")).startswith("Q (3"))
+    assert not written_in_cells(q)  # "Show numbers" off: colours only
+    at.toggle(key="qkv_Q_numbers").set_value(True).run()
+    q = next(spec for spec in charts(at) if str(spec.get("title", "")).startswith("Q (3"))
+    assert written_in_cells(q)
+
+
+@pytest.mark.parametrize("d_k", [4, 16])
+def test_the_scaled_scores_sentence_follows_the_numbers(d_k):
+    from core.qkv import scaling_effect
+
+    at = app_test("lessons/qkv.py")
+    at.button(key="qkv_example_1").click().run()
+    at.slider(key="qkv_d_k").set_value(d_k).run()
+    X = layer_norm(resize_dimensions(embed(["money", "bank", "grows"], toy_vocabulary()).vectors, 11, seed=0))
+    raw = qkv_attention_steps(X, *QKVProjection(11, d_k, seed=0).matrices().values()).raw
+    effect = scaling_effect(raw, d_k)
+    said = next(c.value for c in at.caption if c.value.startswith("The two maps show the same pattern"))
+    assert f"√d_k = {d_k**0.5:.2f}" in said
+    assert f"the largest, {effect.largest_raw:.2f}, becomes {effect.largest_scaled:.2f}" in said
+    assert f"{effect.peak_raw:.2f} without the division and {effect.peak_scaled:.2f} with it" in said
+    assert effect.peak_scaled < effect.peak_raw and "gets less peaked" in said
+    at.toggle(key="qkv_scale").set_value(False).run()
+    assert any(c.value.startswith("*Divide by √d_k* is off") for c in at.caption)

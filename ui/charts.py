@@ -70,13 +70,31 @@ def show_matrix(
     caption: str | None = None,
     numbers: bool = True,
     signed: bool = False,
+    cells_follow_switch: bool = False,
     **heatmap_options,
 ) -> pd.DataFrame:
     """Draw a heatmap as wide as its column, with a text summary for attention weights (no
     information by colour alone) and a "show numbers" switch that adds the exact table. `signed`
     values (changes around 0) get a diverging palette instead of the sidebar's, by default on a
-    scale symmetric around 0."""
+    scale symmetric around 0. `cells_follow_switch`: the switch also writes the numbers in the cells (off: colours
+    only), for a page where numbers in every cell while "Show numbers" is off would contradict the switch."""
     frame = matrix_frame(matrix, rows, cols)
+    if cells_follow_switch and numbers:
+        chart = st.container()  # filled once the switch under it is read: its cells follow the switch
+        matrix_companions(frame, key=key, caption=caption, numbers=False)
+        heatmap_options["overlay"] = url_state.toggle(st, "Show numbers", key=f"{key}_numbers")  # reruns the chart
+        if heatmap_options["overlay"]:
+            exact_table(frame, key=key)
+        draw_matrix(frame, matrix, rows, cols, key=key, target=chart, signed=signed, **heatmap_options)
+        return frame
+    draw_matrix(frame, matrix, rows, cols, key=key, signed=signed, **heatmap_options)
+    matrix_companions(frame, key=key, caption=caption, numbers=numbers)
+    return frame
+
+
+def draw_matrix(frame: pd.DataFrame, matrix, rows: list[str], cols: list[str], *, key: str, target=st,
+                signed: bool = False, **heatmap_options) -> None:  # fmt: skip
+    """The heatmap of show_matrix, into `target`."""
     if signed and heatmap_options.get("domain") is None:  # symmetric around 0: "no change" is the middle colour
         largest = max(float(np.abs(frame.to_numpy()).max(initial=0.0)), 1e-3)
         heatmap_options["domain"] = (-largest, largest)
@@ -89,9 +107,7 @@ def show_matrix(
         stretch_rows=attention and session.rows_stretched(),
         **heatmap_options,
     )
-    render(spec, key=f"{key}_chart", table=frame)
-    matrix_companions(frame, key=key, caption=caption, numbers=numbers)
-    return frame
+    render(spec, key=f"{key}_chart", table=frame, target=target)
 
 
 def matrix_companions(frame: pd.DataFrame, *, key: str, caption: str | None = None, numbers: bool = True) -> None:
@@ -108,8 +124,13 @@ def matrix_companions(frame: pd.DataFrame, *, key: str, caption: str | None = No
 def numbers_table(frame: pd.DataFrame, *, key: str) -> None:
     """A "Show numbers" switch that adds the exact table under a chart (four decimals)."""
     if url_state.toggle(st, "Show numbers", key=f"{key}_numbers"):
-        number = st.column_config.NumberColumn(format="%.4f")
-        st.dataframe(frame, column_config={column: number for column in frame.columns}, key=f"{key}_table")
+        exact_table(frame, key=key)
+
+
+def exact_table(frame: pd.DataFrame, *, key: str) -> None:
+    """The numbers of a chart's matrix, four decimals."""
+    number = st.column_config.NumberColumn(format="%.4f")
+    st.dataframe(frame, column_config={column: number for column in frame.columns}, key=f"{key}_table")
 
 
 def attention_map(
