@@ -259,8 +259,9 @@ section("1 · One word per step vs all pairs at once")
 stepping_section(labels, E)
 section("2 · Forgetting, measured")
 st.markdown(
-    "How much can the **first** word still change the **last** output? Autograd gives the size of "
-    "∂(last output)/∂(first input). A recurrent model passes the signal through every step in between; "
+    "How much can the **first** word still change the **last** output? Nudge the first input a little and "
+    "measure how much the last output moves (torch's autograd works this out exactly). A recurrent model "
+    "passes the signal through every step in between; "
     "attention links the last word to the first directly. Which keeps more of it as the distance grows?"
 )
 forgetting_section()
