@@ -382,10 +382,9 @@ else:
         "rows it saves. In a model reading thousands of words, the saved rows dominate."
     )
 st.markdown(
-    f"For the timing the model writes longer texts than above, always after the same {times.prompt_words}-word "
-    "prompt, so that the cost of each extra word shows. "
-    f"Timed from a {times.prompt_words}-word prompt (the fastest of {decoder_cache.TIMING_REPEATS} runs): writing "
-    f"{longest} words took "
+    f"For the timing the model writes longer texts than above, up to {longest} words, always after the same "
+    f"{times.prompt_words}-word prompt, so that the cost of each extra word shows. The fastest of "
+    f"{decoder_cache.TIMING_REPEATS} runs: writing {longest} words took "
     f"**{times.with_cache_ms[-1]:.1f} ms** with the cache and **{times.without_cache_ms[-1]:.1f} ms** without: "
     + verdict
 )

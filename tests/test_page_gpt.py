@@ -104,7 +104,7 @@ def test_the_kv_cache_and_the_heads_found_are_stated_from_the_numbers(net):
     assert metrics["Query rows, with the cache"] == str(sum(comparison.cached.query_rows))
     assert metrics["Query rows, without it"] == str(sum(comparison.recomputed.query_rows))
     timing = next(m.value for m in at.markdown if "ms** with the cache" in m.value)
-    assert "longer texts than above" in timing and "Timed from a 4-word prompt" in timing  # "the queen who met"
+    assert "longer texts than above" in timing and "after the same 4-word prompt" in timing  # "the queen who met"
     rows = f"({len(ids)} + {len(comparison.cached.rows) - 1} = {sum(comparison.cached.query_rows)})"
     kv = next(m.value for m in at.markdown if rows in m.value)  # the prompt once, then one row per new word
     assert f"the prompt's {len(ids)} rows" in kv and f"each of the other {len(comparison.cached.rows) - 1} words" in kv
