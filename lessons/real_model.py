@@ -300,7 +300,7 @@ def static_vs_contextual() -> None:
         delta_color="inverse",
     )
     left, right = st.columns([2, 3])  # the PCA map keeps room for its legend
-    title, x_title = f"cosine of “{word}” in 1 vs 2", "attention layers passed (0 = input embeddings)"
+    title, x_title = f"cosine of “{word}” in 1 vs 2", "layers passed (0 = input)"
     columns = {"layer": range(L + 1), "cosine": per_layer}
     spec = lines(columns, "layer", "cosine", title=title, x_title=x_title, integer_x=True)
     render(spec, key=f"{PAGE}_pair_lines", target=left)
