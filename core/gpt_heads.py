@@ -156,3 +156,20 @@ def report(model: GPT, count: int = 500, seed: int = REPORT_SEED) -> dict[str, T
         without = accuracy(model, probes, ablate=[(head.layer, head.head)])
         out[task] = TaskReport(accuracy(model, probes), top_word_accuracy(model, probes), head, lands, without, count)
     return out
+
+
+def learned(task: str, result: TaskReport, clean: float) -> bool:
+    """Whether the head found for `task` does it: a copying (induction) head needs a previous-token head below
+    it, so none can be in the first layer, and its prefix-matching score must reach `clean`. The other tasks'
+    heads are chosen on their own prompts and reported by how often they land on the deciding word."""
+    return task != "induction" or (result.head.layer > 0 and result.head.score >= clean)
+
+
+def shared_heads(reports: dict[str, TaskReport], clean: float) -> list[list[str]]:
+    """The tasks that one head does at once, per head that does more than one (only tasks it has `learned`),
+    in the order of `reports`."""
+    jobs: dict[tuple[int, int], list[str]] = {}
+    for task, result in reports.items():
+        if learned(task, result, clean):
+            jobs.setdefault((result.head.layer, result.head.head), []).append(task)
+    return [tasks for tasks in jobs.values() if len(tasks) > 1]

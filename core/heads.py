@@ -17,7 +17,7 @@ import torch
 from core.attention import row_entropy
 
 SPECIAL_TOKENS = ("[CLS]", "[SEP]")
-ROLES = ("self", "previous token", "next token", "[CLS]/[SEP] sink", "broad", "word pair")
+ROLES = ("self", "previous token", "next token", "[CLS]/[SEP] sink", "broad", "word pair", "one word")
 # Each role as a beginner reads it: what a head with that role does (the pages show these).
 ROLE_LABELS = {
     "self": "looks at itself",
@@ -26,6 +26,7 @@ ROLE_LABELS = {
     "[CLS]/[SEP] sink": "rests on [CLS]/[SEP]",
     "broad": "spreads over many tokens",
     "word pair": "links two words",
+    "one word": "looks at one word",
 }
 
 
@@ -52,6 +53,17 @@ def _word_pair_links(weights: torch.Tensor, tokens: Sequence[str], special: Sequ
     return weights * allowed
 
 
+def focus_word(
+    attentions: torch.Tensor, tokens: Sequence[str], special: Sequence[str] = SPECIAL_TOKENS
+) -> torch.Tensor:
+    """(..., n, n) -> (...,) long: the head's focus word, the token (not [CLS]/[SEP]) whose column has the
+    largest mean weight over the rows; 0 when every token is special."""
+    is_special = _is_special(tokens, special, attentions.device)
+    if is_special.all():
+        return attentions.new_zeros(attentions.shape[:-2], dtype=torch.long)
+    return attentions.mean(-2).masked_fill(is_special, -math.inf).argmax(-1)
+
+
 def row_role_scores(
     attentions: torch.Tensor, tokens: Sequence[str], special: Sequence[str] = SPECIAL_TOKENS
 ) -> torch.Tensor:
@@ -63,10 +75,15 @@ def row_role_scores(
       previous token  w[i, i-1]
       next token      w[i, i+1]
       sink            the weight row i puts on the special columns ([CLS], [SEP])
-      broad           exp(H_i) / n: the fraction of the sentence row i effectively spreads over (1 when
-                      uniform, 1/n when it looks at one token; a row spread evenly over k tokens scores k/n)
+      broad           1 / (n · max_j w[i, j]): the fraction of the sentence row i spreads over, as an even
+                      split with the same largest weight (1 when uniform, 1/n when it looks at one token; a
+                      row spread evenly over k tokens scores k/n). It is exp of the row's min-entropy, so a
+                      row that puts most of its weight on one token never counts as spread
       word pair       the largest weight on another word that is neither the token itself nor a
                       neighbour (neighbours are the two roles above)
+      one word        the weight row i puts on the head's focus word (focus_word): a head whose rows all
+                      look at "animal" scores high here, where its rows' other roles (self from "animal",
+                      next token from "the", no word pair from [CLS]) each catch only some rows
     """
     n = attentions.shape[-1]
     nan = attentions.new_full(attentions.shape[:-1], math.nan)
@@ -76,9 +93,12 @@ def row_role_scores(
         following[..., :-1] = attentions.diagonal(offset=1, dim1=-2, dim2=-1)
     is_special = _is_special(tokens, special, attentions.device)
     sink = attentions[..., is_special].sum(-1)
-    broad = row_entropy(attentions).exp() / n
+    broad = 1 / (n * attentions.amax(-1).clamp_min(1e-12))
     pair = _word_pair_links(attentions, tokens, special).amax(-1).masked_fill(is_special, math.nan)
-    return torch.stack([attentions.diagonal(dim1=-2, dim2=-1), previous, following, sink, broad, pair], -1)
+    focus = focus_word(attentions, tokens, special)[..., None, None].expand(*attentions.shape[:-1], 1)
+    one = nan.clone() if is_special.all() else attentions.gather(-1, focus).squeeze(-1)
+    diagonal = attentions.diagonal(dim1=-2, dim2=-1)
+    return torch.stack([diagonal, previous, following, sink, broad, pair, one], -1)
 
 
 def role_scores(
@@ -87,10 +107,10 @@ def role_scores(
     """(..., n, n) -> (..., len(ROLES)): every role's score for every head, each on 0..1: the mean over
     the rows of row_role_scores, over the rows where the role means something (0 where none does).
 
-    "broad" is measured by entropy but put on the same scale as a share (exp(H_i) / n). The plain
+    "broad" is measured by the min-entropy, on the same scale as a share (1 / (n · max w)). The plain
     normalised entropy H_i / log n (see normalised_entropy) would rate a row of 15 tokens with half its
-    weight on one token and the rest spread evenly at 0.74 (exp(H)/n: 0.50), and let "broad" beat a
-    head that is half "previous token".
+    weight on one token and the rest spread evenly at 0.74, exp(H)/n at 0.50 (broad: 0.13), and a head
+    whose every row puts 0.55 on "animal" would count as spread (MiniLM's L5 H11).
     """
     return row_role_scores(attentions, tokens, special).nanmean(-2).nan_to_num(0.0)
 

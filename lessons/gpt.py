@@ -42,10 +42,10 @@ page_header(
     "Attention that writes",
     "ChatGPT writes one word at a time: it reads the text so far, gives every word of its vocabulary a "
     "probability of coming next, picks one, appends it, and repeats. This page does that with a small "
-    f"**decoder** trained by this project (`make model`): {L} layers × {H} heads, {net.config.d_model} numbers "
+    f"**decoder** trained by this project's own training code: {L} layers × {H} heads, {net.config.d_model} numbers "
     f"per word, {V} words, on sentences whose next word depends on a word far back. Its attention is the same "
-    "`scaled_dot_product_attention` as on the earlier pages, with one change: the **causal mask**, so each word "
-    "sees only itself and the words before it.",
+    "attention function as on the earlier pages (the Show code panel has it), with one change: the **causal "
+    "mask**, so each word sees only itself and the words before it.",
 )
 st.caption("Words the model knows: " + ", ".join(md_escape(w) for w in net.vocab) + ".")
 
@@ -257,7 +257,7 @@ shipped = decoder_cache.report()
 def head_finding(task: str, result: gpt_heads.TaskReport) -> str:
     """One task's measured head in words; a copying head that cannot be an induction head is said to be one."""
     head = result.head
-    if task == "induction" and (head.layer == 0 or head.score < CLEAN_HEAD):
+    if not gpt_heads.learned(task, result, CLEAN_HEAD):
         where = "in the first layer, where an induction head cannot be (it needs a previous-token head below it)"
         return (
             f"- **{TASK_NAMES[task]}**: no head has learned it cleanly. The best prefix-matching score is "
@@ -272,14 +272,11 @@ def head_finding(task: str, result: gpt_heads.TaskReport) -> str:
     )
 
 
-jobs = {}
-for task, result in shipped.items():
-    jobs.setdefault(result.head[:2], []).append(TASK_NAMES[task])
-shared = [names for names in jobs.values() if len(names) > 1]
+shared = gpt_heads.shared_heads(shipped, CLEAN_HEAD)  # only the tasks each head does: no "best at" copying unlearned
 st.markdown(
     "Nobody told the model where to look. We find which head does which job by **measurement** on held-out "
-    "sentences it never saw (`core/gpt_heads.py`)"
-    + (f"; here one head is the best at {' and '.join(shared[0])}" if shared else "")
+    "sentences it never saw"
+    + (f"; here one head is the best at {' and '.join(TASK_NAMES[task] for task in shared[0])}" if shared else "")
     + ":\n"
     + "\n".join(head_finding(task, result) for task, result in shipped.items())
 )
@@ -349,12 +346,13 @@ columns[0].metric("Query rows, with the cache", f"{sum(comparison.cached.query_r
 columns[1].metric("Query rows, without it", f"{sum(comparison.recomputed.query_rows)}")
 difference = comparison.max_difference
 columns[2].metric("Largest difference in the logits", "0 (exact)" if difference == 0 else readable_number(difference))
-start_words = len(all_ids[: net.config.block_size - WRITE_MORE])
+first_rows, *later_rows = comparison.cached.query_rows  # the prompt's rows once, then one per word written
 st.markdown(
-    f"Writing {len(comparison.cached.rows)} words after your {start_words}: without a cache every word runs the "
+    f"Writing {len(comparison.cached.rows)} words after your {first_rows}: without a cache every word runs the "
     f"whole text through the model again ({sum(comparison.recomputed.query_rows)} query rows in all); with it, "
-    f"each layer computes the prompt's {start_words} rows once, keeps the keys and values, and then works out "
-    f"**one new query row** per word ({start_words} + {len(comparison.cached.rows) - 1} = "
+    f"the first new word needs the prompt's {first_rows} rows, computed once (each layer keeps their keys and "
+    f"values), and each of the other {len(later_rows)} words needs **one new query row**: the word written just "
+    f"before it, the only one not yet seen ({first_rows} + {sum(later_rows)} = "
     f"{sum(comparison.cached.query_rows)}). The words are "
     + ("the same" if comparison.same_words else "not the same")
     + " and the numbers agree to float rounding."
@@ -384,7 +382,9 @@ else:
         "rows it saves. In a model reading thousands of words, the saved rows dominate."
     )
 st.markdown(
-    f"Timed from a 4-word prompt (the fastest of {decoder_cache.TIMING_REPEATS} runs): writing {longest} words took "
+    f"For the timing the model writes longer texts than above, up to {longest} words, always after the same "
+    f"{times.prompt_words}-word prompt, so that the cost of each extra word shows. The fastest of "
+    f"{decoder_cache.TIMING_REPEATS} runs: writing {longest} words took "
     f"**{times.with_cache_ms[-1]:.1f} ms** with the cache and **{times.without_cache_ms[-1]:.1f} ms** without: "
     + verdict
 )

@@ -19,7 +19,7 @@ from ui.export import chart_downloads, page_export
 from ui.markdown import md_escape
 from ui.navigation import REAL_MODEL
 from ui.present import section
-from ui.quiz import predict
+from ui.quiz import answered, predict
 from ui.specs import (
     MAX_LABELLED,
     attention_lines,
@@ -47,6 +47,7 @@ EXAMPLES = (
 )
 BANKS = ("I went to the bank to deposit money", "We sat on the bank of the river")
 LAYER, HEAD, ATLAS = f"{PAGE}_layer", f"{PAGE}_head", f"{PAGE}_atlas"
+PREDICT = f"{PAGE}_predict"  # section 5's question: where attention carries the sentence
 OPENS_ON = ("it", "he", "she", "apple")  # a token picker opens on the first of these that the sentence has
 ASKING = dict(asking="token asking", attended="attends to")
 MERGE_LABEL = "Merge word pieces into words (columns summed, rows averaged)"
@@ -65,8 +66,9 @@ page_header(
     "Inside a real model",
     "**all-MiniLM-L6-v2** is a small pretrained transformer encoder (6 layers × 12 heads, 384 numbers per token), "
     "bundled with this app and run offline. Every map below is the model's own softmax weights for your sentence — "
-    "the same computation as the earlier pages, with learned W_q, W_k, W_v: this app runs the whole model with its "
-    "own code (`core/bert.py`, every head through `scaled_dot_product_attention`).",
+    "the same computation as the earlier pages, with learned W_q, W_k, W_v. This page runs the real model with this "
+    "app's own code, every head through the attention function of the earlier pages: the Show code panel at the "
+    "bottom has it.",
 )
 encoder = model_cache.encoder()
 sentence = sentence_input(PAGE, max_tokens=MAX_CHARS, examples=EXAMPLES) if encoder else None  # model cuts
@@ -111,7 +113,7 @@ def head_explorer() -> None:
     in_words = [r._replace(role=ROLE_LABELS[r.role]) for r in roles]
     spec = head_atlas(in_words, links, roles=ROLE_NAMES, selected=selected, title="Click a head to open it")
     atlas.vega_lite_chart(spec, on_select=open_clicked_head, selection_mode="head", key=ATLAS, width="stretch")
-    atlas.caption(atlas_caption(heads.role_counts(roles)))
+    atlas.caption(atlas_caption(heads.role_counts(roles), told=answered(PREDICT)))
     stretched = session.rows_stretched()
 
     def head_map(**position) -> dict:
@@ -147,8 +149,9 @@ def head_explorer() -> None:
     similar = heads.most_similar_heads(model_cache.similarity(text), layer, head, 5, n_heads=H)
     ranked = heads.ranked_roles(model_cache.role_score_table(text)[layer, head])
     row_role = heads.row_role(maps[layer, head], view, index) if index is not None else None
+    focus = run.tokens[int(heads.focus_word(run.attentions[layer, head], run.tokens))]  # as the role scores read it
     st.markdown(
-        head_in_words(this, ranked, len(run.tokens), picked, row_role)
+        head_in_words(this, ranked, len(run.tokens), focus, picked, row_role)
         + " Heads most like it (patterns compared row by row, 1 = identical): "
         + ", ".join(f"{heads.head_name(lay, hd)} ({s:.2f})" for lay, hd, s in similar)
         + "."
@@ -156,28 +159,36 @@ def head_explorer() -> None:
     head_check(layer, head)
 
 
-def atlas_caption(counts: list[tuple[str, int]]) -> str:
-    """The atlas in words: how many heads have each role, and why so many rest on [CLS]/[SEP]."""
+def atlas_caption(counts: list[tuple[str, int]], *, told: bool) -> str:
+    """The atlas in words: how many heads have each role and, once section 5's question is answered (`told`:
+    the why gives its answer away), why so many rest on [CLS]/[SEP]."""
     listed = "; ".join(f"{md_escape(ROLE_LABELS[role])}: {n} {'head' if n == 1 else 'heads'}" for role, n in counts)
     resting = dict(counts).get(SINK, 0)
     why = (
         f" {resting} of {sum(n for _, n in counts)} {'head rests' if resting == 1 else 'heads rest'} on "
         "[CLS]/[SEP]: a head with nothing to look for in this sentence parks its attention on these two marker "
         "tokens: a resting place."
+        if resting and told
+        else " Why so many heads rest on [CLS]/[SEP]: after the question in section 5."
         if resting
         else ""
     )
     return (
+        "Layers and heads count from 0 here, as in the model's code (L0 H0: layer 0's first head). "
         f"Each head's role is the largest of its {len(heads.ROLES)} role scores, measured from its weights on this "
         f"sentence on average over every token's row (the number in the cell): {listed}.{why}"
     )
 
 
-def head_in_words(this: str, ranked: list[tuple[str, float]], rows: int, picked, row_role) -> str:
-    """One head's role in words, from its role scores (heads.ranked_roles) and, when a token's row is picked,
-    that row's own role (heads.row_role): a head that spreads out on average may still focus one word."""
+def head_in_words(this: str, ranked: list[tuple[str, float]], rows: int, focus: str, picked, row_role) -> str:
+    """One head's role in words, from its role scores (heads.ranked_roles) and its focus word
+    (heads.focus_word) and, when a token's row is picked, that row's own role (heads.row_role): a head
+    that spreads out on average may still focus one word."""
     (best, score), (second, second_score) = ranked[:2]
-    spread = f": each row as spread as an even split over {score * rows:.0f} tokens" if best == "broad" else ""
+    spread = {
+        "broad": f": each row as spread as an even split over {score * rows:.0f} tokens",
+        "one word": f": the mean weight its rows put on “{md_escape(focus)}”",
+    }.get(best, "")
     said = (
         f"On average over its {rows} rows (one per token), **{this}** *{ROLE_LABELS[best]}* (role score {score:.2f}"
         f"{spread}; next: {ROLE_LABELS[second]}, {second_score:.2f})."
@@ -208,10 +219,10 @@ def head_check(layer: int, head: int) -> None:
     st.markdown(
         f"The map above comes from the whole model's forward, which projects all {H} heads in one product and then "
         f"splits the columns into heads. Rebuild head {head} on its own: take the hidden states entering layer "
-        f"{layer}, multiply by head {head}'s own rows of the model's W_q, W_k, W_v and biases, and run "
-        "`scaled_dot_product_attention`: the two maps must agree. (The app's tests also check the whole forward "
-        "against Hugging Face transformers' implementation of this model: every attention weight and hidden state "
-        "within 1 × 10⁻⁵.)"
+        f"{layer}, multiply by head {head}'s own rows of the model's W_q, W_k, W_v and biases, and run this app's "
+        "attention function of the Q, K, V page on them: the two maps must agree. (The app's tests also check the "
+        "whole forward against Hugging Face transformers' implementation of this model: every attention weight and "
+        "hidden state within 1 × 10⁻⁵.)"
     )
     shown = "0 (exact)" if difference == 0 else power_of_ten(difference, digits=0)
     st.metric(f"max |head alone − full forward| ({this}, {encoder.device.type})", shown)
@@ -282,9 +293,14 @@ def static_vs_contextual() -> None:
     metrics = st.columns(2)
     metrics[0].metric("Static (input table row): cosine", f"{static:.4f}")
     drift = f"{per_layer[-1] - static:.4f}"  # green when the two meanings move apart: the point of the section
-    metrics[1].metric("Contextual, last layer: cosine", f"{per_layer[-1]:.4f}", delta=drift, delta_color="inverse")
+    metrics[1].metric(
+        "Contextual, last layer: cosine",
+        f"{per_layer[-1]:.4f}",
+        delta=f"{drift} from the static cosine",
+        delta_color="inverse",
+    )
     left, right = st.columns([2, 3])  # the PCA map keeps room for its legend
-    title, x_title = f"cosine of “{word}” in 1 vs 2", "layer (0 = input + position)"
+    title, x_title = f"cosine of “{word}” in 1 vs 2", "layers passed (0 = input)"
     columns = {"layer": range(L + 1), "cosine": per_layer}
     spec = lines(columns, "layer", "cosine", title=title, x_title=x_title, integer_x=True)
     render(spec, key=f"{PAGE}_pair_lines", target=left)
@@ -292,11 +308,14 @@ def static_vs_contextual() -> None:
     render(spec, key=f"{PAGE}_pair_map", target=right)
     st.caption(
         (
-            "At layer 0 the two are identical: same token, same position. "
+            "At 0 on this chart, before the first attention layer (the input embeddings), the two are identical: "
+            "same token, same position. "
             if per_layer[0] > 0.9999
-            else "Layer 0 already differs a little: the position embedding is added. "
+            else "At 0 on this chart, before the first attention layer (the input embeddings), the two already "
+            "differ a little: the position embedding is added. "
         )
-        + "Each attention layer then mixes in more of its sentence, and the two meanings drift apart."
+        + f"Each of the {L} attention layers then mixes in more of its sentence (the chart's 1 to {L}), and the two "
+        "meanings drift apart."
     )
 
 
@@ -320,7 +339,7 @@ def ablation() -> None:
     metrics[1].metric(
         "The two “bank” sentences: similarity",
         f"{after:.4f}",
-        delta=f"{after - before:.4f} vs {before:.4f}",
+        delta=f"{after - before:+.4f} from {before:.4f} with every head on",
         delta_color="off",  # a change to measure, neither good nor bad: grey, not red or green
     )
     label = "Token whose attention to follow through the layers"
@@ -349,8 +368,8 @@ def ablation() -> None:
 def rollout() -> None:
     share, plain = heads.rollout_to_sentence(model_cache.rollout(text)), heads.last_layer_share(run.attentions)
     near = [labels[k] for k in near_best(share, TIED)]
-    answered = predict(
-        f"{PAGE}_predict",
+    told = predict(
+        PREDICT,
         "MiniLM's sentence embedding is the average of its last-layer token vectors. Following attention down through "
         "all six layers, which input token carries the largest share of it?",
         labels,
@@ -359,8 +378,9 @@ def rollout() -> None:
         also_right=near,
         tie_note=f"Shares within {TIED} of the largest count as right.",
         waiting="Answer above to see each token's share.",
+        whole_page=True,  # the atlas's caption and the summary say why once this is answered
     )
-    if not answered:
+    if not told:
         return
     if len(labels) > 24:
         st.caption(f"The 24 tokens with the largest rollout share of {len(labels)}.")
@@ -392,8 +412,12 @@ rollout()
 explain(
     "- Each layer has 12 heads, each with its own W_q, W_k, W_v of size 384 × 32.\n"
     "- A head's weights are softmax(q·k / √32) over the tokens, exactly as on the Q, K, V page.\n"
-    "- Many heads park their attention on [CLS]/[SEP]; a few link words that belong together (it → animal).\n"
-    "- The input table gives *bank* one vector; after a few attention layers, the two *bank*s differ."
+    + (
+        "- Many heads park their attention on [CLS]/[SEP]; a few link words that belong together (it → animal).\n"
+        if answered(PREDICT)
+        else "- A few heads link words that belong together (it → animal).\n"
+    )
+    + "- The input table gives *bank* one vector; after a few attention layers, the two *bank*s differ."
 )
 show_code(
     Encoder.run,

@@ -3,7 +3,17 @@ import torch
 
 from core import gpt
 from core.gpt import GPT, GPTConfig, compare_cache, generate, load_pretrained, per_position_loop
-from core.gpt_heads import best_head, deciding_scores, induction_scores, previous_token_scores, report
+from core.gpt_heads import (
+    Head,
+    TaskReport,
+    best_head,
+    deciding_scores,
+    induction_scores,
+    learned,
+    previous_token_scores,
+    report,
+    shared_heads,
+)
 from core.gpt_training import TrainConfig, train
 from core.grammar import VOCAB, held_out_probes
 from tests.hostile_inputs import HOSTILE_INPUTS
@@ -221,3 +231,18 @@ def test_shipped_weights_reach_the_targets_on_held_out_prompts(shipped_report):
 def test_switching_off_a_found_head_hurts_its_task(shipped_report):
     for task, result in shipped_report.items():
         assert result.accuracy_without_head < result.accuracy, task
+
+
+def test_a_head_is_said_to_share_only_the_tasks_it_has_learned():
+    def task(layer: int, head: int, score: float) -> TaskReport:
+        return TaskReport(0.9, 0.8, Head(layer, head, score), 0.9, 0.5, 100)
+
+    reports = {"pronoun": task(1, 2, 0.95), "agreement": task(1, 2, 0.9), "induction": task(1, 2, 0.5)}
+    assert not learned("induction", reports["induction"], 0.9)  # prefix matching 0.5: not a copying head
+    assert shared_heads(reports, 0.9) == [["pronoun", "agreement"]]
+    reports["induction"] = task(1, 2, 0.95)  # now it copies cleanly: it is named with the others
+    assert shared_heads(reports, 0.9) == [["pronoun", "agreement", "induction"]]
+    reports["induction"] = task(0, 2, 0.95)  # in the first layer no head can be an induction head
+    assert not learned("induction", reports["induction"], 0.9)
+    reports["agreement"] = task(1, 3, 0.9)  # each task its own head: no head shares
+    assert shared_heads(reports, 0.9) == []

@@ -11,6 +11,7 @@ from core.heads import (
     ROLES,
     HeadRole,
     attention_rollout,
+    focus_word,
     head_name,
     head_roles,
     head_similarity,
@@ -47,15 +48,16 @@ MIXED = torch.tensor([[0.5, 0.25, 0.25], [0.5, 0.5, 0], [0, 0.5, 0.5]])
 def test_role_scores_worked_by_hand():
     scores = role_scores(torch.stack([PREVIOUS, UNIFORM, MIXED]), TOKENS)
     # PREVIOUS: self (1+0+0)/3; previous (w10+w21)/2 = (1+1)/2; next (w01+w12)/2 = 0;
-    # sink: column [CLS] (1+1+0)/3; broad: one-hot rows, exp(0)/3 = 1/3 each;
+    # sink: column [CLS] (1+1+0)/3; broad: one-hot rows, 1 / (3 · 1) = 1/3 each;
     # word pair: "hi" and "there" are neighbours and the rest is [CLS], so no link: 0.
-    torch.testing.assert_close(scores[0], torch.tensor([1 / 3, 1, 0, 2 / 3, 1 / 3, 0]))
-    # UNIFORM: every share 1/3; broad exp(log 3)/3 = 1.
-    torch.testing.assert_close(scores[1], torch.tensor([1 / 3, 1 / 3, 1 / 3, 1 / 3, 1, 0]))
+    # one word: the focus word is "hi" (column mean 1/3 beats "there", 0): rows put 0, 0, 1 on it.
+    torch.testing.assert_close(scores[0], torch.tensor([1 / 3, 1, 0, 2 / 3, 1 / 3, 0, 1 / 3]))
+    # UNIFORM: every share 1/3; broad 1 / (3 · 1/3) = 1; one word: "hi" (a tie goes to the first), 1/3.
+    torch.testing.assert_close(scores[1], torch.tensor([1 / 3, 1 / 3, 1 / 3, 1 / 3, 1, 0, 1 / 3]))
     # MIXED: self (.5+.5+.5)/3; previous (.5+.5)/2; next (.25+0)/2; sink (.5+.5+0)/3;
-    # broad: row 0 has entropy 1.5 log 2, rows 1, 2 log 2: (2^1.5 + 2 + 2) / 3 / 3.
-    broad = (2**1.5 + 4) / 9
-    torch.testing.assert_close(scores[2], torch.tensor([0.5, 0.5, 0.125, 1 / 3, broad, 0]))
+    # broad: every row's largest weight is .5: 1 / (3 · .5) = 2/3.
+    # one word: "hi" (column mean 1.25/3 beats "there", .75/3): (.25 + .5 + .5) / 3.
+    torch.testing.assert_close(scores[2], torch.tensor([0.5, 0.5, 0.125, 1 / 3, 2 / 3, 0, 1.25 / 3]))
 
 
 def test_head_roles_pick_the_highest_score():
@@ -65,7 +67,7 @@ def test_head_roles_pick_the_highest_score():
         (0, 1, "broad"),
         (0, 2, "broad"),
     ]
-    assert roles[0].score == pytest.approx(1.0) and roles[2].score == pytest.approx((2**1.5 + 4) / 9)
+    assert roles[0].score == pytest.approx(1.0) and roles[2].score == pytest.approx(2 / 3)
     assert roles[0].detail == ""  # no word pair in [CLS] hi there
 
 
@@ -75,9 +77,8 @@ def test_word_pair_head_worked_by_hand():
     scores = role_scores(weights, tokens)
     # word pair: largest link to a word two or more places away, per row: .9, none (0), .8 -> 1.7/3.
     assert float(scores[ROLE["word pair"]]) == pytest.approx(1.7 / 3)
-    # broad: rows (.1, .9) and (.8, .2) -> exp(entropy) 1.384 and 1.649, row 1 one-hot 1: / 3 / 3.
-    perplexity = lambda p: math.exp(-sum(x * math.log(x) for x in p))
-    broad = (perplexity([0.1, 0.9]) + 1 + perplexity([0.8, 0.2])) / 9
+    # broad: rows' largest weights .9, 1, .8 -> 1 / (3 · max) each, averaged.
+    broad = (1 / 0.9 + 1 + 1 / 0.8) / 9
     assert float(scores[ROLE["broad"]]) == pytest.approx(broad, abs=1e-6)
     assert float(scores[ROLE["self"]]) == pytest.approx(1.1 / 3)
     (role,) = head_roles(weights[None, None], tokens)
@@ -246,30 +247,55 @@ def test_near_best_counts_near_ties():
 def test_row_role_scores_worked_by_hand_and_averaged_into_role_scores():
     rows = row_role_scores(MIXED, TOKENS)
     nan = math.nan
-    # row 0 ([CLS]): self .5, no previous, next .25, sink .5, broad 2^1.5/3, no word pair from a special token
+    # row 0 ([CLS]): self .5, no previous, next .25, sink .5, broad 1 / (3 · .5), no word pair from a special token
     # row 1 (hi): self .5, previous .5, next 0, sink .5, broad 2/3, word pair 0 (its only far token is [CLS])
     # row 2 (there): self .5, previous .5, no next, sink 0, broad 2/3, word pair 0
+    # one word: each row's weight on "hi", the focus word: .25, .5, .5
     expected = torch.tensor(
-        [[0.5, nan, 0.25, 0.5, 2**1.5 / 3, nan], [0.5, 0.5, 0, 0.5, 2 / 3, 0], [0.5, 0.5, nan, 0, 2 / 3, 0]]
+        [
+            [0.5, nan, 0.25, 0.5, 2 / 3, nan, 0.25],
+            [0.5, 0.5, 0, 0.5, 2 / 3, 0, 0.5],
+            [0.5, 0.5, nan, 0, 2 / 3, 0, 0.5],
+        ]
     )
     torch.testing.assert_close(rows, expected, equal_nan=True)
     torch.testing.assert_close(role_scores(MIXED, TOKENS), expected.nanmean(0))
-    one = role_scores(torch.ones(1, 1), ["[CLS]"])  # one token: no neighbours and no word pair, scored 0
-    torch.testing.assert_close(one, torch.tensor([1.0, 0, 0, 1, 1, 0]))
+    one = role_scores(torch.ones(1, 1), ["[CLS]"])  # one token: no neighbours, no word pair, no word: scored 0
+    torch.testing.assert_close(one, torch.tensor([1.0, 0, 0, 1, 1, 0, 0]))
 
 
 def test_ranked_roles_and_one_rows_role():
     weights = torch.tensor([[0.1, 0, 0.9], [0, 1, 0], [0.8, 0.2, 0]])
     tokens = ["it", "was", "animal"]
     first = row_role(weights, tokens, 0)
-    # row "it": word pair .9 (animal), self .1, next 0, sink 0, broad exp(H)/3; no previous token
+    # row "it": word pair .9 (animal), self .1, next 0, sink 0, broad 1 / (3 · .9); no previous token
     assert first.ranked[0] == ("word pair", pytest.approx(0.9)) and first.top == "animal"
     assert first.top_weight == pytest.approx(0.9) and "previous token" not in dict(first.ranked)
     assert row_role(weights, tokens, 1).ranked[0] == ("self", pytest.approx(1.0))
-    scores = torch.tensor([0.2, 0.5, math.nan, 0.5, 0.1, 0.0])
+    scores = torch.tensor([0.2, 0.5, math.nan, 0.5, 0.1, 0.0, 0.15])
     assert [role for role, _ in ranked_roles(scores)] == [
-        "previous token", "[CLS]/[SEP] sink", "self", "broad", "word pair"
+        "previous token", "[CLS]/[SEP] sink", "self", "one word", "broad", "word pair"
     ]  # fmt: skip
+
+
+def test_a_head_whose_rows_all_look_at_one_word_looks_at_one_word_not_spreads():
+    # [CLS] the animal it [SEP]: every row puts .55 on "animal" and spreads the rest, like MiniLM's L5 H11
+    tokens = ["[CLS]", "the", "animal", "it", "[SEP]"]
+    weights = torch.full((5, 5), 0.45 / 4)
+    weights[:, 2] = 0.55
+    assert tokens[int(focus_word(weights, tokens))] == "animal"
+    scores = role_scores(weights, tokens)
+    assert ranked_roles(scores)[0] == ("one word", pytest.approx(0.55))
+    assert head_roles(weights[None, None], tokens)[0].role == "one word"
+    # the same head with its weight really spread (each row uniform): now it spreads, and "one word" is 1/5
+    uniform = torch.full((5, 5), 0.2)
+    assert ranked_roles(role_scores(uniform, tokens))[0] == ("broad", pytest.approx(1.0))
+    # move the rows' weight to "it": the focus word follows
+    weights[:, [2, 3]] = weights[:, [3, 2]]
+    assert tokens[int(focus_word(weights, tokens))] == "it"
+    # a previous-token head keeps its role: its focus word gets weight from one row only
+    previous = torch.eye(5).roll(-1, 1)  # row i looks at i - 1 (row 0 at [SEP])
+    assert head_roles(previous[None, None], tokens)[0].role == "previous token"
 
 
 def test_every_role_has_a_label_a_beginner_reads():

@@ -103,16 +103,21 @@ def test_the_kv_cache_and_the_heads_found_are_stated_from_the_numbers(net):
     comparison = gpt.compare_cache(net, ids, 10)
     assert metrics["Query rows, with the cache"] == str(sum(comparison.cached.query_rows))
     assert metrics["Query rows, without it"] == str(sum(comparison.recomputed.query_rows))
-    assert any(
-        m.value.startswith("Timed from a 4-word prompt") and "ms** with the cache" in m.value for m in at.markdown
-    )
-    rows = f"({len(ids)} + 9 = {sum(comparison.cached.query_rows)})"
-    assert any(rows in m.value for m in at.markdown)  # the prompt once, then one row per new word
+    timing = next(m.value for m in at.markdown if "ms** with the cache" in m.value)
+    assert "longer texts than above" in timing and "after the same 4-word prompt" in timing  # "the queen who met"
+    rows = f"({len(ids)} + {len(comparison.cached.rows) - 1} = {sum(comparison.cached.query_rows)})"
+    kv = next(m.value for m in at.markdown if rows in m.value)  # the prompt once, then one row per new word
+    assert f"the prompt's {len(ids)} rows" in kv and f"each of the other {len(comparison.cached.rows) - 1} words" in kv
     assert any("held-out prompts" in m.value and "switched off" in m.value for m in at.markdown)
-    copying = gpt_heads.report(net)["induction"]
+    shipped = gpt_heads.report(net)
+    copying = shipped["induction"]
     clean = copying.head.layer > 0 and copying.head.score >= 0.9
     heads_text = next(m.value for m in at.markdown if m.value.startswith("Nobody told the model"))
     assert ("no head has learned it cleanly" in heads_text) == (not clean)  # said as measured, not as hoped
+    best_at = heads_text.split(":\n")[0]
+    assert ("copying" in best_at) == any("induction" in tasks for tasks in gpt_heads.shared_heads(shipped, 0.9))
+    intro = next(m.value for m in at.markdown if "ChatGPT writes one word" in m.value)
+    assert "core/" not in heads_text and "`" not in intro and "make model" not in intro
     assert f"{copying.accuracy:.0%}" in heads_text
 
 

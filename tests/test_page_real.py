@@ -9,6 +9,7 @@ from conftest import APP, app_test, charts, scrub_positions, scrub_start, scrub_
 from core.contextual import cosine_by_layer, path_through_layers, shared_tokens, token_in_two_sentences
 from core.heads import (
     ROLE_LABELS,
+    focus_word,
     ranked_roles,
     role_counts,
     role_scores,
@@ -19,6 +20,7 @@ from core.heads import (
 )
 from core.heads import head_roles as measured_roles
 from core.model import max_abs_difference
+from ui.markdown import md_escape
 from ui.specs import attention_lines, lines, token_shares
 
 PAGE = "lessons/real_model.py"
@@ -152,18 +154,40 @@ def test_roles_in_words_a_beginner_reads_and_the_showcase_head_said_with_its_row
     assert atlas["layer"][0]["encoding"]["color"]["scale"]["domain"] == list(ROLE_LABELS.values())
     assert {c["role"] for c in atlas["data"]["values"]} <= set(ROLE_LABELS.values())
     counts = dict(role_counts(roles))
-    caption = next(c.value for c in page.caption if c.value.startswith("Each head's role"))
-    assert f"{counts['[CLS]/[SEP] sink']} of 72 heads rest on [CLS]/[SEP]" in caption and "resting place" in caption
+    caption = atlas_words(page)
+    assert caption.startswith("Layers and heads count from 0 here")
+    assert f"{md_escape(ROLE_LABELS['[CLS]/[SEP] sink'])}: {counts['[CLS]/[SEP] sink']} heads" in caption
     assert "sink" not in caption
-    # the page opens on L5 H11: spread out on average, yet "it" links to "animal"; both said, both measured
+    # the page opens on L5 H11: nearly every row puts its largest weight on "animal", and the page says so
     (best, score), (second, second_score), *_ = ranked_roles(role_scores(run.attentions, run.tokens)[5, 11])
+    focus = run.tokens[int(focus_word(run.attentions[5, 11], run.tokens))]
+    assert (best, focus) == ("one word", "animal")
     it = row_role(run.attentions[5, 11], run.tokens, run.tokens.index("it"))
     said = head_words(page)
-    assert f"**L5 H11** *{ROLE_LABELS[best]}* (role score {score:.2f}" in said
+    assert f"**L5 H11** *{ROLE_LABELS[best]}* (role score {score:.2f}: the mean weight its rows put on “animal”" in said
+    assert "spreads" not in said.split("next:")[0]
     assert f"next: {ROLE_LABELS[second]}, {second_score:.2f})" in said
     assert it.ranked[0][0] == "word pair" and it.top == "animal" and f"{it.top_weight:.2f}" == "0.65"
     assert f"From “it”, though, it *links two words* (score {it.ranked[0][1]:.2f})" in said
     assert "is on “animal”" in said
+
+
+def atlas_words(at) -> str:
+    return next(c.value for c in at.caption if "role is the largest of its" in c.value)
+
+
+def test_why_heads_rest_on_cls_waits_for_the_rollout_question(encoder):
+    at = app_test(PAGE, timeout=120)
+    run = encoder.run(DEFAULT)
+    resting = dict(role_counts(measured_roles(run.attentions, run.tokens)))["[CLS]/[SEP] sink"]
+    before = atlas_words(at)
+    assert "parks its attention" not in before and "after the question in section 5" in before
+    assert not any("park their attention" in m.value for m in at.markdown)
+    at.selectbox(key="real_predict").set_value("[CLS]").run()
+    no_exception(at)
+    after = atlas_words(at)
+    assert f"{resting} of 72 heads rest on [CLS]/[SEP]" in after and "resting place" in after
+    assert "after the question" not in after
 
 
 def test_the_head_in_words_follows_the_row_and_the_head(encoder):

@@ -65,7 +65,8 @@ def report() -> dict[str, gpt_heads.TaskReport]:
 
 
 class CacheTimes(NamedTuple):
-    words: list[int]  # words written after a 4-word prompt
+    prompt_words: int  # the prompt's length
+    words: list[int]  # words written after the prompt
     with_cache_ms: list[float]  # writing them with the KV cache (one new query row per word)
     without_cache_ms: list[float]  # writing them by running the whole text again for every word
 
@@ -90,4 +91,4 @@ def cache_times(repeats: int = TIMING_REPEATS) -> CacheTimes:
             times.append((time.perf_counter() - start) * 1000)
         return min(times)
 
-    return CacheTimes(lengths, [timed(k, True) for k in lengths], [timed(k, False) for k in lengths])
+    return CacheTimes(len(prompt), lengths, [timed(k, True) for k in lengths], [timed(k, False) for k in lengths])

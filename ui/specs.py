@@ -745,7 +745,7 @@ def powers_of_ten_axis(spec: dict, channel: str = "y") -> dict:
     return {**spec, "encoding": encoding}
 
 
-ROLE_COLOURS = ("#e15759", "#4e79a7", "#59a14f", "#bab0ac", "#f28e2b", "#b07aa1")
+ROLE_COLOURS = ("#e15759", "#4e79a7", "#59a14f", "#bab0ac", "#f28e2b", "#b07aa1", "#76b7b2")
 
 
 def head_atlas(
