@@ -335,10 +335,11 @@ def lesson_map(page_id: str) -> None:
     if where is None:
         return
     draw_map(page_id, full=False)
-    lit = [s.name for s in STEPS if s.id in lit_steps(page_id)]
+    # The lit steps are not named here: their names (“QKᵀ / √d_k”) use words an early lesson has not taught yet.
+    lit = len(lit_steps(page_id))
     st.caption(
-        f"**Lesson {where.number} of {where.of}.** Lit on the map, this lesson's steps: {', '.join(lit)}. "
-        f"Click a step to open the lesson that teaches it. {score_line()}"
+        f"**Lesson {where.number} of {where.of}.** Lit on the map: the {lit} steps of the transformer this lesson "
+        f"works on. Click a step to open the lesson that teaches it. {score_line()}"
     )
 
 
