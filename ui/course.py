@@ -338,8 +338,8 @@ def lesson_map(page_id: str) -> None:
     # The lit steps are not named here: their names (“QKᵀ / √d_k”) use words an early lesson has not taught yet.
     lit = len(lit_steps(page_id))
     st.caption(
-        f"**Lesson {where.number} of {where.of}.** Lit on the map: the {lit} steps of the transformer this lesson "
-        f"works on. Click a step to open the lesson that teaches it. {score_line()}"
+        f"**Lesson {where.number} of {where.of}.** Lit on the map: this lesson's {lit} steps. Click a step to "
+        f"open the lesson that teaches it. {score_line()}"
     )
 
 
