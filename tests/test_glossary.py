@@ -21,7 +21,8 @@ TECHNICAL = (
     "RNN", "LSTM", "recurrent", "gradient", "autograd", "loss", "transformer", "encoder", "decoder", "pretrained",
     "MiniLM", "static", "contextual", "sentence embedding", "sink", "rollout", "ablation", "logit", "greedy",
     "top-k", "top-p", "KV cache", "induction head", "previous-token", "prefix-matching", "held-out", "n²",
-    "exponent", "GPU", "CUDA", "FlashAttention", "sparse", "sliding-window", "float32", "float",
+    "exponent", "GPU", "CUDA", "FlashAttention", "sparse", "sliding-window", "float32", "float", "learning rate",
+    "log scale", "residual stream", "LayerNorm", "O(1)", "O(n)", "∂",
 )  # fmt: skip
 
 
