@@ -69,7 +69,10 @@ def measurement_section() -> None:
         progress.empty()
     if RESULTS not in st.session_state:
         st.info(
-            "Press **Run the measurement** (a few seconds with the defaults); then predict.", icon=":material/timer:"
+            f"Two steps. **1.** Press **Run the measurement** above: it times one attention pass and one RNN pass "
+            f"at every n up to {largest} (a few seconds with the defaults) and keeps the timings hidden. **2.** A "
+            f"question then asks which pass was faster at n = {largest}; the timings appear once you answer.",
+            icon=":material/timer:",
         )
         return
     measured_on, measured_d, rows = st.session_state[RESULTS]
@@ -77,7 +80,7 @@ def measurement_section() -> None:
     answer, also_right = complexity.compare_times(at_largest)
     answered = predict(
         f"{PAGE}_predict",
-        f"at n = {n_max}, d = {measured_d}, which pass is faster?",
+        f"the measurement has run, its timings hidden. At n = {n_max}, d = {measured_d}, which pass was faster?",
         ["RNN", "attention", "about the same"],
         answer,
         f"At n = {n_max}: attention {at_largest['attention']:.2f} ms, RNN {at_largest['RNN']:.2f} ms, "

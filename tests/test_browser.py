@@ -220,6 +220,9 @@ def test_the_map_opens_the_lesson_that_teaches_a_step_and_the_footer_goes_on(app
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", option)
     option.click()
     settle(browser)
+    # The question sits in a fragment: answering reruns the whole page once, so the header's line follows.
+    header = texts(browser, '[data-testid="stCaptionContainer"]')
+    assert any("Lesson 2 of" in t and "of 1 right, on 1 of" in t for t in header), header
     click_step(browser, "pos")
     assert urllib.parse.urlparse(browser.current_url).path == f"/{POSITIONAL.url_path}", browser.current_url
     assert_healthy(browser, POSITIONAL.title)

@@ -31,6 +31,10 @@ def test_the_map_is_valid_vega_lite(full, narrow):
     assert not list(validator().iter_errors(spec))
     assert len(spec["data"]["values"]) == len(course.STEPS)
     assert lit_on(spec) == ({"softmax", "mix"} if full else set(course.LIT["qkv"]))
+    # The rows snake, so every box is numbered in the order of STEPS, the number drawn by a text layer.
+    nodes = spec["data"]["values"]
+    assert [node["number"] for node in nodes] == [str(i) for i in range(1, len(course.STEPS) + 1)]
+    assert any(layer["encoding"].get("text") == {"field": "number"} for layer in spec["layer"])
 
 
 def test_the_decoder_lesson_joined_the_course_by_its_page_info_alone():

@@ -9,7 +9,7 @@ import re
 import pytest
 from conftest import app_test
 
-from ui.glossary import BOX_LABEL, TERMS, earlier_words, page_text, terms_in, words_on_page
+from ui.glossary import BOX_LABEL, TERMS, earlier_words, lesson_words, page_text, terms_in, words_on_page
 from ui.navigation import HOME, LESSONS
 
 TECHNICAL = (
@@ -21,7 +21,8 @@ TECHNICAL = (
     "RNN", "LSTM", "recurrent", "gradient", "autograd", "loss", "transformer", "encoder", "decoder", "pretrained",
     "MiniLM", "static", "contextual", "sentence embedding", "sink", "rollout", "ablation", "logit", "greedy",
     "top-k", "top-p", "KV cache", "induction head", "previous-token", "prefix-matching", "held-out", "n²",
-    "exponent", "GPU", "CUDA", "FlashAttention", "sparse", "sliding-window", "float32", "float",
+    "exponent", "GPU", "CUDA", "FlashAttention", "sparse", "sliding-window", "float32", "float", "learning rate",
+    "log scale", "residual stream", "LayerNorm", "O(1)", "O(n)", "∂",
 )  # fmt: skip
 
 
@@ -62,11 +63,38 @@ def test_each_page_lists_every_technical_word_in_its_text(page):
 
 def test_words_new_in_a_lesson_are_those_no_earlier_lesson_used():
     assert earlier_words(LESSONS[0].id) == set() and earlier_words(HOME.id) == set()
-    before = set(words_on_page(LESSONS[0].id)) | set(words_on_page(LESSONS[1].id))
+    before = lesson_words(LESSONS[0].id) | lesson_words(LESSONS[1].id)
     assert earlier_words(LESSONS[2].id) == before
     real = next(page for page in LESSONS if page.id == "real")
     new = {term.name for term in words_on_page(real.id)} - {term.name for term in earlier_words(real.id)}
-    assert {"rollout", "ablation", "resting place ([CLS]/[SEP] sink)"} <= new and "token" not in new
+    assert {"rollout", "ablation", "resting place (attention sink)"} <= new and "token" not in new
+
+
+def test_a_lesson_introduces_only_the_words_of_its_own_text():
+    """The map's step names ("QKᵀ / √d_k", "weights · V") and the Next lesson's preview are not the lesson's
+    words: lesson 1 never uses query, key or d_k, so no later lesson counts them as taught there."""
+    first = {term.name for term in lesson_words(LESSONS[0].id)}
+    assert not first & {"query", "key", "d_k, d_model", "W_q, W_k, W_v, W_o"}
+    qkv = next(page for page in LESSONS if page.id == "qkv")
+    assert {"query", "key"} <= {term.name for term in words_on_page(qkv.id)}
+    fp = next(page for page in LESSONS if page.id == "fp")
+    assert "d_k, d_model" not in {term.name for term in earlier_words(fp.id)}
+
+
+# The page's predict-first questions and what answers them: a word's meaning must not say it.
+GIVEAWAYS = {
+    "qkv": ("goes to one token", "one key", "sharper", "grow with", "divided by √d_k"),
+    "static": ("same in every sentence", "one row per word", "whatever the sentence"),
+    "pe": ("ignores word order", "ignore word order", "order does not matter"),
+    "real": ("[CLS] or [SEP]", "on [CLS]", "on [SEP]"),
+}
+
+
+@pytest.mark.parametrize("page_id", sorted(GIVEAWAYS))
+def test_no_meaning_states_the_answer_to_its_page_question(page_id):
+    told = {term.name: term.means for term in words_on_page(page_id)}
+    said = [(name, phrase) for name, means in told.items() for phrase in GIVEAWAYS[page_id] if phrase in means]
+    assert said == []
 
 
 def test_words_are_found_as_whole_words_in_order_of_first_use():
@@ -124,8 +152,8 @@ def test_every_technical_word_drawn_on_a_page_is_explained_in_its_box(page):
     listed = [term for term in TERMS if f"**{term.name}**: {term.means}" in shown_box]
     assert set(listed) == set(words_on_page(page.id))
     new = [term for term in TERMS if f"**{term.name}**: {term.means}" in box[0]]
-    if box[0].startswith("**New"):
-        assert set(new) == set(listed) - earlier_words(page.id), "the words new in this lesson first"
+    if box[0].startswith("**New") and page is not HOME:
+        assert set(new) == set(listed) & lesson_words(page.id) - earlier_words(page.id), "the new words first"
     text = " ".join(shown)
     phrases = " ".join(line for line in shown if len(line.split()) > 1)
     used = [word for word in TECHNICAL if uses(phrases if word in EVERYDAY else text, word)]

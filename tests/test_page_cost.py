@@ -62,7 +62,11 @@ def test_the_timings_wait_for_a_prediction():
     at.select_slider(key="cost_max_n").set_value(256).run()
     at.select_slider(key="cost_width").set_value(32).run()
     at.slider(key="cost_repeats").set_value(1).run()
+    # Before the measurement the page says what to do, and which question will follow (at the chosen n).
+    assert any("**Run the measurement**" in i.value and "faster at n = 256" in i.value for i in at.info)
     at.button(key="cost_run").click().run()
+    assert not any("Two steps" in i.value for i in at.info)
+    assert [r.label for r in at.radio if r.key == "cost_predict"][0].endswith("which pass was faster?")
     assert not at.exception and not at.metric and not [d for d in at.dataframe if d.key == "cost_table"]
     assert not any(t.startswith("one pass") for t in specs(at))
     at.radio(key="cost_predict").set_value("about the same").run()

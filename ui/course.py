@@ -147,10 +147,13 @@ def map_records(lit: set[str], answered: set[str], columns: int) -> tuple[list[d
         nodes.append(
             {
                 "step": step.id,
+                "number": str(i + 1),
                 "label": step.label,
                 "lines": step.label.count("\n") + 1,
                 "x": col + 0.07,
                 "x2": col + 0.93,
+                "nx": col + 0.07,  # the step's number, on the box's top-left corner (clear of its label)
+                "ny": row + 0.12,
                 "y": row + 0.12,
                 "y2": row + 0.88,
                 "cx": col + 0.5,
@@ -249,6 +252,28 @@ def map_spec(page_id: str, *, full: bool, narrow: bool, answered: set[str], scal
                 },
             }
         )
+    # Each box is numbered, on a badge at its corner: the rows snake (the second runs right to left), and the
+    # numbers say the order.
+    corner = {"x": {**x, "field": "nx"}, "y": {**y, "field": "ny"}, "tooltip": {"field": "tip"}}
+    badge = round(font * 1.3) ** 2  # the circle's area: a two-digit number fits
+    layers += [
+        {
+            "mark": {"type": "point", "shape": "circle", "filled": True, "size": badge, "cursor": "pointer"},
+            "encoding": {
+                **corner,
+                "color": {"condition": {"test": lit_test, "value": LIT_FILL}, "value": "#ffffff"},
+                "stroke": {"value": QUIET_STROKE},
+            },
+        },
+        {
+            "mark": {"type": "text", "fontSize": round(font * 0.75), "fontWeight": "bold", "cursor": "pointer"},
+            "encoding": {
+                **corner,
+                "text": {"field": "number"},
+                "color": {"condition": {"test": lit_test, "value": LIT_TEXT}, "value": QUIET_TEXT},
+            },
+        },
+    ]
     if full:  # the table of contents: each step says its lesson, ticked once that lesson's question is answered
         layers.append(
             {
@@ -335,10 +360,11 @@ def lesson_map(page_id: str) -> None:
     if where is None:
         return
     draw_map(page_id, full=False)
-    lit = [s.name for s in STEPS if s.id in lit_steps(page_id)]
+    # The lit steps are not named here: their names (“QKᵀ / √d_k”) use words an early lesson has not taught yet.
+    lit = len(lit_steps(page_id))
     st.caption(
-        f"**Lesson {where.number} of {where.of}.** Lit on the map, this lesson's steps: {', '.join(lit)}. "
-        f"Click a step to open the lesson that teaches it. {score_line()}"
+        f"**Lesson {where.number} of {where.of}.** Lit on the map: this lesson's {lit} steps. Click a step to "
+        f"open the lesson that teaches it. {score_line()}"
     )
 
 

@@ -1,10 +1,11 @@
 """The course's technical words, each with one plain sentence, defined once for every page.
 
 A page does not list its words: they are found in its text (the strings of its lesson file, and the
-text ui.course draws around it: the lit steps of its map, the Next lesson's line), so a word added to
-a page is explained there as soon as the glossary has it. ui.widgets.page_header draws the list under
-the lesson's opening paragraph, before any section uses a word; tests/test_glossary.py fails when a
-page shows a technical word the list does not explain.
+text ui.course draws around it: the Next lesson's line), so a word added to a page is explained there as
+soon as the glossary has it. A lesson introduces only the words of its own text; a word the Next line
+previews is listed apart, and counts as introduced only once a lesson's own text uses it.
+ui.widgets.page_header draws the list under the lesson's opening paragraph, before any section uses a
+word; tests/test_glossary.py fails when a page shows a technical word the list does not explain.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import NamedTuple
 
 import streamlit as st
 
-from ui.course import ADDS, STEPS, lit_steps, place
+from ui.course import ADDS, STEPS, place
 from ui.navigation import HOME, LESSONS
 
 
@@ -162,8 +163,8 @@ TERMS = (
     ),
     Term(
         "d_k, d_model",
-        "d_model is how many numbers each token's vector has; d_k is how many each query and key has, and scores "
-        "are divided by √d_k so that they do not grow with it.",
+        "d_model is the length of each token's vector (how many numbers it has); d_k is the length of each query and "
+        "key vector.",
         r"√?d_k|d_model",
         exact_case=True,
     ),
@@ -175,13 +176,13 @@ TERMS = (
     ),
     Term(
         "nats",
-        "The unit of entropy measured with the natural logarithm: log n nats is as spread as n equal choices.",
+        "The unit entropy is counted in here (with the natural logarithm): log n nats is as spread as n equal choices.",
         r"nats?",
     ),
     Term(
         "saturation",
-        "Softmax saturates when scores are far apart: nearly all the weight goes to one token, and small changes to "
-        "the scores stop mattering.",
+        "A function saturates when its output has stopped following its input: changing the input a little no "
+        "longer changes the output.",
         r"saturation|saturates",
     ),
     Term(
@@ -208,8 +209,7 @@ TERMS = (
     ),
     Term(
         "positional encoding",
-        "Numbers added to each token's vector that say where it stands in the sentence, since attention alone "
-        "ignores word order.",
+        "Numbers added to each token's vector that say where it stands in the sentence (first, second, …).",
         r"positional( encodings?| embeddings?)?|position embeddings?|(?-i:PE)",
     ),
     Term(
@@ -223,15 +223,16 @@ TERMS = (
         r"permutations?",
     ),
     Term(
-        "residual",
-        "Adding a block's input back to its output, so a layer only adds a change and nothing earlier is lost.",
-        r"residuals?",
+        "residual, residual stream",
+        "Adding a block's input back to its output, so a layer only adds a change; the residual stream is each "
+        "token's running vector that every layer reads from and adds to.",
+        r"residual( streams?|s)?",
     ),
     Term(
-        "layer norm",
+        "layer norm (LayerNorm)",
         "Rescaling each token's vector to average 0 and spread 1 (then a learned scale and shift), which keeps the "
         "numbers in a steady range.",
-        r"layer[- ]norm(ali[sz](ation|ed))?|normali[sz]ation",
+        r"layer[- ]?norm(ali[sz](ation|ed))?|normali[sz]ation",
     ),
     Term(
         "feed-forward",
@@ -251,9 +252,30 @@ TERMS = (
         exact_case=True,
     ),
     Term(
-        "gradient",
-        "How much a result would change if an input were nudged a little; autograd computes it, training follows it.",
-        r"gradients?|autograd|∂",
+        "gradient (∂)",
+        "How much a result would change if an input were nudged a little (∂ result / ∂ input); training follows it.",
+        r"gradients?|∂",
+    ),
+    Term(
+        "autograd",
+        "PyTorch's automatic differentiation: it records a computation and works out every gradient of it for you.",
+        r"autograd",
+    ),
+    Term(
+        "learning rate",
+        "How big a step training takes along the gradient each time: too small learns slowly, too large overshoots.",
+        r"learning rates?",
+    ),
+    Term(
+        "forward pass",
+        "One run of a model from its input to its output (a backward pass then works out the gradients).",
+        r"(?<!feed-)(?<!feed )(?<!feed)forward( pass(es)?)?",
+    ),
+    Term(
+        "log scale",
+        "A chart axis on which each step multiplies by the same amount (1, 10, 100, …), so tiny and huge numbers fit "
+        "on one chart.",
+        r"log(-log)? scales?|log-log|logarithmic",
     ),
     Term(
         "loss",
@@ -288,8 +310,8 @@ TERMS = (
     ),
     Term(
         "static / contextual vector",
-        "A static vector is a token's row of the embedding table, the same in every sentence; a contextual one comes "
-        "out of attention layers and depends on the sentence.",
+        "A static vector is read from the embedding table by its token; a contextual one comes out of attention "
+        "layers, which read the sentence around the token.",
         r"static|contextual",
     ),
     Term(
@@ -298,9 +320,9 @@ TERMS = (
         r"sentence embeddings?",
     ),
     Term(
-        "resting place ([CLS]/[SEP] sink)",
-        "A head that has nothing to look for in a sentence parks its attention on [CLS] or [SEP], which changes "
-        "little: researchers call such a token an attention sink.",
+        "resting place (attention sink)",
+        "A token on which a head parks its attention when it has nothing to look for in the sentence: researchers "
+        "call it an attention sink.",
         r"sinks?|resting place|rests? on|park(s|ed|ing)?",
     ),
     Term(
@@ -360,9 +382,10 @@ TERMS = (
         r"held-out",
     ),
     Term(
-        "O(n²)",
-        "Grows like n × n: twice as many tokens, four times the work.",
-        r"O\(n²( · d)?\)|n²|n × n|n×n",
+        "O(1), O(n), O(n²·d)",
+        "How a cost grows with the number of tokens n: O(1) stays the same, O(n) doubles when n doubles, O(n²) "
+        "(n × n) quadruples; a d says it grows with the vector length too.",
+        r"O\([^()]*\)|n²|n × n|n×n",
         exact_case=True,
     ),
     Term(
@@ -406,19 +429,24 @@ def _shown_strings(path: str) -> list[str]:
     return [node.value for node in sorted(found, key=lambda node: (node.lineno, node.col_offset))]
 
 
-def page_text(page_id: str) -> str:
-    """What a page writes, in about the order it appears: the map's caption (its lit steps), the lesson's own
-    strings, then the footer (the next lesson and what it adds). Home: every step and every lesson's line."""
+def own_text(page_id: str) -> str:
+    """The strings of the page's own file, in reading order."""
     by_id = {page.id: page for page in [HOME, *LESSONS]}
-    own = " ".join(_shown_strings(by_id[page_id].path))
+    return " ".join(_shown_strings(by_id[page_id].path))
+
+
+def page_text(page_id: str) -> str:
+    """What a page writes, in about the order it appears: the lesson's own strings, then the footer (the
+    previous lesson, the next one and what it adds). Home: every step and every lesson's line too.
+    A lesson's map caption names no step (the map itself shows them), so the map adds no word here."""
+    own = own_text(page_id)
     where = place(page_id)
     if where is None:  # home: the full map and the list of lessons
         steps = " ".join(f"{step.name} {step.words}" for step in STEPS)
         return " ".join([own, steps, *(f"{page.title} {page.teaches}" for page in LESSONS), ADDS[LESSONS[0].id]])
-    lit = " ".join(f"{step.name} {step.words}" for step in STEPS if step.id in lit_steps(page_id))
     after = f"{where.next.title} {ADDS[where.next.id]}" if where.next else ""
     before = where.previous.title if where.previous else ""
-    return " ".join([lit, own, before, after])
+    return " ".join([own, before, after])
 
 
 def terms_in(text: str) -> list[Term]:
@@ -432,11 +460,18 @@ def words_on_page(page_id: str) -> tuple[Term, ...]:
     return tuple(terms_in(page_text(page_id)))
 
 
+@cache
+def lesson_words(page_id: str) -> frozenset[Term]:
+    """The words the page's own text uses: what a lesson introduces, unlike a word its Next line previews."""
+    return frozenset(terms_in(own_text(page_id)))
+
+
 def earlier_words(page_id: str) -> set[Term]:
-    """The words the lessons before this one already used (none for home or the first lesson)."""
+    """The words the lessons before this one (in the course's order) already used in their own text: none for
+    home or the first lesson."""
     ids = [page.id for page in LESSONS]
     before = ids[: ids.index(page_id)] if page_id in ids else []
-    return {term for earlier in before for term in words_on_page(earlier)}
+    return {term for earlier in before for term in lesson_words(earlier)}
 
 
 def words_box(page_id: str) -> None:
@@ -445,10 +480,13 @@ def words_box(page_id: str) -> None:
     words = words_on_page(page_id)
     if not words:
         return
-    seen = earlier_words(page_id)
-    new, old = [t for t in words if t not in seen], [t for t in words if t in seen]
+    seen, own = earlier_words(page_id), lesson_words(page_id)
+    new = [t for t in words if t not in seen and (t in own or place(page_id) is None)]
+    old = [t for t in words if t in seen]
+    ahead = [t for t in words if t not in seen and t not in new]  # only in the Next lesson's line
     label = f"{BOX_LABEL} ({len(words)}): what each technical word means"
+    groups = (("New in this lesson", new), ("From earlier lessons", old), ("In the next lesson's line", ahead))
     with st.expander(label, icon=":material/menu_book:"):
-        for title, terms in (("New in this lesson", new), ("From earlier lessons", old)):
+        for title, terms in groups:
             if terms:
                 st.markdown(f"**{title}**\n" + "\n".join(f"- **{term.name}**: {term.means}" for term in terms))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 PROGRESS = "quiz_progress"
 WAITING = "quiz_waiting"  # the questions asked so far in this run of the page and not yet answered
@@ -26,7 +27,7 @@ def waiting() -> bool:
     return any(not answered(key) for key in st.session_state.get(WAITING, ()))
 
 
-def _record(key: str, answer: str, also_right: tuple[str, ...], whole_page: bool = False) -> None:
+def _record(key: str, answer: str, also_right: tuple[str, ...], whole_page: bool) -> None:
     """Count an answer as it is chosen, before the rerun draws the page: the course map at its top
     already shows it."""
     choice = st.session_state.get(key)
@@ -35,7 +36,7 @@ def _record(key: str, answer: str, also_right: tuple[str, ...], whole_page: bool
         st.session_state[f"{key}_rerun_page"] = whole_page
 
 
-def _reveal(key: str, whole_page: bool = False) -> None:
+def _reveal(key: str, whole_page: bool) -> None:
     st.session_state[f"{key}_revealed"] = True
     st.session_state[f"{key}_rerun_page"] = whole_page
 
@@ -74,7 +75,7 @@ def predict(
     also_right: Collection[str] = (),
     tie_note: str = "",
     waiting: str = "",
-    whole_page: bool = False,
+    whole_page: bool = True,
 ) -> bool:
     """Ask; once answered (or revealed), say whether it was right (the answer comes from the live
     numbers). `fact` states the answer in words from those numbers (see `feedback`); `also_right` lists
@@ -82,8 +83,9 @@ def predict(
 
     Returns True once the question has been answered or revealed: the page draws what answers
     the question only then. Until then `waiting`, if given, says under the question what will appear.
-    `whole_page`: other sections of the page also wait for this answer (see `answered`), so answering inside a
-    fragment reruns the whole page once.
+    `whole_page` (the default): answering inside a fragment reruns the whole page once, so the progress line in
+    the page's header and the sections outside the fragment that wait for this answer (see `answered`) follow it.
+    False: only the fragment reruns (nothing outside it depends on the answer).
     """
     with st.container(border=True, key=f"predict_box_{key}"):  # the key marks it for the browser tests
         ask = st.radio if len(options) <= 8 else st.selectbox  # long lists fold into a menu
@@ -110,9 +112,16 @@ def predict(
             (st.success if right else st.error)(f"{said} {explanation}")
     if not is_answered and waiting:
         st.caption(waiting)  # outside the question's box, where the answer will appear
-    if st.session_state.pop(f"{key}_rerun_page", False):
-        st.rerun()  # the sections outside this fragment that waited for the answer are drawn now
+    if st.session_state.pop(f"{key}_rerun_page", False) and _in_fragment_run():
+        st.rerun(scope="app")  # the header's progress line and the sections outside this fragment follow now
     return is_answered
+
+
+def _in_fragment_run() -> bool:
+    """Whether this run redraws only fragments (a widget inside one changed): the rest of the page is not
+    redrawn unless asked."""
+    ctx = get_script_run_ctx()
+    return bool(ctx and ctx.fragment_ids_this_run)
 
 
 def progress() -> tuple[int, int]:
