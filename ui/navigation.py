@@ -25,45 +25,46 @@ WHY = PageInfo(
     "lessons/why_attention.py",
     "Why attention",
     ":material/help:",
-    "What RNNs and LSTMs could not do: one word per step, one small memory, early words fading "
-    "— measured with autograd.",
+    "How older models read one word at a time with a small memory, and how much of the first word "
+    "reaches the last one, measured.",
 )
 STATIC = PageInfo(
     "static",
     "lessons/static_embeddings.py",
     "Static embeddings",
     ":material/scatter_plot:",
-    "Words as vectors: one-hot vs dense, similarity, king − man + woman, and why "
-    "'bank' has one vector whatever the sentence.",
+    "Words as lists of numbers: how alike two words are, king − man + woman, and what a fixed vector "
+    "does with a word like 'bank'.",
 )
 FIRST_PRINCIPLES = PageInfo(
     "fp",
     "lessons/first_principles.py",
     "First-principles attention",
     ":material/hub:",
-    "Attention with no parameters at all: scores = E·Eᵀ, softmax by row, outputs = "
-    "weights·E — every number on screen, editable.",
+    "Attention with nothing learned: each word scores every word, the scores become weights, the "
+    "weights mix the words — every number on screen, editable.",
 )
 POSITIONAL = PageInfo(
     "pe",
     "lessons/positional_encoding.py",
     "Positional encoding",
     ":material/format_list_numbered:",
-    "Attention ignores order until we add sinusoidal positions: the cat/mat permutation test.",
+    "Does attention see word order? A shuffled-sentence test, and waves that give each position its own code.",
 )
 QKV = PageInfo(
     "qkv",
     "lessons/qkv.py",
     "Queries, keys, values",
     ":material/key:",
-    "Learned W_q, W_k, W_v, every intermediate matrix, the causal mask, and the √d_k experiment.",
+    "Three weight matrices turn each word into a question, a label and a message; random weights beside "
+    "a trained model's, every matrix in between.",
 )
 MULTI_HEAD = PageInfo(
     "mha",
     "lessons/multi_head.py",
     "Multi-head attention",
     ":material/view_column:",
-    "Several heads side by side, concatenated and projected; stacked layers; checked against PyTorch.",
+    "Several attention maps at once, each free to look for something else; stacked layers; checked against PyTorch.",
 )
 TRAIN = PageInfo(
     "train",
@@ -78,24 +79,23 @@ REAL_MODEL = PageInfo(
     "lessons/real_model.py",
     "Inside a real model",
     ":material/psychology:",
-    "All-MiniLM-L6-v2: 6 layers × 12 heads of real attention, 'it' → 'animal', static vs "
-    "contextual 'bank', and one head rebuilt from its weights.",
+    "A real pretrained model (MiniLM, 6 layers × 12 heads) on your sentence: what its heads look at, "
+    "how 'bank' changes with its sentence, and one head rebuilt from its weights.",
 )
 GPT = PageInfo(
     "gpt",
     "lessons/gpt.py",
     "Attention that writes",
     ":material/edit_note:",
-    "A small GPT-style decoder trained here: next-word probabilities with temperature, top-k and top-p, "
-    "causal attention writing text, the KV cache, and heads you can watch form.",
+    "A small GPT-style model trained here writes text one word at a time: its next-word chances, "
+    "attention that only looks back, and heads you can watch form.",
 )
 COST = PageInfo(
     "cost",
     "lessons/cost.py",
     "Cost of attention",
     ":material/speed:",
-    "Time and memory of RNN vs attention as n grows, measured here, with fitted exponents and "
-    "the paper's complexity table.",
+    "Time and memory of the older models and of attention as sentences grow, measured on this machine.",
 )
 
 LESSONS = [WHY, STATIC, FIRST_PRINCIPLES, POSITIONAL, QKV, MULTI_HEAD, TRAIN, REAL_MODEL, GPT, COST]
