@@ -601,6 +601,8 @@ def press_downloads(driver, page_url: str, folder: str, timeout_s: float = 60) -
         driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", element)
         wait(driver, "quiet", QUIET_MS, timeout_s)
 
+    for reveal in [b for b in driver.find_elements(By.CSS_SELECTOR, MAIN + "button") if "Reveal the answer" in b.text]:
+        click(reveal)  # the page's downloads hold its answer: they appear once its question is answered
     menus = driver.find_elements(By.CSS_SELECTOR, MAIN + '[data-testid="stPopover"] button')
     click(next(m for m in menus if "Download" in m.text))
     boxes = driver.find_elements(By.CSS_SELECTOR, MAIN + '[data-testid="stExpander"] summary')
