@@ -567,8 +567,9 @@ CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
 
 
 def test_presenter_cell_numbers_are_at_least_14_px_at_1920(app_url, browser):
-    """Q, K, V from a ?presenter=1 link at 1920 px, every step shown: each number written in a cell is drawn at
-    14 px or more (read from the canvas as Vega draws it); the same page at 1024 px keeps 11 px in its narrow maps."""
+    """Q, K, V from a ?presenter=1 link at 1920 px, every step and its numbers shown: each number written in a
+    cell is drawn at 14 px or more (read from the canvas as Vega draws it); the same page at 1024 px keeps 11 px
+    in its narrow maps."""
     import re
 
     hook = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CELL_FONTS_HOOK})
@@ -576,7 +577,9 @@ def test_presenter_cell_numbers_are_at_least_14_px_at_1920(app_url, browser):
         sizes = {}
         for width, query in ((1920, {"presenter": "1"}), (1024, {})):
             browser.set_window_size(width, 1080)
-            open_page(browser, app_url, QKV, {**query, "qkv_step": "output", "shared_sentence": SENTENCES[3]})
+            numbers = {f"qkv_{name}_numbers": "true" for name in ("Q", "K", "V", "raw", "scaled", "output")}
+            link = {**query, **numbers, "qkv_step": "output", "shared_sentence": SENTENCES[3]}  # every cell written
+            open_page(browser, app_url, QKV, link)
             drawn = browser.execute_script("return window.__cellFonts")
             sizes[width] = [float(re.search(r"([\d.]+)px", font).group(1)) for _, font in drawn]
         assert len(sizes[1920]) >= 7 * 9 and min(sizes[1920]) >= 14, sizes[1920]  # Q, K, V (3 × 4 each), 3 × 3 maps
