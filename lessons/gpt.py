@@ -161,8 +161,9 @@ def write(count: int) -> None:
 
 buttons = st.container(horizontal=True)
 full = len(ids) + len(written) >= net.config.block_size
-buttons.button("Next word", key=f"{PAGE}_next", on_click=write, args=(1,), disabled=full, type="primary")
-buttons.button(f"Write {WRITE_MORE} words", key=f"{PAGE}_more", on_click=write, args=(WRITE_MORE,), disabled=full)
+held = full or not answered  # the next word written would answer section 1's question
+buttons.button("Next word", key=f"{PAGE}_next", on_click=write, args=(1,), disabled=held, type="primary")
+buttons.button(f"Write {WRITE_MORE} words", key=f"{PAGE}_more", on_click=write, args=(WRITE_MORE,), disabled=held)
 buttons.button(
     "Start again", key=f"{PAGE}_clear", on_click=lambda: st.session_state[WRITTEN].pop(ids, None), disabled=not written
 )
@@ -173,7 +174,9 @@ st.markdown(
     + " "
     + " ".join(f"**{md_escape(w)}**" for w in words[len(ids) :])
 )
-if full:
+if not answered:
+    st.caption("Answer the question in section 1 first: the word written next would answer it.")
+elif full:
     st.caption(f"The model reads at most {net.config.block_size} words: start again or shorten the prompt.")
 whole = decoder_cache.forward(all_ids)
 labels = unique_labels(words)

@@ -534,6 +534,8 @@ def test_the_decoder_lesson_writes_on_a_phone_and_presents_on_a_projector(app_ur
     browser.set_window_size(390, 844)
     open_page(browser, app_url, gpt)
     assert not find(browser, 'input[name="gpt_temperature_gpt_temperature"]')  # held back until answered
+    waiting = next(b for b in find(browser, f"{MAIN} button") if b.text.startswith("Write 10 words"))
+    assert not waiting.is_enabled()  # writing the next word would answer the question too
     reveal = find(browser, f'{MAIN} [class*="st-key-gpt_predict_"] button')[0]
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", reveal)
     reveal.click()

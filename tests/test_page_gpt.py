@@ -63,6 +63,14 @@ def test_the_question_holds_back_the_bars_then_they_are_cores(net):
     assert any(m.value.startswith(f"Cut off here: {len(gone)} words") for m in at.markdown)
 
 
+def test_writing_waits_for_the_question_it_would_answer():
+    at = app_test(PAGE, timeout=180)
+    assert at.button(key="gpt_next").disabled and at.button(key="gpt_more").disabled
+    assert any("Answer the question in section 1 first" in c.value for c in at.caption)
+    at = answered_page()
+    assert not at.button(key="gpt_next").disabled and not at.button(key="gpt_more").disabled
+
+
 def test_greedy_writing_is_the_models_own_and_each_word_has_its_row(net):
     at = answered_page()
     at.toggle(key="gpt_greedy").set_value(True).run()
