@@ -121,12 +121,10 @@ def next_word_section() -> None:
     gone = sampling.cut_off(reshaped, net.vocab)
     lost = float(reshaped.tempered[reshaped.cut_by_top_k | reshaped.cut_by_top_p].sum())
     st.markdown(
-        f"Cut off here: {len(gone)} words holding {lost:.1%} of the probability"
-        + (
-            f" (most probable first: {', '.join(md_escape(w) for w in gone[:8])}{', …' if len(gone) > 8 else ''})."
-            if gone
-            else "."
-        )
+        f"Cut off here: {len(gone)} words holding {lost:.1%} of the probability (most probable first: "
+        f"{', '.join(md_escape(w) for w in gone[:8])}{', …' if len(gone) > 8 else ''})."
+        if gone
+        else "Nothing is cut off at these settings: every word keeps its chance."
     )
 
 

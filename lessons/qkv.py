@@ -18,7 +18,7 @@ from ui.export import chart_downloads, page_export
 from ui.markdown import md_escape
 from ui.navigation import QKV
 from ui.present import section, step_button
-from ui.quiz import predict
+from ui.quiz import answered, predict
 from ui.session import presenting
 from ui.specs import heatmap, series_lines
 from ui.widgets import explain, matrix_editor, page_header, sentence_input, show_code
@@ -104,7 +104,7 @@ def search_analogy(encoder: Encoder | None) -> None:
         )
         + f" Scores this close would give almost equal shares, so they are divided by a temperature of "
         f"{temperature:.2f} before the softmax, which spreads them apart (√d_k, further down, divides scores too, but "
-        "there to pull scores that are too far apart closer together). "
+        "for a reason the √d_k experiment asks about). "
         "Attention does not return the top video: it returns a blend of all the contents, weighted by these shares."
     )
 
@@ -217,7 +217,7 @@ def step_by_step() -> None:
             show_matrix(
                 scaled, labels, labels, key=f"{PAGE}_scaled", title=title, value_title="score", **scores, **CELLS
             )
-        st.caption(scaling_sentence(qkv.scaling_effect(steps.raw, d_k, mask), scale))
+        st.caption(scaling_sentence(qkv.scaling_effect(steps.raw, d_k, mask), scale, told=answered(f"{PAGE}_predict")))
     outputs = side_by_side(2, max(n, d_k))
     if shown >= WEIGHTS:
         with outputs[0]:
@@ -242,8 +242,9 @@ def step_by_step() -> None:
     export(tokens.words, X, weights, steps, scale, causal, temperature, seeded=not edited, from_model=is_trained)
 
 
-def scaling_sentence(effect: qkv.ScalingEffect, scale: bool) -> str:
-    """Why the two score maps look alike, from the numbers: one factor for every score."""
+def scaling_sentence(effect: qkv.ScalingEffect, scale: bool, told: bool) -> str:
+    """Why the two score maps look alike, from the numbers: one factor for every score. What it does to the
+    softmax answers the √d_k question further down: said once that is answered (`told`)."""
     if not scale:
         return (
             f"*Divide by √d_k* is off, so both maps hold the same numbers. On, every score would be divided by "
@@ -253,9 +254,14 @@ def scaling_sentence(effect: qkv.ScalingEffect, scale: bool) -> str:
     return (
         f"The two maps show the same pattern: dividing by √d_k = {effect.factor:.2f} shrinks every score by that "
         f"same factor (the largest, {effect.largest_raw:.2f}, becomes {effect.largest_scaled:.2f}), so only the "
-        f"colour scale changes. The softmax gets {'less' if effect.peak_scaled < effect.peak_raw else 'no less'} "
-        f"peaked: the mean largest weight of a row is {effect.peak_raw:.2f} without the division and "
-        f"{effect.peak_scaled:.2f} with it (temperature 1)."
+        f"colour scale changes."
+        + (
+            f" The softmax gets {'less' if effect.peak_scaled < effect.peak_raw else 'no less'} peaked: the mean "
+            f"largest weight of a row is {effect.peak_raw:.2f} without the division and {effect.peak_scaled:.2f} "
+            "with it (temperature 1)."
+            if told
+            else " What it does to the softmax is the question of the √d_k experiment below."
+        )
     )
 
 
@@ -368,14 +374,13 @@ def scaling_experiment() -> None:
         "Pick random queries and keys whose entries have variance 1. A dot product adds d_k such products, "
         "so its variance is d_k and its **spread grows like √d_k**. What does that do to the softmax?"
     )
-    answered = predict(
+    if not predict(
         f"{PAGE}_predict",
         "without scaling, as d_k grows, the softmax rows become…",
         ["flatter (closer to uniform)", "sharper (one key takes all)", "unchanged"],
         "sharper (one key takes all)",
         "The spread of the scores grows like √d_k, so one key wins: see the plots below.",
-    )
-    if not answered:
+    ):
         st.caption("Answer above to see the measured spread and saturation.")
         return
     samples = url_state.select_slider(st, "Queries sampled per d_k", [64, 256, 1024], value=256, key=f"{PAGE}_samples")

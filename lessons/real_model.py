@@ -56,6 +56,15 @@ ROLE_LABELS, SINK = heads.ROLE_LABELS, "[CLS]/[SEP] sink"
 ROLE_NAMES = tuple(ROLE_LABELS[role] for role in heads.ROLES)  # the atlas's legend, in the measure's order
 
 
+def drift_sentence(cosines: list[float]) -> str:
+    """How a shared word's two vectors move through the layers, read off the chart's cosines (layer 0 first)."""
+    rises = [str(i) for i in range(1, len(cosines)) if cosines[i] > cosines[i - 1]]
+    way = "further apart" if cosines[-1] < cosines[0] else "no further apart"
+    layers = f"layer{'s' if len(rises) > 1 else ''} {', '.join(rises)}"
+    again = f", though the cosine rises again at {layers}" if rises else ""
+    return f"the cosine goes from {cosines[0]:.2f} to {cosines[-1]:.2f}, so the two meanings end up {way}{again}."
+
+
 def open_clicked_head() -> None:
     picked = st.session_state[ATLAS].selection.get("head") or []
     if picked:
@@ -227,7 +236,11 @@ def head_check(layer: int, head: int) -> None:
     shown = "0 (exact)" if difference == 0 else power_of_ten(difference, digits=0)
     st.metric(f"max |head alone − full forward| ({this}, {encoder.device.type})", shown)
     (st.success if difference <= 1e-5 else st.error)(
-        "Equal to within float32 rounding (1 × 10⁻⁵)." if difference <= 1e-5 else "They differ by more than 1 × 10⁻⁵."
+        "Identical: not one number differs."
+        if difference == 0
+        else "Equal to within float32 rounding (1 × 10⁻⁵)."
+        if difference <= 1e-5
+        else "They differ by more than 1 × 10⁻⁵."
     )
     if url_state.toggle(st, "Show both maps", key=f"{PAGE}_both"):
         maps = [(alone, "head rebuilt alone"), (forward, "from the full forward")]
@@ -314,8 +327,8 @@ def static_vs_contextual() -> None:
             else "At 0 on this chart, before the first attention layer (the input embeddings), the two already "
             "differ a little: the position embedding is added. "
         )
-        + f"Each of the {L} attention layers then mixes in more of its sentence (the chart's 1 to {L}), and the two "
-        "meanings drift apart."
+        + f"Each of the {L} attention layers then mixes in more of its sentence (the chart's 1 to {L}): "
+        + drift_sentence([float(c) for c in per_layer])
     )
 
 

@@ -164,9 +164,10 @@ def forgetting_section() -> None:
         f"At n = {max_n}: " + "; ".join(f"{model} {readable_number(value)}" for model, value in last.items()) + ". "
         f"From n = {lengths[0]} to n = {max_n} the first word's influence "
         + ", ".join(f"{change(factor)} for {model}" for model, factor in shrink.items())
-        + f": {min(shrink, key=shrink.get)} loses the least. A recurrent signal passes through every step in "
-        "between (an exponential fall is a straight drop on this log scale); attention's is one hop, its weight "
-        "shared among more words. Measured in 64-bit floats, so even tiny values are real."
+        + f": {min(shrink, key=shrink.get)} loses the least of these untrained models (training can teach an LSTM "
+        "to keep more, but every step still stands between the two words). A recurrent signal passes through every "
+        "step in between (an exponential fall is a straight drop on this log scale); attention's is one hop, its "
+        "weight shared among more words. Measured in 64-bit floats, so even tiny values are real."
     )
 
 
@@ -262,7 +263,7 @@ st.markdown(
     "How much can the **first** word still change the **last** output? Nudge the first input a little and "
     "measure how much the last output moves (torch's autograd works this out exactly). A recurrent model "
     "passes the signal through every step in between; "
-    "attention links the last word to the first directly. Which keeps more of it as the distance grows?"
+    "attention gives the last word a weight on the first. Which keeps more of it as the distance grows?"
 )
 forgetting_section()
 

@@ -338,6 +338,9 @@ def test_the_scaled_scores_sentence_follows_the_numbers(d_k):
     raw = qkv_attention_steps(X, *QKVProjection(11, d_k, seed=0).matrices().values()).raw
     effect = scaling_effect(raw, d_k)
     said = next(c.value for c in at.caption if c.value.startswith("The two maps show the same pattern"))
+    assert "peaked" not in said  # that answers the √d_k question further down
+    at.button(key="qkv_predict_reveal").click().run()
+    said = next(c.value for c in at.caption if c.value.startswith("The two maps show the same pattern"))
     assert f"√d_k = {d_k**0.5:.2f}" in said
     assert f"the largest, {effect.largest_raw:.2f}, becomes {effect.largest_scaled:.2f}" in said
     assert f"{effect.peak_raw:.2f} without the division and {effect.peak_scaled:.2f} with it" in said

@@ -337,3 +337,16 @@ def test_the_texts_examples_name_the_head_that_links_their_words(encoder):
     for target in ("door", "key"):
         layer, head, weight = link_heads(run.attentions, labels.index("locked"), labels.index(target), k=1)[0]
         assert f"“locked” → “{target}”: layer {layer}, head {head} puts {weight:.2f}" in caption
+
+
+def test_the_bank_sentence_says_what_its_cosine_chart_shows():
+    """The caption under "cosine of “bank” in 1 vs 2" is read off that chart: its ends, and every layer where
+    the cosine rises again (it does not simply fall on the default pair)."""
+    at = app_test(PAGE, timeout=120)
+    cosines = [r["cosine"] for r in chart(at, "cosine of “bank”")["data"]["values"]]
+    said = next(c.value for c in at.caption if "attention layers then mixes in" in c.value)
+    assert f"the cosine goes from {cosines[0]:.2f} to {cosines[-1]:.2f}" in said
+    rises = [str(i) for i in range(1, len(cosines)) if cosines[i] > cosines[i - 1]]
+    assert ("rises again at layer" in said) == bool(rises)
+    assert all(f" {i}" in said.split("rises again")[-1] for i in rises)
+    assert ("further apart" in said) == (cosines[-1] < cosines[0])

@@ -123,7 +123,8 @@ def test_real_model_page_finds_heads_and_rebuilds():
     assert "L5 H11" in " ".join(m.label for m in at.metric)  # opens on the strongest it → animal head
     shown = metric(at, "max |head alone − full forward|")
     assert "× 10⁻" in shown or shown == "0 (exact)"
-    assert any(s.value.startswith("Equal to within float32 rounding") for s in at.success)
+    said = "Identical: not one number differs." if shown == "0 (exact)" else "Equal to within float32 rounding"
+    assert any(s.value.startswith(said) for s in at.success)  # the message says what the metric shows
     assert float(metric(at, "Static (input table row)")) == pytest.approx(1.0, abs=1e-4)
     assert float(metric(at, "Contextual, last layer")) < 0.8
     finder = next(m.value for m in at.markdown if m.value.startswith("Strongest"))
