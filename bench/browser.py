@@ -48,14 +48,20 @@ LONG_2 = LONG.replace("animal", "student")
 INIT_JS = """
 (() => {
   if (window.__bench) return;
+  const VEGA = '[data-testid="stVegaLiteChart"]', DRAWN = 'canvas, svg.marks';
+  const DRAWN_IN_CHART = VEGA + ' :is(' + DRAWN + ')';
   const b = window.__bench = {lastMut: performance.now(), armed: null, t0: null, sawRunning: false,
-                              runEnd: null, mutsAfter: 0, states: []};
+                              runEnd: null, mutsAfter: 0, rebuilt: 0, states: []};
   const mark = (e) => { if (b.armed !== null && b.t0 === null) b.t0 = e.timeStamp; };
   for (const type of ['keydown', 'pointerdown', 'mousedown']) window.addEventListener(type, mark, true);
   new MutationObserver((records) => {
     const now = performance.now();
     b.lastMut = now;
     if (b.armed !== null) b.mutsAfter += records.length;
+    // a chart drawn anew (its spec changed, or React mounted it again) gets a new canvas; a data swap keeps it
+    if (b.armed !== null) for (const r of records) for (const n of r.addedNodes)
+      if (n.nodeType === 1)
+        b.rebuilt += n.matches(DRAWN) ? Number(!!n.closest(VEGA)) : n.querySelectorAll(DRAWN_IN_CHART).length;
     for (const r of records) {
       if (r.type !== 'attributes' || r.attributeName !== 'data-test-script-state') continue;
       const state = r.target.getAttribute('data-test-script-state');
@@ -70,7 +76,7 @@ INIT_JS = """
 
 ARM_JS = """
 const b = window.__bench;
-b.armed = performance.now(); b.t0 = null; b.sawRunning = false; b.runEnd = null; b.mutsAfter = 0;
+b.armed = performance.now(); b.t0 = null; b.sawRunning = false; b.runEnd = null; b.mutsAfter = 0; b.rebuilt = 0;
 """
 
 # mode "action": from the press after ARM_JS; mode "load": from navigation start (performance.now() = 0).
@@ -89,9 +95,10 @@ const poll = () => {
     let t0 = b.t0;
     if (t0 === null || t0 < b.armed - 50 || t0 > now) t0 = b.armed;
     if (state === 'notRunning' && quietFor >= quiet) {
-      if (b.sawRunning && b.runEnd !== null) return done({ms: b.lastMut - t0, observed: true});
+      if (b.sawRunning && b.runEnd !== null) return done({ms: b.lastMut - t0, observed: true, rebuilt: b.rebuilt});
       // a run too fast to see: the DOM changed after the press and the script is not running
-      if (!b.sawRunning && b.mutsAfter > 0 && now - t0 > 1500) return done({ms: b.lastMut - t0, observed: false});
+      if (!b.sawRunning && b.mutsAfter > 0 && now - t0 > 1500)
+        return done({ms: b.lastMut - t0, observed: false, rebuilt: b.rebuilt});
     }
   } else if (mode === 'quiet') {
     if ((state === 'notRunning' || state === null) && quietFor >= quiet) return done({ms: 0});
@@ -267,11 +274,13 @@ def start_browser(profile: str):
 
 
 def wait(driver, mode: str, quiet_ms: int, timeout_s: float, selector: str = "") -> float:
-    """Milliseconds to settle (see WAIT_JS); raises Unsettled. Sets wait.unseen when no run was observed."""
+    """Milliseconds to settle (see WAIT_JS); raises Unsettled. Sets wait.unseen when no run was observed and
+    wait.rebuilt to the charts drawn anew since the press."""
     result = driver.execute_async_script(WAIT_JS, mode, quiet_ms, timeout_s * 1000, selector)
     if "error" in result:
         raise Unsettled(result["error"])
     wait.unseen = result.get("observed") is False
+    wait.rebuilt = result.get("rebuilt", 0)
     return result["ms"]
 
 
@@ -538,12 +547,14 @@ def time_scrub(driver, control: Control, repeats: int, timeout_s: float) -> tupl
 def time_control(driver, control: Control, repeats: int, timeout_s: float) -> tuple[list[float], str]:
     if control.kind == "scrub":
         return time_scrub(driver, control, repeats, timeout_s)
-    times, notes, unseen = [], [], 0
+    times, notes, unseen, rebuilt = [], [], 0, []
     before = errors_shown(driver)
     for step in range(repeats):
         press(driver, control, step)
         times.append(wait(driver, "action", QUIET_MS, timeout_s))
         unseen += wait.unseen
+        rebuilt.append(wait.rebuilt)
+    control.state["rebuilt"] = statistics.median(rebuilt)
     if unseen:
         notes.append(f"run too fast to see in {unseen} of {repeats} presses")
     if errors_shown(driver) > before:
@@ -564,6 +575,7 @@ def row(page: str, control: Control, times: list[float], baseline: float | None,
         "trivial_ms": round(baseline, 1) if baseline else math.nan,  # the yardstick this row is compared with
         "runs": len(times),
         "note": note,
+        **({"charts_rebuilt": control.state["rebuilt"]} if "rebuilt" in control.state else {}),
         **({"drag_repaints_per_s": round(control.state["drag_per_s"])} if "drag_per_s" in control.state else {}),
     }
 
@@ -698,7 +710,10 @@ def run(
                                 open_page(driver, url)  # start the next control from a fresh page
                             rows.append(row(name, control, times, baseline, note))
                             r = rows[-1]
-                            log(f"{name:20} {control.kind:17} {control.label[:30]:30} {r['median_ms']:>8} ms {note}")
+                            log(
+                                f"{name:20} {control.kind:17} {control.label[:30]:30} {r['median_ms']:>8} ms "
+                                f"{r.get('charts_rebuilt', '')!s:>4} rebuilt {note}"
+                            )
                     with tempfile.TemporaryDirectory() as folder:
                         pressed = press_downloads(driver, f"{app.url}/first_principles", folder, timeout_s)
                         arrived = len(list(Path(folder).glob("*")))

@@ -6,7 +6,7 @@ from core.embeddings import cosine, dimension_names, embed, resize_dimensions, t
 from core.numbers import tiny_difference
 from core.text import focus_word, tokenize, unique_labels
 from ui import formulas, snippets, url_state
-from ui.charts import attention_map, render, show_matrix, side_by_side
+from ui.charts import attention_map, kept_place, render, show_matrix, side_by_side
 from ui.export import page_export
 from ui.navigation import FIRST_PRINCIPLES, POSITIONAL, QKV
 from ui.present import section
@@ -61,8 +61,9 @@ def four_steps(words: list[str]) -> None:
     d = url_state.slider(left, "Embedding dimensions d", 1, 32, len(TOY.dimensions), key=f"{PAGE}_d", help=D_HELP)
     T = url_state.slider(right, "Softmax temperature", 0.1, 5.0, 1.0, 0.1, key=f"{PAGE}_temperature", help=T_HELP)
     E, dims = resize_dimensions(embed(words, TOY).vectors, d, seed=seed()), dimension_names(TOY, d)
+    unknown_note = kept_place()  # used or not
     if unknown := unknown_words(words, TOY):
-        st.caption(
+        unknown_note.caption(
             "Not in the toy vocabulary: " + ", ".join(unknown) + ". Each gets small random numbers made from its "
             "spelling (the same word always gets the same vector), so its features mean nothing."
         )

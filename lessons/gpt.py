@@ -6,7 +6,7 @@ from core.attention import causal_mask
 from core.numbers import readable_number
 from core.text import unique_labels
 from ui import decoder_cache, model_cache, scrub, session, url_state
-from ui.charts import matrix_companions, matrix_frame, render, side_by_side
+from ui.charts import kept_place, matrix_companions, matrix_frame, render, side_by_side
 from ui.export import chart_downloads, page_export
 from ui.markdown import md_escape
 from ui.navigation import GPT
@@ -54,8 +54,9 @@ row = st.container(horizontal=True)
 for i, example in enumerate(EXAMPLES):
     row.button(example, key=f"{PAGE}_example_{i}", on_click=set_value, args=(PROMPT, example), width="content")
 prompt = net.known_words(text)
+unknown_note, cut_note = kept_place(), kept_place()  # used or not
 if prompt.unknown:
-    st.info(gpt.unknown_notice(prompt.unknown, V) + " They are left out.", icon=":material/info:")
+    unknown_note.info(gpt.unknown_notice(prompt.unknown, V) + " They are left out.", icon=":material/info:")
 if not prompt.ids:
     st.info("There are no words the model knows in this prompt: try one of the examples.")
     st.stop()
@@ -63,7 +64,8 @@ if prompt.truncated or len(prompt.ids) >= net.config.block_size:
     prompt = prompt._replace(
         words=prompt.words[: net.config.block_size - 1], ids=prompt.ids[: net.config.block_size - 1]
     )
-    st.warning(f"The model reads at most {net.config.block_size} words; it uses the first {len(prompt.ids)} here.")
+    read = f"The model reads at most {net.config.block_size} words; it uses the first {len(prompt.ids)} here."
+    cut_note.warning(read)
 ids = tuple(prompt.ids)
 first = decoder_cache.forward(ids)
 

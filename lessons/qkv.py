@@ -13,7 +13,7 @@ from core.scaling import scaling_by_width, sorted_weights_by_width
 from core.search import search_in_batch, sentence_embeddings, toy_text_embedding
 from core.text import unique_labels, words_or_nothing
 from ui import formulas, model_cache, scrub, session, snippets, url_state
-from ui.charts import matrix_frame, numbers_table, render, show_matrix, side_by_side, strongest_links
+from ui.charts import kept_place, matrix_frame, numbers_table, render, show_matrix, side_by_side, strongest_links
 from ui.export import chart_downloads, page_export
 from ui.markdown import md_escape
 from ui.navigation import QKV
@@ -120,11 +120,12 @@ def step_by_step() -> None:
     kind = url_state.radio(st, "Weights", KINDS, horizontal=True, key=f"{PAGE}_kind", help=KINDS_HELP)
     encoder = model_cache.encoder() if kind == KINDS[1] else None
     is_trained = encoder is not None
+    source_place = kept_place()  # used or not
     if is_trained:  # a trained head reads the model's own input vectors: no toy ones, no other width
         X_raw = static_vectors(encoder, tokens.words)
     else:
         sources = ["toy vocabulary", "MiniLM input table (384-d)"]
-        source = url_state.radio(st, "Embeddings X", sources, horizontal=True, key=f"{PAGE}_source")
+        source = url_state.radio(source_place, "Embeddings X", sources, horizontal=True, key=f"{PAGE}_source")
         encoder = model_cache.encoder() if source == sources[1] else None
     controls = st.columns(3 if is_trained else 2)
     if encoder is not None:
@@ -137,13 +138,14 @@ def step_by_step() -> None:
     d_k = url_state.slider(
         controls[1], "d_k", 1, 64, 4, key=f"{PAGE}_d_k", help="Width of each query and key (and value)."
     )
+    cut_note = kept_place()  # used or not
     if is_trained:
         heads = tuple(range(1, encoder.n_heads + 1))
         opening = SHOWN_HEAD if SHOWN_HEAD in heads else heads[0]
         head = url_state.select_slider(controls[2], "MiniLM head (layer 1)", heads, value=opening, key=f"{PAGE}_head")
         d_head = encoder.d_head
         if d_k > d_head:
-            st.caption(f"MiniLM's heads are {d_head} wide: d_k = {d_k} is cut to {d_head}, the whole head.")
+            cut_note.caption(f"MiniLM's heads are {d_head} wide: d_k = {d_k} is cut to {d_head}, the whole head.")
             d_k = d_head
     toggles = st.columns(3)
     scale = url_state.toggle(toggles[0], "Divide by √d_k", value=True, key=f"{PAGE}_scale")
@@ -169,8 +171,11 @@ def step_by_step() -> None:
             "X is layer-normalised first, as inside a transformer: each word vector is shifted and scaled "
             "to mean 0 and variance 1, so the scores do not depend on how long the raw vectors happen to be."
         )
+    editors = kept_place()  # used or not
     if edit and editable:
-        for column, name in zip(side_by_side(3, d_k, limit=8), list(weights)):
+        with editors.container():
+            places = side_by_side(3, d_k, limit=8)
+        for column, name in zip(places, list(weights)):
             column.caption(f"{name} ({d_model} × {d_k}), seeded; edit any cell")
             key = f"{PAGE}_edit_{name}_{d_model}_{d_k}_{session.seed()}"
             weights[name] = matrix_editor(column, weights[name], dimension_names(TOY, d_model), key=key)
@@ -186,8 +191,9 @@ def step_by_step() -> None:
     )
     st.markdown(f"**{what}.**")
     features = dimension_names(TOY, d_model) if encoder is None else None
+    same_rows = kept_place()  # used or not
     if note := same_rows_note(tokens.words, X_raw, X, features):
-        st.caption(note)
+        same_rows.caption(note)
 
     first = STEPS[0] if presenting() else STEPS[-1]  # a presenter reveals one matrix per Next
     step = url_state.select_slider(st, "Show up to step", STEPS, value=first, key=f"{PAGE}_step", help=STEP_HELP)
@@ -197,14 +203,17 @@ def step_by_step() -> None:
     vectors = dict(col_title="dimension")
     scores = dict(row_title="query", col_title="key")
     shown_matrices = (("Q", steps.q), ("K", steps.k), ("V", steps.v))[: shown + 1]
+    matrix_pick = kept_place()  # used or not
     if d_k > 8:  # one wide matrix at a time stays readable; three side by side would not
-        picked = url_state.segmented_control(st, "Matrix shown", ["Q", "K", "V"], default="Q", key=f"{PAGE}_matrix")
+        picked = url_state.segmented_control(
+            matrix_pick, "Matrix shown", ["Q", "K", "V"], default="Q", key=f"{PAGE}_matrix"
+        )
         shown_matrices = [m for m in shown_matrices if m[0] == (picked or "Q")]
     for place, (name, matrix) in zip(st.columns(3 if d_k <= 8 else 1), shown_matrices):
         with place:
             title = f"{name} ({n} × {d_k})"
             show_matrix(matrix, labels, dims, key=f"{PAGE}_{name}", title=title, value_title=name, **vectors, **CELLS)
-    pairs = side_by_side(2, n)
+    pairs, scaling_note = side_by_side(2, n), kept_place()  # the note: used or not
     if shown >= SCORES:
         with pairs[0]:
             show_matrix(
@@ -217,7 +226,8 @@ def step_by_step() -> None:
             show_matrix(
                 scaled, labels, labels, key=f"{PAGE}_scaled", title=title, value_title="score", **scores, **CELLS
             )
-        st.caption(scaling_sentence(qkv.scaling_effect(steps.raw, d_k, mask), scale, told=answered(f"{PAGE}_predict")))
+        effect = qkv.scaling_effect(steps.raw, d_k, mask)
+        scaling_note.caption(scaling_sentence(effect, scale, told=answered(f"{PAGE}_predict")))
     outputs = side_by_side(2, max(n, d_k))
     if shown >= WEIGHTS:
         with outputs[0]:

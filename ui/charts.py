@@ -35,6 +35,18 @@ def render(
         chart_downloads(spec, key=key, table=table, where=target)
 
 
+def kept_place(target=st):
+    """A place in the page that exists on every run, filled or not: for anything that comes and goes (a
+    caption, a radio, the weight editors) above charts.
+
+    The browser matches each element and block of a rerun to the last run's by its place among its
+    siblings. One caption that appears above a row of columns moves that row one place down, and the
+    browser builds everything in it anew, every chart included (compile, view, scales), instead of
+    swapping the charts' data (bench.browser counts the charts drawn anew per press). An st.empty()
+    left empty keeps the place and shows nothing."""
+    return target.empty()
+
+
 def matrix_frame(matrix: torch.Tensor | np.ndarray, rows: list[str], cols: list[str]) -> pd.DataFrame:
     """A square table with token labels: what "show numbers" displays and CSV exports."""
     values = to_numpy(matrix) if isinstance(matrix, torch.Tensor) else np.asarray(matrix, dtype=float)
@@ -156,4 +168,5 @@ def side_by_side(count: int, n_tokens: int, limit: int = SIDE_BY_SIDE_MAX_TOKENS
     one under the other beyond `limit` tokens (or columns) a chart (each then gets the full width)."""
     if n_tokens <= limit:
         return list(st.columns(count))
-    return [st.container() for _ in range(count)]
+    with st.container():  # one block either way: the places after it keep theirs (see kept_place)
+        return [st.container() for _ in range(count)]

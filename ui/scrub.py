@@ -16,13 +16,13 @@ written to the address bar (a teacher's link restores "layer 5, head 11"; a defa
 The spec the browser gets must stay byte-identical across reruns, or the chart is built anew and the
 input jumps back while it is dragged: each input's starting value is kept in session state, not taken
 from where the input is now, and changes only when the browser builds the chart anew anyway (its first
-draw, new numbers, a server-side `move`, a redraw after a run without the chart): then it is where the
-page has the input.
+draw, new numbers of another shape, a server-side `move`, a redraw after a run without the chart): then
+it is where the page has the input. New numbers of the same shape (another d_k, the same options) keep
+the spec: the browser swaps the data and the input stays where the student left it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import math
@@ -291,10 +291,9 @@ def scrub_chart(
     now = positions_now(key, scrubbed)
     state = _state(key)
     numbers = (data_id, _sidebar_settings(), tuple(chosen.items()), tuple(s.options for s in scrubbed))
-    if state.get("numbers") != numbers or key not in st.session_state:
-        # New numbers may change the spec (a title, a scale, a drop-down's options), and a chart drawn again
-        # after a run without it is new to the browser: each time the browser builds the chart from the
-        # spec's starting values, so they are where the page has the inputs now.
+    if key not in st.session_state:
+        # Drawn for the first time, or again after a run without it: the browser builds it from the spec's
+        # starting values, so they are where the page has the inputs now.
         state["start"].update({scrub.field: now[scrub.key] for scrub in scrubbed})
     start = {scrub.key: state["start"][scrub.field] for scrub in scrubbed}
     if state.get("numbers") != numbers or state.get("built_from") != start:  # (or a server-side move)
@@ -302,10 +301,17 @@ def scrub_chart(
         # colour scale, model, device, seed, presenter: a session with other settings never gets another's
         # spec), the server sliders, the inputs' options and where they start.
         shared_key = (key, _builder_name(build), numbers, tuple(start.items()))
-        state["spec"] = _shared_spec(
+        spec = _shared_spec(
             shared_key, lambda: joined_spec(lambda **position: build(**chosen, **position), scrubbed, start)
         )
-        state["built_from"] = start
+        here = {scrub.key: now[scrub.key] for scrub in scrubbed}
+        if "spec" in state and _bare(spec) != _bare(state["spec"]) and here != start:
+            # New numbers of another shape (a title, a scale, a drop-down's options): the browser builds the
+            # chart anew from the spec's starting values, so they move to where the page has the inputs now.
+            # (New numbers of the same shape keep the spec: the browser swaps the data, the inputs stay.)
+            spec, start = _starting_at(spec, scrubbed, here), here
+            state["start"].update({scrub.field: here[scrub.key] for scrub in scrubbed})
+        state["spec"], state["built_from"] = spec, start
     state["numbers"] = numbers
     fields = [scrub.field for scrub in scrubbed]
     if fields:
@@ -314,6 +320,22 @@ def scrub_chart(
         target.vega_lite_chart(state["spec"], key=key, width=width)
     _write_link([*fixed, *scrubbed], {**chosen, **now})
     return {**chosen, **now}
+
+
+def _bare(spec: dict) -> dict:
+    """What the browser compares to decide between swapping a chart's data and building it anew."""
+    return {k: v for k, v in spec.items() if k != "datasets"}
+
+
+def _starting_at(spec: dict, scrubs: Sequence[Scrub], start: dict[str, Any]) -> dict:
+    """A copy of a joined spec whose inputs start at `start` (its Arrow datasets shared, not copied)."""
+    moved = json.loads(json.dumps(_bare(spec)))
+    fields = {scrub.field: scrub for scrub in scrubs}
+    for node in _nodes(moved):
+        for param in node.get("params", []):
+            if (scrub := fields.get(param["name"])) is not None and "bind" in param:
+                param["value"] = [{scrub.column or scrub.field: start[scrub.key]}]
+    return {**moved, "datasets": spec["datasets"]} if "datasets" in spec else moved
 
 
 def _builder_name(build: Callable) -> str:
@@ -335,14 +357,14 @@ def _shared_spec(key: tuple, _join: Callable[[], dict]) -> dict:
 
 def with_arrow_datasets(spec: dict) -> dict:
     """The spec with each view's records moved into named Arrow datasets (Streamlit sends bytes as they
-    are, where it would convert a list of records on every rerun). Each name carries its bytes' digest,
-    so new numbers are a new spec, as the browser needs (see the module's docstring)."""
+    are, where it would convert a list of records on every rerun). Each is named by its view's place, so
+    new numbers of the same shape leave the spec as it was and the browser swaps the data in place."""
     bare, datasets = json.loads(json.dumps(_without_data(spec))), {}
     for i, (node, original) in enumerate(zip(_nodes(bare), _nodes(spec), strict=True)):
         if "values" in original.get("data", {}):
-            arrow = dataframe_util.convert_anything_to_arrow_bytes(original["data"]["values"])
-            name = f"view{i}_{hashlib.sha1(arrow).hexdigest()[:12]}"
-            node["data"], datasets[name] = {"name": name}, arrow
+            name = f"view{i}"
+            node["data"] = {"name": name}
+            datasets[name] = dataframe_util.convert_anything_to_arrow_bytes(original["data"]["values"])
     return {**bare, "datasets": datasets} if datasets else bare
 
 
