@@ -81,6 +81,23 @@ def test_concatenated_views_each_get_every_position():
     assert not list(validator().iter_errors(joined))
 
 
+def test_records_the_same_at_every_position_go_once_and_unfiltered():
+    step = scrub.Scrub("train_step", "Step", (0, 5, 10), 10)
+    losses = [2.0, 1.5, 1.1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.45, 0.4, 0.38]
+
+    def curve(**position):  # the whole curve at every step; only the "now" rule moves
+        return specs.series_lines(range(11), {"loss": losses}, x="step", y="loss", marker_x=position["train_step"])
+
+    joined = scrub.joined_spec(curve, [step], {"train_step": 10})
+    line, rule = joined["layer"]
+    assert joined["data"]["values"] == curve(train_step=0)["data"]["values"]  # once, without a position
+    assert "transform" not in line and "params" not in line
+    assert rule["data"]["values"] == [{"step": s, "train_step": s} for s in (0, 5, 10)]
+    assert rule["transform"] == [{"filter": "datum['train_step'] === train_step_train_step"}]
+    assert [p["name"] for p in rule["params"]] == ["train_step"]  # a click on the rule picks its own step
+    assert not list(validator().iter_errors(joined))
+
+
 def test_a_builder_whose_layout_moves_with_the_position_is_refused():
     def unstable(**position):
         return specs.heatmap(
