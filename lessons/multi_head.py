@@ -42,7 +42,8 @@ page_header(
     "mixed by one more matrix, W_o.",
 )
 st.latex(r"\operatorname{MultiHead}(X) = \operatorname{Concat}(\text{head}_1,\dots,\text{head}_h)\,W_o")
-st.latex(r"\text{head}_i = \operatorname{softmax}\!\left(\frac{Q_iK_i^\top}{\sqrt{d_{model}/h}}\right)V_i")
+# Each head's width d_k is written as d_model / h only under the question below: that split is its answer.
+st.latex(r"\text{head}_i = \operatorname{softmax}\!\left(\frac{Q_iK_i^\top}{\sqrt{d_k}}\right)V_i")
 
 tokens = sentence_input(
     PAGE, examples=("The animal didn't cross the road because it was tired", "The cat sat on the mat")
@@ -93,6 +94,7 @@ if predict(
     f"The {d_model} columns are split evenly: {d_model} / {heads} = {d_head} per head.",
     waiting="Answer above to see how the columns are shared out.",
 ):
+    st.latex(rf"d_k = d_{{model}} / h = {d_model} / {heads} = {d_head}")  # the formula's √d_k, now answered
     blocks = column_blocks(multi_head.column_owners(d_model, heads), x_title="column of Q = X·W_q")
     st.markdown(f"**Which columns of Q, K, V each head owns** ({d_head} each)")
     render(blocks, key=f"{PAGE}_blocks", width="content")

@@ -51,6 +51,22 @@ def test_the_page_holds_back_the_split_and_matches_torch():
     assert any("Which columns" in m.value for m in at.markdown)
 
 
+def test_no_formula_says_how_d_model_is_split_before_the_question_is_answered():
+    """The question asks each head's width; a formula with d_model / h above it would answer it."""
+    at = app_test("lessons/multi_head.py")
+    before = [formula(f) for f in at.latex]
+    assert before and not any("d_{model}/h" in f or "d_model/h" in f for f in before)
+    at.select_slider(key="mha_d_model").set_value(24).run()
+    at.select_slider(key="mha_heads_24").set_value(6).run()
+    at.radio(key="mha_predict_24_6").set_value("4").run()
+    assert "$$d_k=d_{model}/h=24/6=4$$" in [formula(f) for f in at.latex]
+
+
+def formula(element) -> str:
+    """A drawn formula without its spaces and line breaks."""
+    return "".join(element.value.split())
+
+
 HEAD_MAP = "mha_head_scrub"
 
 
