@@ -14,6 +14,7 @@ from ui.charts import (
     render,
     show_matrix,
     side_by_side,
+    signed_reach,
 )
 from ui.export import chart_downloads, page_export
 from ui.markdown import md_escape
@@ -360,12 +361,14 @@ def ablation() -> None:
     i, lowest = labels.index(picked), min(layer for layer, _ in silenced)
     change = heads.row_change_by_layer(run.attentions, model_cache.ablated_run(text, silenced, mode).attentions, i)
     layer_names, title = [f"layer {layer}" for layer in range(L)], f"How the attention of “{picked}” changed"
-    options = dict(value_title="after − before", fmt=".3f", overlay=False, numbers=False, signed=True)
+    shown = ".3f"  # the chart's numbers and the caption's: its colour scale ends on the largest, rounded up
+    options = dict(value_title="after − before", fmt=shown, overlay=False, numbers=False, signed=True)
     show_matrix(change, layer_names, labels, key=f"{PAGE}_change", title=title, **options)
-    biggest = heads.largest_change(change)
+    biggest, reach = heads.largest_change(change), signed_reach(change, shown)
     st.caption(
         f"Heads averaged, one row per layer. Layers 0–{lowest} cannot change: a head is switched off after its own "
-        f"weights are computed, so only the layers above react (largest change here: {biggest:.3f})."
+        f"weights are computed, so only the layers above react (largest change here: {biggest:{shown}}; the colours "
+        f"run from −{reach:{shown}} to +{reach:{shown}})."
     )
     st.info(
         "**What this shows, and what it does not.** Attention weights say where a head looks, not why the model does "

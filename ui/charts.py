@@ -3,6 +3,9 @@ words-and-numbers companions (text summary, "show numbers" table)."""
 
 from __future__ import annotations
 
+import math
+import re
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -108,8 +111,9 @@ def draw_matrix(frame: pd.DataFrame, matrix, rows: list[str], cols: list[str], *
                 signed: bool = False, **heatmap_options) -> None:  # fmt: skip
     """The heatmap of show_matrix, into `target`."""
     if signed and heatmap_options.get("domain") is None:  # symmetric around 0: "no change" is the middle colour
-        largest = max(float(np.abs(frame.to_numpy()).max(initial=0.0)), 1e-3)
-        heatmap_options["domain"] = (-largest, largest)
+        reach = signed_reach(frame.to_numpy(), heatmap_options.get("fmt", ".2f"))
+        heatmap_options["domain"] = (-reach, reach)
+        heatmap_options["legend_values"] = (-reach, 0.0, reach)  # its ends labelled, not Vega's rounder ticks inside
     attention = heatmap_options.get("domain") == (0, 1) and strongest_links(frame) is not None
     spec = heatmap(
         matrix,
@@ -120,6 +124,15 @@ def draw_matrix(frame: pd.DataFrame, matrix, rows: list[str], cols: list[str], *
         **heatmap_options,
     )
     render(spec, key=f"{key}_chart", table=frame, target=target)
+
+
+def signed_reach(values, fmt: str = ".2f") -> float:
+    """The end of a signed colour scale (−reach to +reach): the largest |value| rounded up to the decimals of
+    `fmt`, so that the largest change a caption writes in those decimals lies on the scale, not past its end."""
+    decimals = int(re.fullmatch(r"\.(\d+)f", fmt).group(1))
+    step = 10.0**-decimals
+    largest = float(np.abs(np.asarray(values, dtype=float)).max(initial=0.0))
+    return max(math.ceil(round(largest / step, 6)), 1) * step  # round(): 0.006 / 0.001 is 6.000000000000001
 
 
 def matrix_companions(frame: pd.DataFrame, *, key: str, caption: str | None = None, numbers: bool = True) -> None:
