@@ -12,7 +12,7 @@ from core.positional import add_positions
 from core.qkv import attention_sharpness, project_qkv
 from core.text import unique_labels
 from ui import model_cache, scrub, session, snippets, url_state
-from ui.charts import matrix_companions, matrix_frame, render, show_matrix, side_by_side
+from ui.charts import UNTRAINED_LINKS, matrix_companions, matrix_frame, render, show_matrix, side_by_side
 from ui.export import chart_downloads, page_export
 from ui.markdown import md_escape
 from ui.navigation import MULTI_HEAD
@@ -131,7 +131,7 @@ def head_maps(labels: list[str]) -> None:
     layer_now, head_now = now.get(LAYER_SCRUB.key, n_layers), now[HEAD_SCRUB.key]
     frame = matrix_frame(results[layer_now - 1].weights[head_now - 1], labels, labels)
     chart_downloads(head_map(**now), key=f"{PAGE}_head_chart", table=frame)
-    matrix_companions(frame, key=f"{PAGE}_head")
+    matrix_companions(frame, key=f"{PAGE}_head", links=UNTRAINED_LINKS)
     if layer_now != shown:
         st.rerun()  # another layer: the sections around this one (Q, the grid, concat, W_o) show it too
     every_head(results[shown - 1].weights, labels, f"Every head of layer {shown}", key=f"{PAGE}_grid")

@@ -144,6 +144,13 @@ def test_the_head_grid_is_two_big_labelled_maps_a_row():
     assert head_grid(torch.full((16, 3, 3), 1 / 3), words[:3], palette="viridis", width=640)["columns"] == 4
 
 
+def test_random_heads_are_not_said_to_have_learned_links():
+    at = app_test("lessons/multi_head.py")
+    summary = next(c.value for c in at.caption if "of each row" in c.value)
+    assert summary.startswith("Largest weight of each row (untrained weights: chance, not a learned link): ")
+    assert not any(c.value.startswith("Strongest link") for c in at.caption)
+
+
 def head_sentence(at) -> str:
     return next(m.value for m in at.markdown if m.value.startswith("From **"))
 
