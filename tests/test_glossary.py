@@ -19,9 +19,9 @@ TECHNICAL = (
     "d_model", "entropy", "nats", "saturation", "causal mask", "head", "multi-head", "concatenated", "layer",
     "positional encoding", "sinusoidal", "permutation", "residual", "layer norm", "feed-forward", "hidden state",
     "RNN", "LSTM", "recurrent", "gradient", "autograd", "loss", "transformer", "encoder", "decoder", "pretrained",
-    "MiniLM", "static", "contextual", "sentence embedding", "sink", "rollout", "ablation", "logit", "greedy",
-    "top-k", "top-p", "KV cache", "induction head", "previous-token", "prefix-matching", "held-out", "n²",
-    "exponent", "GPU", "CUDA", "FlashAttention", "sparse", "sliding-window", "float32", "float", "learning rate",
+    "MiniLM", "static", "contextual", "sentence embedding", "sink", "role", "role score", "rollout", "ablation",
+    "logit", "greedy", "top-k", "top-p", "KV cache", "induction head", "previous-token", "prefix-matching", "held-out",
+    "n²", "exponent", "GPU", "CUDA", "FlashAttention", "sparse", "sliding-window", "float32", "float", "learning rate",
     "log scale", "residual stream", "LayerNorm", "O(1)", "O(n)", "∂",
 )  # fmt: skip
 
