@@ -195,13 +195,18 @@ def head_in_words(this: str, ranked: list[tuple[str, float]], rows: int, focus: 
     (heads.focus_word) and, when a token's row is picked, that row's own role (heads.row_role): a head
     that spreads out on average may still focus one word."""
     (best, score), (second, second_score) = ranked[:2]
-    spread = {
+    measured = {  # what the number of each role measures (core.heads.row_role_scores), in plain words
+        "self": ": the mean weight its rows put on their own token",
+        "previous token": ": the mean weight its rows put on the token just before",
+        "next token": ": the mean weight its rows put on the token just after",
+        "[CLS]/[SEP] sink": ": the mean weight its rows put on [CLS] and [SEP]",
         "broad": f": each row as spread as an even split over {score * rows:.0f} tokens",
+        "word pair": ": the mean of its rows' largest weight on a word that is neither the token nor its neighbour",
         "one word": f": the mean weight its rows put on “{md_escape(focus)}”",
-    }.get(best, "")
+    }[best]
     said = (
         f"On average over its {rows} rows (one per token), **{this}** *{ROLE_LABELS[best]}* (role score {score:.2f}"
-        f"{spread}; next: {ROLE_LABELS[second]}, {second_score:.2f})."
+        f"{measured}; next: {ROLE_LABELS[second]}, {second_score:.2f})."
     )
     if row_role is None:
         return said

@@ -203,6 +203,8 @@ def test_the_head_in_words_follows_the_row_and_the_head(encoder):
     scrub_to(at, HEAD_MAP, real_layer=0, real_head=2, real_source="every token")
     said = head_words(at)
     assert said.startswith("On average over its 14 rows (one per token), **L0 H2** *looks one token back*")
+    score = ranked_roles(role_scores(run.attentions, run.tokens)[0, 2])[0][1]
+    assert f"(role score {score:.2f}: the mean weight its rows put on the token just before;" in said
     assert "From" not in said.split(" Heads most like it")[0]  # no row picked: the head alone
 
 
