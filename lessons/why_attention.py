@@ -169,7 +169,7 @@ def forgetting_section() -> None:
         + f": {min(shrink, key=shrink.get)} loses the least of these untrained models (training can teach an LSTM "
         "to keep more, but every step still stands between the two words). A recurrent signal passes through every "
         "step in between (an exponential fall is a straight drop on this log scale); attention's is one hop, its "
-        "weight shared among more words. Measured in 64-bit floats, so even tiny values are real."
+        "weight shared among more words. Measured in 64-bit floats, so even tiny numbers are real."
     )
 
 

@@ -97,6 +97,11 @@ def test_no_meaning_states_the_answer_to_its_page_question(page_id):
     assert said == []
 
 
+def test_an_ordinary_use_of_a_word_lists_no_term():
+    """Why attention has no queries, keys or values: "tiny numbers" there must not list the value of Q, K, V."""
+    assert "value" not in {term.name for term in words_on_page("why")}
+
+
 def test_words_are_found_as_whole_words_in_order_of_first_use():
     found = [term.name for term in terms_in("The heads' softmax; headline [CLS]. PE and pe, top-k keys.")]
     assert found[:2] == ["head", "softmax"] and "[CLS] / [SEP]" in found
