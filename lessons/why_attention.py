@@ -60,8 +60,8 @@ def stepping_section(labels: list[str], E: torch.Tensor) -> None:
         low, high = float(weights.min()), float(weights.max())
         thin = high < 0.5  # no word gives another even half its attention
         caption = (
-            f"Not the sidebar's *0 to 1*: this map's colours span its own range, {low:.2f} to {high:.2f} (the two "
-            "ends of its legend)"
+            f"Not the sidebar's *0 to 1*: this map's colours span its own range, {low:.2f} to {high:.2f}, the two "
+            "ends of its legend"
             + (" (no weight reaches 0.50: these toy vectors spread attention thinly)" if thin else "")
             + ". For long sentences, choose **each row stretched** under *Attention colours* in the sidebar to see "
             "every row's pattern."

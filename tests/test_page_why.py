@@ -231,7 +231,7 @@ def test_the_colour_caption_says_thin_only_when_it_is():
     at.text_input(key="why_sentence").set_value("king queen").run()
     weights = first_principles_attention(embed(["king", "queen"], toy_vocabulary()).vectors).weights
     caption = next(c.value for c in at.caption if "its own range" in c.value)
-    assert f"to {weights.max():.2f} (the two ends of its legend)." in caption and "thinly" not in caption
+    assert f"to {weights.max():.2f}, the two ends of its legend." in caption and "thinly" not in caption
 
 
 def test_the_colour_caption_states_the_maps_own_colour_range_not_the_sidebars():
