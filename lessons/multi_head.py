@@ -12,7 +12,7 @@ from core.positional import add_positions
 from core.qkv import attention_sharpness, project_qkv
 from core.text import unique_labels
 from ui import model_cache, scrub, session, snippets, url_state
-from ui.charts import matrix_companions, matrix_frame, render, show_matrix, side_by_side
+from ui.charts import UNTRAINED_LINKS, matrix_companions, matrix_frame, render, show_matrix, side_by_side
 from ui.export import chart_downloads, page_export
 from ui.markdown import md_escape
 from ui.navigation import MULTI_HEAD
@@ -42,7 +42,8 @@ page_header(
     "mixed by one more matrix, W_o.",
 )
 st.latex(r"\operatorname{MultiHead}(X) = \operatorname{Concat}(\text{head}_1,\dots,\text{head}_h)\,W_o")
-st.latex(r"\text{head}_i = \operatorname{softmax}\!\left(\frac{Q_iK_i^\top}{\sqrt{d_{model}/h}}\right)V_i")
+# Each head's width d_k is written as d_model / h only under the question below: that split is its answer.
+st.latex(r"\text{head}_i = \operatorname{softmax}\!\left(\frac{Q_iK_i^\top}{\sqrt{d_k}}\right)V_i")
 
 tokens = sentence_input(
     PAGE, examples=("The animal didn't cross the road because it was tired", "The cat sat on the mat")
@@ -93,6 +94,7 @@ if predict(
     f"The {d_model} columns are split evenly: {d_model} / {heads} = {d_head} per head.",
     waiting="Answer above to see how the columns are shared out.",
 ):
+    st.latex(rf"d_k = d_{{model}} / h = {d_model} / {heads} = {d_head}")  # the formula's √d_k, now answered
     blocks = column_blocks(multi_head.column_owners(d_model, heads), x_title="column of Q = X·W_q")
     st.markdown(f"**Which columns of Q, K, V each head owns** ({d_head} each)")
     render(blocks, key=f"{PAGE}_blocks", width="content")
@@ -129,7 +131,7 @@ def head_maps(labels: list[str]) -> None:
     layer_now, head_now = now.get(LAYER_SCRUB.key, n_layers), now[HEAD_SCRUB.key]
     frame = matrix_frame(results[layer_now - 1].weights[head_now - 1], labels, labels)
     chart_downloads(head_map(**now), key=f"{PAGE}_head_chart", table=frame)
-    matrix_companions(frame, key=f"{PAGE}_head")
+    matrix_companions(frame, key=f"{PAGE}_head", links=UNTRAINED_LINKS)
     if layer_now != shown:
         st.rerun()  # another layer: the sections around this one (Q, the grid, concat, W_o) show it too
     every_head(results[shown - 1].weights, labels, f"Every head of layer {shown}", key=f"{PAGE}_grid")

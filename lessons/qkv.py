@@ -13,7 +13,17 @@ from core.scaling import scaling_by_width, sorted_weights_by_width
 from core.search import search_in_batch, sentence_embeddings, toy_text_embedding
 from core.text import unique_labels, words_or_nothing
 from ui import formulas, model_cache, scrub, session, snippets, url_state
-from ui.charts import kept_place, matrix_frame, numbers_table, render, show_matrix, side_by_side, strongest_links
+from ui.charts import (
+    LINKS,
+    UNTRAINED_LINKS,
+    kept_place,
+    matrix_frame,
+    numbers_table,
+    render,
+    show_matrix,
+    side_by_side,
+    strongest_links,
+)
 from ui.export import chart_downloads, page_export
 from ui.markdown import md_escape
 from ui.navigation import QKV
@@ -231,7 +241,7 @@ def step_by_step() -> None:
     outputs = side_by_side(2, max(n, d_k))
     if shown >= WEIGHTS:
         with outputs[0]:
-            temperature = weights_by_temperature(steps.attention.scores, labels)
+            temperature = weights_by_temperature(steps.attention.scores, labels, trained_head=is_trained)
     else:  # the weights are not shown yet: the temperature stays where the chart last had it
         temperature = scrub.positions_now(WEIGHT_MAP, [TEMPERATURE_SCRUB])[TEMPERATURE]
     formula_step = max(0, shown - SCORES + 1)  # the formulas' steps: Q, K and V share the first
@@ -331,10 +341,12 @@ def trained_beside_random(labels: list[str], trained_weights, random_weights, he
     )
 
 
-def weights_by_temperature(scores, labels: list[str]) -> float:
+def weights_by_temperature(scores, labels: list[str], *, trained_head: bool) -> float:
     """The weights at every temperature (core.qkv), with Temperature an input bound inside the chart
     (ui.scrub); the caption, the table and everything after follow once the server hears where it ended.
-    scores (n, n): scaled and masked, before the temperature. -> the temperature the server heard."""
+    scores (n, n): scaled and masked, before the temperature. `trained_head`: MiniLM's head, whose largest weights
+    are learned links; otherwise the weights are random (or edited), their largest weight chance.
+    -> the temperature the server heard."""
     by_temperature = qkv.weights_by_temperature(scores, TEMPERATURES)  # (50, n, n)
     stretched, n = session.rows_stretched(), len(labels)
 
@@ -356,7 +368,7 @@ def weights_by_temperature(scores, labels: list[str]) -> float:
         f"(entropy, in nats: 0 when one key takes everything): {entropy:.2f} on average, {math.log(n):.2f} if every "
         "key got the same share. Lower temperatures sharpen every row, higher ones flatten it."
     )
-    if links := strongest_links(frame):
+    if links := strongest_links(frame, lead=LINKS if trained_head else UNTRAINED_LINKS):
         st.caption(links)
     numbers_table(frame, key=f"{PAGE}_weights")
     return temperature

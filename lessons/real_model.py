@@ -14,6 +14,7 @@ from ui.charts import (
     render,
     show_matrix,
     side_by_side,
+    signed_reach,
 )
 from ui.export import chart_downloads, page_export
 from ui.markdown import md_escape
@@ -194,13 +195,18 @@ def head_in_words(this: str, ranked: list[tuple[str, float]], rows: int, focus: 
     (heads.focus_word) and, when a token's row is picked, that row's own role (heads.row_role): a head
     that spreads out on average may still focus one word."""
     (best, score), (second, second_score) = ranked[:2]
-    spread = {
+    measured = {  # what the number of each role measures (core.heads.row_role_scores), in plain words
+        "self": ": the mean weight its rows put on their own token",
+        "previous token": ": the mean weight its rows put on the token just before",
+        "next token": ": the mean weight its rows put on the token just after",
+        "[CLS]/[SEP] sink": ": the mean weight its rows put on [CLS] and [SEP]",
         "broad": f": each row as spread as an even split over {score * rows:.0f} tokens",
+        "word pair": ": the mean of its rows' largest weight on a word that is neither the token nor its neighbour",
         "one word": f": the mean weight its rows put on “{md_escape(focus)}”",
-    }.get(best, "")
+    }[best]
     said = (
         f"On average over its {rows} rows (one per token), **{this}** *{ROLE_LABELS[best]}* (role score {score:.2f}"
-        f"{spread}; next: {ROLE_LABELS[second]}, {second_score:.2f})."
+        f"{measured}; next: {ROLE_LABELS[second]}, {second_score:.2f})."
     )
     if row_role is None:
         return said
@@ -360,12 +366,14 @@ def ablation() -> None:
     i, lowest = labels.index(picked), min(layer for layer, _ in silenced)
     change = heads.row_change_by_layer(run.attentions, model_cache.ablated_run(text, silenced, mode).attentions, i)
     layer_names, title = [f"layer {layer}" for layer in range(L)], f"How the attention of “{picked}” changed"
-    options = dict(value_title="after − before", fmt=".3f", overlay=False, numbers=False, signed=True)
+    shown = ".3f"  # the chart's numbers and the caption's: its colour scale ends on the largest, rounded up
+    options = dict(value_title="after − before", fmt=shown, overlay=False, numbers=False, signed=True)
     show_matrix(change, layer_names, labels, key=f"{PAGE}_change", title=title, **options)
-    biggest = heads.largest_change(change)
+    biggest, reach = heads.largest_change(change), signed_reach(change, shown)
     st.caption(
         f"Heads averaged, one row per layer. Layers 0–{lowest} cannot change: a head is switched off after its own "
-        f"weights are computed, so only the layers above react (largest change here: {biggest:.3f})."
+        f"weights are computed, so only the layers above react (largest change here: {biggest:{shown}}; the colours "
+        f"run from −{reach:{shown}} to +{reach:{shown}})."
     )
     st.info(
         "**What this shows, and what it does not.** Attention weights say where a head looks, not why the model does "

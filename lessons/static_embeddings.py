@@ -77,7 +77,8 @@ def one_hot_vs_dense() -> None:
     for place, (name, vectors, title, caption) in zip(side_by_side(2, len(trio)), maps):
         with place:
             similarity = embeddings.cosine_similarity(vectors)
-            show_matrix(similarity, trio, trio, key=f"{PAGE}_{name}", title=title, domain=(-1, 1), caption=caption)
+            options = dict(title=title, domain=(-1, 1), caption=caption, links=None)  # similarity, not attention
+            show_matrix(similarity, trio, trio, key=f"{PAGE}_{name}", **options)
 
 
 @st.fragment
@@ -305,7 +306,7 @@ def real_table() -> None:
     with left:
         similarity = embeddings.cosine_in_prefix(embeddings.static_vectors(encoder, real_words), d)
         title, key = f"cosine, first {d} of {width} numbers", f"{PAGE}_real_similarity"
-        show_matrix(similarity, real_words, real_words, key=key, title=title, value_title="cosine")
+        show_matrix(similarity, real_words, real_words, key=key, title=title, value_title="cosine", links=None)
         if split:
             st.caption("Split into several WordPiece tokens (their rows averaged): " + ", ".join(split))
     with right:

@@ -57,9 +57,11 @@ def stepping_section(labels: list[str], E: torch.Tensor) -> None:
     with attention:
         st.subheader("Attention: one matrix product")
         weights, stretched = first_principles_attention(E).weights, session.rows_stretched()
-        thin = float(weights.max()) < 0.5  # no word gives another even half its attention
+        low, high = float(weights.min()), float(weights.max())
+        thin = high < 0.5  # no word gives another even half its attention
         caption = (
-            f"Colours span this map's own range, {weights.min():.2f} to {weights.max():.2f}"
+            f"Not the sidebar's *0 to 1*: this map's colours span its own range, {low:.2f} to {high:.2f}, the two "
+            "ends of its legend"
             + (" (no weight reaches 0.50: these toy vectors spread attention thinly)" if thin else "")
             + ". For long sentences, choose **each row stretched** under *Attention colours* in the sidebar to see "
             "every row's pattern."
@@ -67,13 +69,13 @@ def stepping_section(labels: list[str], E: torch.Tensor) -> None:
         titles = dict(
             title="every pair, computed together", row_title="word", col_title="looks at", value_title="weight"
         )
-        show_matrix(  # stretched rows coloured 0 to 1, or this map's own range
+        own_range = dict(domain=(low, high), legend_values=(low, high), caption=caption)  # what the caption says
+        show_matrix(  # stretched rows coloured 0 to 1, as the sidebar says, or this map's own range
             weights,
             labels,
             labels,
             key=f"{PAGE}_attention",
-            domain=(0, 1) if stretched else None,
-            caption=None if stretched else caption,
+            **(dict(domain=(0, 1)) if stretched else own_range),
             **titles,
         )
     st.caption(
@@ -167,7 +169,7 @@ def forgetting_section() -> None:
         + f": {min(shrink, key=shrink.get)} loses the least of these untrained models (training can teach an LSTM "
         "to keep more, but every step still stands between the two words). A recurrent signal passes through every "
         "step in between (an exponential fall is a straight drop on this log scale); attention's is one hop, its "
-        "weight shared among more words. Measured in 64-bit floats, so even tiny values are real."
+        "weight shared among more words. Measured in 64-bit floats, so even tiny numbers are real."
     )
 
 

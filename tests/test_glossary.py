@@ -19,9 +19,9 @@ TECHNICAL = (
     "d_model", "entropy", "nats", "saturation", "causal mask", "head", "multi-head", "concatenated", "layer",
     "positional encoding", "sinusoidal", "permutation", "residual", "layer norm", "feed-forward", "hidden state",
     "RNN", "LSTM", "recurrent", "gradient", "autograd", "loss", "transformer", "encoder", "decoder", "pretrained",
-    "MiniLM", "static", "contextual", "sentence embedding", "sink", "rollout", "ablation", "logit", "greedy",
-    "top-k", "top-p", "KV cache", "induction head", "previous-token", "prefix-matching", "held-out", "n²",
-    "exponent", "GPU", "CUDA", "FlashAttention", "sparse", "sliding-window", "float32", "float", "learning rate",
+    "MiniLM", "static", "contextual", "sentence embedding", "sink", "role", "role score", "rollout", "ablation",
+    "logit", "greedy", "top-k", "top-p", "KV cache", "induction head", "previous-token", "prefix-matching", "held-out",
+    "n²", "exponent", "GPU", "CUDA", "FlashAttention", "sparse", "sliding-window", "float32", "float", "learning rate",
     "log scale", "residual stream", "LayerNorm", "O(1)", "O(n)", "∂",
 )  # fmt: skip
 
@@ -95,6 +95,11 @@ def test_no_meaning_states_the_answer_to_its_page_question(page_id):
     told = {term.name: term.means for term in words_on_page(page_id)}
     said = [(name, phrase) for name, means in told.items() for phrase in GIVEAWAYS[page_id] if phrase in means]
     assert said == []
+
+
+def test_an_ordinary_use_of_a_word_lists_no_term():
+    """Why attention has no queries, keys or values: "tiny numbers" there must not list the value of Q, K, V."""
+    assert "value" not in {term.name for term in words_on_page("why")}
 
 
 def test_words_are_found_as_whole_words_in_order_of_first_use():

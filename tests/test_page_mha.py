@@ -51,6 +51,22 @@ def test_the_page_holds_back_the_split_and_matches_torch():
     assert any("Which columns" in m.value for m in at.markdown)
 
 
+def test_no_formula_says_how_d_model_is_split_before_the_question_is_answered():
+    """The question asks each head's width; a formula with d_model / h above it would answer it."""
+    at = app_test("lessons/multi_head.py")
+    before = [formula(f) for f in at.latex]
+    assert before and not any("d_{model}/h" in f or "d_model/h" in f for f in before)
+    at.select_slider(key="mha_d_model").set_value(24).run()
+    at.select_slider(key="mha_heads_24").set_value(6).run()
+    at.radio(key="mha_predict_24_6").set_value("4").run()
+    assert "$$d_k=d_{model}/h=24/6=4$$" in [formula(f) for f in at.latex]
+
+
+def formula(element) -> str:
+    """A drawn formula without its spaces and line breaks."""
+    return "".join(element.value.split())
+
+
 HEAD_MAP = "mha_head_scrub"
 
 
@@ -126,6 +142,13 @@ def test_the_head_grid_is_two_big_labelled_maps_a_row():
     assert spec["spec"]["encoding"]["color"]["scale"]["type"] == "sqrt"  # small weights differ from 0
     assert "labels" not in spec["spec"]["encoding"]["y"]["axis"]  # every word on the axes
     assert head_grid(torch.full((16, 3, 3), 1 / 3), words[:3], palette="viridis", width=640)["columns"] == 4
+
+
+def test_random_heads_are_not_said_to_have_learned_links():
+    at = app_test("lessons/multi_head.py")
+    summary = next(c.value for c in at.caption if "of each row" in c.value)
+    assert summary.startswith("Largest weight of each row (untrained weights: chance, not a learned link): ")
+    assert not any(c.value.startswith("Strongest link") for c in at.caption)
 
 
 def head_sentence(at) -> str:

@@ -261,6 +261,14 @@ def test_the_identical_rows_note_follows_the_embeddings():
     assert note.startswith("Identical rows: *the*, *the \\(2\\)* (the same word, and this page adds no positions)")
 
 
+def test_the_weights_summary_calls_links_learned_only_for_the_trained_head():
+    at = app_test("lessons/qkv.py")
+    summary = next(c.value for c in at.caption if "of each row" in c.value)
+    assert summary.startswith("Largest weight of each row (untrained weights: chance, not a learned link): ")
+    at.radio(key="qkv_kind").set_value("trained (MiniLM)").run()
+    assert next(c.value for c in at.caption if "of each row" in c.value).startswith("Strongest link of each row: ")
+
+
 def test_trained_weights_run_the_same_steps_and_the_sentence_follows_them(encoder):
     from core.qkv import top_targets
     from core.text import unique_labels

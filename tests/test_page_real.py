@@ -2,6 +2,8 @@
 input), the core functions it adds checked by hand, and its chart specs' shapes (the schema check of
 every spec builder is in test_specs.py)."""
 
+import math
+
 import pytest
 import torch
 from conftest import APP, app_test, charts, scrub_positions, scrub_start, scrub_to
@@ -201,6 +203,8 @@ def test_the_head_in_words_follows_the_row_and_the_head(encoder):
     scrub_to(at, HEAD_MAP, real_layer=0, real_head=2, real_source="every token")
     said = head_words(at)
     assert said.startswith("On average over its 14 rows (one per token), **L0 H2** *looks one token back*")
+    score = ranked_roles(role_scores(run.attentions, run.tokens)[0, 2])[0][1]
+    assert f"(role score {score:.2f}: the mean weight its rows put on the token just before;" in said
     assert "From" not in said.split(" Heads most like it")[0]  # no row picked: the head alone
 
 
@@ -280,6 +284,19 @@ def test_ablation_matches_core(encoder):
     at.multiselect(key="real_ablate").set_value([]).run()
     no_exception(at)
     assert any("at least one head" in i.value for i in at.info)
+
+
+def test_the_change_chart_colours_cover_the_largest_change_its_caption_says():
+    at = app_test(PAGE, timeout=120)
+    no_exception(at)
+    spec = chart(at, "How the attention of “it” changed")
+    colour = spec["layer"][0]["encoding"]["color"]
+    largest = max(abs(r["value"]) for r in spec["data"]["values"] if r["value"] is not None)
+    low, high = colour["scale"]["domain"]
+    assert low == -high and high >= largest and high == pytest.approx(math.ceil(largest * 1000) / 1000)
+    assert colour["legend"]["values"] == [low, 0, high]  # the scale's ends are labelled
+    caption = next(c.value for c in at.caption if "largest change here" in c.value)
+    assert f"largest change here: {largest:.3f}; the colours run from −{high:.3f} to +{high:.3f})" in caption
 
 
 def test_rollout_held_back_until_answered(page, encoder):

@@ -368,6 +368,13 @@ def test_the_one_hot_and_dense_sentences_follow_the_words():
     assert "the two words score 0." in captions and f"here *king*–*queen* score {king_queen:.2f}." in captions
 
 
+def test_no_cosine_chart_is_summed_up_as_attention_links():
+    """A one-hot cosine map is the identity: its rows sum to 1 like attention weights, but it is similarity."""
+    at = app_test(PAGE, timeout=120)
+    assert any(spec.get("title") == "One-hot: cosine similarity" for spec in charts(at))
+    assert not [c.value for c in at.caption if "of each row" in c.value]
+
+
 def test_nothing_says_one_vector_per_word_before_the_cosine_question_is_answered():
     def shown(at) -> str:
         return " ".join(m.value for m in [*at.header, *at.markdown])

@@ -230,8 +230,26 @@ def test_the_colour_caption_says_thin_only_when_it_is():
     assert any("no weight reaches 0.50" in c.value for c in at.caption)
     at.text_input(key="why_sentence").set_value("king queen").run()
     weights = first_principles_attention(embed(["king", "queen"], toy_vocabulary()).vectors).weights
-    caption = next(c.value for c in at.caption if c.value.startswith("Colours span"))
-    assert f"to {weights.max():.2f}." in caption and "thinly" not in caption
+    caption = next(c.value for c in at.caption if "its own range" in c.value)
+    assert f"to {weights.max():.2f}, the two ends of its legend." in caption and "thinly" not in caption
+
+
+def test_the_colour_caption_states_the_maps_own_colour_range_not_the_sidebars():
+    at = app_test(PAGE)
+    at.text_input(key="why_sentence").set_value("the king and the queen").run()
+    words = ["the", "king", "and", "the", "queen"]
+    weights = first_principles_attention(embed(words, toy_vocabulary()).vectors).weights
+    low, high = float(weights.min()), float(weights.max())
+    colour = next(s for s in charts(at) if "every pair" in s.get("title", ""))["layer"][0]["encoding"]["color"]
+    assert (
+        colour["scale"]["domain"] == pytest.approx([low, high])
+        and colour["legend"]["values"] == colour["scale"]["domain"]
+    )
+    caption = next(c.value for c in at.caption if "its own range" in c.value)
+    assert caption.startswith("Not the sidebar's *0 to 1*") and f"{low:.2f} to {high:.2f}" in caption
+    at.button_group(key="attention_colours").set_value("each row stretched").run()
+    colour = next(s for s in charts(at) if "every pair" in s.get("title", ""))["layer"][0]["encoding"]["color"]
+    assert colour["scale"]["domain"] == [0, 1] and not any("its own range" in c.value for c in at.caption)
 
 
 def test_nothing_says_who_forgets_before_the_forgetting_question_is_answered():

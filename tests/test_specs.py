@@ -90,6 +90,9 @@ SPECS = {
         domain=(-1, 1),
         max_height=400,
     ),  # fmt: skip
+    "heatmap, signed with its legend's ends": lambda: specs.heatmap(
+        WEIGHTS - 0.25, WORDS, WORDS, palette="blueorange", domain=(-0.75, 0.75), legend_values=(-0.75, 0, 0.75)
+    ),
     "column_blocks": lambda: specs.column_blocks([c // 2 for c in range(8)]),
     "head_grid": lambda: specs.head_grid(torch.stack([WEIGHTS, WEIGHTS.T]), WORDS, palette="viridis", width=640),
     "head_atlas": lambda: specs.head_atlas(

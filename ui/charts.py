@@ -3,6 +3,9 @@ words-and-numbers companions (text summary, "show numbers" table)."""
 
 from __future__ import annotations
 
+import math
+import re
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -14,6 +17,9 @@ from ui.export import chart_downloads
 from ui.markdown import md_escape
 from ui.specs import heatmap
 
+LINKS = "Strongest link of each row"  # attention weights a model computed: trained, or from the vectors alone
+# Random weights nobody trained: their largest weight is chance, not a link the model learned.
+UNTRAINED_LINKS = "Largest weight of each row (untrained weights: chance, not a learned link)"
 DIVERGING = "blueorange"  # for signed values (changes): a domain symmetric around 0 puts "no change" in the middle
 
 
@@ -53,8 +59,9 @@ def matrix_frame(matrix: torch.Tensor | np.ndarray, rows: list[str], cols: list[
     return pd.DataFrame(values, index=rows, columns=cols)
 
 
-def strongest_links(frame: pd.DataFrame, limit: int = 6) -> str | None:
-    """For attention weights (rows summing to 1): each row's largest weight, in words."""
+def strongest_links(frame: pd.DataFrame, limit: int = 6, lead: str = LINKS) -> str | None:
+    """For attention weights (rows summing to 1): each row's largest weight, in words, after `lead` (LINKS, or
+    UNTRAINED_LINKS under random weights)."""
     values = frame.to_numpy(dtype=float)
     if values.size == 0 or not np.isfinite(values).all() or not np.allclose(values.sum(1), 1, atol=1e-3):
         return None
@@ -70,7 +77,7 @@ def strongest_links(frame: pd.DataFrame, limit: int = 6) -> str | None:
 
     parts = [link(i, str(row)) for i, row in enumerate(frame.index) if i < limit]
     more = f"; … {len(frame) - limit} more rows" if len(frame) > limit else ""
-    return "Strongest link of each row: " + "; ".join(parts) + more + "."
+    return f"{lead}: " + "; ".join(parts) + more + "."
 
 
 def show_matrix(
@@ -83,24 +90,26 @@ def show_matrix(
     numbers: bool = True,
     signed: bool = False,
     cells_follow_switch: bool = False,
+    links: str | None = LINKS,
     **heatmap_options,
 ) -> pd.DataFrame:
     """Draw a heatmap as wide as its column, with a text summary for attention weights (no
     information by colour alone) and a "show numbers" switch that adds the exact table. `signed`
     values (changes around 0) get a diverging palette instead of the sidebar's, by default on a
     scale symmetric around 0. `cells_follow_switch`: the switch also writes the numbers in the cells (off: colours
-    only), for a page where numbers in every cell while "Show numbers" is off would contradict the switch."""
+    only), for a page where numbers in every cell while "Show numbers" is off would contradict the switch.
+    `links`: the words before the row summary (see matrix_companions), None for none."""
     frame = matrix_frame(matrix, rows, cols)
     if cells_follow_switch and numbers:
         chart = st.container()  # filled once the switch under it is read: its cells follow the switch
-        matrix_companions(frame, key=key, caption=caption, numbers=False)
+        matrix_companions(frame, key=key, caption=caption, numbers=False, links=links)
         heatmap_options["overlay"] = url_state.toggle(st, "Show numbers", key=f"{key}_numbers")  # reruns the chart
         if heatmap_options["overlay"]:
             exact_table(frame, key=key)
         draw_matrix(frame, matrix, rows, cols, key=key, target=chart, signed=signed, **heatmap_options)
         return frame
     draw_matrix(frame, matrix, rows, cols, key=key, signed=signed, **heatmap_options)
-    matrix_companions(frame, key=key, caption=caption, numbers=numbers)
+    matrix_companions(frame, key=key, caption=caption, numbers=numbers, links=links)
     return frame
 
 
@@ -108,8 +117,9 @@ def draw_matrix(frame: pd.DataFrame, matrix, rows: list[str], cols: list[str], *
                 signed: bool = False, **heatmap_options) -> None:  # fmt: skip
     """The heatmap of show_matrix, into `target`."""
     if signed and heatmap_options.get("domain") is None:  # symmetric around 0: "no change" is the middle colour
-        largest = max(float(np.abs(frame.to_numpy()).max(initial=0.0)), 1e-3)
-        heatmap_options["domain"] = (-largest, largest)
+        reach = signed_reach(frame.to_numpy(), heatmap_options.get("fmt", ".2f"))
+        heatmap_options["domain"] = (-reach, reach)
+        heatmap_options["legend_values"] = (-reach, 0.0, reach)  # its ends labelled, not Vega's rounder ticks inside
     attention = heatmap_options.get("domain") == (0, 1) and strongest_links(frame) is not None
     spec = heatmap(
         matrix,
@@ -122,10 +132,23 @@ def draw_matrix(frame: pd.DataFrame, matrix, rows: list[str], cols: list[str], *
     render(spec, key=f"{key}_chart", table=frame, target=target)
 
 
-def matrix_companions(frame: pd.DataFrame, *, key: str, caption: str | None = None, numbers: bool = True) -> None:
+def signed_reach(values, fmt: str = ".2f") -> float:
+    """The end of a signed colour scale (−reach to +reach): the largest |value| rounded up to the decimals of
+    `fmt`, so that the largest change a caption writes in those decimals lies on the scale, not past its end."""
+    decimals = int(re.fullmatch(r"\.(\d+)f", fmt).group(1))
+    step = 10.0**-decimals
+    largest = float(np.abs(np.asarray(values, dtype=float)).max(initial=0.0))
+    return max(math.ceil(round(largest / step, 6)), 1) * step  # round(): 0.006 / 0.001 is 6.000000000000001
+
+
+def matrix_companions(
+    frame: pd.DataFrame, *, key: str, caption: str | None = None, numbers: bool = True, links: str | None = LINKS
+) -> None:
     """What follows a matrix chart: its caption, the strongest links in words (for attention weights),
-    and the "Show numbers" switch. Also under a scrub chart (ui.scrub), for the position the server heard."""
-    for text in (caption, strongest_links(frame)):
+    and the "Show numbers" switch. Also under a scrub chart (ui.scrub), for the position the server heard.
+    `links`: the words before each row's largest weight (strongest_links), UNTRAINED_LINKS under random weights;
+    None where the matrix is no attention (a cosine-similarity map, whose one-hot rows also sum to 1)."""
+    for text in (caption, strongest_links(frame, lead=links) if links else None):
         if text:
             st.caption(text)
     if numbers:

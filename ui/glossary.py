@@ -326,6 +326,12 @@ TERMS = (
         r"sinks?|resting place|rests? on|park(s|ed|ing)?",
     ),
     Term(
+        "role, role score",
+        "What a head mostly does on a sentence (looks one token back, links two words, …): each role gets a score "
+        "from 0 to 1 measured from the head's weights, and the highest score names its role.",
+        r"role( scores?)?|roles",
+    ),
+    Term(
         "rollout",
         "Attention rollout: the layers' head-averaged weights multiplied together, with the residual counted as a "
         "token looking at itself, to estimate how much each input token reaches the output.",

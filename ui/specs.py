@@ -112,6 +112,7 @@ def heatmap(
     highlight_param: str | None = None,
     width_step: int | None = None,
     sqrt_colours: bool = False,
+    legend_values: tuple[float, ...] | None = None,
 ) -> dict:
     """An n×m matrix as coloured cells with labels on both axes, the value on hover and, when the
     cells are big enough, written in each cell.
@@ -128,6 +129,7 @@ def heatmap(
     instead of the column's width (a map inside a concatenation, which has no container width).
     `sqrt_colours`: colours on a square-root scale, so that the small weights of a long sentence differ from 0
     (on a linear scale from 0 to 1 they all look like 0); the tooltip and the numbers stay the real values.
+    `legend_values`: the numbers the colour legend labels (written with `fmt`), e.g. the two ends of `domain`.
     """
     values = to_numpy(matrix) if isinstance(matrix, torch.Tensor) else np.asarray(matrix, dtype=float)
     if max_height is not None and values.size > PICTURE_CELLS and palette in raster.PALETTE_STOPS:
@@ -181,7 +183,13 @@ def heatmap(
                     "type": "quantitative",
                     "scale": scale,
                     "title": colour_title,
-                    "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 140, "titleLimit": 320},
+                    "legend": {
+                        "orient": "bottom",
+                        "direction": "horizontal",
+                        "gradientLength": 140,
+                        "titleLimit": 320,
+                        **({"values": list(legend_values), "format": fmt} if legend_values else {}),
+                    },
                 },
                 "tooltip": [
                     {"field": "row", "title": row_title or "row"},
