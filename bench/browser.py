@@ -524,7 +524,7 @@ def restore(driver, control: Control, steps: int, timeout_s: float) -> None:
         wait(driver, "action", QUIET_MS, timeout_s)
 
 
-REVEALING = ("Reveal the answer", "Train", "Next word")  # and "Train a new model from scratch (600 steps)"
+REVEALING = ("Reveal the answer", "Train", "Next word", "Write")  # "Train a new model from scratch (600 steps)"
 
 
 def reveal(driver, timeout_s: float) -> list[str]:
