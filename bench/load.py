@@ -54,6 +54,7 @@ MOVES = [
 @dataclass
 class Tally:
     latencies: list[float] = field(default_factory=list)
+    by_page: dict[str, list[float]] = field(default_factory=dict)  # the same latencies, by the page moved
     first_renders: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     failed_requests: int = 0  # moves sent that got no answer: lost with their connection, or dropped by a server
@@ -204,6 +205,7 @@ async def student(
                 try:
                     elapsed, exceptions = await rerun(ws, move_message(page, values[i % 2]), page, key)
                     tally.latencies.append(elapsed)
+                    tally.by_page.setdefault(name, []).append(elapsed)
                     tally.moves.append((time.perf_counter() - t0, elapsed))
                     tally.errors.extend(exceptions)
                 except (TimeoutError, OSError, websockets.WebSocketException) as error:
@@ -242,6 +244,11 @@ def figures(tally: Tally, students: int, seconds: float, think: tuple[float, flo
         "p50_ms": round(statistics.median(ms), 1),
         "p95_ms": round(percentile(ms, 0.95), 1),
         "first_render_p95_ms": round(percentile(first, 0.95), 1),
+        # which page's rerun makes the tail: its own cost, or its wait behind others' on the server's two cores
+        "p50_p95_ms_by_page": {
+            page: [round(statistics.median(times) * 1000), round(percentile(times, 0.95) * 1000)]
+            for page, times in sorted(tally.by_page.items())
+        },
     }
 
 

@@ -8,3 +8,4 @@ def test_short_classroom_load_has_no_errors():
     assert figures["errors"] == 0, figures["first_errors"]
     assert figures["sessions_completed"] == len(MOVES)
     assert figures["reruns"] >= len(MOVES)  # every student's slider move was answered
+    assert set(figures["p50_p95_ms_by_page"]) == {page for page, _, _ in MOVES}  # each page's own tail
