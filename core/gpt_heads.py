@@ -23,6 +23,9 @@ from core.grammar import END, TASKS, Probe, held_out_probes, repeated_sequences
 
 CHOOSE_SEED, REPORT_SEED = 101, 202  # the held-out sets that pick the heads and that report on them
 REPEAT_LENGTH = 10  # words in each measurement sequence (it appears twice)
+# Texts per forward pass when measuring: the same numbers as one batch of all of them, but the page's held-out
+# report (500 prompts per task) raises a process's peak memory by 48 MiB instead of 135 (docs/performance.md).
+MEASURE_BATCH = 100
 
 
 class LastPosition(NamedTuple):
@@ -31,13 +34,23 @@ class LastPosition(NamedTuple):
 
 
 @torch.no_grad()
+def in_batches(
+    model: GPT, ids: torch.Tensor, ablate: Collection[tuple[int, int]] = ()
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """model(ids, ablate) for ids (B, n), MEASURE_BATCH texts at a time: logits (B, n, V), attentions
+    (B, L, H, n, n)."""
+    parts = [model(chunk, ablate) for chunk in ids.split(MEASURE_BATCH)]
+    return torch.cat([logits for logits, _ in parts]), torch.cat([attentions for _, attentions in parts])
+
+
+@torch.no_grad()
 def last_position(model: GPT, probes: Sequence[Probe], ablate: Collection[tuple[int, int]] = ()) -> LastPosition:
-    """Run the prompts as one batch (padded after their end, which the causal mask keeps out of their rows)."""
+    """Run the prompts padded to one width (after their end, which the causal mask keeps out of their rows)."""
     width = max(len(p.prompt) for p in probes)
     ids = torch.full((len(probes), width), model.word_id[END], dtype=torch.long)
     for row, probe in enumerate(probes):
         ids[row, : len(probe.prompt)] = torch.tensor([model.word_id[w] for w in probe.prompt])
-    logits, attentions = model(ids, ablate)
+    logits, attentions = in_batches(model, ids, ablate)
     rows = torch.arange(len(probes))
     last = torch.tensor([len(p.prompt) - 1 for p in probes])
     return LastPosition(logits[rows, last], attentions[rows, :, :, last])
@@ -96,7 +109,7 @@ class Repeats(NamedTuple):
 def measure_repeats(model: GPT, sequences: torch.Tensor) -> Repeats:
     """Every head's previous-token and induction scores, and the copy loss, on repeated sequences (B, 2n)."""
     n = sequences.shape[-1] // 2
-    logits, attentions = model(sequences)
+    logits, attentions = in_batches(model, sequences)
     return Repeats(previous_token_scores(attentions), induction_scores(attentions, n), copy_loss(logits, sequences, n))
 
 

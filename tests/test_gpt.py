@@ -4,12 +4,15 @@ import torch
 from core import gpt
 from core.gpt import GPT, GPTConfig, compare_cache, generate, load_pretrained, per_position_loop
 from core.gpt_heads import (
+    MEASURE_BATCH,
     Head,
     TaskReport,
     best_head,
     deciding_scores,
+    in_batches,
     induction_scores,
     learned,
+    measurement_sequences,
     previous_token_scores,
     report,
     shared_heads,
@@ -73,6 +76,16 @@ def test_batched_forward_equals_one_at_a_time(shipped):
             one_logits, one_attentions = shipped(ids[row])
             assert torch.allclose(logits[row], one_logits, atol=1e-5)
             assert torch.allclose(attentions[row], one_attentions, atol=1e-6)
+
+
+def test_measuring_in_batches_gives_what_one_batch_gives(shipped):
+    ids = measurement_sequences(MEASURE_BATCH * 2 + 7)  # two whole batches and a part
+    with torch.no_grad():
+        logits, attentions = shipped(ids, [(1, 2)])
+    batched_logits, batched_attentions = in_batches(shipped, ids, [(1, 2)])
+    assert batched_logits.shape == logits.shape and batched_attentions.shape == attentions.shape
+    assert torch.allclose(batched_logits, logits, atol=1e-5)
+    assert torch.allclose(batched_attentions, attentions, atol=1e-6)
 
 
 def test_kv_cache_writes_what_recomputing_from_scratch_writes(shipped):
