@@ -11,8 +11,11 @@ from contextlib import asynccontextmanager
 
 import streamlit as st
 
+from ui.memory import fewer_malloc_arenas
 from ui.reconnect import run_whole_page_for_unknown_fragments
 from ui.warm import warm_up
+
+fewer_malloc_arenas()  # before any session's thread: see ui/memory.py
 
 
 @asynccontextmanager

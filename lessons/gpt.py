@@ -9,6 +9,7 @@ from ui import decoder_cache, model_cache, scrub, session, url_state
 from ui.charts import kept_place, matrix_companions, matrix_frame, render, side_by_side
 from ui.export import chart_downloads, page_export
 from ui.markdown import md_escape
+from ui.memory import return_freed_memory
 from ui.navigation import GPT
 from ui.present import section
 from ui.quiz import predict
@@ -294,6 +295,7 @@ def training_section() -> None:
             gpt_training.ON_PAGE,
             progress=lambda done: bar.progress(done, text=f"Training: {done:.0%} of {steps} steps"),
         )
+        return_freed_memory()  # the training's activations and gradients
         bar.empty()
     training = st.session_state.get(TRAINED)
     if training is None:

@@ -7,6 +7,7 @@ from core.text import unique_labels
 from ui import scrub, session, url_state
 from ui.charts import attention_map, render, side_by_side
 from ui.export import chart_downloads, page_export
+from ui.memory import return_freed_memory
 from ui.navigation import TRAIN
 from ui.present import section
 from ui.quiz import answered, predict
@@ -101,6 +102,7 @@ def train_section() -> None:
 
     run = training.train(config, device=session.device(), on_step=on_step)
     st.session_state[RUN] = (config, run, training.evaluate(run.model))
+    return_freed_memory()  # the training's activations and gradients
     st.rerun()  # the whole page: every section below shows the new run
 
 

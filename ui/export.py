@@ -11,6 +11,7 @@ import streamlit as st
 import torch
 
 from ui import quiz
+from ui.memory import return_freed_memory
 from ui.specs import DRAWING_FIELDS
 from ui.widgets import folded
 
@@ -28,13 +29,17 @@ def _sized(spec: dict) -> dict:
 def png_bytes(spec: dict) -> bytes:
     import vl_convert  # offline renderer of Vega-Lite; imported on first download only
 
-    return vl_convert.vegalite_to_png(_sized(spec), scale=2)
+    png = vl_convert.vegalite_to_png(_sized(spec), scale=2)
+    return_freed_memory()
+    return png
 
 
 def svg_text(spec: dict) -> str:
     import vl_convert
 
-    return vl_convert.vegalite_to_svg(_sized(spec))
+    svg = vl_convert.vegalite_to_svg(_sized(spec))
+    return_freed_memory()
+    return svg
 
 
 def spec_table(spec: dict) -> pd.DataFrame:
