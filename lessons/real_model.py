@@ -16,6 +16,7 @@ from ui.charts import (
     side_by_side,
     signed_reach,
 )
+from ui.datasets import with_arrow_datasets
 from ui.export import chart_downloads, page_export
 from ui.markdown import md_escape
 from ui.navigation import REAL_MODEL
@@ -122,7 +123,9 @@ def head_explorer() -> None:
     selected = (now[LAYER], now[HEAD])
     in_words = [r._replace(role=ROLE_LABELS[r.role]) for r in roles]
     spec = head_atlas(in_words, links, roles=ROLE_NAMES, selected=selected, title="Click a head to open it")
-    atlas.vega_lite_chart(spec, on_select=open_clicked_head, selection_mode="head", key=ATLAS, width="stretch")
+    atlas.vega_lite_chart(
+        with_arrow_datasets(spec), on_select=open_clicked_head, selection_mode="head", key=ATLAS, width="stretch"
+    )
     atlas.caption(atlas_caption(heads.role_counts(roles), told=answered(PREDICT)))
     stretched = session.rows_stretched()
 

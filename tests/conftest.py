@@ -63,8 +63,11 @@ def course_maps(at) -> list[dict]:
     found = []
     for element in at.get("vega_lite_chart"):
         spec = json.loads(element.proto.spec)
-        if is_course_map(spec):
-            spec["data"] = {"values": convert_arrow_bytes_to_pandas_df(element.proto.data.data).to_dict("records")}
+        if is_course_map(spec):  # its records travel as a named Arrow dataset (ui.datasets)
+            named = {d.name: convert_arrow_bytes_to_pandas_df(d.data.data) for d in element.proto.datasets}
+            for view in _views(spec):
+                if view.get("data", {}).get("name") in named:
+                    view["data"] = {"values": named[view["data"]["name"]].to_dict("records")}
             found.append(spec)
     return found
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 from test_specs import validator
 
-from ui import scrub, specs
+from ui import datasets, scrub, specs
 
 WORDS = ["the", "cat", "sat"]
 MAPS = torch.softmax(torch.randn(2, 3, 3, 3, generator=torch.Generator().manual_seed(0)), -1)  # (layer, head, n, n)
@@ -26,7 +26,7 @@ def head_map(**position) -> dict:
 
 
 def views(spec: dict) -> list[dict]:
-    return scrub._nodes(spec)
+    return datasets.views(spec)
 
 
 def test_every_position_travels_tagged_with_its_controls():
@@ -124,7 +124,7 @@ def test_records_travel_as_named_arrow_datasets_that_round_trip():
     from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
     joined = scrub.joined_spec(head_map, [LAYER, HEAD, ROW], {"real_layer": 1, "real_head": 0, "real_source": "cat"})
-    shipped = scrub.with_arrow_datasets(joined)
+    shipped = datasets.with_arrow_datasets(joined)
     (name,) = shipped["datasets"]
     assert shipped["data"] == {"name": name} and "values" not in json.dumps({**shipped, "datasets": None})
     back = convert_arrow_bytes_to_pandas_df(shipped["datasets"][name]).to_dict("records")
@@ -136,7 +136,7 @@ def test_records_travel_as_named_arrow_datasets_that_round_trip():
         spec["data"]["values"] = [{**r, "value": 1 - r["value"]} for r in spec["data"]["values"]]
         return spec
 
-    other = scrub.with_arrow_datasets(scrub.joined_spec(flipped, [LAYER, HEAD, ROW], start))
+    other = datasets.with_arrow_datasets(scrub.joined_spec(flipped, [LAYER, HEAD, ROW], start))
     assert {k: v for k, v in other.items() if k != "datasets"} == {k: v for k, v in shipped.items() if k != "datasets"}
     assert other["datasets"][name] != shipped["datasets"][name]
 

@@ -13,6 +13,7 @@ import torch
 
 from core.tensors import to_numpy
 from ui import session, url_state
+from ui.datasets import with_arrow_datasets
 from ui.export import chart_downloads
 from ui.markdown import md_escape
 from ui.specs import heatmap
@@ -36,7 +37,8 @@ def render(
     Text also wraps where a narrow column would cut a chart title. Downloads keep the title."""
     if title := spec.get("title"):
         target.markdown(f"**{md_escape(title)}**")
-    target.vega_lite_chart(spec={k: v for k, v in spec.items() if k != "title"}, key=key, width=width)
+    untitled = {k: v for k, v in spec.items() if k != "title"}
+    target.vega_lite_chart(spec=with_arrow_datasets(untitled), key=key, width=width)  # records as Arrow: fast
     if key is not None:
         chart_downloads(spec, key=key, table=table, where=target)
 

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import streamlit as st
 
+from ui.datasets import with_arrow_datasets
 from ui.navigation import HOME, LESSONS, PageInfo
 from ui.present import current_page
 from ui.quiz import answered_pages, progress
@@ -343,7 +344,9 @@ def draw_map(page_id: str, *, full: bool) -> None:
         key = f"course_map_{name}"  # its class in the page (st-key-…) is what the CSS above picks
         words = map_in_words(page_id, full=full, answered=answered)
         pick = partial(_picked, key)
-        st.vega_lite_chart(spec, on_select=pick, selection_mode="step", key=key, width="stretch", alt=words)
+        st.vega_lite_chart(
+            with_arrow_datasets(spec), on_select=pick, selection_mode="step", key=key, width="stretch", alt=words
+        )
 
 
 def score_line() -> str:

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
-from streamlit import dataframe_util
 
 from ui import session
+from ui.datasets import COMPOSED, views, with_arrow_datasets, without_data
 from ui.url_state import notice
 
 # Records a chart may carry for all its positions (cells × positions). Beyond this the outermost
@@ -190,26 +190,9 @@ def _count(scrubs: Sequence[Scrub]) -> int:
     return math.prod(len(scrub.options) for scrub in scrubs if scrub.column is None)
 
 
-COMPOSED = ("layer", "hconcat", "vconcat", "concat")
-
-
-def _nodes(spec: dict) -> list[dict]:
-    """A spec and every view inside it (layers, concatenations), in order."""
-    return [spec, *(node for kind in COMPOSED for child in spec.get(kind, []) for node in _nodes(child))]
-
-
-def _without_data(spec: dict) -> dict:
-    """The spec with every view's records left out (not copied: a 72-position chart has 10⁴–10⁵)."""
-    bare = {k: v for k, v in spec.items() if k != "data"}
-    for kind in COMPOSED:
-        if kind in spec:
-            bare[kind] = [_without_data(child) for child in spec[kind]]
-    return bare
-
-
 def _shape(spec: dict) -> str:
     """What a spec draws apart from its records and its (outer) title."""
-    return json.dumps({k: v for k, v in _without_data(spec).items() if k != "title"}, sort_keys=True)
+    return json.dumps({k: v for k, v in without_data(spec).items() if k != "title"}, sort_keys=True)
 
 
 def joined_spec(build: Callable[..., dict], scrubs: Sequence[Scrub], start: dict[str, Any]) -> dict:
@@ -229,12 +212,12 @@ def joined_spec(build: Callable[..., dict], scrubs: Sequence[Scrub], start: dict
     if any(_shape(spec) != _shape(first) for spec in specs[1:]):
         raise ValueError("a scrub chart's builder must give the same spec at every position, apart from its data")
     joined = json.loads(_shape(first))
-    per_position = [[node.get("data", {}).get("values", []) for node in _nodes(spec)] for spec in specs]
+    per_position = [[node.get("data", {}).get("values", []) for node in views(spec)] for spec in specs]
     # A view whose records are the same at every position (a training curve under a moving "now" rule) goes
     # once, untagged and unfiltered: the browser then filters only what the inputs change.
     varies = [any(values[i] != per_position[0][i] for values in per_position[1:]) for i in range(len(per_position[0]))]
     varies = varies if any(varies) else [True] * len(varies)
-    records: list[list[dict]] = [[] for _ in _nodes(first)]
+    records: list[list[dict]] = [[] for _ in views(first)]
     for values, position in zip(per_position, positions, strict=True):
         tag = {scrub.field: position[scrub.key] for scrub in tagged_scrubs}
         for i, view_values in enumerate(values):
@@ -246,14 +229,14 @@ def joined_spec(build: Callable[..., dict], scrubs: Sequence[Scrub], start: dict
     # Each record is tested against the input's own signal (Vega-Lite names it {param}_{field}): a plain
     # comparison, several times faster over 10⁴–10⁵ records than a selection test (vlSelectionTest).
     here = [{"filter": f"datum[{scrub.field!r}] === {scrub.field}_{scrub.field}"} for scrub in tagged_scrubs]
-    nodes, owners = _nodes(joined), _data_owners(first)
+    nodes, owners = views(joined), _data_owners(first)
     filtered = [node for node, owner in zip(nodes, owners, strict=True) if "mark" in node and varies[owner]]
     params = [scrub.param(start[scrub.key]) for scrub in reversed(scrubs)]  # Vega lists inputs last-first
     # on a view whose records carry the position: a click on a mark there picks the position it shows
     filtered[0]["params"] = [*filtered[0].get("params", []), *params]
     for node in filtered:
         node["transform"] = [*here, *node.get("transform", [])]
-    for node, original, values in zip(nodes, _nodes(first), records, strict=True):
+    for node, original, values in zip(nodes, views(first), records, strict=True):
         if "data" in original:
             node["data"] = {"values": values}
     titles = {_title_key(p, tagged_scrubs): spec.get("title", "") for spec, p in zip(specs, positions, strict=True)}
@@ -267,7 +250,7 @@ def joined_spec(build: Callable[..., dict], scrubs: Sequence[Scrub], start: dict
 
 
 def _data_owners(spec: dict) -> list[int]:
-    """For each view of `_nodes(spec)`, the index of the view whose records it draws: its own, else the
+    """For each view of `views(spec)`, the index of the view whose records it draws: its own, else the
     nearest enclosing view's (a layer inherits its parent's data)."""
     owners, here = [], 0
 
@@ -361,7 +344,7 @@ def _starting_at(spec: dict, scrubs: Sequence[Scrub], start: dict[str, Any]) -> 
     """A copy of a joined spec whose inputs start at `start` (its Arrow datasets shared, not copied)."""
     moved = json.loads(json.dumps(_bare(spec)))
     fields = {scrub.field: scrub for scrub in scrubs}
-    for node in _nodes(moved):
+    for node in views(moved):
         for param in node.get("params", []):
             if (scrub := fields.get(param["name"])) is not None and "bind" in param:
                 param["value"] = [{scrub.column or scrub.field: start[scrub.key]}]
@@ -383,19 +366,6 @@ def _shared_spec(key: tuple, _join: Callable[[], dict]) -> dict:
     """`_join()`'s spec with its records as Arrow, built once per server for each `key` and shared by
     every session (never mutated after). The underscore keeps the builder out of Streamlit's hash."""
     return with_arrow_datasets(_join())
-
-
-def with_arrow_datasets(spec: dict) -> dict:
-    """The spec with each view's records moved into named Arrow datasets (Streamlit sends bytes as they
-    are, where it would convert a list of records on every rerun). Each is named by its view's place, so
-    new numbers of the same shape leave the spec as it was and the browser swaps the data in place."""
-    bare, datasets = json.loads(json.dumps(_without_data(spec))), {}
-    for i, (node, original) in enumerate(zip(_nodes(bare), _nodes(spec), strict=True)):
-        if "values" in original.get("data", {}):
-            name = f"view{i}"
-            node["data"] = {"name": name}
-            datasets[name] = dataframe_util.convert_anything_to_arrow_bytes(original["data"]["values"])
-    return {**bare, "datasets": datasets} if datasets else bare
 
 
 def _server_slider(where, scrub: Scrub, key: str) -> Any:
