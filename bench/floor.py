@@ -50,6 +50,7 @@ from bench.browser import (
     time_control,
 )
 from bench.common import ROOT, report
+from ui.datasets import views
 
 CHART_COUNTS = (0, 1, 2, 4, 6, 8)  # the shell with k changing charts and nothing else
 TARGET = 2.5  # the issue's ratio for every page's first slider
@@ -75,13 +76,32 @@ def elements(node) -> list:
     return found
 
 
+def with_records(spec: dict) -> dict:
+    """A spec whose Arrow datasets (ui.datasets) are records again, in the views that name them: what
+    the page drew, as JSON that the floor app can draw again."""
+    if not isinstance(spec, dict) or "datasets" not in spec:
+        return spec
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    def records(data: bytes) -> list[dict]:
+        frame = convert_arrow_bytes_to_pandas_df(data)
+        return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+    named = {name: records(data) for name, data in spec["datasets"].items()}
+    inline = json.loads(json.dumps({k: v for k, v in spec.items() if k != "datasets"}))
+    for view in views(inline):
+        if view.get("data", {}).get("name") in named:
+            view["data"] = {"values": named[view["data"]["name"]]}
+    return inline
+
+
 @contextmanager
 def charts_recorded(drawn: list[dict]):
     """Record every chart a script draws (spec and key, in order) while it runs in this process."""
     original = VegaChartsMixin.vega_lite_chart
 
     def record(self, data=None, spec=None, **options):
-        drawn.append({"spec": spec if spec is not None else data, "key": options.get("key")})
+        drawn.append({"spec": with_records(spec if spec is not None else data), "key": options.get("key")})
         return original(self, data, spec, **options)
 
     with mock.patch.object(VegaChartsMixin, "vega_lite_chart", record):
