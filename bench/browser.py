@@ -527,31 +527,40 @@ def restore(driver, control: Control, steps: int, timeout_s: float) -> None:
 REVEALING = ("Reveal the answer", "Train", "Next word", "Write")  # "Train a new model from scratch (600 steps)"
 
 
+# Finds the first enabled button (in page order) whose label is one of REVEALING and not yet pressed (a
+# question's Reveal may come again: each is gone once pressed), arms the timer and clicks it, all in one
+# script: a page that reruns between finding and clicking leaves no stale element behind.
+REVEAL_JS = (
+    """
+const [main, labels, pressed] = arguments;
+for (const button of document.querySelectorAll(main + 'button:not(:disabled)')) {
+  const lines = button.innerText.trim().split('\\n');
+  const label = lines[lines.length - 1];  // the icon's name comes first
+  if (!labels.some((r) => label === r || label.startsWith(r + ' '))) continue;
+  if (label !== labels[0] && pressed.includes(label)) continue;
+  button.scrollIntoView({block: 'center'});
+"""
+    + ARM_JS
+    + """
+  button.click();
+  return label;
+}
+return null;
+"""
+)
+
+
 def reveal(driver, timeout_s: float) -> list[str]:
     """Press, in page order, what a student presses before the rest of a page appears (untimed): each
-    question's *Reveal the answer*, then *Train* or *Next word* once each. Returns the buttons pressed."""
-    from selenium.webdriver.common.by import By
-
+    question's *Reveal the answer*, then *Train*, *Next word* or *Write 10 words* once each. Returns the
+    buttons pressed."""
     pressed: list[str] = []
     for _ in range(40):  # a page has a few questions; each press may bring the next button
-        buttons = driver.find_elements(By.CSS_SELECTOR, MAIN + "button:not(:disabled)")
-        texts = [(b.text.strip().splitlines() or [""])[-1] for b in buttons]  # the icon's name comes first
-        found = next(
-            (
-                (b, t)
-                for b, t in zip(buttons, texts)
-                if any(t == r or t.startswith(r + " ") for r in REVEALING)
-                and (t == REVEALING[0] or t not in pressed)  # a revealed question's button is gone
-            ),
-            None,
-        )
-        if found is None:
+        label = driver.execute_script(REVEAL_JS, MAIN, list(REVEALING), pressed)
+        if label is None:
             return pressed
-        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", found[0])
-        driver.execute_script(ARM_JS)
-        driver.execute_script("arguments[0].click();", found[0])
         wait(driver, "action", LOAD_QUIET_MS, timeout_s)  # Train reruns the page once it has trained
-        pressed.append(found[1])
+        pressed.append(label)
     return pressed
 
 
