@@ -77,7 +77,8 @@ def one_hot_vs_dense() -> None:
     for place, (name, vectors, title, caption) in zip(side_by_side(2, len(trio)), maps):
         with place:
             similarity = embeddings.cosine_similarity(vectors)
-            options = dict(title=title, domain=(-1, 1), caption=caption, links=None)  # similarity, not attention
+            # a similarity, not attention: no row summary of "links"
+            options = dict(title=title, domain=(-1, 1), caption=caption, links=None, value_title="cosine")
             show_matrix(similarity, trio, trio, key=f"{PAGE}_{name}", **options)
 
 

@@ -371,7 +371,9 @@ def test_the_one_hot_and_dense_sentences_follow_the_words():
 def test_no_cosine_chart_is_summed_up_as_attention_links():
     """A one-hot cosine map is the identity: its rows sum to 1 like attention weights, but it is similarity."""
     at = app_test(PAGE, timeout=120)
-    assert any(spec.get("title") == "One-hot: cosine similarity" for spec in charts(at))
+    maps = [spec for spec in charts(at) if str(spec.get("title", "")).endswith("cosine similarity")]
+    assert [spec["title"].split(":")[0] for spec in maps] == ["One-hot", "Dense (toy vocabulary)"]
+    assert all(spec["layer"][0]["encoding"]["color"]["title"] == "cosine" for spec in maps)  # the legend says what
     assert not [c.value for c in at.caption if "of each row" in c.value]
 
 
