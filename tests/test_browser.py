@@ -516,6 +516,13 @@ def test_a_scrub_input_repaints_its_chart_with_no_script_run_and_reaches_the_lin
     browser.switch_to.active_element.send_keys(Keys.ARROW_LEFT)  # keyboard operable
     result = browser.execute_async_script(SCRUB_RESULT_JS, 10_000)
     assert "error" not in result and result["runs_before_paint"] == 0, result
+    # the input picked the head's own column of weights: a map of many colours, not cells left blank
+    colours = browser.execute_script(
+        "const c = arguments[0].closest('.vega-embed').querySelector('canvas');"
+        "return new Set(new Uint32Array(c.getContext('2d').getImageData(0, 0, c.width, c.height).data.buffer)).size;",
+        head,
+    )
+    assert colours > 100, colours
     settle(browser)
     assert "real_head=10" in browser.current_url, browser.current_url
     assert "(one per token), L5 H10 " in find(browser, MAIN)[0].text  # the head sentence follows the input

@@ -5,7 +5,7 @@ every scrub chart carries every position, and hostile prompts get a plain notice
 import pandas as pd
 import pytest
 import torch
-from conftest import APP, app_test, charts, scrub_start, scrub_to
+from conftest import APP, app_test, charts, positions_sent, records_at, scrub_start, scrub_to
 from hostile_inputs import HOSTILE_INPUTS
 
 from core import gpt, gpt_heads, sampling
@@ -49,9 +49,7 @@ def test_the_question_holds_back_the_bars_then_they_are_cores(net):
     bars = chart(at, "T = 1.0, top-k off, top-p off")
     assert scrub_start(bars) == {"gpt_temperature": 1.0, "gpt_top_k": 0, "gpt_top_p": 1.0}
     # a position away from the default: the chart's numbers are core.sampling's
-    here = [
-        r for r in bars["data"]["values"] if (r["gpt_temperature"], r["gpt_top_k"], r["gpt_top_p"]) == (0.5, 3, 0.9)
-    ]
+    here = records_at(bars["data"]["values"], gpt_temperature=0.5, gpt_top_k=3, gpt_top_p=0.9)
     reshaped = sampling.reshape(logits, 0.5, 3, 0.9)
     for record in here:
         i = net.vocab.index(record["word"])
@@ -84,10 +82,12 @@ def test_greedy_writing_is_the_models_own_and_each_word_has_its_row(net):
     text = " ".join(m.value for m in at.markdown)
     assert " ".join(f"**{md_escape(net.vocab[i])}**" for i in written.ids[8:]) in text
     rows = chart(at, "“")
-    assert {r["gpt_word"] for r in rows["data"]["values"]} == set(range(1, 12))  # every new word's row travels
+    assert {p.split(",")[0] for p in positions_sent(rows["data"]["values"])} == {
+        str(w) for w in range(1, 12)
+    }  # each word
     causal = chart(at, "layer 2, head 1: the whole text")
     n = len(written.ids)
-    cells = [r for r in causal["data"]["values"] if (r["gpt_map_layer"], r["gpt_map_head"]) == (1, 2)]
+    cells = records_at(causal["data"]["values"], gpt_map_layer=1, gpt_map_head=2)
     assert len(cells) == n * n
     assert all(pd.isna(cells[i * n + j]["value"]) for i in range(n) for j in range(i + 1, n))  # nothing above
     at.button(key="gpt_clear").click().run()
@@ -134,7 +134,7 @@ def test_training_from_scratch_replays_the_heads_forming():
     at.button(key="gpt_train").click().run()
     no_exception(at)
     replay = next(c for c in charts(at) if "vconcat" in c)
-    snapshots = sorted({r["gpt_snapshot"] for r in replay["vconcat"][0]["layer"][1]["data"]["values"]})
+    snapshots = sorted(int(s) for s in positions_sent(replay["vconcat"][0]["layer"][1]["data"]["values"]))
     assert snapshots == list(range(len(snapshots))) and len(snapshots) > 10
     scrub_to(at, "gpt_replay", gpt_snapshot=0)
     assert any(m.value.startswith("After **0** steps") for m in at.markdown)

@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from conftest import app_test, charts, open_link, presenting_test, scrub_start, scrub_to
+from conftest import app_test, charts, open_link, positions_sent, presenting_test, records_at, scrub_start, scrub_to
 
 from core.attention import scaled_dot_product_attention
 from core.embeddings import dimension_names, embed, resize_dimensions, static_vectors, toy_vocabulary
@@ -130,7 +130,7 @@ def test_the_page_shows_core_numbers_and_holds_the_answer_back():
 
 def weight_records(at, temperature: float) -> torch.Tensor:
     spec = next(spec for spec in charts(at) if spec.get("title") == "weights: softmax of each row")
-    values = [r["value"] for r in spec["data"]["values"] if r["qkv_temperature"] == temperature]
+    values = [r["value"] for r in records_at(spec["data"]["values"], qkv_temperature=temperature)]
     n = round(len(values) ** 0.5)
     return torch.tensor(values).reshape(n, n)
 
@@ -168,8 +168,10 @@ def test_links_open_a_temperature_and_a_width_on_the_sweep():
     assert scrub_start(spec) == {"qkv_sweep_d_k": 1024}
     raw, scaled = sorted_weights_by_width([1024], n_queries=256)[1024]
     assert any(f"At d_k = 1,024 a query's largest weight is {raw[0]:.2f}" in c.value for c in at.caption)
-    shown = {(r["qkv_sweep_d_k"], r["scores"], r["key"]): r["weight"] for r in spec["data"]["values"]}
-    assert shown[(1024, "with √d_k", 1)] == pytest.approx(scaled[0]) and len(shown) == 10 * 2 * 16
+    records = spec["data"]["values"]
+    shown = {(r["scores"], r["key"]): r["weight"] for r in records_at(records, qkv_sweep_d_k=1024)}
+    assert shown[("with √d_k", 1)] == pytest.approx(scaled[0]) and len(shown) == 2 * 16
+    assert len(positions_sent(records)) == 10  # every width travels
 
 
 def test_every_control_at_both_ends():

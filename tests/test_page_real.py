@@ -6,7 +6,7 @@ import math
 
 import pytest
 import torch
-from conftest import APP, app_test, charts, scrub_positions, scrub_start, scrub_to
+from conftest import APP, app_test, charts, records_at, scrub_positions, scrub_start, scrub_to
 
 from core.contextual import cosine_by_layer, path_through_layers, shared_tokens, token_in_two_sentences
 from core.heads import (
@@ -132,9 +132,9 @@ def test_opens_on_the_strongest_it_animal_head_with_its_atlas(page, encoder):
     head_map = chart(page, "L5 H11 as a heatmap")
     assert scrub_start(head_map) == {"real_layer": 5, "real_head": 11, "real_source": "it"}
     cells = head_map["data"]["values"]
-    assert len(cells) == 72 * len(run.tokens) ** 2  # every head's map, sent once
+    assert len(cells) == len(run.tokens) ** 2  # one record a cell, with every head's weight: sent once
     it, animal = run.tokens.index("it"), run.tokens.index("animal")
-    cell = next(c for c in cells if (c["real_layer"], c["real_head"], c["row"], c["col"]) == (5, 11, "it", "animal"))
+    cell = next(c for c in records_at(cells, real_layer=5, real_head=11) if (c["row"], c["col"]) == ("it", "animal"))
     assert cell["value"] == pytest.approx(float(run.attentions[5, 11, it, animal]), abs=1e-4)
     atlas = chart(page, "Click a head")
     assert len(atlas["data"]["values"]) == 72 and atlas["layer"][0]["params"][0]["name"] == "head"

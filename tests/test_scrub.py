@@ -6,6 +6,7 @@ import json
 
 import pytest
 import torch
+from conftest import records_at
 from test_specs import validator
 
 from ui import datasets, scrub, specs
@@ -29,17 +30,32 @@ def views(spec: dict) -> list[dict]:
     return datasets.views(spec)
 
 
-def test_every_position_travels_tagged_with_its_controls():
+def test_every_position_travels_in_one_record_a_cell():
     joined = scrub.joined_spec(head_map, [LAYER, HEAD, ROW], {"real_layer": 1, "real_head": 0, "real_source": "cat"})
     records = joined["data"]["values"]
-    assert len(records) == 2 * 3 * len(WORDS) ** 2  # the row picker multiplies nothing: it picks among the rows
+    assert len(records) == len(WORDS) ** 2  # a cell's row and column once, its value at each of the 6 positions
+    assert [r["row"] for r in records] == [w for w in WORDS for _ in WORDS]
+    assert {k for k in records[0] if k.startswith("value@")} == {f"value@{a},{b}" for a in (0, 1) for b in (0, 1, 2)}
     for layer in (0, 1):
         for head in (0, 1, 2):
-            here = [r for r in records if (r["real_layer"], r["real_head"]) == (layer, head)]
+            here = records_at(records, real_layer=layer, real_head=head)
             alone = head_map(real_layer=layer, real_head=head)["data"]["values"]
             assert [{k: r[k] for k in alone[0]} for r in here] == alone
             assert [r["value"] for r in here] == pytest.approx(MAPS[layer, head].flatten().tolist(), abs=1e-4)
     assert not list(validator().iter_errors(joined))
+
+
+def test_records_that_do_not_line_up_travel_tagged_and_filtered():
+    def top(**position):  # another number of bars at each position
+        k = position["real_head"] + 1
+        return specs.series_lines(range(k), {"weight": MAPS[0, 0, 0, :k].tolist()}, x="word", y="weight")
+
+    joined = scrub.joined_spec(top, [HEAD], {"real_head": 0})
+    records = joined["data"]["values"]
+    assert [r["real_head"] for r in records] == [0, 1, 1, 2, 2, 2]
+    assert records_at(records, real_head=1) == [{**r, "real_head": 1} for r in top(real_head=1)["data"]["values"]]
+    drawn = [view for view in views(joined) if "mark" in view]
+    assert all(view["transform"][0] == {"filter": "datum['real_head'] === real_head_real_head"} for view in drawn)
 
 
 def test_inputs_start_where_asked_and_filter_by_their_own_signal():
@@ -51,9 +67,16 @@ def test_inputs_start_where_asked_and_filter_by_their_own_signal():
     assert params["real_layer"]["value"] == [{"real_layer": 1}] and params["real_head"]["value"] == [{"real_head": 2}]
     assert params["real_source"]["value"] == [{"row": "sat"}] and params["real_source"]["select"]["fields"] == ["row"]
     drawn = [view for view in views(joined) if "mark" in view]
-    filters = [t["filter"] for view in drawn for t in view["transform"]]
-    assert filters.count("datum['real_layer'] === real_layer_real_layer") == len(drawn)
-    assert filters.count("datum['real_head'] === real_head_real_head") == len(drawn)
+    name = "real_layer_real_layer + ',' + real_head_real_head"
+    for view in drawn:
+        picks = [t for t in view["transform"] if "calculate" in t]
+        # the inputs pick each moving field's column (the value, the number written in the cell), no filter
+        assert {"calculate": f'datum["value@" + {name}]', "as": "value"} in picks
+        assert {"calculate": f'datum["text@" + {name}]', "as": "text"} in picks
+        # and a click on a cell reads its position from the datum
+        assert {"calculate": "real_layer_real_layer", "as": "real_layer"} in picks
+        assert {"calculate": "real_head_real_head", "as": "real_head"} in picks
+    filters = [t["filter"] for view in drawn for t in view["transform"] if "filter" in t]
     assert {"param": "real_source", "empty": False} in filters  # the outline follows the row picker
     # inputs are listed first to last (Vega lists them last-first)
     assert [p["name"] for p in drawn[0]["params"]] == ["real_source", "real_head", "real_layer"]
@@ -77,7 +100,8 @@ def test_concatenated_views_each_get_every_position():
 
     joined = scrub.joined_spec(two, [HEAD], {"real_head": 1})
     left, right = joined["hconcat"]
-    assert len(left["data"]["values"]) == len(right["data"]["values"]) == 3 * len(WORDS) ** 2
+    assert len(left["data"]["values"]) == len(right["data"]["values"]) == len(WORDS) ** 2
+    assert {k for k in left["data"]["values"][0] if k.startswith("value@")} == {"value@0", "value@1", "value@2"}
     assert not list(validator().iter_errors(joined))
 
 
@@ -92,8 +116,11 @@ def test_records_the_same_at_every_position_go_once_and_unfiltered():
     line, rule = joined["layer"]
     assert joined["data"]["values"] == curve(train_step=0)["data"]["values"]  # once, without a position
     assert "transform" not in line and "params" not in line
-    assert rule["data"]["values"] == [{"step": s, "train_step": s} for s in (0, 5, 10)]
-    assert rule["transform"] == [{"filter": "datum['train_step'] === train_step_train_step"}]
+    assert rule["data"]["values"] == [{"step@0": 0, "step@5": 5, "step@10": 10}]
+    assert rule["transform"] == [
+        {"calculate": 'datum["step@" + train_step_train_step]', "as": "step"},
+        {"calculate": "train_step_train_step", "as": "train_step"},
+    ]
     assert [p["name"] for p in rule["params"]] == ["train_step"]  # a click on the rule picks its own step
     assert not list(validator().iter_errors(joined))
 
