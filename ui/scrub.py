@@ -268,19 +268,21 @@ def _wide(at_each: list[list[dict]], names: list[str]) -> tuple[list[dict], list
 
     The browser then converts and keeps n² records instead of n² × positions (Streamlit turns every cell of an
     Arrow table into a record field, one call each), and the inputs only pick a column: 3.1 MB for a 40-word
-    map at 50 temperatures as tagged records, 0.7 MB this way."""
+    map at 50 temperatures as tagged records, 0.8 MB this way."""
     first = at_each[0]
-    if any(len(values) != len(first) or any(r.keys() != f.keys() for r, f in zip(values, first, strict=True))
-           for values in at_each[1:]):  # fmt: skip
+    first_fields = [record.keys() for record in first]
+    if any(len(values) != len(first) or [r.keys() for r in values] != first_fields for values in at_each[1:]):
         return None
-    moving = [k for k in dict.fromkeys(k for r in first for k in r)
-              if any(values[j].get(k) != r.get(k) for values in at_each[1:] for j, r in enumerate(first))]  # fmt: skip
-    wide = []
-    for j, record in enumerate(first):
-        cell = {k: v for k, v in record.items() if k not in moving}
-        for values, name in zip(at_each, names, strict=True):
-            cell.update({f"{k}@{name}": values[j].get(k) for k in moving})
-        wide.append(cell)
+    fields = list(dict.fromkeys(field for record in first for field in record))
+    # each field as one list a position (compared and copied in C: a 40-word map has 80,000 records)
+    columns = {field: [[record.get(field) for record in values] for values in at_each] for field in fields}
+    moving = [field for field in fields if any(column != columns[field][0] for column in columns[field][1:])]
+    wide = [{k: v for k, v in record.items() if k not in moving} for record in first]
+    for field in moving:
+        for name, column in zip(names, columns[field], strict=True):
+            picked = f"{field}@{name}"
+            for cell, value in zip(wide, column, strict=True):
+                cell[picked] = value
     return wide, moving
 
 
