@@ -117,9 +117,10 @@ def identical_rows(X: torch.Tensor, atol: float = 1e-3) -> list[list[int]]:
     """Groups (two or more, in order of first appearance) of rows of X (n, d) equal to within `atol`: layer
     normalisation makes vectors that differ only in size equal but for its ε (~10⁻⁴ apart). Those words get
     identical queries, keys, values and attention rows, whatever the weights."""
+    close = (torch.cdist(X, X, p=math.inf) <= atol).tolist()  # (n, n): the largest |X_i − X_j| within atol
     groups: list[list[int]] = []
-    for i, row in enumerate(X):
-        group = next((g for g in groups if torch.allclose(X[g[0]], row, atol=atol, rtol=0)), None)
+    for i in range(len(X)):
+        group = next((g for g in groups if close[g[0]][i]), None)
         if group is None:
             groups.append([i])
         else:

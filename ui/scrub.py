@@ -25,6 +25,7 @@ the spec: the browser swaps the data and the input stays where the student left 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import math
@@ -352,7 +353,7 @@ def scrub_chart(
         # spec), the server sliders, the inputs' options and where they start.
         shared_key = (key, _builder_name(build), numbers, tuple(start.items()))
         spec = _shared_spec(
-            shared_key, lambda: joined_spec(lambda **position: build(**chosen, **position), scrubbed, start)
+            _digest(shared_key), lambda: joined_spec(lambda **position: build(**chosen, **position), scrubbed, start)
         )
         here = {scrub.key: now[scrub.key] for scrub in scrubbed}
         if "spec" in state and _bare(spec) != _bare(state["spec"]) and here != start:
@@ -396,6 +397,12 @@ def _builder_name(build: Callable) -> str:
 def _sidebar_settings() -> tuple:
     return (session.palette(), session.rows_stretched(), session.model_name(), str(session.device()),
             session.seed(), session.presenting())  # fmt: skip
+
+
+def _digest(key: tuple) -> str:
+    """A short name for a key that holds a map's numbers: Streamlit's cache hashes a tuple number by number
+    (20 ms for a 40-word map's 1,600 scores), a digest of its text (exact for every number) takes 2 ms."""
+    return hashlib.blake2b(repr(key).encode()).hexdigest()
 
 
 @st.cache_resource(max_entries=SHARED_SPECS, show_spinner=False)
