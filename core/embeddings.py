@@ -288,7 +288,8 @@ def similarity_by_features(E: ArrayLike, metric: str = "cosine") -> torch.Tensor
 
 def empty_words(vocabulary: Vocabulary) -> list[str]:
     """Words whose vector (d,) is all zeros: no direction, so cosine calls them unlike everything."""
-    return [w for w, row in zip(vocabulary.words, vocabulary.vectors) if not bool(row.any())]
+    empty = ~vocabulary.vectors.any(dim=-1)  # (V,)
+    return [w for w, is_empty in zip(vocabulary.words, empty.tolist(), strict=True) if is_empty]
 
 
 class Tie(NamedTuple):

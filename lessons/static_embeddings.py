@@ -177,7 +177,8 @@ def similarity_and_map(edited: embeddings.Vocabulary, metric: str) -> None:
             )
         )
         numbers_table(coordinates, key=f"{PAGE}_map")
-    blank = [w for w in chosen if w in embeddings.empty_words(vocab)]
+    empty = set(embeddings.empty_words(vocab))
+    blank = [w for w in chosen if w in empty]
     if blank and metric == "cosine":
         st.caption(
             f"{len(blank)} of these {len(chosen)} words {'is' if len(blank) == 1 else 'are'} all zeros in "
