@@ -1,7 +1,16 @@
 """Multi-head page: layer stacking in core, and the page's controls, reveal and torch check."""
 
 import torch
-from conftest import app_test, charts, presenting_test, scrub_positions, scrub_start, scrub_to
+from conftest import (
+    app_test,
+    charts,
+    positions_sent,
+    presenting_test,
+    records_at,
+    scrub_positions,
+    scrub_start,
+    scrub_to,
+)
 
 from core.layers import max_difference_to_torch, residual_drift, seeded_layers, stack_layers
 from core.multi_head import MultiHeadSelfAttention, column_owners, head_counts, split_heads
@@ -81,12 +90,13 @@ def test_every_control_at_both_ends():
     head_map = next(spec for spec in charts(at) if spec.get("title") == "head 1")  # opens on head 1
     assert scrub_start(head_map) == {"mha_head_16": 1}
     n = len({r["row"] for r in head_map["data"]["values"]})
-    assert len(head_map["data"]["values"]) == 16 * n * n  # every head's map travels with the chart
+    assert len(head_map["data"]["values"]) == n * n  # one record a cell, every head's weight in it
+    assert positions_sent(head_map["data"]["values"]) == {str(h) for h in range(1, 17)}
     scrub_to(at, HEAD_MAP, mha_head_16=16)
     assert any("head 16" in c.value for c in at.caption) or scrub_positions(at, HEAD_MAP)["mha_head_16"] == 16
     at.slider(key="mha_layers").set_value(6).run()
     head_map = next(spec for spec in charts(at) if spec.get("title") == "layer 6, head 16")  # the top layer
-    assert {r["mha_shown_6"] for r in head_map["data"]["values"]} == set(range(1, 7))
+    assert {p.split(",")[0] for p in positions_sent(head_map["data"]["values"])} == {str(k) for k in range(1, 7)}
     scrub_to(at, HEAD_MAP, mha_shown_6=1)  # another layer: the whole page follows
     at.toggle(key="mha_pe").set_value(False).run()
     assert not at.exception
@@ -168,7 +178,11 @@ def test_the_heads_sentence_follows_the_random_and_the_trained_numbers(encoder):
     for word in ("it", "animal"):
         at.selectbox(key="mha_grid_word").set_value(word).run()
         spec = next(s for s in charts(at) if s.get("title") == "head 1")
-        values = {(r["mha_head_4"], r["row"], r["col"]): r["value"] for r in spec["data"]["values"]}
+        values = {
+            (head, r["row"], r["col"]): r["value"]
+            for head in range(1, 5)
+            for r in records_at(spec["data"]["values"], mha_head_4=head)
+        }
         sentence = head_sentence(at)
         for head in range(1, 5):
             top = max(labels, key=lambda col: values[(head, word, col)])

@@ -4,7 +4,16 @@ import math
 
 import pytest
 import torch
-from conftest import app_test, open_link, presenting_test, scrub_positions, scrub_start, scrub_to
+from conftest import (
+    app_test,
+    open_link,
+    positions_sent,
+    presenting_test,
+    records_at,
+    scrub_positions,
+    scrub_start,
+    scrub_to,
+)
 from conftest import charts as all_charts
 
 from core.embeddings import embed, toy_vocabulary
@@ -139,11 +148,11 @@ def test_a_row_and_a_column_of_the_map_answer_in_the_browser():
     assert scrub_positions(at, "pe_column_scrub") == {"pe_dimension": 4}
     pe = sinusoidal_encoding(50, 64)
     row = scrub_spec(at, "position 10: its 64 numbers")
-    assert len(row["data"]["values"]) == 50 * 64  # every position's row, sent once
-    shown = [r["PE"] for r in row["data"]["values"] if r["pe_position"] == 37]
+    assert len(row["data"]["values"]) == 64 and len(positions_sent(row["data"]["values"])) == 50  # sent once
+    shown = [r["PE"] for r in records_at(row["data"]["values"], pe_position=37)]
     torch.testing.assert_close(torch.tensor(shown), pe[37])
     column = scrub_spec(at, "dimension 4, a turn every 11.2")
-    shown = [r["PE"] for r in column["data"]["values"] if r["pe_dimension"] == 63 and r["sampled"]]
+    shown = [r["PE"] for r in records_at(column["data"]["values"], pe_dimension=63) if r["sampled"]]
     torch.testing.assert_close(torch.tensor(shown), pe[:, 63])
     scrub_to(at, "pe_row_scrub", pe_position=37)
     scrub_to(at, "pe_column_scrub", pe_dimension=1)

@@ -2,7 +2,18 @@
 
 import pytest
 import torch
-from conftest import APP, app_test, charts, open_link, presenting_test, scrub_positions, scrub_start, scrub_to
+from conftest import (
+    APP,
+    app_test,
+    charts,
+    open_link,
+    positions_sent,
+    presenting_test,
+    records_at,
+    scrub_positions,
+    scrub_start,
+    scrub_to,
+)
 from streamlit.testing.v1 import AppTest
 
 from core.contextual import static_cosine
@@ -257,7 +268,8 @@ def test_similarity_by_features_is_each_prefix():
 def test_the_similarity_chart_carries_every_feature_count():
     at = app_test(PAGE, timeout=120)
     spec = similarity_chart(at)
-    assert scrub_start(spec) == {"static_d": 11} and len(spec["data"]["values"]) == 11 * len(MAP_WORDS) ** 2
+    assert scrub_start(spec) == {"static_d": 11} and len(spec["data"]["values"]) == len(MAP_WORDS) ** 2
+    assert positions_sent(spec["data"]["values"]) == {str(d) for d in range(1, 12)}  # every count, one record a cell
     assert spec["layer"][0]["params"][0]["bind"] == {"input": "range", "min": 1, "max": 11, "step": 1,
                                                      "name": "Features used"}  # fmt: skip
     at.radio(key="static_metric").set_value("dot").run()
@@ -265,7 +277,7 @@ def test_the_similarity_chart_carries_every_feature_count():
     spec = similarity_chart(at)
     three = first_dimensions(toy_vocabulary(), 3)
     E = torch.stack([three.vector(w) for w in MAP_WORDS])
-    cells = {(r["row"], r["col"]): r["value"] for r in spec["data"]["values"] if r["static_d"] == 3}
+    cells = {(r["row"], r["col"]): r["value"] for r in records_at(spec["data"]["values"], static_d=3)}
     assert cells[("king", "queen")] == pytest.approx(float(E[0] @ E[1]), abs=1e-4)
     assert cells[("dog", "cat")] == pytest.approx(float(similarity_matrix(E, metric="dot")[8, 9]), abs=1e-4)
     assert any("With 3 of 11 features" in c.value for c in at.caption)  # the neighbours follow the server

@@ -5,7 +5,7 @@ import json
 
 import pytest
 import torch
-from conftest import app_test, charts, presenting_test, scrub_start, scrub_to
+from conftest import app_test, charts, positions_sent, presenting_test, records_at, scrub_start, scrub_to
 from test_specs import validator
 
 from core.text import tokenize
@@ -130,7 +130,7 @@ def test_page_trains_holds_back_and_replays(run):
             here = {"train_replay": run.snapshot_steps[index], "train_probe": ending}
 
             def at_here(records: list[dict]) -> list[dict]:
-                return [r for r in records if all(r[k] == v for k, v in here.items())]  # noqa: B023
+                return records_at(records, **here)  # noqa: B023
 
             assert [r["step"] for r in at_here(curves["layer"][1]["data"]["values"])] == [run.snapshot_steps[index]]
             for layer, view in enumerate((layer_1, layer_2)):
@@ -191,12 +191,15 @@ def test_retraining_with_fewer_steps_keeps_the_replay_working():
     scrub_to(
         at,
         REPLAY,
-        train_replay=max(r["train_replay"] for r in replay_chart(at)["vconcat"][0]["layer"][1]["data"]["values"]),
+        train_replay=max(
+            int(p.split(",")[0]) for p in positions_sent(replay_chart(at)["vconcat"][0]["layer"][1]["data"]["values"])
+        ),
     )
     at.slider(key="train_steps").set_value(10).run()
     at.button(key="train_train").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert max(r["train_replay"] for r in replay_chart(at)["vconcat"][0]["layer"][1]["data"]["values"]) <= 10
+    now_rule = replay_chart(at)["vconcat"][0]["layer"][1]["data"]["values"]
+    assert max(int(p.split(",")[0]) for p in positions_sent(now_rule)) <= 10
     # the slowest settings at their ends: an untrained model is said to be one, every answer counts
     at.slider(key="train_d_k").set_value(1).run()
     at.select_slider(key="train_lr").set_value(0.001).run()

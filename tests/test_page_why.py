@@ -2,7 +2,17 @@
 
 import pytest
 import torch
-from conftest import app_test, charts, open_link, presenting_test, scrub_positions, scrub_start, scrub_to
+from conftest import (
+    app_test,
+    charts,
+    open_link,
+    positions_sent,
+    presenting_test,
+    records_at,
+    scrub_positions,
+    scrub_start,
+    scrub_to,
+)
 
 from core.attention import first_principles_attention
 from core.embeddings import embed, lean, toy_vocabulary
@@ -95,7 +105,8 @@ def test_stepping_with_a_long_sentence():
     for step in (1, 50):
         scrub_to(at, STEP_MAP, why_step=step)
         assert f"Read {step} of 50 words" in read(at)
-    assert len(memory_chart(at)["data"]["values"]) == 50 * 8  # every step's state, sent once
+    records = memory_chart(at)["data"]["values"]
+    assert len(records) == 8 and len(positions_sent(records)) == 50  # every step's state, sent once
     at.radio(key="why_kind").set_value("LSTM").run()
     at.button(key="why_play").click().run()  # from step 50; then from step 1: the input ends where the steps do
     assert not at.exception and "Read 50 of 50 words" in read(at)
@@ -125,7 +136,7 @@ def test_the_memory_chart_carries_every_step_of_core_states():
     states = hidden_states(make_recurrent("RNN", E.shape[-1], 8, seed=0), E)
     spec = memory_chart(at)
     for step in (1, 2, 3):
-        shown = [r["value"] for r in spec["data"]["values"] if r["why_step"] == step]
+        shown = [r["value"] for r in records_at(spec["data"]["values"], why_step=step)]
         torch.testing.assert_close(torch.tensor(shown), states[step - 1], atol=1e-5, rtol=0)
     assert spec["params"][0]["bind"] == {"input": "range", "min": 1, "max": 3, "step": 1, "name": "Step (words read)"}
     at.toggle(key="why_memory_numbers").set_value(True).run()
