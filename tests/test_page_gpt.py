@@ -5,8 +5,9 @@ every scrub chart carries every position, and hostile prompts get a plain notice
 import pandas as pd
 import pytest
 import torch
-from conftest import APP, app_test, charts, positions_sent, records_at, scrub_start, scrub_to
+from conftest import APP, app_test, charts, scrub_start, scrub_to
 from hostile_inputs import HOSTILE_INPUTS
+from scrub_views import positions_sent, records_at
 
 from core import gpt, gpt_heads, sampling
 from ui.markdown import md_escape

@@ -1,16 +1,8 @@
 """Multi-head page: layer stacking in core, and the page's controls, reveal and torch check."""
 
 import torch
-from conftest import (
-    app_test,
-    charts,
-    positions_sent,
-    presenting_test,
-    records_at,
-    scrub_positions,
-    scrub_start,
-    scrub_to,
-)
+from conftest import app_test, charts, presenting_test, scrub_positions, scrub_start, scrub_to
+from scrub_views import positions_sent, records_at
 
 from core.layers import max_difference_to_torch, residual_drift, seeded_layers, stack_layers
 from core.multi_head import MultiHeadSelfAttention, column_owners, head_counts, split_heads

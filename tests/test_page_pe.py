@@ -4,17 +4,9 @@ import math
 
 import pytest
 import torch
-from conftest import (
-    app_test,
-    open_link,
-    positions_sent,
-    presenting_test,
-    records_at,
-    scrub_positions,
-    scrub_start,
-    scrub_to,
-)
+from conftest import app_test, open_link, presenting_test, scrub_positions, scrub_start, scrub_to
 from conftest import charts as all_charts
+from scrub_views import positions_sent, records_at
 
 from core.embeddings import embed, toy_vocabulary
 from core.positional import (

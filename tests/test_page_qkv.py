@@ -2,7 +2,8 @@
 
 import pytest
 import torch
-from conftest import app_test, charts, open_link, positions_sent, presenting_test, records_at, scrub_start, scrub_to
+from conftest import app_test, charts, open_link, presenting_test, scrub_start, scrub_to
+from scrub_views import positions_sent, records_at
 
 from core.attention import scaled_dot_product_attention
 from core.embeddings import dimension_names, embed, resize_dimensions, static_vectors, toy_vocabulary

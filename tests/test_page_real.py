@@ -6,7 +6,8 @@ import math
 
 import pytest
 import torch
-from conftest import APP, app_test, charts, records_at, scrub_positions, scrub_start, scrub_to
+from conftest import APP, app_test, charts, scrub_positions, scrub_start, scrub_to
+from scrub_views import records_at
 
 from core.contextual import cosine_by_layer, path_through_layers, shared_tokens, token_in_two_sentences
 from core.heads import (

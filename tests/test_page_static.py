@@ -2,18 +2,8 @@
 
 import pytest
 import torch
-from conftest import (
-    APP,
-    app_test,
-    charts,
-    open_link,
-    positions_sent,
-    presenting_test,
-    records_at,
-    scrub_positions,
-    scrub_start,
-    scrub_to,
-)
+from conftest import APP, app_test, charts, open_link, presenting_test, scrub_positions, scrub_start, scrub_to
+from scrub_views import positions_sent, records_at
 from streamlit.testing.v1 import AppTest
 
 from core.contextual import static_cosine

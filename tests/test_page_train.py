@@ -5,7 +5,8 @@ import json
 
 import pytest
 import torch
-from conftest import app_test, charts, positions_sent, presenting_test, records_at, scrub_start, scrub_to
+from conftest import app_test, charts, presenting_test, scrub_start, scrub_to
+from scrub_views import positions_sent, records_at
 from test_specs import validator
 
 from core.text import tokenize

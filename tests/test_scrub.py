@@ -6,7 +6,7 @@ import json
 
 import pytest
 import torch
-from conftest import records_at
+from scrub_views import records_at
 from test_specs import validator
 
 from ui import datasets, scrub, specs
