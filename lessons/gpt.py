@@ -113,8 +113,8 @@ def next_word_section() -> None:
     st.caption(
         "T below 1 sharpens the distribution (the favourite gets even more), above 1 flattens it. **Top-k** keeps "
         "only the k most probable words, **top-p** the fewest whose probabilities add up to p; the rest are set "
-        "to 0 and what is left is divided by its sum again. Grey bars: before the cuts; coloured: what the next "
-        "word is drawn from. Move the three inputs above the chart."
+        "to 0 and what is left is divided by its sum again. Light bars: before the cuts (red or orange where a cut "
+        "took the word); blue: after them, what the next word is drawn from. Move the three inputs above the chart."
     )
     now = scrub.scrub_chart(bar_chart, CONTROLS, key=f"{PAGE}_bars", cells=3 * SHOWN_WORDS, data_id=(ids,))
     chart_downloads(bar_chart(**now), key=f"{PAGE}_bars_chart")

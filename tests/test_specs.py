@@ -246,3 +246,14 @@ def test_presenter_mode_writes_axis_and_legend_labels_at_14_px(monkeypatch):
         assert config["legend"]["labelFontSize"] >= 14
     assert not any("labelFontSize" in layer["encoding"]["x"]["axis"] for layer in spec["layer"][:1])
     assert not list(validator().iter_errors(spec))  # the presenter's config is valid Vega-Lite
+
+
+def test_the_next_word_bars_legend_names_the_blue_bars_too():
+    """The blue bars (what the next word is drawn from) are in the legend beside the light ones before the cuts:
+    a legend of the light bars alone read "kept" beside a blue bar (beginner review)."""
+    spec = specs.next_word_bars(["she", "they"], [0.6, 0.4], [1.0, 0.0], ["kept", "cut by top-k"])
+    before, after, _ = spec["layer"]
+    assert after["encoding"]["color"] == {"datum": specs.AFTER_CUTS, "type": "nominal"}
+    scale = before["encoding"]["color"]["scale"]
+    assert scale["domain"][0] == specs.AFTER_CUTS and scale["range"][0] == "#2a6f97"  # blue, named first
+    assert "color" not in after["mark"]  # its colour comes from the shared scale

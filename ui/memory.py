@@ -8,10 +8,12 @@ calls (macOS, musl) is left as it is.
 from __future__ import annotations
 
 import ctypes
+from functools import cache
 
 M_ARENA_MAX = -8  # glibc's malloc.h
 
 
+@cache  # loaded once: every training and chart file calls it
 def _glibc():
     try:
         libc = ctypes.CDLL("libc.so.6")

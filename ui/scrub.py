@@ -3,7 +3,7 @@
 A control that only picks among numbers already computed (a layer, a head, a training step, a
 token's row) need not cost a server rerun: the chart carries the numbers for every position of its
 controls, computed by `core/` and sent once, and its controls are Vega-Lite inputs bound inside the
-chart that filter those numbers in the browser (no script run, ~20–40 ms a repaint while dragging).
+chart that pick among those numbers in the browser (no script run, ~10–25 ms a repaint while dragging).
 
 One builder for every such chart: `scrub_chart(build, scrubs, key=...)` calls the page's own spec
 builder (ui/specs.py) once per position, checks that the specs differ only in their data and title,
@@ -243,13 +243,12 @@ def joined_spec(build: Callable[..., dict], scrubs: Sequence[Scrub], start: dict
                 {"filter": f"datum[{scrub.field!r}] === {scrub.field}_{scrub.field}"} for scrub in tagged_scrubs
             ]
     nodes, owners = views(joined), _data_owners(first)
-    filtered = [node for node, owner in zip(nodes, owners, strict=True) if "mark" in node and varies[owner]]
+    drawn = [(node, owner) for node, owner in zip(nodes, owners, strict=True) if "mark" in node and varies[owner]]
     params = [scrub.param(start[scrub.key]) for scrub in reversed(scrubs)]  # Vega lists inputs last-first
     # on a view whose records carry the position: a click on a mark there picks the position it shows
-    filtered[0]["params"] = [*filtered[0].get("params", []), *params]
-    for node, owner in zip(nodes, owners, strict=True):
-        if "mark" in node and varies[owner]:
-            node["transform"] = [*picks[owner], *node.get("transform", [])]
+    drawn[0][0]["params"] = [*drawn[0][0].get("params", []), *params]
+    for node, owner in drawn:
+        node["transform"] = [*picks[owner], *node.get("transform", [])]
     for node, original, values in zip(nodes, views(first), records, strict=True):
         if "data" in original:
             node["data"] = {"values": values}

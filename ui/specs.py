@@ -956,7 +956,9 @@ def layer_path(coords: torch.Tensor | np.ndarray, n_depths: int, *, title: str =
     return scatter(coords, labels, groups=groups, connect=True, title=title)
 
 
-CUT_COLOURS = {"kept": "#d9d9d9", "cut by top-k": "#f4a582", "cut by top-p": "#fdd49e"}  # the bars before the cuts
+AFTER_CUTS = "after the cuts"  # the legend's name for the blue bars
+# the legend: the blue bar after the cuts, then the light bars before them (a word's `cut`)
+CUT_COLOURS = {AFTER_CUTS: "#2a6f97", "kept": "#d9d9d9", "cut by top-k": "#f4a582", "cut by top-p": "#fdd49e"}
 
 
 def next_word_bars(words: list[str], tempered: Sequence[float], kept: Sequence[float], cut: Sequence[str]) -> dict:
@@ -983,7 +985,11 @@ def next_word_bars(words: list[str], tempered: Sequence[float], kept: Sequence[f
         "type": "nominal",
         "scale": {"domain": list(CUT_COLOURS), "range": list(CUT_COLOURS.values())},
         "title": None,
-        "legend": {"orient": "bottom"},
+        "legend": {
+            "orient": "bottom",
+            "columns": 2,  # two by two: four names in one row run past a phone's chart
+            "labelExpr": "datum.label === 'kept' ? 'before the cuts' : datum.label",  # a kept word's light bar
+        },
     }
     return chart_spec(
         records,
@@ -993,8 +999,13 @@ def next_word_bars(words: list[str], tempered: Sequence[float], kept: Sequence[f
         layer=[
             {"mark": "bar", "encoding": {"y": y, "x": {**x, "field": "before"}, "color": colour, "tooltip": tooltip}},
             {
-                "mark": {"type": "bar", "height": 12, "color": "#2a6f97"},
-                "encoding": {"y": y, "x": {**x, "field": "after"}, "tooltip": tooltip},
+                "mark": {"type": "bar", "height": 12},
+                "encoding": {
+                    "y": y,
+                    "x": {**x, "field": "after"},
+                    "color": {"datum": AFTER_CUTS, "type": "nominal"},  # the layers share the scale and its legend
+                    "tooltip": tooltip,
+                },
             },
             {
                 "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 11},
