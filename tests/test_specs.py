@@ -257,3 +257,24 @@ def test_the_next_word_bars_legend_names_the_blue_bars_too():
     scale = before["encoding"]["color"]["scale"]
     assert scale["domain"][0] == specs.AFTER_CUTS and scale["range"][0] == "#2a6f97"  # blue, named first
     assert "color" not in after["mark"]  # its colour comes from the shared scale
+
+
+def test_lines_from_columns_hold_the_records_a_table_would():
+    """Columns (lists, ranges, numpy arrays, tensors) become the records pandas made of the same table, without
+    pandas: plain numbers, NaN as null, one record per row."""
+    columns = {
+        "x": range(3),
+        "tensor": torch.tensor([0.5, float("nan"), 0.25]),
+        "array": np.array([1.5, 2.5, np.nan]),
+        "list": [np.float64(0.1), 0.2, 0.3],
+        "word": ["a", "b", "c"],
+    }
+    from_columns = specs.lines(columns, "x", "tensor", color="word")
+    from_table = specs.lines(pd.DataFrame(columns), "x", "tensor", color="word")
+    assert json.dumps(from_columns) == json.dumps(from_table)
+    assert from_columns["data"]["values"][1] == {"x": 1, "tensor": None, "array": 2.5, "list": 0.2, "word": "b"}
+    assert specs.series_lines([1, 2], {"a": [0.1, 0.2], "b": [0.3, 0.4]}, x="n", y="v")["data"]["values"][2] == {
+        "n": 1, "v": 0.3, "series": "b"
+    }  # fmt: skip
+    with pytest.raises(ValueError):
+        specs.sampled_waves([0, 1], {"a": [0.1]}, [True, False], x="x", y="y", group="g")

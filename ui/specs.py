@@ -42,6 +42,22 @@ MAX_LABELLED = 64  # token axes keep every label up to this many tokens (a row s
 CELL_FONT_MIN, CELL_FONT_MAX, CELL_FONT_PER_WIDTH, CELL_FONT_PER_HEIGHT = 11, 18, 3.6, 0.6
 
 
+def _column_records(columns: dict[str, Sequence]) -> list[dict]:
+    """A table given as its columns (name -> values) as one record per row, NaN written as null: what
+    chart_spec makes of a DataFrame, without pandas (its conversion took a fifth of a positional-encoding
+    rerun, whose dimension chart builds a wave for every dimension)."""
+    names = list(columns)
+    # numpy arrays and tensors as plain numbers; lists may still hold numpy scalars
+    values = [
+        column.tolist() if hasattr(column, "tolist") else [v.item() if isinstance(v, np.generic) else v for v in column]
+        for column in columns.values()
+    ]
+    return [
+        {name: None if isinstance(v, float) and math.isnan(v) else v for name, v in zip(names, row, strict=True)}
+        for row in zip(*values, strict=True)
+    ]
+
+
 def chart_spec(data: pd.DataFrame | list[dict], title: str = "", **body) -> dict:
     """A top-level Vega-Lite spec with the data inlined (NaN written as null).
 
@@ -543,7 +559,8 @@ def lines(
     beyond y's are clamped to its edge, so one spike does not flatten the rest); `marker_x`: a dashed
     rule at that x (e.g. "now"); `color_sort`: the groups' order (dim 4 before dim 10);
     `legend_columns`: the legend below the chart in that many columns."""
-    frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
+    names = list(frame.columns) if isinstance(frame, pd.DataFrame) else list(frame)
+    frame = frame if isinstance(frame, pd.DataFrame) else _column_records(frame)
     x_scale = {"type": "log" if log_x else "linear", **({"domain": list(x_domain), "nice": False} if x_domain else {})}
     if log_x and log_base != 10:
         x_scale["base"] = log_base
@@ -552,7 +569,7 @@ def lines(
         "x": {"field": x, "type": "quantitative", "title": x_title or x, "scale": x_scale},
         "y": {"field": y, "type": "quantitative", "title": y_title or y,
               "scale": {**y_scale, "domain": list(y_domain), "clamp": True} if y_domain else y_scale},
-        "tooltip": [{"field": c} for c in frame.columns],
+        "tooltip": [{"field": c} for c in names],
     }  # fmt: skip
     if integer_x:
         encoding["x"]["axis"] = {"format": "d", "tickMinStep": 1}
@@ -581,8 +598,14 @@ def series_lines(
 ) -> dict:
     """Several named series measured at the same xs, one line each: the long table (one row per
     point: x, y, group) is built here, then drawn by `lines` (its keyword options apply)."""
-    rows = [(at, value, name) for name, values in series.items() for at, value in zip(xs, values, strict=True)]
-    return lines(pd.DataFrame(rows, columns=[x, y, group]), x, y, color=group, **options)
+    columns = {
+        x: [at for values in series.values() for at in xs],
+        y: [value for values in series.values() for value in values],
+        group: [name for name, values in series.items() for _ in values],
+    }
+    if any(len(values) != len(xs) for values in series.values()):
+        raise ValueError("every series needs one value per x")
+    return lines(columns, x, y, color=group, **options)
 
 
 def sampled_waves(
@@ -597,12 +620,15 @@ def sampled_waves(
 ) -> dict:
     """Continuous curves (series finely sampled at xs), one colour each, with the points where `sampled`
     is True (e.g. the whole positions a model uses) drawn as dots on them; `lines`' keyword options apply."""
-    rows = [
-        (at, value, name, dot)
-        for name, values in series.items()
-        for at, value, dot in zip(xs, values, sampled, strict=True)
-    ]
-    spec = lines(pd.DataFrame(rows, columns=[x, y, group, "sampled"]), x, y, color=group, points=False, **options)
+    if any(len(values) != len(xs) for values in series.values()) or len(sampled) != len(xs):
+        raise ValueError("every series needs one value per x, and `sampled` one flag per x")
+    columns = {
+        x: [at for _ in series for at in xs],
+        y: [value for values in series.values() for value in values],
+        group: [name for name in series for _ in xs],
+        "sampled": [dot for _ in series for dot in sampled],
+    }
+    spec = lines(columns, x, y, color=group, points=False, **options)
     value = {"field": y, "type": "quantitative", "format": ".3f"}
     spec["encoding"]["tooltip"] = [{"field": group}, {"field": x}, value]
     dot = {"type": "circle", "size": 36 if sum(sampled) <= 32 else 14, "opacity": 1}
