@@ -43,14 +43,15 @@ CELL_FONT_MIN, CELL_FONT_MAX, CELL_FONT_PER_WIDTH, CELL_FONT_PER_HEIGHT = 11, 18
 
 
 def _column_records(columns: dict[str, Sequence]) -> list[dict]:
-    """A table given as its columns (name -> values) as one record per row, NaN written as null: what
-    chart_spec makes of a DataFrame, without pandas (its conversion took a fifth of a positional-encoding
-    rerun, whose dimension chart builds a wave for every dimension)."""
+    """A table given as its columns (name -> values: lists, ranges, arrays, tensors, a DataFrame's columns) as
+    one record per row of plain numbers and text, NaN written as null. pandas' own conversion (`to_dict`) took a
+    fifth of a positional-encoding rerun, whose dimension chart builds a wave for every dimension."""
     names = list(columns)
-    # numpy arrays and tensors as plain numbers; lists may still hold numpy scalars
+    # numpy arrays, tensors and pandas columns as plain numbers (a list, or a column of objects, may still hold
+    # numpy scalars)
     values = [
-        column.tolist() if hasattr(column, "tolist") else [v.item() if isinstance(v, np.generic) else v for v in column]
-        for column in columns.values()
+        [v.item() if isinstance(v, np.generic) else v for v in (c.tolist() if hasattr(c, "tolist") else c)]
+        for c in columns.values()
     ]
     return [
         {name: None if isinstance(v, float) and math.isnan(v) else v for name, v in zip(names, row, strict=True)}
@@ -66,7 +67,7 @@ def chart_spec(data: pd.DataFrame | list[dict], title: str = "", **body) -> dict
     more per chart) when anything else changed. So what a slider moves belongs in the records, not in
     the spec: builders order axes by the records (`"sort": None`) rather than by label lists, and
     write per-cell choices (text colour, highlighted row) as fields."""
-    records = data if isinstance(data, list) else data.astype(object).where(data.notna(), None).to_dict("records")
+    records = data if isinstance(data, list) else _column_records({name: data[name] for name in data.columns})
     return {
         "$schema": SCHEMA,
         "title": title,
