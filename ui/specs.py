@@ -599,14 +599,18 @@ def series_lines(
 ) -> dict:
     """Several named series measured at the same xs, one line each: the long table (one row per
     point: x, y, group) is built here, then drawn by `lines` (its keyword options apply)."""
-    columns = {
-        x: [at for values in series.values() for at in xs],
-        y: [value for values in series.values() for value in values],
-        group: [name for name, values in series.items() for _ in values],
-    }
+    return lines(_long_columns(xs, series, x, y, group), x, y, color=group, **options)
+
+
+def _long_columns(xs: Sequence[float], series: dict[str, Sequence[float]], x: str, y: str, group: str) -> dict:
+    """Named series measured at the same xs as the long table's columns: one row per point (x, y, group)."""
     if any(len(values) != len(xs) for values in series.values()):
         raise ValueError("every series needs one value per x")
-    return lines(columns, x, y, color=group, **options)
+    return {
+        x: [at for _ in series for at in xs],
+        y: [value for values in series.values() for value in values],
+        group: [name for name in series for _ in xs],
+    }
 
 
 def sampled_waves(
@@ -621,14 +625,9 @@ def sampled_waves(
 ) -> dict:
     """Continuous curves (series finely sampled at xs), one colour each, with the points where `sampled`
     is True (e.g. the whole positions a model uses) drawn as dots on them; `lines`' keyword options apply."""
-    if any(len(values) != len(xs) for values in series.values()) or len(sampled) != len(xs):
-        raise ValueError("every series needs one value per x, and `sampled` one flag per x")
-    columns = {
-        x: [at for _ in series for at in xs],
-        y: [value for values in series.values() for value in values],
-        group: [name for name in series for _ in xs],
-        "sampled": [dot for _ in series for dot in sampled],
-    }
+    if len(sampled) != len(xs):
+        raise ValueError("`sampled` needs one flag per x")
+    columns = {**_long_columns(xs, series, x, y, group), "sampled": [dot for _ in series for dot in sampled]}
     spec = lines(columns, x, y, color=group, points=False, **options)
     value = {"field": y, "type": "quantitative", "format": ".3f"}
     spec["encoding"]["tooltip"] = [{"field": group}, {"field": x}, value]
