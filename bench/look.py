@@ -57,6 +57,17 @@ if (document.documentElement.scrollWidth > window.innerWidth + 2) bad.push(`page
 return bad;
 """
 
+# Text a box cuts off: a formula or a table wider than its box (each scrolls inside it, so no page overflow
+# shows it, but a student sees "ho" for "horse"), or a label Streamlit ends with "…".
+CUT_JS = """
+const main = document.querySelector('[data-testid="stMain"]');
+if (!main) return [];
+const boxes = '.katex-display, [data-testid="stTable"], [data-testid="stDataFrame"] .dvn-scroller, '
+  + '[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"]';
+return [...main.querySelectorAll(boxes)].filter((el) => el.getClientRects().length && el.scrollWidth > el.clientWidth + 2)
+  .map((el) => `${el.textContent.slice(0, 50)}: ${el.scrollWidth} px in ${el.clientWidth}`);
+"""
+
 CHARTS_JS = """
 // a chart hidden by the layout (the course map drawn for another window width) is not seen
 return [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stVegaLiteChart"]')].filter(el => el.getClientRects().length).map(el => {
@@ -155,6 +166,10 @@ def overflowing(driver) -> list[str]:
     return driver.execute_script(OVERFLOW_JS)
 
 
+def cut_off(driver) -> list[str]:
+    return driver.execute_script(CUT_JS)
+
+
 def charts(driver) -> list[dict]:
     return driver.execute_script(CHARTS_JS)
 
@@ -209,7 +224,7 @@ def main() -> None:
                         settle(driver)
                         name = f"{page or 'home'}_{width}_{words}w{'_' + re.sub(r'[^a-z0-9]+', '-', args.params) if args.params else ''}.png"
                         full_page_screenshot(driver, out / name, width, tiles=True)
-                        problems = overflowing(driver) + [f"raw text: {t}" for t in raw_text(driver)]
+                        problems = overflowing(driver) + cut_off(driver) + [f"raw text: {t}" for t in raw_text(driver)]
                         small = [c for c in charts(driver) if c["height"] < 60]
                         problems += [f"flat chart: {c}" for c in small]
                         print(out / name, "OK" if not problems else "")

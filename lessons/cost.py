@@ -118,7 +118,7 @@ def steps_section() -> None:
         "RNN": [f"{n:,}", "d (the state)", f"{max(n - 1, 0):,}"],
         "self-attention": ["1 matrix product", f"{n * n:,} (n²)", "1"],
     }
-    st.dataframe(pd.DataFrame(steps), hide_index=True, key=f"{PAGE}_steps")
+    st.table(pd.DataFrame(steps), hide_index=True)  # plain: its text wraps on a phone
 
 
 section("1 · The paper's table")

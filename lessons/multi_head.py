@@ -216,8 +216,11 @@ for place, (name, matrix, title) in zip(side_by_side(2, max(n, d_model // 2)), m
         show_matrix(matrix, labels, columns, key=f"{PAGE}_{name}", title=title, **COLUMNS)
 difference = max_difference_to_torch(layer, x_in)
 shown_difference = "0 (identical here)" if difference == 0 else readable_number(difference)
-st.metric("Largest difference from torch.nn.MultiheadAttention with the same weights", shown_difference)
-st.caption("Outputs and per-head weights compared number by number; float32 rounding alone would allow about 10⁻⁷.")
+st.metric("Largest difference from PyTorch's own", shown_difference)  # a longer label was cut on a phone
+st.caption(
+    "PyTorch's torch.nn.MultiheadAttention, given the same weights: outputs and per-head weights compared number "
+    "by number; float32 rounding alone would allow about 10⁻⁷."
+)
 
 if n_layers > 1:
     section("Stacking layers")

@@ -31,9 +31,13 @@ page_header(
     "The test below shuffles a sentence: predict first. *Attention Is All You Need* adds to each "
     "embedding a vector that depends only on its position, built from sines and cosines of different frequencies.",
 )
-st.latex(
-    r"PE_{(pos,\,2i)} = \sin\!\left(\frac{pos}{\text{base}^{2i/d_{model}}}\right) \qquad "
-    r"PE_{(pos,\,2i+1)} = \cos\!\left(\frac{pos}{\text{base}^{2i/d_{model}}}\right)"
+# One equation a line: side by side they ran off a phone's edge.
+st.latex(r"PE_{(pos,\,2i)} = \sin\!\left(\frac{pos}{\text{base}^{2i/d_{model}}}\right)")
+st.latex(r"PE_{(pos,\,2i+1)} = \cos\!\left(\frac{pos}{\text{base}^{2i/d_{model}}}\right)")
+st.caption(
+    "pos: the word's place in the sentence (0, 1, 2, …); 2i and 2i + 1: which of its numbers (even ones take the "
+    "sine, odd ones the cosine); d_model: how many numbers each word's vector has; base: how slowly the last "
+    "waves turn (10,000 in the paper). The last two are sliders below."
 )
 
 

@@ -245,7 +245,12 @@ def step_by_step() -> None:
     else:  # the weights are not shown yet: the temperature stays where the chart last had it
         temperature = scrub.positions_now(WEIGHT_MAP, [TEMPERATURE_SCRUB])[TEMPERATURE]
     formula_step = max(0, shown - SCORES + 1)  # the formulas' steps: Q, K and V share the first
-    formula.latex(formulas.qkv_step(formula_step, d_k=d_k, scale=scale, temperature=temperature, causal=causal))
+    heading, step_formula = formulas.qkv_step(
+        formula_step, d_k=d_k, scale=scale, temperature=temperature, causal=causal
+    )
+    with formula.container():
+        st.markdown(f"**{heading}:**")
+        st.latex(step_formula)
     options = dict(mask=mask, scale=scale, temperature=temperature)
     steps = qkv.qkv_attention_steps(X, *weights.values(), biases=biases, **options)
     result = steps.attention

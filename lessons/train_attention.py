@@ -68,10 +68,10 @@ st.markdown(
     "decides**. The model answers with the word “it” attends to most in layer 2."
 )
 table = training.examples(6, torch.Generator().manual_seed(session.seed()))
-st.dataframe(
+# A plain table, not st.dataframe: its text wraps, so the answers stay in sight on a phone.
+st.table(
     pd.DataFrame({"generated sentence": [" ".join(e.words) for e in table], "“it” is": [e.answer for e in table]}),
     hide_index=True,
-    key=f"{PAGE}_examples",
 )
 st.markdown(
     f"We follow two sentences while it learns: *{' '.join(training.PROBES[0])}* and *{' '.join(training.PROBES[1])}*."

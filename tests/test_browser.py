@@ -1,10 +1,11 @@
 """What a student sees, in headless Chromium against the real server.
 
-Every page at classroom widths (1024 and 1400 px) with a 3-, a 12- and a 40-word sentence: no chart
-wider than its column, no sideways scrolling, no raw Python values or error text, every chart drawn
-with marks and a readable height, predict-first feedback absent until answered. Also: a fresh server's
-first request is a lesson's direct link (the `pages/` shim would run it without app.py), presenter
-styling on a link's first load, a slider moved with the keyboard, a sentence typed, a shared link.
+Every page at classroom widths (1024 and 1400 px) with a 3-, a 12- and a 40-word sentence, and on a phone
+(390 px): no chart wider than its column, no sideways scrolling, no formula, table or label cut off by its
+box, no raw Python values or error text, every chart drawn with marks and a readable height, predict-first
+feedback absent until answered. Also: a fresh server's first request is a lesson's direct link (the
+`pages/` shim would run it without app.py), presenter styling on a link's first load, a slider moved with
+the keyboard, a sentence typed, a shared link.
 
 Screenshots go to $SCREENSHOT_DIR (docs/screenshots for the README gallery: make screenshots).
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 from selenium.common.exceptions import TimeoutException
 
-from bench.look import SENTENCES, charts, chromium, full_page_screenshot, overflowing, raw_text, server, settle
+from bench.look import SENTENCES, charts, chromium, cut_off, full_page_screenshot, overflowing, raw_text, server, settle
 from ui.navigation import FIRST_PRINCIPLES, HOME, LESSONS, MULTI_HEAD, POSITIONAL, QKV, REAL_MODEL, STATIC, WHY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,6 +129,7 @@ def test_every_page_fits_and_reads_well(app_url, browser, page):
         where = f"{page.title} at {width} px, {words} words"
         assert find(browser, "h1") and find(browser, "h1")[0].text.strip(), where
         assert not overflowing(browser), f"{where}: {overflowing(browser)}"
+        assert not cut_off(browser), f"{where}: text cut off by its box {cut_off(browser)}"
         assert not raw_text(browser), f"{where}: raw text on screen {raw_text(browser)}"
         for chart in charts(browser):
             assert chart["height"] >= 60 and chart["marks"] > 0, f"{where}: unreadable chart {chart}"
@@ -202,7 +204,7 @@ def test_one_question_per_idea_and_what_answers_it_waits(app_url, browser):
     assert_healthy(browser, FIRST_PRINCIPLES.title)
     assert "You chose “the”" in " ".join(texts(browser, '[data-testid="stAlertContentSuccess"]'))
     assert any("attends most to" in t for t in texts(browser, '[data-testid="stMarkdownContainer"]'))
-    assert not any("Answer first" in t for t in texts(browser, '[data-testid="stCaptionContainer"]'))
+    assert not any("Choose an answer first" in t for t in texts(browser, '[data-testid="stCaptionContainer"]'))
 
 
 def test_a_shared_link_opens_the_same_view(app_url, browser):
@@ -291,6 +293,7 @@ def test_controls_at_their_ends_still_fit(app_url, browser, path):
         open_page(browser, app_url, page, {**query, "shared_sentence": SENTENCES[12]})
         where = f"{page.title} with {query} at 1024 px"
         assert not overflowing(browser), f"{where}: {overflowing(browser)}"
+        assert not cut_off(browser), f"{where}: text cut off by its box {cut_off(browser)}"
         assert not raw_text(browser), f"{where}: raw text on screen {raw_text(browser)}"
         assert not find(browser, '[data-testid="stToast"]'), f"{where}: a link value was refused"
         for chart in charts(browser):

@@ -102,7 +102,7 @@ def test_sliders_at_both_ends():
         assert specs(at)[f"work per layer, d = {d} (crossover at n = d)"]["encoding"]["x"]["axis"]["format"] == ",d"
     for n in (1, 4096):
         at.slider(key="cost_n_steps").set_value(n).run()
-        steps = at.dataframe[-1].value
+        steps = at.table[-1].value
         assert steps["self-attention"][1] == f"{n * n:,} (n²)"
     assert not at.exception
 

@@ -120,7 +120,7 @@ def test_one_question_and_where_it_fails_waits_for_it():
     assert any("once you have answered the question" in c.value for c in at.caption)
     at.selectbox(key="fp_predict").set_value("animal").run()
     assert [w.key for w in questions(at)] == ["fp_predict"]
-    assert not any("Answer first" in c.value for c in at.caption)  # no second question left waiting
+    assert not any("Choose an answer first" in c.value for c in at.caption)  # no second question left waiting
     result = first_principles_attention(embed(LESSON, toy_vocabulary()).vectors)
     focus = attention_focus(result.weights, LESSON.index("it"), LESSON.index("animal"))
     assert at.error[0].value.startswith(
@@ -219,8 +219,8 @@ def test_formulas_carry_the_numbers():
     row = formulas.first_principles_row(["a", "b", "c"], 1, torch.tensor([0.5, 1.25, 2.0]), [(2, 0.61), (1, 0.3)], 0.5)
     assert "0.50,\\ 1.25,\\ 2.00" in row and r"0.61\,e_{\text{c}}" in row and row.endswith(r"+ \dots \end{aligned}")
     assert row.count("{") == row.count("}")
-    step = formulas.qkv_step(2, d_k=16, scale=True, temperature=1.0, causal=False)
-    assert step.startswith(r"\textbf{Steps 1–3 below; the last, step 3:}") and "S / 4.00" in step
+    heading, step = formulas.qkv_step(2, d_k=16, scale=True, temperature=1.0, causal=False)
+    assert heading == "Steps 1–3 below; the last, step 3" and step == r"S' = S / \sqrt{d_k} = S / 4.00"
 
 
 def test_the_downloads_wait_for_the_question_because_they_hold_its_answer():

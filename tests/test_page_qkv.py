@@ -193,7 +193,8 @@ def test_every_control_at_both_ends():
         assert any(c.value.startswith(f"At temperature {value:.1f}") for c in at.caption)
     at.toggle(key="qkv_scale").set_value(False).run()
     at.select_slider(key="qkv_step").set_value("Q, K, V").run()
-    assert not at.exception and "Step 1" in at.latex[-1].value
+    assert not at.exception and r"Q = XW_q,\; K = XW_k,\; V = XW_v" in at.latex[-1].value
+    assert any(m.value == "**Step 1:**" for m in at.markdown)
     at.slider(key="qkv_d_k").set_value(4).run()
     at.toggle(key="qkv_edit").set_value(True).run()
     assert not at.exception

@@ -150,7 +150,7 @@ def test_qkv_controls():
     at.toggle(key="qkv_scale").set_value(False).run()
     at.select_slider(key="qkv_step").set_value("Q, K, V").run()
     no_exception(at)
-    assert "Step 1" in at.latex[-1].value
+    assert "**Step 1:**" in [m.value for m in at.markdown] and r"Q = XW_q" in at.latex[-1].value
     at.slider(key="qkv_d_k").set_value(4).run()
     at.toggle(key="qkv_edit").set_value(True).run()
     no_exception(at)
@@ -164,7 +164,7 @@ def test_qkv_controls():
 # --- multi-head -------------------------------------------------------------------------------------
 def test_multi_head_matches_torch_on_the_page():
     at = app_test("lessons/multi_head.py")
-    assert metric(at, "Largest difference from torch") == "0 (identical here)" or "× 10⁻" in at.metric[0].value
+    assert metric(at, "Largest difference from PyTorch") == "0 (identical here)" or "× 10⁻" in at.metric[0].value
     at.select_slider(key="mha_d_model").set_value(24).run()
     at.select_slider(key="mha_heads_24").set_value(6).run()
     no_exception(at)
@@ -172,7 +172,7 @@ def test_multi_head_matches_torch_on_the_page():
     at.slider(key="mha_layers").set_value(3).run()
     scrub_to(at, "mha_head_scrub", mha_shown_3=2)
     no_exception(at)
-    assert metric(at, "Largest difference from torch") == "0 (identical here)" or "× 10⁻" in at.metric[0].value
+    assert metric(at, "Largest difference from PyTorch") == "0 (identical here)" or "× 10⁻" in at.metric[0].value
     at.select_slider(key="mha_heads_24").set_value(24).run()  # heads = d_model: width-1 heads
     no_exception(at)
 

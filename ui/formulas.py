@@ -24,8 +24,9 @@ def first_principles_row(
     )
 
 
-def qkv_step(step: int, *, d_k: int, scale: bool, temperature: float, causal: bool) -> str:
-    """Step `step` (0: Q, K, V … 4: the output) of one head, headed "Steps 1–k below; the last, step k"."""
+def qkv_step(step: int, *, d_k: int, scale: bool, temperature: float, causal: bool) -> tuple[str, str]:
+    """Step `step` (0: Q, K, V … 4: the output) of one head: its heading ("Steps 1–k below; the last, step k"),
+    text for st.markdown, and its formula as LaTeX. Apart: a heading inside the formula ran off a phone's edge."""
     formulas = [
         r"Q = XW_q,\; K = XW_k,\; V = XW_v",
         r"S = QK^\top",
@@ -35,4 +36,4 @@ def qkv_step(step: int, *, d_k: int, scale: bool, temperature: float, causal: bo
         r"Y = AV",
     ]
     heading = "Step 1" if step == 0 else f"Steps 1–{step + 1} below; the last, step {step + 1}"
-    return rf"\textbf{{{heading}:}}\ " + formulas[step]
+    return heading, formulas[step]

@@ -14,7 +14,8 @@ CURRENT_PAGE = "_current_page"
 SECTION_COUNT = "_section_count"
 # Constant CSS (no user text ever reaches it), on every page: a wide formula scrolls inside its own
 # box instead of being cut off at a phone's edge; on a phone, narrow margins, and a chart of fixed
-# width (small multiples) scrolls inside its own box instead of the page scrolling sideways.
+# width (small multiples) scrolls inside its own box instead of the page scrolling sideways, and formulas are
+# set at the text's size (KaTeX's 1.21 em put the page's longest formulas past a phone's edge).
 # Inputs bound inside a chart (ui.scrub) go above it (Streamlit's chart element is the .vega-embed itself),
 # at most as wide as a Streamlit slider's track, narrower in a narrow column with the value on the same line,
 # and large enough to drag with a finger.
@@ -23,6 +24,7 @@ SHARED_CSS = """
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] { padding-left: 1rem !important; padding-right: 1rem !important; }
   [data-testid="stVegaLiteChart"] { max-width: 100%; overflow-x: auto; }
+  .katex-display > .katex { font-size: 1em; }
 }
 /* only charts with inputs: an ordinary chart of its content's width collapsed to 0 px in a flex box */
 .stVegaLiteChart.vega-embed:has(.vega-bind) { display: inline-flex; flex-direction: column; max-width: 100%;
