@@ -106,6 +106,12 @@ def row_entropy(weights: ArrayLike) -> torch.Tensor:
     return -(w * w.clamp_min(torch.finfo(w.dtype).tiny).log()).sum(-1)
 
 
+def weight_on_later_words(weights: ArrayLike) -> torch.Tensor:
+    """(..., n, n) -> (...,): the share of each row's weight on later positions (j > i), averaged over the rows:
+    what a causal mask sets to 0."""
+    return torch.triu(as_tensor(weights), diagonal=1).sum(-1).mean(-1)
+
+
 def weighted_sum_loop(weights: ArrayLike, values: ArrayLike) -> torch.Tensor:
     """y_i = sum_j w_ij v_j one word after another, as a plain loop: (n, n), (n, d) -> (n, d).
     The same numbers as `weighted_sum`'s single matrix product, only slower."""

@@ -2,7 +2,7 @@ import streamlit as st
 import torch
 
 from core import gpt, gpt_heads, gpt_training, grammar, heads, sampling
-from core.attention import causal_mask
+from core.attention import causal_mask, weight_on_later_words
 from core.numbers import readable_number
 from core.text import unique_labels
 from ui import decoder_cache, model_cache, scrub, session, url_state
@@ -277,13 +277,16 @@ def head_finding(task: str, result: gpt_heads.TaskReport) -> str:
 
 
 shared = gpt_heads.shared_heads(shipped, CLEAN_HEAD)  # only the tasks each head does: no "best at" copying unlearned
-st.markdown(
-    "Nobody told the model where to look. We find which head does which job by **measurement** on held-out "
-    "sentences it never saw"
-    + (f"; here one head is the best at {' and '.join(TASK_NAMES[task] for task in shared[0])}" if shared else "")
-    + ":\n"
-    + "\n".join(head_finding(task, result) for task, result in shipped.items())
-)
+if answered:
+    st.markdown(
+        "Nobody told the model where to look. We find which head does which job by **measurement** on held-out "
+        "sentences it never saw"
+        + (f"; here one head is the best at {' and '.join(TASK_NAMES[task] for task in shared[0])}" if shared else "")
+        + ":\n"
+        + "\n".join(head_finding(task, result) for task, result in shipped.items())
+    )
+else:  # what each head does (a pronoun after "said that", say) would narrow section 1's answer down
+    st.caption("What each of the model's heads has learned appears here once you have answered section 1's question.")
 
 
 @st.fragment
@@ -350,7 +353,12 @@ columns = st.columns(3)
 columns[0].metric("Query rows, with the cache", f"{sum(comparison.cached.query_rows)}")
 columns[1].metric("Query rows, without it", f"{sum(comparison.recomputed.query_rows)}")
 difference = comparison.max_difference
-columns[2].metric("Largest difference in the logits", "0 (exact)" if difference == 0 else readable_number(difference))
+columns[2].metric(
+    "Largest difference in the logits",
+    "0 (exact)" if difference == 0 else readable_number(difference),
+    help="The two ways add the same numbers in another order, so float32 rounding can differ in the last digits: "
+    "far too little to change which word is most probable.",
+)
 first_rows, *later_rows = comparison.cached.query_rows  # the prompt's rows once, then one per word written
 st.markdown(
     f"Writing {len(comparison.cached.rows)} words after your {first_rows}: without a cache every word runs the "
@@ -414,11 +422,18 @@ if run is not None:
     for place, (matrix, names, title, short) in zip(places, maps, strict=True):
         with place:
             options = dict(row_title="word asking", col_title="looks at", value_title="weight", overlay=False)
-            spec = heatmap(matrix, names, names, palette=session.palette(), domain=(0, 1), title=title, **options)
+            spec = heatmap(
+                matrix, names, names, palette=session.palette(), domain=(0, 1), title=title,
+                stretch_rows=session.rows_stretched(), **options,
+            )  # fmt: skip
             render(spec, key=f"{PAGE}_{short}")
+    later = {short: float(weight_on_later_words(matrix)) for matrix, _, _, short in maps}  # the share past i
     st.caption(
-        "The encoder's words look both ways (it fills in a sentence it has whole); the decoder's look only left, "
-        "because it must predict a word before it exists."
+        "The encoder's words look both ways (it fills in a sentence it has whole): on average "
+        f"**{later['enc']:.0%}** of a word's weight lands on words after it. The decoder's look only left, because "
+        f"it must predict a word before it exists: **{later['dec']:.0%}** after. The encoder's map is dim because "
+        "it spreads its weight over many words (its [CLS] and [SEP] marks are left out, each row rescaled to sum to "
+        "1); *each row stretched* under *Attention colours* in the sidebar shows every row's pattern."
     )
 
 numbers = {"prompt": prompt.words, "written": words[len(ids) :], "attentions": whole.attentions, "logits": whole.logits}

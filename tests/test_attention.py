@@ -13,6 +13,7 @@ from core.attention import (
     normalise_rows,
     scaled_dot_product_attention,
     softmax,
+    weight_on_later_words,
 )
 from core.device import available_devices
 from core.multi_head import multi_head_attention
@@ -160,3 +161,11 @@ def test_cuda_path_matches_cpu():
     torch.testing.assert_close(on_gpu.output.cpu(), on_cpu.output, atol=1e-4, rtol=1e-4)
     fp = first_principles_attention(q.cuda())
     assert fp.output.device.type == "cuda"
+
+
+def test_weight_on_later_words_is_the_share_past_the_diagonal():
+    uniform = torch.full((5, 5), 0.2)
+    assert float(weight_on_later_words(uniform)) == pytest.approx(4 / 10)  # (n - 1) / 2n
+    scores = torch.randn(5, 5, generator=torch.Generator().manual_seed(0))
+    causal = torch.softmax(scores.masked_fill(~causal_mask(5), float("-inf")), -1)
+    assert float(weight_on_later_words(causal)) == 0

@@ -66,6 +66,9 @@ def test_writing_waits_for_the_question_it_would_answer():
     at = app_test(PAGE, timeout=180)
     assert at.button(key="gpt_next").disabled and at.button(key="gpt_more").disabled
     assert any("Answer the question in section 1 first" in c.value for c in at.caption)
+    # what the heads learned ("pronoun after said that") would narrow the answer down: it waits too
+    assert not any(m.value.startswith("Nobody told the model") for m in at.markdown)
+    assert any("appears here once you have answered section 1's question" in c.value for c in at.caption)
     at = answered_page()
     assert not at.button(key="gpt_next").disabled and not at.button(key="gpt_more").disabled
 
@@ -128,6 +131,10 @@ def test_the_kv_cache_and_the_heads_found_are_stated_from_the_numbers(net):
     intro = next(m.value for m in at.markdown if "ChatGPT writes one word" in m.value)
     assert "core/" not in heads_text and "`" not in intro and "make model" not in intro
     assert f"{copying.accuracy:.0%}" in heads_text
+    both = next(c.value for c in at.caption if c.value.startswith("The encoder's words look both ways"))
+    assert "**0%** after" in both  # the decoder's causal mask leaves nothing on later words
+    later = int(both.split("on average **")[1].split("%")[0])
+    assert later >= 10, both  # MiniLM reads both ways: a real share lands on later words
 
 
 def test_training_from_scratch_replays_the_heads_forming():

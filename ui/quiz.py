@@ -103,7 +103,7 @@ def predict(
                 type="tertiary",
                 icon=":material/visibility:",
             )
-            st.caption("Answer first: what answers the question appears below once you have chosen.")
+            st.caption("Choose an answer first (or reveal it): what shows the answer appears below once you have.")
         elif choice is None:
             st.info(f"{feedback(None, answer, fact)} {explanation}")
         else:
