@@ -99,8 +99,8 @@ def next_word_section() -> None:
         spec = next_word_bars(bars.words, bars.tempered[at], bars.kept[at], bars.cut[at])
         k, p = position[top_k.key], position[top_p.key]
         kept = bars.kept_count[at]
-        spec["title"] = (
-            f"T = {position[temperature.key]:.1f}, top-k {k or 'off'}, top-p {'off' if p == 1 else p}: "
+        spec["title"] = (  # T as the input beside the chart writes it (1.0 as 1)
+            f"T = {position[temperature.key]:g}, top-k {k or 'off'}, top-p {'off' if p == 1 else p}: "
             f"{kept} of {V} words can be drawn"
         )
         return spec

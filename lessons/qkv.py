@@ -368,8 +368,8 @@ def weights_by_temperature(scores, labels: list[str], *, trained_head: bool) -> 
     frame = matrix_frame(weights, labels, labels)
     chart_downloads(weight_map(**now), key=f"{PAGE}_weights_chart", table=frame)
     entropy, largest = qkv.attention_sharpness(weights)
-    st.caption(
-        f"At temperature {temperature:.1f}: a row's largest weight is {largest:.2f} on average. Spread "
+    st.caption(  # the temperature as the chart's input writes it beside itself (1.0 as 1)
+        f"At temperature {temperature:g}: a row's largest weight is {largest:.2f} on average. Spread "
         f"(entropy, in nats: 0 when one key takes everything): {entropy:.2f} on average, {math.log(n):.2f} if every "
         "key got the same share. Lower temperatures sharpen every row, higher ones flatten it."
     )

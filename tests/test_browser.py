@@ -536,6 +536,27 @@ def test_a_scrub_input_repaints_its_chart_with_no_script_run_and_reaches_the_lin
     assert_healthy(browser, "scrubbed link")
 
 
+def test_the_page_writes_a_scrubbed_number_as_its_input_does(app_url, browser):
+    """Q/K/V's Temperature input writes 1.0 as "1" beside itself (a range input's own text): the caption under
+    the chart and the formula say the same number, before and after the input moves."""
+    from selenium.webdriver.common.keys import Keys
+
+    browser.set_window_size(1400, 1000)
+    open_page(browser, app_url, QKV, {"qkv_step": "weights"})  # the step whose formula has the temperature
+    temperature = find(browser, 'input[name="qkv_temperature_qkv_temperature"]')[0]
+    for press in (None, Keys.ARROW_RIGHT):
+        if press:
+            browser.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus();", temperature)
+            browser.switch_to.active_element.send_keys(press)
+            settle(browser)
+        shown = temperature.find_element("xpath", "following-sibling::span").text  # Vega's own text of the value
+        captions = texts(browser, '[data-testid="stCaptionContainer"]')
+        assert any(c.startswith(f"At temperature {shown}:") for c in captions), (shown, captions)
+        formulas = " ".join(f.text for f in find(browser, f"{MAIN} .katex-display"))
+        assert f"/{shown})" in formulas.replace(" ", "").replace("′", ""), (shown, formulas)
+    assert shown == "1.1"
+
+
 def test_the_decoder_lesson_writes_on_a_phone_and_presents_on_a_projector(app_url, browser):
     """Attention that writes at 390 px: the question, then the bars; Write 10 words adds ten words, each
     with its row, and nothing scrolls sideways. From a ?presenter=1 link at 1920 px: presenter type and

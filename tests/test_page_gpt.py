@@ -47,7 +47,7 @@ def test_the_question_holds_back_the_bars_then_they_are_cores(net):
     assert best in question.options
     question.set_value(best).run()
     assert any(s.value.startswith("Right") for s in at.success)
-    bars = chart(at, "T = 1.0, top-k off, top-p off")
+    bars = chart(at, "T = 1, top-k off, top-p off")  # 1 as the input beside it writes 1.0
     assert scrub_start(bars) == {"gpt_temperature": 1.0, "gpt_top_k": 0, "gpt_top_p": 1.0}
     # a position away from the default: the chart's numbers are core.sampling's
     here = records_at(bars["data"]["values"], gpt_temperature=0.5, gpt_top_k=3, gpt_top_p=0.9)

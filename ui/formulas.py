@@ -31,7 +31,7 @@ def qkv_step(step: int, *, d_k: int, scale: bool, temperature: float, causal: bo
         r"Q = XW_q,\; K = XW_k,\; V = XW_v",
         r"S = QK^\top",
         rf"S' = S / \sqrt{{d_k}} = S / {math.sqrt(d_k):.2f}" if scale else r"S' = S \text{ (no scaling)}",
-        rf"A = \operatorname{{softmax}}(S' / {temperature:.1f})"
+        rf"A = \operatorname{{softmax}}(S' / {temperature:g})"  # :g as the chart's input writes it: 1, 0.3
         + (r"\text{ with the future masked}" if causal else ""),
         r"Y = AV",
     ]
