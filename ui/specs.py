@@ -794,9 +794,11 @@ def head_atlas(
     """Every head of a model as one cell, layers down, heads across, coloured by its role.
 
     heads: one record per head with .layer, .head, .role (one of `roles`) and .score (0..1), e.g.
-    core.heads.HeadRole; links: each head's strongest links as (from, to, weight), written in its
-    tooltip. A click selects a head: the point selection `param` carries its layer and head
-    (Streamlit's on_select hands them back). The `selected` head is outlined.
+    core.heads.HeadRole (a role and score measured on average over the sentence's tokens); `roles`: every
+    role in a fixed order, which gives each its colour (the legend lists those some head has); links: each
+    head's strongest links as (from, to, weight), written in its tooltip. A click selects a head: the point
+    selection `param` carries its layer and head (Streamlit's on_select hands them back). The `selected`
+    head is outlined.
     """
     records = [
         {
@@ -812,6 +814,10 @@ def head_atlas(
         for h, pairs in zip(heads, links, strict=True)
     ]
     n_heads = len({h.head for h in heads})
+    # the legend lists only the roles some head has; each role keeps its colour whichever others are there
+    shown = [
+        (role, colour) for role, colour in zip(roles, ROLE_COLOURS, strict=False) if role in {h.role for h in heads}
+    ]
     encoding = {
         "x": {"field": "head", "type": "ordinal", "title": "head", "axis": {"labelAngle": 0, "orient": "top"}},
         "y": {"field": "layer", "type": "ordinal", "title": "layer"},
@@ -830,8 +836,8 @@ def head_atlas(
                     "color": {
                         "field": "role",
                         "type": "nominal",
-                        "scale": {"domain": list(roles), "range": list(ROLE_COLOURS[: len(roles)])},
-                        "title": "role",
+                        "scale": {"domain": [role for role, _ in shown], "range": [colour for _, colour in shown]},
+                        "title": "role (on average over the sentence's tokens)",
                         "legend": {
                             "orient": "bottom",
                             "columns": {"expr": "width < 480 ? 2 : 3"},  # a phone's column fits two
@@ -845,7 +851,7 @@ def head_atlas(
                     "strokeWidth": {"condition": {"test": "datum.chosen", "value": 3}, "value": 1},
                     "tooltip": [
                         {"field": "name", "title": "head"},
-                        {"field": "role", "title": "role"},
+                        {"field": "role", "title": "role (average over the tokens)"},
                         {"field": "score", "type": "quantitative", "format": ".2f", "title": "score"},
                         {"field": "links", "title": "strongest links"},
                     ],
