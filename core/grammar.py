@@ -83,6 +83,8 @@ VOCAB = _vocabulary()
 WORD_ID = {w: i for i, w in enumerate(VOCAB)}
 # random sequences for induction draw from every word but the end mark
 COPYABLE = VOCAB[1:]
+# the words grammar allows in each task's scored slot (Probe.choices): accuracy ranks the right one among them
+SLOT_CHOICES = {"pronoun": PRONOUNS, "agreement": VERB_FORMS, "induction": COPYABLE}
 
 
 class Probe(NamedTuple):
@@ -138,7 +140,9 @@ def pronoun_sentence(generator: torch.Generator) -> Sentence:
     pronoun = NOUNS[clause.subject]
     prompt = (*clause.words, "said", "that")
     words = (*prompt, pronoun, BE[pronoun], _pick(STATES, generator), END)
-    return Sentence(words, "pronoun", clause.key, Probe("pronoun", prompt, pronoun, clause.subject_at, PRONOUNS))
+    return Sentence(
+        words, "pronoun", clause.key, Probe("pronoun", prompt, pronoun, clause.subject_at, SLOT_CHOICES["pronoun"])
+    )
 
 
 def agreement_sentence(generator: torch.Generator) -> Sentence:
@@ -147,7 +151,10 @@ def agreement_sentence(generator: torch.Generator) -> Sentence:
     verb = BE[NOUNS[clause.subject]]
     words = (*clause.words, verb, _pick(STATES, generator), END)
     return Sentence(
-        words, "agreement", clause.key, Probe("agreement", clause.words, verb, clause.subject_at, VERB_FORMS)
+        words,
+        "agreement",
+        clause.key,
+        Probe("agreement", clause.words, verb, clause.subject_at, SLOT_CHOICES["agreement"]),
     )
 
 
@@ -159,7 +166,7 @@ def induction_sentence(generator: torch.Generator) -> Sentence:
     order = torch.randperm(len(COPYABLE), generator=generator)[:k].tolist()
     sequence = tuple(COPYABLE[i] for i in order)
     j = 1 + _index(k - 1, generator)
-    probe = Probe("induction", (*sequence, *sequence[:j]), sequence[j], j, COPYABLE)
+    probe = Probe("induction", (*sequence, *sequence[:j]), sequence[j], j, SLOT_CHOICES["induction"])
     return Sentence((*sequence, *sequence, END), "induction", sequence, probe)
 
 

@@ -258,21 +258,32 @@ section("3 · Heads you can watch form")
 shipped = decoder_cache.report()
 
 
+def slot_words(task: str) -> str:
+    """The words a task's slot allows, as its accuracy compares them (core.grammar.SLOT_CHOICES), in words."""
+    words = grammar.SLOT_CHOICES[task]
+    if words == grammar.COPYABLE:  # copying: every word but the end mark
+        return f"any of its {len(words)} words"
+    return f"{', '.join(words[:-1])} or {words[-1]}" if len(words) > 1 else words[0]
+
+
 def head_finding(task: str, result: gpt_heads.TaskReport) -> str:
-    """One task's measured head in words; a copying head that cannot be an induction head is said to be one."""
-    head = result.head
+    """One task's measured head in words; a copying head that cannot be an induction head is said to be one.
+    Its accuracy is how often the right word is the most probable one, not a probability: section 1's bars
+    show the probabilities themselves, so the sentence says which of the two it is."""
+    head, prompts = result.head, f"{result.prompts} held-out prompts"
     if not gpt_heads.learned(task, result, CLEAN_HEAD):
         where = "in the first layer, where an induction head cannot be (it needs a previous-token head below it)"
         return (
             f"- **{TASK_NAMES[task]}**: no head has learned it cleanly. The best prefix-matching score is "
             f"{head.score:.2f} ({head.label('score').split(':')[0]}{', ' + where if head.layer == 0 else ''}), and "
-            f"the model continues a repeated phrase right only **{result.accuracy:.0%}** of the time."
+            f"the model's most probable next word continues a repeated phrase right in only "
+            f"**{result.accuracy:.0%}** of {prompts}."
         )
     return (
         f"- **{TASK_NAMES[task]}**: {head.label('score')} — its strongest weight from the last word lands on the "
-        f"deciding word in **{result.head_lands:.0%}** of {result.prompts} held-out prompts; the model is right "
-        f"**{result.accuracy:.0%}** of the time, and **{result.accuracy_without_head:.0%}** with that head "
-        "switched off."
+        f"deciding word in **{result.head_lands:.0%}** of {prompts}. Of the words that fit there "
+        f"({slot_words(task)}), the model makes the right one the most probable in **{result.accuracy:.0%}** of "
+        f"these prompts, and in **{result.accuracy_without_head:.0%}** with that head switched off."
     )
 
 

@@ -9,6 +9,7 @@ from core.attention import causal_mask
 from core.embeddings import dimension_names, embed, resize_dimensions, static_vectors, toy_vocabulary
 from core.model import Encoder
 from core.normalisation import layer_norm
+from core.numbers import powers_of_two_between
 from core.scaling import scaling_by_width, sorted_weights_by_width
 from core.search import search_in_batch, sentence_embeddings, toy_text_embedding
 from core.text import unique_labels, words_or_nothing
@@ -416,12 +417,15 @@ def scaling_experiment() -> None:
     spread = {"raw q·k": found["std_raw"], "q·k / √d_k": found["std_scaled"], "theory: √d_k": found["std_theory"]}
     saturation = {"without scaling": found["max_weight_raw"], "with √d_k": found["max_weight_scaled"]}
     axes = dict(log_x=True, x_ticks=D_KS, slanted_ticks=True, y_format="~g", legend_columns=2)  # readable log ticks
+    # the spread's log axis labelled at powers of two, 1 among them: where the scaled scores' line lies
+    ticks = powers_of_two_between([value for values in spread.values() for value in values])
+    log_spread = dict(log_y=True, y_ticks=ticks, y_domain=(ticks[0], ticks[-1]), dashed=["theory: √d_k"])
     charts = (
-        (spread, "std of scores", "Spread of the scores"),
-        (saturation, "mean largest weight", "Saturation of the softmax (16 keys)"),
+        (spread, "std of scores", "Spread of the scores", log_spread),  # theory dashed under the measured raw line
+        (saturation, "mean largest weight", "Saturation of the softmax (16 keys)", {}),
     )
-    for place, (series, y, title) in zip(st.columns(2), charts):
-        spec = series_lines(D_KS, series, x="d_k", y=y, log_y=y.startswith("std"), title=title, **axes)
+    for place, (series, y, title, options) in zip(st.columns(2), charts):
+        spec = series_lines(D_KS, series, x="d_k", y=y, title=title, **axes, **options)
         render(spec, key=f"{PAGE}_{title.split()[0].lower()}", target=place)
     st.caption(
         f"Computed just now on this server's {'graphics card' if device.type == 'cuda' else 'processor'}: at "

@@ -176,6 +176,9 @@ def atlas_caption(counts: list[tuple[str, int]], *, told: bool) -> str:
     """The atlas in words: how many heads have each role and, once section 5's question is answered (`told`:
     the why gives its answer away), why so many rest on [CLS]/[SEP]."""
     listed = "; ".join(f"{md_escape(ROLE_LABELS[role])}: {n} {'head' if n == 1 else 'heads'}" for role, n in counts)
+    # the legend lists only these roles: the others are named, so a missing colour does not look forgotten
+    absent = [md_escape(ROLE_LABELS[role]) for role in heads.ROLES if role not in dict(counts)]
+    listed += f"; no head: {', '.join(absent)}" if absent else ""
     resting = dict(counts).get(SINK, 0)
     why = (
         f" {resting} of {sum(n for _, n in counts)} {'head rests' if resting == 1 else 'heads rest'} on "
@@ -214,10 +217,12 @@ def head_in_words(this: str, ranked: list[tuple[str, float]], rows: int, focus: 
     if row_role is None:
         return said
     mine, mine_score = row_role.ranked[0]
-    though = "" if mine == best else ", though,"
+    # the role above is an average over every row; this one row may do something else, and says it is one row
+    also = "too" if mine == best else "instead"
     return said + (
-        f" From “{md_escape(picked)}”{though} it *{ROLE_LABELS[mine]}* (score {mine_score:.2f}): its largest weight, "
-        f"{row_role.top_weight:.2f}, is on “{md_escape(row_role.top)}”."
+        f" The row of “{md_escape(picked)}” alone (this one token, not the average) *{ROLE_LABELS[mine]}* {also} "
+        f"(row score {mine_score:.2f}): its largest weight, {row_role.top_weight:.2f}, is on "
+        f"“{md_escape(row_role.top)}”."
     )
 
 
@@ -313,13 +318,17 @@ def static_vs_contextual() -> None:
     st.subheader(f"Is “{word}” the same vector in both sentences?")
     static, per_layer, path = token_in_two_sentences(run_1, run_2, word)
     metrics = st.columns(2)
-    metrics[0].metric("Static (input table row): cosine", f"{static:.4f}")
+    metrics[0].metric(f"“{word}” vector, input table: cosine", f"{static:.4f}")
     drift = f"{per_layer[-1] - static:.4f}"  # green when the two meanings move apart: the point of the section
     metrics[1].metric(
-        "Contextual, last layer: cosine",
+        f"“{word}” vector, last layer: cosine",
         f"{per_layer[-1]:.4f}",
         delta=f"{drift} from the static cosine",
         delta_color="inverse",
+    )
+    st.caption(  # section 4 compares two whole sentences: this says these numbers are one word's
+        f"Both compare one token's vectors, “{md_escape(word)}” in sentence 1 with “{md_escape(word)}” in sentence 2: "
+        f"left, its row of the input table (before any layer); right, its vector after the last of the {L} layers."
     )
     left, right = st.columns([2, 3])  # the PCA map keeps room for its legend
     title, x_title = f"cosine of “{word}” in 1 vs 2", "layers passed (0 = input)"
@@ -359,10 +368,16 @@ def ablation() -> None:
     effect, metrics = model_cache.ablation_effect(text, silenced, mode), st.columns(2)
     metrics[0].metric("Your sentence's embedding: cosine to all heads on", f"{effect:.4f}")
     metrics[1].metric(
-        "The two “bank” sentences: similarity",
+        "“bank” sentences' embeddings: cosine",
         f"{after:.4f}",
         delta=f"{after - before:+.4f} from {before:.4f} with every head on",
         delta_color="off",  # a change to measure, neither good nor bad: grey, not red or green
+    )
+    st.caption(  # not section 3's one-word cosine: a whole sentence's vector, as the model hands it out
+        "Right: the cosine of two sentence embeddings, “" + "” and “".join(BANKS) + "”, with the chosen heads "
+        "switched off. A sentence's embedding is "
+        "its last layer's token vectors averaged over every token, [CLS] and [SEP] included (mean pooling): it "
+        "compares the whole sentences, not the one word “bank” of section 3."
     )
     label = "Token whose attention to follow through the layers"
     picked = token_picker(st, label, labels, f"{PAGE}_ablate_token", OPENS_ON)

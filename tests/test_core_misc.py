@@ -16,7 +16,7 @@ from core.embeddings import (
     toy_vocabulary,
 )
 from core.multi_head import MultiHeadSelfAttention
-from core.numbers import power_of_ten, readable_number
+from core.numbers import power_of_ten, powers_of_two_between, readable_number
 from core.projection import pca_2d
 from core.qkv import QKVProjection
 from core.text import tokenize, unique_labels
@@ -157,3 +157,9 @@ def test_numbers_for_people_never_use_e_notation():
     assert power_of_ten(9.71e-21) == "9.7 × 10⁻²¹"
     assert readable_number(0.593) == "0.59" and readable_number(1.5e-14) == "1.5 × 10⁻¹⁴"
     assert all("e" not in readable_number(10.0**-k) for k in range(1, 30))
+
+
+def test_powers_of_two_between_cover_the_values_and_label_1():
+    assert powers_of_two_between([0.93, 1.6, 32.4]) == [0.5, 1, 2, 4, 8, 16, 32, 64]  # a line just under 1 sits on 1
+    assert powers_of_two_between([1.02, 3.0]) == [1, 2, 4]
+    assert powers_of_two_between([2.0, 8.0]) == [2, 4, 8]  # powers of two are their own ends

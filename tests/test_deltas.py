@@ -12,7 +12,7 @@ def test_the_banks_moving_apart_is_green_not_red():
 
 def test_the_real_model_colours_its_deltas_by_intent():
     at = app_test("lessons/real_model.py", timeout=120)
-    drift = next(m for m in at.metric if m.label.startswith("Contextual, last layer"))
+    drift = next(m for m in at.metric if m.label.startswith("“bank” vector, last layer"))
     assert drift.delta.startswith("-") and drift.proto.color == Metric.MetricColor.GREEN  # the meanings drift apart
-    ablated = next(m for m in at.metric if m.label.startswith("The two “bank” sentences"))
+    ablated = next(m for m in at.metric if m.label.startswith("“bank” sentences' embeddings"))
     assert ablated.proto.color == Metric.MetricColor.GRAY  # a change to measure, not a verdict

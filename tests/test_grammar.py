@@ -104,3 +104,11 @@ def test_repeated_sequences_repeat_distinct_held_out_words():
     for row in ids[:, :8].tolist():
         assert len(set(row)) == 8 and WORD_ID[END] not in row
         assert grammar.is_held_out([VOCAB[i] for i in row])
+
+
+@pytest.mark.parametrize("task", grammar.TASKS)
+def test_every_probe_offers_its_tasks_slot_choices(task):
+    """The page names SLOT_CHOICES as the words each accuracy ranks the right one among: they are the probes'."""
+    probes = grammar.held_out_probes(task, 20)
+    assert {probe.choices for probe in probes} == {grammar.SLOT_CHOICES[task]}
+    assert all(probe.answer in probe.choices for probe in probes)

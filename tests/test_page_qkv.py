@@ -359,3 +359,23 @@ def test_the_scaled_scores_sentence_follows_the_numbers(d_k):
     assert effect.peak_scaled < effect.peak_raw and "gets less peaked" in said
     at.toggle(key="qkv_scale").set_value(False).run()
     assert any(c.value.startswith("*Divide by √d_k* is off") for c in at.caption)
+
+
+def test_the_spread_plot_shows_the_measured_line_over_the_theory_and_labels_1():
+    """The raw q·k line follows √d_k so closely that a theory line drawn over it hid it: the theory is dashed
+    and drawn first; the log axis is labelled at powers of two covering every value, 1 among them (where the
+    scaled line lies)."""
+    at = app_test("lessons/qkv.py")
+    at.radio(key="qkv_predict").set_value("sharper (one key takes all)").run()
+    assert not at.exception
+    spec = next(spec for spec in charts(at) if spec.get("title") == "Spread of the scores")
+    under, over = spec["layer"]
+    records = spec["data"]["values"]
+    assert {r["series"] for r in records if r["dashed"]} == {"theory: √d_k"}
+    assert "strokeDash" in under["mark"] and under["transform"] == [{"filter": "datum.dashed"}]
+    assert over["mark"]["point"] and over["transform"] == [{"filter": "!datum.dashed"}]
+    ticks = spec["encoding"]["y"]["axis"]["values"]
+    assert 1 in ticks and all(b == 2 * a for a, b in zip(ticks, ticks[1:]))
+    values = [r["std of scores"] for r in records]
+    assert spec["encoding"]["y"]["scale"]["domain"] == [ticks[0], ticks[-1]]
+    assert ticks[0] <= min(values) and max(values) <= ticks[-1] and ticks[1] > min(values)  # no idle tick

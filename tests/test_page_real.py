@@ -12,6 +12,7 @@ from scrub_views import records_at
 from core.contextual import cosine_by_layer, path_through_layers, shared_tokens, token_in_two_sentences
 from core.heads import (
     ROLE_LABELS,
+    ROLES,
     focus_word,
     ranked_roles,
     role_counts,
@@ -24,11 +25,12 @@ from core.heads import (
 from core.heads import head_roles as measured_roles
 from core.model import max_abs_difference
 from ui.markdown import md_escape
-from ui.specs import attention_lines, lines, token_shares
+from ui.specs import ROLE_COLOURS, attention_lines, lines, token_shares
 
 PAGE = "lessons/real_model.py"
 HEAD_MAP = "real_head_scrub"
 DEFAULT = "The animal didn't cross the road because it was tired"
+BANKS = ("I went to the bank to deposit money", "We sat on the bank of the river")  # both bank sections open on them
 
 
 # --- core, by hand --------------------------------------------------------------------------------
@@ -154,11 +156,18 @@ def test_roles_in_words_a_beginner_reads_and_the_showcase_head_said_with_its_row
     run = encoder.run(DEFAULT)
     roles = measured_roles(run.attentions, run.tokens)
     atlas = chart(page, "Click a head")
-    assert atlas["layer"][0]["encoding"]["color"]["scale"]["domain"] == list(ROLE_LABELS.values())
-    assert {c["role"] for c in atlas["data"]["values"]} <= set(ROLE_LABELS.values())
+    colour = atlas["layer"][0]["encoding"]["color"]
     counts = dict(role_counts(roles))
+    # the legend lists only the roles some head has, in the measure's order, each in its own fixed colour
+    present = [role for role in ROLES if role in counts]
+    assert "self" not in present  # no head looks at itself on this sentence: its colour is not in the legend
+    assert colour["scale"]["domain"] == [ROLE_LABELS[role] for role in present]
+    assert colour["scale"]["range"] == [ROLE_COLOURS[ROLES.index(role)] for role in present]
+    assert {c["role"] for c in atlas["data"]["values"]} == set(colour["scale"]["domain"])
+    assert colour["title"] == "role (on average over the sentence's tokens)"  # not one token's row
     caption = atlas_words(page)
     assert caption.startswith("Layers and heads count from 0 here")
+    assert f"; no head: {ROLE_LABELS['self']}." in caption  # the role left out of the legend is named
     assert f"{md_escape(ROLE_LABELS['[CLS]/[SEP] sink'])}: {counts['[CLS]/[SEP] sink']} heads" in caption
     assert "sink" not in caption
     # the page opens on L5 H11: nearly every row puts its largest weight on "animal", and the page says so
@@ -171,7 +180,11 @@ def test_roles_in_words_a_beginner_reads_and_the_showcase_head_said_with_its_row
     assert "spreads" not in said.split("next:")[0]
     assert f"next: {ROLE_LABELS[second]}, {second_score:.2f})" in said
     assert it.ranked[0][0] == "word pair" and it.top == "animal" and f"{it.top_weight:.2f}" == "0.65"
-    assert f"From “it”, though, it *links two words* (score {it.ranked[0][1]:.2f})" in said
+    # the role above is the rows' average; the one row is said to be one row, and how it differs
+    assert (
+        "The row of “it” alone (this one token, not the average) *links two words* instead "
+        f"(row score {it.ranked[0][1]:.2f})"
+    ) in said
     assert "is on “animal”" in said
 
 
@@ -199,14 +212,22 @@ def test_the_head_in_words_follows_the_row_and_the_head(encoder):
     scrub_to(at, HEAD_MAP, real_source="animal")
     animal = row_role(run.attentions[5, 11], run.tokens, run.tokens.index("animal"))
     said = head_words(at)
-    assert f"From “animal”, though, it *{ROLE_LABELS[animal.ranked[0][0]]}* (score {animal.ranked[0][1]:.2f})" in said
+    also = (
+        "too"
+        if animal.ranked[0][0] == ranked_roles(role_scores(run.attentions, run.tokens)[5, 11])[0][0]
+        else "instead"
+    )
+    assert (
+        f"The row of “animal” alone (this one token, not the average) *{ROLE_LABELS[animal.ranked[0][0]]}* {also} "
+        f"(row score {animal.ranked[0][1]:.2f})"
+    ) in said
     assert f"{animal.top_weight:.2f}, is on “{animal.top}”" in said
     scrub_to(at, HEAD_MAP, real_layer=0, real_head=2, real_source="every token")
     said = head_words(at)
     assert said.startswith("On average over its 14 rows (one per token), **L0 H2** *looks one token back*")
     score = ranked_roles(role_scores(run.attentions, run.tokens)[0, 2])[0][1]
     assert f"(role score {score:.2f}: the mean weight its rows put on the token just before;" in said
-    assert "From" not in said.split(" Heads most like it")[0]  # no row picked: the head alone
+    assert "The row of" not in said.split(" Heads most like it")[0]  # no row picked: the head alone
 
 
 def test_a_link_opens_a_head():
@@ -368,3 +389,21 @@ def test_the_bank_sentence_says_what_its_cosine_chart_shows():
     assert ("rises again at layer" in said) == bool(rises)
     assert all(f" {i}" in said.split("rises again")[-1] for i in rises)
     assert ("further apart" in said) == (cosines[-1] < cosines[0])
+
+
+def test_the_two_bank_cosines_say_what_each_compares(encoder):
+    """Section 3's cosine is one token's vectors ("bank" in 1 vs 2), section 4's the two sentences' embeddings
+    (mean pooling): each metric is labelled so, and holds the number of what it says it compares."""
+    at = app_test(PAGE, timeout=120)
+    one, two = encoder.run(BANKS[0]), encoder.run(BANKS[1])
+    word = token_in_two_sentences(one, two, "bank")
+    assert float(metric(at, "“bank” vector, input table: cosine")) == pytest.approx(word.static, abs=1e-4)
+    assert float(metric(at, "“bank” vector, last layer: cosine")) == pytest.approx(word.by_layer[-1], abs=1e-4)
+    said = next(c.value for c in at.caption if c.value.startswith("Both compare one token's vectors"))
+    assert "“bank” in sentence 1 with “bank” in sentence 2" in said and "after the last of the 6 layers" in said
+    sentences = float(encoder.sentence_embedding(BANKS[0]) @ encoder.sentence_embedding(BANKS[1]))
+    shown = next(m for m in at.metric if m.label == "“bank” sentences' embeddings: cosine")
+    assert f"from {sentences:.4f} with every head on" in shown.delta
+    assert abs(sentences - word.by_layer[-1]) > 0.1  # two different numbers: hence the labels
+    said = next(c.value for c in at.caption if c.value.startswith("Right: the cosine of two sentence embeddings"))
+    assert all(f"“{text}”" in said for text in BANKS) and "(mean pooling)" in said

@@ -125,8 +125,8 @@ def test_real_model_page_finds_heads_and_rebuilds():
     assert "× 10⁻" in shown or shown == "0 (exact)"
     said = "Identical: not one number differs." if shown == "0 (exact)" else "Equal to within float32 rounding"
     assert any(s.value.startswith(said) for s in at.success)  # the message says what the metric shows
-    assert float(metric(at, "Static (input table row)")) == pytest.approx(1.0, abs=1e-4)
-    assert float(metric(at, "Contextual, last layer")) < 0.8
+    assert float(metric(at, "“bank” vector, input table")) == pytest.approx(1.0, abs=1e-4)
+    assert float(metric(at, "“bank” vector, last layer")) < 0.8
     finder = next(m.value for m in at.markdown if m.value.startswith("Strongest"))
     assert "“it”" in finder and "“animal”" in finder and "layer 5, head 11" in finder
     scrub_to(at, "real_head_scrub", real_layer=3, real_head=1)

@@ -26,6 +26,17 @@ def validator() -> jsonschema.Draft7Validator:
 
 
 COORDS = torch.tensor([[0.0, 0.0], [0.01, 0.0], [0.0, 0.01], [1.0, 1.0]])  # three share a spot
+
+
+def theory_under_measured() -> dict:
+    """The Q, K, V page's spread plot in small: a theory line that the measured one follows closely."""
+    spread = {"raw q·k": [1.5, 2.1, 2.7], "q·k / √d_k": [1.05, 0.96, 1.0], "theory: √d_k": [1.41, 2.0, 2.83]}
+    return specs.series_lines(
+        [2, 4, 8], spread, x="d_k", y="std", log_x=True, log_y=True, y_ticks=[0.5, 1, 2, 4], y_domain=(0.5, 4),
+        dashed=["theory: √d_k"],
+    )  # fmt: skip
+
+
 SPECS = {
     "heatmap": lambda: specs.heatmap(WEIGHTS, WORDS, WORDS, palette="viridis", domain=(0, 1), highlight_row="was"),
     "heatmap, rows stretched": lambda: specs.heatmap(WEIGHTS, WORDS, WORDS, palette="magma", stretch_rows=True),
@@ -120,6 +131,7 @@ SPECS = {
     "series_lines": lambda: specs.series_lines(
         [1, 2, 3], {"loss": [2.3, 1.0, 0.4], "accuracy": [0.5, 0.7, 1.0]}, x="step", y="value"
     ),
+    "series_lines, a dashed theory under the measured, y ticks": lambda: theory_under_measured(),
     "sampled_waves": lambda: specs.sampled_waves(
         [0, 0.5, 1, 1.5, 2],
         {"dim 0": [0, 0.48, 0.84, 1.0, 0.91]},
@@ -278,3 +290,19 @@ def test_lines_from_columns_hold_the_records_a_table_would():
     }  # fmt: skip
     with pytest.raises(ValueError):
         specs.sampled_waves([0, 1], {"a": [0.1]}, [True, False], x="x", y="y", group="g")
+
+
+def test_a_dashed_theory_line_is_drawn_thin_under_the_measured_ones_and_the_y_ticks_are_kept():
+    """A theory line the measured one matches would hide it: it is drawn first (under), dashed and thinner,
+    and the measured lines keep their points; the y axis is labelled at the ticks asked for (1 among them)."""
+    spec = theory_under_measured()
+    under, over = spec["layer"]
+    assert under["transform"] == [{"filter": "datum.dashed"}] and over["transform"] == [{"filter": "!datum.dashed"}]
+    assert under["mark"]["strokeDash"] and under["mark"]["strokeWidth"] < 2 and "point" not in under["mark"]
+    assert over["mark"] == {"type": "line", "point": True}
+    dashed = {r["series"] for r in spec["data"]["values"] if r["dashed"]}
+    assert dashed == {"theory: √d_k"}  # only the theory: a field, so the spec names no series
+    assert spec["encoding"]["y"]["axis"]["values"] == [0.5, 1, 2, 4]
+    assert {"field": "dashed"} not in spec["encoding"]["tooltip"]  # drawing detail, not a number to read
+    plain = specs.series_lines([2, 4, 8], {"raw": [1.5, 2.1, 2.7]}, x="d_k", y="std")
+    assert "layer" not in plain and "dashed" not in plain["data"]["values"][0]  # nothing dashed: one mark

@@ -529,6 +529,9 @@ def label_places(
     return places
 
 
+THEORY_LINE = {"strokeDash": [6, 4], "strokeWidth": 1.5}  # thinner than a measured line, which stays visible
+
+
 def lines(
     frame: pd.DataFrame | dict[str, Sequence],
     x: str,
@@ -547,20 +550,24 @@ def lines(
     tick_format: str = "d",
     slanted_ticks: bool = False,
     y_format: str | None = None,
+    y_ticks: Sequence[float] | None = None,
     x_domain: tuple[float, float] | None = None,
     y_domain: tuple[float, float] | None = None,
     marker_x: float | None = None,
     color_sort: list[str] | None = None,
     legend_columns: int | None = None,
+    dashed: str | None = None,
 ) -> dict:
     """y against x, one line per `color` group, optional log axes (`log_base` for x). `frame`: a table,
     or its columns by name. `integer_x`: whole-number ticks (steps, layers); `x_ticks`: x labelled at
     exactly these values (`tick_format`, e.g. ",d" for 32,768), `slanted_ticks` keeps every one of them
-    at −45°; `y_format`: a d3 format for the y labels; `x_domain`/`y_domain`: fixed ranges (values
-    beyond y's are clamped to its edge, so one spike does not flatten the rest); `marker_x`: a dashed
-    rule at that x (e.g. "now"); `color_sort`: the groups' order (dim 4 before dim 10);
-    `legend_columns`: the legend below the chart in that many columns."""
-    names = list(frame.columns) if isinstance(frame, pd.DataFrame) else list(frame)
+    at −45°; `y_format`: a d3 format for the y labels; `y_ticks`: y labelled at exactly these values;
+    `x_domain`/`y_domain`: fixed ranges (values beyond y's are clamped to its edge, so one spike does not
+    flatten the rest); `marker_x`: a dashed rule at that x (e.g. "now"); `color_sort`: the groups' order
+    (dim 4 before dim 10); `legend_columns`: the legend below the chart in that many columns; `dashed`: a
+    true/false column whose true rows are drawn thin, dashed and under the others (a theory line that
+    would otherwise hide the measured one it matches)."""
+    names = [c for c in (frame.columns if isinstance(frame, pd.DataFrame) else frame) if c != dashed]
     frame = frame if isinstance(frame, pd.DataFrame) else _column_records(frame)
     x_scale = {"type": "log" if log_x else "linear", **({"domain": list(x_domain), "nice": False} if x_domain else {})}
     if log_x and log_base != 10:
@@ -577,13 +584,20 @@ def lines(
     if x_ticks is not None:
         slant = {"labelAngle": -45, "labelOverlap": False} if slanted_ticks else {}
         encoding["x"]["axis"] = {"values": list(x_ticks), "format": tick_format, **slant}
-    if y_format:
-        encoding["y"]["axis"] = {"format": y_format}
+    if y_format or y_ticks is not None:
+        encoding["y"]["axis"] = {
+            **({"format": y_format} if y_format else {}),
+            **({"values": list(y_ticks)} if y_ticks is not None else {}),
+        }
     if color:
         encoding["color"] = _category_colour(color, sort=color_sort)
         if legend_columns:
             encoding["color"]["legend"] = {"orient": "bottom", "columns": legend_columns}
     line = {"mark": {"type": "line", "point": points}, "encoding": encoding}
+    if dashed:  # a field, not a test naming the groups: see chart_spec
+        under = {"transform": [{"filter": f"datum.{dashed}"}], "mark": {"type": "line", **THEORY_LINE}}
+        over = {"transform": [{"filter": f"!datum.{dashed}"}], "mark": line.pop("mark")}
+        line["layer"] = [under, over]
     if marker_x is None:
         return chart_spec(frame, title, height=320, **line)
     rule = {
@@ -595,11 +609,23 @@ def lines(
 
 
 def series_lines(
-    xs: Sequence[float], series: dict[str, Sequence[float]], *, x: str, y: str, group: str = "series", **options
+    xs: Sequence[float],
+    series: dict[str, Sequence[float]],
+    *,
+    x: str,
+    y: str,
+    group: str = "series",
+    dashed: Sequence[str] = (),
+    **options,
 ) -> dict:
     """Several named series measured at the same xs, one line each: the long table (one row per
-    point: x, y, group) is built here, then drawn by `lines` (its keyword options apply)."""
-    return lines(_long_columns(xs, series, x, y, group), x, y, color=group, **options)
+    point: x, y, group) is built here, then drawn by `lines` (its keyword options apply). `dashed`: the
+    series drawn thin, dashed and under the others (theory under what was measured)."""
+    columns = _long_columns(xs, series, x, y, group)
+    if not dashed:
+        return lines(columns, x, y, color=group, **options)
+    columns["dashed"] = [name in dashed for name in series for _ in xs]
+    return lines(columns, x, y, color=group, dashed="dashed", **options)
 
 
 def _long_columns(xs: Sequence[float], series: dict[str, Sequence[float]], x: str, y: str, group: str) -> dict:
@@ -794,9 +820,11 @@ def head_atlas(
     """Every head of a model as one cell, layers down, heads across, coloured by its role.
 
     heads: one record per head with .layer, .head, .role (one of `roles`) and .score (0..1), e.g.
-    core.heads.HeadRole; links: each head's strongest links as (from, to, weight), written in its
-    tooltip. A click selects a head: the point selection `param` carries its layer and head
-    (Streamlit's on_select hands them back). The `selected` head is outlined.
+    core.heads.HeadRole (a role and score measured on average over the sentence's tokens); `roles`: every
+    role in a fixed order, which gives each its colour (the legend lists those some head has); links: each
+    head's strongest links as (from, to, weight), written in its tooltip. A click selects a head: the point
+    selection `param` carries its layer and head (Streamlit's on_select hands them back). The `selected`
+    head is outlined.
     """
     records = [
         {
@@ -812,6 +840,10 @@ def head_atlas(
         for h, pairs in zip(heads, links, strict=True)
     ]
     n_heads = len({h.head for h in heads})
+    # the legend lists only the roles some head has; each role keeps its colour whichever others are there
+    shown = [
+        (role, colour) for role, colour in zip(roles, ROLE_COLOURS, strict=False) if role in {h.role for h in heads}
+    ]
     encoding = {
         "x": {"field": "head", "type": "ordinal", "title": "head", "axis": {"labelAngle": 0, "orient": "top"}},
         "y": {"field": "layer", "type": "ordinal", "title": "layer"},
@@ -830,8 +862,8 @@ def head_atlas(
                     "color": {
                         "field": "role",
                         "type": "nominal",
-                        "scale": {"domain": list(roles), "range": list(ROLE_COLOURS[: len(roles)])},
-                        "title": "role",
+                        "scale": {"domain": [role for role, _ in shown], "range": [colour for _, colour in shown]},
+                        "title": "role (on average over the sentence's tokens)",
                         "legend": {
                             "orient": "bottom",
                             "columns": {"expr": "width < 480 ? 2 : 3"},  # a phone's column fits two
@@ -845,7 +877,7 @@ def head_atlas(
                     "strokeWidth": {"condition": {"test": "datum.chosen", "value": 3}, "value": 1},
                     "tooltip": [
                         {"field": "name", "title": "head"},
-                        {"field": "role", "title": "role"},
+                        {"field": "role", "title": "role (average over the tokens)"},
                         {"field": "score", "type": "quantitative", "format": ".2f", "title": "score"},
                         {"field": "links", "title": "strongest links"},
                     ],
