@@ -87,10 +87,11 @@ def vocabulary_lab() -> None:
     top = st.container()  # filled by vocabulary_views, which owns its Similarity choice
     st.subheader("Edit one word")
     word = url_state.selectbox(st, "Word to edit", TOY.words, index=TOY.words.index("king"), key=f"{PAGE}_edit")
-    columns = st.columns(4)
+    # rows of four, so a phone (where columns stack) lists the features in their order, not every fourth first
+    places = [place for start in range(0, len(TOY.dimensions), 4) for place in st.columns(4)]
     values = [
         url_state.slider(
-            columns[i % 4], name, -3.0, 3.0, round(float(TOY.vector(word)[i]), 2), 0.1, key=f"{PAGE}_{word}_{name}"
+            places[i], name, -3.0, 3.0, round(float(TOY.vector(word)[i]), 2), 0.1, key=f"{PAGE}_{word}_{name}"
         )
         for i, name in enumerate(TOY.dimensions)
     ]

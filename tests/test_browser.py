@@ -536,6 +536,24 @@ def test_a_scrub_input_repaints_its_chart_with_no_script_run_and_reaches_the_lin
     assert_healthy(browser, "scrubbed link")
 
 
+def test_a_phone_lists_a_words_features_in_their_order(app_url, browser):
+    """Static embeddings' Edit one word: on a phone, where columns stack, the feature sliders still read in the
+    table's order (rows of four, not every fourth feature first)."""
+    from core.embeddings import toy_vocabulary
+
+    features = list(toy_vocabulary().dimensions)
+    browser.set_window_size(390, 1000)
+    open_page(browser, app_url, STATIC)
+    placed = browser.execute_script(
+        f"return [...document.querySelectorAll('{MAIN} [data-testid=\"stSlider\"]')].map((e) => {{"
+        "const box = e.getBoundingClientRect();"
+        "return [Math.round(box.top + window.scrollY), Math.round(box.left), e.querySelector('label').innerText];});"
+    )
+    shown = [label for _, _, label in sorted(placed) if label in features]
+    browser.set_window_size(1400, 1000)
+    assert shown == features, shown
+
+
 def test_the_page_writes_a_scrubbed_number_as_its_input_does(app_url, browser):
     """Q/K/V's Temperature input writes 1.0 as "1" beside itself (a range input's own text): the caption under
     the chart and the formula say the same number, before and after the input moves."""

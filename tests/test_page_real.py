@@ -164,7 +164,7 @@ def test_roles_in_words_a_beginner_reads_and_the_showcase_head_said_with_its_row
     assert colour["scale"]["domain"] == [ROLE_LABELS[role] for role in present]
     assert colour["scale"]["range"] == [ROLE_COLOURS[ROLES.index(role)] for role in present]
     assert {c["role"] for c in atlas["data"]["values"]} == set(colour["scale"]["domain"])
-    assert colour["title"] == "role (on average over the sentence's tokens)"  # not one token's row
+    assert colour["title"] == "role (averaged over every token)"  # not one token's row
     caption = atlas_words(page)
     assert caption.startswith("Layers and heads count from 0 here")
     assert f"; no head: {ROLE_LABELS['self']}." in caption  # the role left out of the legend is named

@@ -863,9 +863,10 @@ def head_atlas(
                         "field": "role",
                         "type": "nominal",
                         "scale": {"domain": [role for role, _ in shown], "range": [colour for _, colour in shown]},
-                        "title": "role (on average over the sentence's tokens)",
+                        "title": "role (averaged over every token)",
                         "legend": {
                             "orient": "bottom",
+                            "titleLimit": 320,  # Vega cuts a title past 180 px with "…"
                             "columns": {"expr": "width < 480 ? 2 : 3"},  # a phone's column fits two
                             "labelLimit": 160,
                             "labelFontSize": 12,
