@@ -34,11 +34,11 @@ def table_section() -> None:
         key=f"{PAGE}_d",
         help="d_model: the length of each token's vector (512 in the original Transformer).",
     )
-    st.markdown(
+    st.markdown(  # no-break spaces keep each O(·) on one line in a phone's narrow cells
         "| layer | work per layer | sequential steps | longest path between two words |\n"
         "|---|---|---|---|\n"
-        "| self-attention | O(n² · d) | O(1) | O(1) |\n"
-        "| recurrent | O(n · d²) | O(n) | O(n) |\n\n"
+        "| self-attention | O(n²\u00a0·\u00a0d) | O(1) | O(1) |\n"
+        "| recurrent | O(n\u00a0·\u00a0d²) | O(n) | O(n) |\n\n"
         f"Self-attention does less work than a recurrent layer while **n < d**: with d = {d}, attention "
         f"is cheaper for sentences shorter than **{d} tokens** and dearer beyond."
     )

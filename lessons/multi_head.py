@@ -43,7 +43,7 @@ page_header(
 )
 st.latex(r"\operatorname{MultiHead}(X) = \operatorname{Concat}(\text{head}_1,\dots,\text{head}_h)\,W_o")
 # Each head's width d_k is written as d_model / h only under the question below: that split is its answer.
-st.latex(r"\text{head}_i = \operatorname{softmax}\!\left(\frac{Q_iK_i^\top}{\sqrt{d_k}}\right)V_i")
+st.latex(r"\text{head}_i = \operatorname{softmax}\!\left(\frac{Q_iK_i^{\mathsf{T}}}{\sqrt{d_k}}\right)V_i")
 
 tokens = sentence_input(
     PAGE, examples=("The animal didn't cross the road because it was tired", "The cat sat on the mat")

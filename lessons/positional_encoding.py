@@ -211,7 +211,7 @@ def one_row_one_column(pe, base: float) -> None:
         st.caption(
             f"Position {p} starts {first} (dimensions 0 and 1 turn once every {turns[0]:.1f} positions)"
             + (
-                f" and ends {ends} (once every {turns[last]:,.0f}): move the position and the left end jumps "
+                f" and ends {ends} (once every {turns[last]:,.1f}): move the position and the left end jumps "
                 "while the right end creeps."
                 if last >= 2
                 else "."

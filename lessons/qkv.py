@@ -76,7 +76,8 @@ page_header(
     "**query** (Q = X·W_q), offers a **key** (K = X·W_k) to be matched against, and hands over a "
     "**value** (V = X·W_v) when it is chosen.",
 )
-st.latex(r"\operatorname{Attention}(Q,K,V) = \operatorname{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right)V")
+# the transpose as a letter T, like the charts' "QKᵀ": KaTeX's ⊤ read as "|" on a phone
+st.latex(r"\operatorname{Attention}(Q,K,V) = \operatorname{softmax}\!\left(\frac{QK^{\mathsf{T}}}{\sqrt{d_k}}\right)V")
 
 
 @st.fragment

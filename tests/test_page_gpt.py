@@ -117,6 +117,13 @@ def test_the_kv_cache_and_the_heads_found_are_stated_from_the_numbers(net):
     assert metrics["Query rows, without it"] == str(sum(comparison.recomputed.query_rows))
     timing = next(m.value for m in at.markdown if "ms** with the cache" in m.value)
     assert "longer texts than above" in timing and "after the same 4-word prompt" in timing  # "the queen who met"
+    drawn = chart(at, "Time to write the words")["data"]["values"]
+    ms = {
+        how: [r["ms"] for r in drawn if r["how"] == how] for how in ("with the KV cache", "without (everything again)")
+    }
+    ahead = sum(a < b for a, b in zip(ms["with the KV cache"], ms["without (everything again)"], strict=True))
+    if "× faster**" in timing:  # the sentence counts what the chart draws
+        assert f"faster at {ahead} of the {len(drawn) // 2} lengths timed" in timing
     rows = f"({len(ids)} + {len(comparison.cached.rows) - 1} = {sum(comparison.cached.query_rows)})"
     kv = next(m.value for m in at.markdown if rows in m.value)  # the prompt once, then one row per new word
     assert f"the prompt's {len(ids)} rows" in kv and f"each of the other {len(comparison.cached.rows) - 1} words" in kv

@@ -29,7 +29,7 @@ def qkv_step(step: int, *, d_k: int, scale: bool, temperature: float, causal: bo
     text for st.markdown, and its formula as LaTeX. Apart: a heading inside the formula ran off a phone's edge."""
     formulas = [
         r"Q = XW_q,\; K = XW_k,\; V = XW_v",
-        r"S = QK^\top",
+        r"S = QK^{\mathsf{T}}",
         rf"S' = S / \sqrt{{d_k}} = S / {math.sqrt(d_k):.2f}" if scale else r"S' = S \text{ (no scaling)}",
         rf"A = \operatorname{{softmax}}(S' / {temperature:g})"  # :g as the chart's input writes it: 1, 0.3
         + (r"\text{ with the future masked}" if causal else ""),
