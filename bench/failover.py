@@ -81,8 +81,12 @@ def press(driver, key) -> None:
 
 
 def press_until_redrawn(driver, timeout: float, wait_per_press: float = 1.0) -> tuple[int, list[str]] | None:
-    """Press the page's first slider (right, then left, …) until a press makes the server run the page;
-    returns the number of presses and the exceptions on the page after that run (None: no press did)."""
+    """Press the page's first slider to the right until a press makes the server run the page; returns
+    the number of presses and the exceptions on the page after that run (None: no press did).
+
+    Always to the right: a press lost while the page reconnects still moves the slider in the browser,
+    so a left press after it would send the value the page started with, and the link could not show
+    that the press arrived."""
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.keys import Keys
 
@@ -90,7 +94,7 @@ def press_until_redrawn(driver, timeout: float, wait_per_press: float = 1.0) -> 
     while time.monotonic() < deadline:
         driver.execute_script(ARM_JS)
         try:
-            press(driver, Keys.ARROW_RIGHT if presses % 2 == 0 else Keys.ARROW_LEFT)
+            press(driver, Keys.ARROW_RIGHT)
         except (WebDriverException, StopIteration):
             pass  # the page is reconnecting: its widgets may be disabled or redrawn
         presses += 1
