@@ -334,19 +334,24 @@ def follow_map_click() -> None:
         st.switch_page(page.path)
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def map_chart(page_id: str, *, full: bool, narrow: bool, answered: tuple[str, ...], scale: float) -> dict:
+    """`map_spec` with its records as Arrow, as the page sends it. Every page draws the map twice on every
+    run, and only the answers and presenter mode change it: kept, it costs no run its ~2 ms of Arrow."""
+    return with_arrow_datasets(map_spec(page_id, full=full, narrow=narrow, answered=set(answered), scale=scale))
+
+
 def draw_map(page_id: str, *, full: bool) -> None:
     """The map, in the layout that fits the window (both are sent; CSS shows one)."""
     answered, scale = answered_pages(), PRESENTER_SCALE if presenting() else 1.0
     st.html(MAP_CSS)
     for narrow in (False, True):
         name = f"{'narrow' if narrow else 'wide'}_{'full' if full else page_id}"
-        spec = map_spec(page_id, full=full, narrow=narrow, answered=answered, scale=scale)
+        spec = map_chart(page_id, full=full, narrow=narrow, answered=tuple(sorted(answered)), scale=scale)
         key = f"course_map_{name}"  # its class in the page (st-key-…) is what the CSS above picks
         words = map_in_words(page_id, full=full, answered=answered)
         pick = partial(_picked, key)
-        st.vega_lite_chart(
-            with_arrow_datasets(spec), on_select=pick, selection_mode="step", key=key, width="stretch", alt=words
-        )
+        st.vega_lite_chart(spec, on_select=pick, selection_mode="step", key=key, width="stretch", alt=words)
 
 
 def score_line() -> str:
