@@ -117,7 +117,7 @@ def next_word_section() -> None:
         "took the word); blue: after them, what the next word is drawn from. Move the three inputs above the chart."
     )
     now = scrub.scrub_chart(bar_chart, CONTROLS, key=f"{PAGE}_bars", cells=3 * SHOWN_WORDS, data_id=(ids,))
-    chart_downloads(bar_chart(**now), key=f"{PAGE}_bars_chart")
+    chart_downloads(lambda: bar_chart(**now), key=f"{PAGE}_bars_chart")
     reshaped = sampling.reshape(
         first.logits[-1], now[temperature.key], now[top_k.key] or None, None if now[top_p.key] >= 1 else now[top_p.key]
     )
@@ -209,7 +209,7 @@ def rows_section() -> None:
         return spec
 
     now = scrub.scrub_chart(row_bars, [new, layer, head], key=ROWS, cells=len(all_ids), data_id=all_ids)
-    chart_downloads(row_bars(**now), key=f"{PAGE}_rows_chart")
+    chart_downloads(lambda: row_bars(**now), key=f"{PAGE}_rows_chart")
     t = len(ids) + now[new.key] - 1
     st.caption(
         f"Only the words up to “{labels[t - 1]}” have bars: the model had not written the rest yet, and the causal "
@@ -239,7 +239,7 @@ def causal_map_section() -> None:
     now = scrub.scrub_chart(causal_map, [layer, head], key=f"{PAGE}_map", cells=len(all_ids) ** 2, data_id=identity)
     weights = whole.attentions[now[layer.key] - 1, now[head.key] - 1]
     frame = matrix_frame(weights, labels, labels)
-    chart_downloads(causal_map(**now), key=f"{PAGE}_map_chart", table=frame)
+    chart_downloads(lambda: causal_map(**now), key=f"{PAGE}_map_chart", table=frame)
     above = float(weights.masked_fill(allowed, 0).abs().max()) if len(all_ids) > 1 else 0.0
     matrix_companions(
         frame,
@@ -339,7 +339,7 @@ def training_section() -> None:
     identity = tuple((s.step, s.loss, s.copy_loss) for s in snaps)  # this training's numbers
     now = scrub.scrub_chart(replay, [snapshot], key=f"{PAGE}_replay", cells=cells, data_id=identity, width="content")
     at = snaps[now[snapshot.key]]
-    chart_downloads(replay(**now), key=f"{PAGE}_replay_chart")
+    chart_downloads(lambda: replay(**now), key=f"{PAGE}_replay_chart")
     pronoun = gpt_heads.best_head(at.pronoun)
     formed = next((s.step for s in snaps if gpt_heads.best_head(s.pronoun).score >= CLEAN_HEAD), None)
     copied = snaps[0].copy_loss - at.copy_loss

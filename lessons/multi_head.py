@@ -130,7 +130,7 @@ def head_maps(labels: list[str]) -> None:
     now = scrub.scrub_chart(head_map, CONTROLS, key=HEAD_MAP, cells=len(labels) ** 2, data_id=identity)
     layer_now, head_now = now.get(LAYER_SCRUB.key, n_layers), now[HEAD_SCRUB.key]
     frame = matrix_frame(results[layer_now - 1].weights[head_now - 1], labels, labels)
-    chart_downloads(head_map(**now), key=f"{PAGE}_head_chart", table=frame)
+    chart_downloads(lambda: head_map(**now), key=f"{PAGE}_head_chart", table=frame)
     matrix_companions(frame, key=f"{PAGE}_head", links=UNTRAINED_LINKS)
     if layer_now != shown:
         st.rerun()  # another layer: the sections around this one (Q, the grid, concat, W_o) show it too

@@ -204,7 +204,7 @@ def one_row_one_column(pe, base: float) -> None:
     with left:
         p = scrub.scrub_chart(row, [row_scrub], key=f"{PAGE}_row_scrub", cells=d_model, data_id=identity)[row_scrub.key]
         table = pd.DataFrame({"dimension": range(d_model), "PE": pe[p].tolist()}).set_index("dimension")
-        chart_downloads(row(**{row_scrub.key: p}), key=f"{PAGE}_row_chart", table=table)
+        chart_downloads(lambda: row(**{row_scrub.key: p}), key=f"{PAGE}_row_chart", table=table)
         last = d_model - 2 if d_model % 2 == 0 else d_model - 1  # the slowest pair (or the last sine alone)
         first = ", ".join(f"{v:.2f}" for v in pe[p, :2].tolist())
         ends = ", ".join(f"{v:.2f}" for v in pe[p, last:].tolist())
@@ -222,7 +222,7 @@ def one_row_one_column(pe, base: float) -> None:
         i = scrub.scrub_chart(column, [column_scrub], key=f"{PAGE}_column_scrub", cells=n_positions,
                               data_id=identity)[column_scrub.key]  # fmt: skip
         table = pd.DataFrame({"position": range(n_positions), "PE": pe[:, i].tolist()}).set_index("position")
-        chart_downloads(column(**{column_scrub.key: i}), key=f"{PAGE}_column_chart", table=table)
+        chart_downloads(lambda: column(**{column_scrub.key: i}), key=f"{PAGE}_column_chart", table=table)
         wave = "sin" if i % 2 == 0 else "cos"
         st.caption(
             f"Dimension {i} is {wave}(pos / {base:,.0f}^({i // 2 * 2}/{d_model})): one turn every {turns[i]:,.1f} "

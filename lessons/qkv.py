@@ -368,7 +368,7 @@ def weights_by_temperature(scores, labels: list[str], *, trained_head: bool) -> 
     temperature = now[TEMPERATURE]
     weights = by_temperature[TEMPERATURES.index(temperature)]
     frame = matrix_frame(weights, labels, labels)
-    chart_downloads(weight_map(**now), key=f"{PAGE}_weights_chart", table=frame)
+    chart_downloads(lambda: weight_map(**now), key=f"{PAGE}_weights_chart", table=frame)
     entropy, largest = qkv.attention_sharpness(weights)
     st.caption(  # the temperature as the chart's input writes it beside itself (1.0 as 1)
         f"At temperature {temperature:g}: a row's largest weight is {largest:.2f} on average. Spread "
@@ -456,7 +456,7 @@ def one_query(samples: int, device) -> None:
     d_k = scrub.scrub_chart(weights_at, [SWEEP_SCRUB], key=SWEEP_MAP, cells=2 * len(keys), data_id=identity)[SWEEP]
     raw, scaled = found[d_k]
     table = pd.DataFrame({"key": keys, "without scaling": raw, "with √d_k": scaled}).set_index("key")
-    chart_downloads(weights_at(**{SWEEP: d_k}), key=f"{PAGE}_one_query_chart", table=table)
+    chart_downloads(lambda: weights_at(**{SWEEP: d_k}), key=f"{PAGE}_one_query_chart", table=table)
     st.caption(
         f"At d_k = {d_k:,} a query's largest weight is {raw[0]:.2f} on average without scaling and {scaled[0]:.2f} "
         f"with √d_k (an even share would be {1 / len(keys):.2f}): the same scores, divided by √{d_k:,} = "

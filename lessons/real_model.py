@@ -150,7 +150,7 @@ def head_explorer() -> None:
         now = scrub.scrub_chart(build, controls, key=HEAD_MAP, cells=cells, data_id=identity)
         layer, head = now[LAYER], now[HEAD]
         frame = matrix_frame(maps[layer, head], view, view)
-        chart_downloads(build(**now), key=f"{PAGE}_head_map_chart", table=frame)
+        chart_downloads(lambda: build(**now), key=f"{PAGE}_head_map_chart", table=frame)
         matrix_companions(frame, key=f"{PAGE}_head_map")
     this = heads.head_name(layer, head)
     picked = now[row.key] if labelled else None

@@ -142,7 +142,7 @@ def similarity_and_map(edited: embeddings.Vocabulary, metric: str) -> None:
             FEATURES
         ]
         frame = matrix_frame(similarity[d], chosen, chosen)
-        chart_downloads(similarity_map(**{FEATURES: d}), key=f"{PAGE}_similarity_chart", table=frame)
+        chart_downloads(lambda: similarity_map(**{FEATURES: d}), key=f"{PAGE}_similarity_chart", table=frame)
         numbers_table(frame, key=f"{PAGE}_similarity")
     vocab = embeddings.first_dimensions(edited, d)
     E = embeddings.embed(chosen, vocab).vectors

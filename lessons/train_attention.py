@@ -164,7 +164,7 @@ def replay(run: training.TrainingRun) -> None:
     )
     step, probe = now[snapshot.key], now[ending.key]
     found = training.stacking(run.maps(steps.index(step), ENDINGS.index(probe)))
-    chart_downloads(replay_view(**now), key=f"{PAGE}_replay_chart")
+    chart_downloads(lambda: replay_view(**now), key=f"{PAGE}_replay_chart")
     if max(run.losses) > LOSS_CAP:
         st.caption(f"The loss peaks at {max(run.losses):.2f}; the chart cuts it at {LOSS_CAP:.2f}.")
     st.markdown(f"After **{step}** steps: {in_words(found, probe)}")

@@ -120,7 +120,7 @@ def recurrent_steps(labels: list[str], states: torch.Tensor) -> None:
             step = 1
             render(memory(**{STEP: 1}))
         table = matrix_frame(states[step - 1 : step], [f"h after “{labels[step - 1]}”"], dims)
-        chart_downloads(memory(**{STEP: step}), key=f"{PAGE}_memory_chart", table=table)
+        chart_downloads(lambda: memory(**{STEP: step}), key=f"{PAGE}_memory_chart", table=table)
         numbers_table(table, key=f"{PAGE}_memory")
     words_read(read_slot, step)
 

@@ -4,6 +4,7 @@ import json
 import xml.dom.minidom
 
 import pytest
+import streamlit
 import torch
 from conftest import APP, app_test, open_link, url_value
 from streamlit.testing.v1 import AppTest
@@ -175,3 +176,35 @@ def test_a_link_cannot_carry_an_answer():
     assert not again.exception
     assert again.slider(key="fp_d").value == 5
     assert next(w for w in [*again.radio, *again.selectbox] if w.key == "fp_predict").value is None
+
+
+@pytest.mark.parametrize(
+    "page, menus",
+    [
+        (
+            "lessons/positional_encoding.py",
+            {"pe_row_chart": "position 10: its 64 numbers", "pe_column_chart": "dimension 4, a turn"},
+        ),
+        ("lessons/static_embeddings.py", {"static_similarity_chart": "cosine similarity, first 11 of 11 features"}),
+        ("lessons/multi_head.py", {"mha_head_chart": "head 1"}),
+    ],
+)
+def test_a_chart_scrubbed_in_the_browser_downloads_where_it_stands(page, menus, monkeypatch):
+    """Such a chart's spec holds every position; its download menu builds the one position shown (its title
+    says which), and only once the menu is open."""
+    files, download_button = {}, streamlit.download_button  # each button's file, made when it is pressed
+
+    def recorded(label, *, data, key, **options):
+        files[key] = data
+        return download_button(label, data=data, key=key, **options)
+
+    monkeypatch.setattr(streamlit, "download_button", recorded)
+    at = app_test(page, timeout=120)
+    assert not files  # closed menus build nothing
+    for chart in menus:
+        at.session_state[f"{chart}_downloads"] = True  # the student opens the chart's Download menu
+    at.run()
+    assert not at.exception, at.exception
+    for chart, title in menus.items():
+        assert title in files[f"{chart}_svg"](), chart
+        assert files[f"{chart}_csv"]().count("\n") > 2, chart

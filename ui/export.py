@@ -4,6 +4,7 @@ reproduces them. Files are made only when a download button is pressed."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -48,9 +49,11 @@ def spec_table(spec: dict) -> pd.DataFrame:
     return table.drop(columns=[c for c in DRAWING_FIELDS if c in table.columns])
 
 
-def chart_downloads(spec: dict, *, key: str, table: pd.DataFrame | None = None, where=st) -> None:
+def chart_downloads(spec: dict | Callable[[], dict], *, key: str, table: pd.DataFrame | None = None, where=st) -> None:
     """A small menu under a chart: PNG, SVG, and its data as CSV. Its buttons are built only while
-    the menu is open (opening it reruns the page), so an ordinary rerun sends one widget, not four."""
+    the menu is open (opening it reruns the page), so an ordinary rerun sends one widget, not four.
+    `spec`: the chart, or a function that builds it: a chart drawn in the browser for every position of its
+    inputs (ui.scrub) is downloaded at one position, whose spec is built only once the menu is open."""
     name = key.removesuffix("_chart")
     menu = where.popover(
         "Download",
@@ -62,6 +65,7 @@ def chart_downloads(spec: dict, *, key: str, table: pd.DataFrame | None = None, 
     )
     if not menu.open:
         return
+    spec = spec() if callable(spec) else spec
     csv = (lambda: table.to_csv()) if table is not None else (lambda: spec_table(spec).to_csv(index=False))
     downloads = (
         ("PNG image", lambda: png_bytes(spec), "png", "image/png", ":material/image:"),
