@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from core.tensors import ArrayLike, as_tensor
@@ -37,13 +39,19 @@ def merge_coincident(coords: ArrayLike, labels: list[str], tolerance: float = 0.
     xy = as_tensor(coords).double()
     span = float((xy.max(0).values - xy.min(0).values).max()) if len(xy) else 0.0
     limit = tolerance * span if span > 0 else 1e-9
-    groups: list[list[int]] = []
-    for i in range(len(xy)):
+    # a few dozen points compared one by one: plain floats (torch's per-pair calls took ~2 ms a map)
+    points, groups = xy.tolist(), []
+    for i, point in enumerate(points):
         for group in groups:
-            if float((xy[group].mean(0) - xy[i]).norm()) <= limit:
+            if math.dist(_mean([points[j] for j in group]), point) <= limit:
                 group.append(i)
                 break
         else:
             groups.append([i])
-    merged = torch.stack([xy[g].mean(0) for g in groups]) if groups else xy
+    merged = torch.tensor([_mean([points[j] for j in g]) for g in groups], dtype=xy.dtype) if groups else xy
     return merged.float(), [", ".join(labels[i] for i in g) for g in groups]
+
+
+def _mean(points: list[list[float]]) -> list[float]:
+    """The centre of a few points, coordinate by coordinate."""
+    return [sum(coordinate) / len(points) for coordinate in zip(*points, strict=True)]
