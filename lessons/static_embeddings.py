@@ -1,3 +1,5 @@
+from functools import partial
+
 import streamlit as st
 
 from core import embeddings
@@ -141,7 +143,7 @@ def similarity_and_map(edited: embeddings.Vocabulary, metric: str) -> None:
         d = scrub.scrub_chart(similarity_map, [FEATURES_SCRUB], key=FEATURE_MAP, cells=cells, data_id=identity)[
             FEATURES
         ]
-        frame = matrix_frame(similarity[d], chosen, chosen)
+        frame = partial(matrix_frame, similarity[d], chosen, chosen)  # built when asked for: a download, the numbers
         chart_downloads(lambda: similarity_map(**{FEATURES: d}), key=f"{PAGE}_similarity_chart", table=frame)
         numbers_table(frame, key=f"{PAGE}_similarity")
     vocab = embeddings.first_dimensions(edited, d)
@@ -151,7 +153,7 @@ def similarity_and_map(edited: embeddings.Vocabulary, metric: str) -> None:
         points, labels = merge_coincident(pca_2d(embeddings.embed(shown, vocab).vectors), shown, tolerance=0.04)
         places = label_places(points, labels)
         spec = scatter(points, labels, title=f"2-D map (PCA of the chosen words, {d} features)", places=places)
-        coordinates = matrix_frame(points, labels, ["component 1", "component 2"])
+        coordinates = partial(matrix_frame, points, labels, ["component 1", "component 2"])
         chart_downloads(spec, key=f"{PAGE}_map_chart", table=coordinates)
         render(spec, key=f"{PAGE}_map")
         unlabelled = [label for label, place in zip(labels, places, strict=True) if place is None]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -159,10 +160,11 @@ def matrix_companions(
 
 
 @st.fragment  # its own: the switch redraws only its table, not the section around the chart
-def numbers_table(frame: pd.DataFrame, *, key: str) -> None:
-    """A "Show numbers" switch that adds the exact table under a chart (four decimals)."""
+def numbers_table(frame: pd.DataFrame | Callable[[], pd.DataFrame], *, key: str) -> None:
+    """A "Show numbers" switch that adds the exact table under a chart (four decimals). `frame`: the table, or a
+    function that builds it (`functools.partial`, which holds its numbers) for only while the switch is on."""
     if url_state.toggle(st, "Show numbers", key=f"{key}_numbers"):
-        exact_table(frame, key=key)
+        exact_table(frame() if callable(frame) else frame, key=key)
 
 
 def exact_table(frame: pd.DataFrame, *, key: str) -> None:

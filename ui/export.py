@@ -49,11 +49,18 @@ def spec_table(spec: dict) -> pd.DataFrame:
     return table.drop(columns=[c for c in DRAWING_FIELDS if c in table.columns])
 
 
-def chart_downloads(spec: dict | Callable[[], dict], *, key: str, table: pd.DataFrame | None = None, where=st) -> None:
+def chart_downloads(
+    spec: dict | Callable[[], dict],
+    *,
+    key: str,
+    table: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
+    where=st,
+) -> None:
     """A small menu under a chart: PNG, SVG, and its data as CSV. Its buttons are built only while
     the menu is open (opening it reruns the page), so an ordinary rerun sends one widget, not four.
     `spec`: the chart, or a function that builds it: a chart drawn in the browser for every position of its
-    inputs (ui.scrub) is downloaded at one position, whose spec is built only once the menu is open."""
+    inputs (ui.scrub) is downloaded at one position, whose spec is built only once the menu is open. `table`: the
+    CSV (by default the spec's records), or a function that builds it."""
     name = key.removesuffix("_chart")
     menu = where.popover(
         "Download",
@@ -66,6 +73,7 @@ def chart_downloads(spec: dict | Callable[[], dict], *, key: str, table: pd.Data
     if not menu.open:
         return
     spec = spec() if callable(spec) else spec
+    table = table() if callable(table) else table
     csv = (lambda: table.to_csv()) if table is not None else (lambda: spec_table(spec).to_csv(index=False))
     downloads = (
         ("PNG image", lambda: png_bytes(spec), "png", "image/png", ":material/image:"),
