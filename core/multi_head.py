@@ -100,9 +100,11 @@ class MultiHeadSelfAttention(nn.Module):
 def to_torch_multihead(module: MultiHeadSelfAttention) -> nn.MultiheadAttention:
     """The same weights inside torch.nn.MultiheadAttention (which computes x Wᵀ, hence the .T)."""
     d_model = module.w_q.shape[0]
-    # built on "meta": its own random init would draw from torch's global generator, and is overwritten anyway
-    reference = nn.MultiheadAttention(d_model, module.n_heads, bias=False, batch_first=True, device="meta")
-    reference = reference.to_empty(device=module.w_q.device)
+    # Its own random init (overwritten below) draws from torch's CPU generator, which fork_rng puts back as it was.
+    # (Built on "meta" instead, its move to a device imported torch.fx and sympy: half a second on first use.)
+    with torch.random.fork_rng(devices=[]):
+        reference = nn.MultiheadAttention(d_model, module.n_heads, bias=False, batch_first=True)
+    reference = reference.to(module.w_q.device)
     with torch.no_grad():
         reference.in_proj_weight.copy_(torch.cat([module.w_q.T, module.w_k.T, module.w_v.T]))
         reference.out_proj.weight.copy_(module.w_o.T)
