@@ -15,8 +15,10 @@ def make_recurrent(kind: str, d_in: int, d_hidden: int, seed: int = 0) -> nn.RNN
     """A seeded, untrained torch.nn.RNN (tanh) or torch.nn.LSTM with PyTorch's default init:
     every weight and bias ~ U(−1/√d_hidden, 1/√d_hidden), drawn from a local generator."""
     layer = {"rnn": nn.RNN, "lstm": nn.LSTM}[kind.lower()]
-    # built on "meta" so the constructor's own init draws nothing from torch's global generator
-    rnn = layer(d_in, d_hidden, batch_first=True, device="meta").to_empty(device="cpu")
+    # The constructor's own init (overwritten below) draws from torch's CPU generator: fork_rng puts it back as it
+    # was. (Built on "meta" instead, its move imported torch.fx and sympy: half a second on first use.)
+    with torch.random.fork_rng(devices=[]):
+        rnn = layer(d_in, d_hidden, batch_first=True)
     generator, bound = torch.Generator().manual_seed(seed), 1 / math.sqrt(d_hidden)
     with torch.no_grad():
         for weight in rnn.parameters():
