@@ -1,3 +1,5 @@
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -171,6 +173,11 @@ def distance_sentence(profile: positional.DistanceProfile, d_model: int) -> str:
     return where + start + f", then ripples (the faster waves come round again), ending at {values[-1]:.2f}."
 
 
+def numbered_table(values, index: str) -> pd.DataFrame:
+    """One row or column of the map as a table: PE by dimension, or by position."""
+    return pd.DataFrame({"PE": values.tolist()}, index=pd.RangeIndex(len(values), name=index))
+
+
 @st.fragment  # nested: Position and Dimension answer in the browser; this redraws only their sentences
 def one_row_one_column(pe, base: float) -> None:
     """A row of the map (one position's code) and a column (one dimension's wave), each picked by an input
@@ -203,7 +210,7 @@ def one_row_one_column(pe, base: float) -> None:
     left, right = st.columns(2)
     with left:
         p = scrub.scrub_chart(row, [row_scrub], key=f"{PAGE}_row_scrub", cells=d_model, data_id=identity)[row_scrub.key]
-        table = pd.DataFrame({"dimension": range(d_model), "PE": pe[p].tolist()}).set_index("dimension")
+        table = partial(numbered_table, pe[p], "dimension")  # built when asked for: a download, the numbers
         chart_downloads(lambda: row(**{row_scrub.key: p}), key=f"{PAGE}_row_chart", table=table)
         last = d_model - 2 if d_model % 2 == 0 else d_model - 1  # the slowest pair (or the last sine alone)
         first = ", ".join(f"{v:.2f}" for v in pe[p, :2].tolist())
@@ -221,7 +228,7 @@ def one_row_one_column(pe, base: float) -> None:
     with right:
         i = scrub.scrub_chart(column, [column_scrub], key=f"{PAGE}_column_scrub", cells=n_positions,
                               data_id=identity)[column_scrub.key]  # fmt: skip
-        table = pd.DataFrame({"position": range(n_positions), "PE": pe[:, i].tolist()}).set_index("position")
+        table = partial(numbered_table, pe[:, i], "position")
         chart_downloads(lambda: column(**{column_scrub.key: i}), key=f"{PAGE}_column_chart", table=table)
         wave = "sin" if i % 2 == 0 else "cos"
         st.caption(

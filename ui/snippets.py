@@ -4,12 +4,15 @@ as literals, rounded by ui.export.literal). tests/test_snippets.py runs each one
 
 from __future__ import annotations
 
+from functools import cache
 from inspect import getsource
 
 import torch
 
 from core.positional import sinusoidal_at, sinusoidal_encoding
 from ui.export import literal
+
+source_once = cache(getsource)  # core's source does not change while the server runs: read it once (~1 ms a rerun)
 
 # core.qkv.init_projection without its device argument: the seeded matrices the Q/K/V and multi-head pages use
 INIT = """def init(d_in, d_out, seed):
@@ -38,7 +41,7 @@ def similarity(E: torch.Tensor, words: list[str], metric: str) -> str:
 def positional(n_positions: int, d_model: int, base: float) -> str:
     """The sinusoidal encoding (n_positions, d_model), with core's own functions copied in."""
     return (
-        f"import torch\n\n\n{getsource(sinusoidal_encoding)}\n\n{getsource(sinusoidal_at)}\n\n"
+        f"import torch\n\n\n{source_once(sinusoidal_encoding)}\n\n{source_once(sinusoidal_at)}\n\n"
         f"pe = sinusoidal_encoding({n_positions}, {d_model}, {base!r})\n"
     )
 
