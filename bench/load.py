@@ -1,13 +1,16 @@
 """Classroom load: N students on the app, each moving a slider for a bounded time.
 
-    python -m bench.load --students 30 --seconds 60 [--think 3]
+    python -m bench.load --students 30 --seconds 60 [--think 2 4]
     python -m bench.load --url http://127.0.0.1:8500 --students 300 --think 10 20 --join-over 60 --seconds 180
 
 Without --url it starts `streamlit run serve.py` (as `make run` does: warmed before it answers) on a
 free loopback port; with --url it loads a server or proxy already running (`make cluster`). It opens
 N websocket sessions that speak the browser's protocol: each opens a page, then moves a slider back
-and forth, waiting a think time (a fixed one, or drawn evenly between two) before each move, and
-times every rerun from request to "script finished". Like the browser, a slider inside an
+and forth, waiting a think time (drawn evenly between two, by default 2 and 4 s: a 3-second pace; or a
+fixed one) before each move, and times every rerun from request to "script finished". A fixed think
+time keeps a class in step: students who waited together move again together, so most of the class
+presses within the same half second, as if a teacher said "now" every 3 seconds (`in_flight_*`: how
+many moves were on the server when one was sent). Like the browser, a slider inside an
 `st.fragment` asks for a rerun of that fragment, and a session whose connection drops reconnects
 (through the proxy, to whichever server answers) and carries on from the page it had. Reports
 p50/p95 latency, errors (exceptions on the page, requests that got no answer, connections lost) and,
@@ -232,6 +235,8 @@ async def classroom(url: str, students: int, seconds: float, think: tuple[float,
 def figures(tally: Tally, students: int, seconds: float, think: tuple[float, float]) -> dict:
     ms = [t * 1000 for t in tally.latencies] or [float("nan")]
     first = [t * 1000 for t in tally.first_renders] or [float("nan")]
+    spans = [(end - took, end) for end, took in tally.moves if took is not None]
+    in_flight = [sum(start <= sent < end for start, end in spans) for sent, _ in spans]
     return {
         "students": students,
         "seconds": seconds,
@@ -244,6 +249,9 @@ def figures(tally: Tally, students: int, seconds: float, think: tuple[float, flo
         "p50_ms": round(statistics.median(ms), 1),
         "p95_ms": round(percentile(ms, 0.95), 1),
         "first_render_p95_ms": round(percentile(first, 0.95), 1),
+        # how many moves were on the server when each was sent (itself included): a class in step or spread out
+        "in_flight_mean": round(statistics.mean(in_flight), 1) if in_flight else None,
+        "in_flight_p90": round(percentile(in_flight, 0.9)) if in_flight else None,
         # which page's rerun makes the tail: its own cost, or its wait behind others' on the server's two cores
         "p50_p95_ms_by_page": {
             page: [round(statistics.median(times) * 1000), round(percentile(times, 0.95) * 1000)]
@@ -263,7 +271,7 @@ def run_classroom(
 
 
 def run_load(
-    students: int, seconds: float, think: float | tuple[float, float] = 3.0, join_over: float | None = None
+    students: int, seconds: float, think: float | tuple[float, float] = (2.0, 4.0), join_over: float | None = None
 ) -> dict:
     """Start a server, run the classroom, stop the server; the figures as a dict."""
     port = free_port()
@@ -281,7 +289,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=60, help="how long each student keeps moving (≤ 600)")
-    parser.add_argument("--think", type=float, nargs="+", default=[3.0], help="seconds between moves: one, or a range")
+    parser.add_argument(
+        "--think", type=float, nargs="+", default=[2.0, 4.0], help="seconds between moves: a range, or one (in step)"
+    )
     parser.add_argument("--join-over", type=float, help="seconds over which the students open the link")
     parser.add_argument("--url", help="a server or proxy already running, e.g. http://127.0.0.1:8500")
     args = parser.parse_args()

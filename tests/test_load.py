@@ -9,3 +9,4 @@ def test_short_classroom_load_has_no_errors():
     assert figures["sessions_completed"] == len(MOVES)
     assert figures["reruns"] >= len(MOVES)  # every student's slider move was answered
     assert set(figures["p50_p95_ms_by_page"]) == {page for page, _, _ in MOVES}  # each page's own tail
+    assert 1 <= figures["in_flight_mean"] <= len(MOVES)  # each move counts itself, and no more than the class
