@@ -211,10 +211,10 @@ def joined_spec(build: Callable[..., dict], scrubs: Sequence[Scrub], start: dict
     combos = itertools.product(*(scrub.options for scrub in tagged_scrubs))
     positions = [dict(zip((s.key for s in tagged_scrubs), combo, strict=True)) for combo in combos]
     specs = [build(**position) for position in positions]
-    first = specs[0]
-    if any(_shape(spec) != _shape(first) for spec in specs[1:]):
+    first, shape = specs[0], _shape(specs[0])
+    if any(_shape(spec) != shape for spec in specs[1:]):
         raise ValueError("a scrub chart's builder must give the same spec at every position, apart from its data")
-    joined = json.loads(_shape(first))
+    joined = json.loads(shape)
     per_position = [[node.get("data", {}).get("values", []) for node in views(spec)] for spec in specs]
     # A view whose records are the same at every position (a training curve under a moving "now" rule) goes
     # once, untagged and unfiltered: the browser then filters only what the inputs change.
