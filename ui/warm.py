@@ -16,6 +16,8 @@ from ui.session import DEFAULT_SENTENCE
 def warm_up() -> None:
     """Import what the pages import and fill the caches a fresh page asks for first (the default
     sentence on the real model, the shipped decoder's measurements)."""
+    import streamlit.emojis  # noqa: F401 (what the first alert with a non-ASCII text imports: ~0.1-0.35 s once)
+
     import ui.charts  # noqa: F401 (pandas and pyarrow, through ui.specs)
     from ui import decoder_cache, model_cache
 
