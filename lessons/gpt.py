@@ -123,10 +123,15 @@ def next_word_section() -> None:
     )
     gone = sampling.cut_off(reshaped, net.vocab)
     lost = float(reshaped.tempered[reshaped.cut_by_top_k | reshaped.cut_by_top_p].sum())
+    # the chart's title counts the words left with some probability (probs > 0): a low T alone leaves some at 0
+    vanished = int((reshaped.probs == 0).sum()) - len(gone)
     st.markdown(
         f"Cut off here: {len(gone)} words holding {lost:.1%} of the probability (most probable first: "
         f"{', '.join(md_escape(w) for w in gone[:8])}{', …' if len(gone) > 8 else ''})."
         if gone
+        else f"Top-k and top-p cut nothing at these settings, but at T = {now[temperature.key]:g} the softmax "
+        f"leaves {vanished} words a chance too small to store: exactly 0, so they cannot be drawn."
+        if vanished
         else "Nothing is cut off at these settings: every word keeps its chance."
     )
 

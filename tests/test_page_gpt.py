@@ -60,6 +60,12 @@ def test_the_question_holds_back_the_bars_then_they_are_cores(net):
     scrub_to(at, "gpt_bars", gpt_temperature=0.5, gpt_top_k=3, gpt_top_p=0.9)  # the sentence follows
     gone = sampling.cut_off(reshaped, net.vocab)
     assert any(m.value.startswith(f"Cut off here: {len(gone)} words") for m in at.markdown)
+    # no cut, but T = 0.1 leaves some words at exactly 0: the sentence says so, as the title's count does
+    scrub_to(at, "gpt_bars", gpt_temperature=0.1, gpt_top_k=0, gpt_top_p=1.0)
+    zero = int((sampling.reshape(logits, 0.1, None, None).probs == 0).sum())
+    assert zero > 0
+    assert any(f"leaves {zero} words a chance too small to store" in m.value for m in at.markdown)
+    assert not any(m.value.startswith("Nothing is cut off") for m in at.markdown)
 
 
 def test_writing_waits_for_the_question_it_would_answer():
